@@ -15,3 +15,49 @@ class UsageError(HfLineageError):
     """Bad input from the user: an option, a file or an id that cannot be used."""
 
     exit_code = 2
+
+
+class StoreError(HfLineageError):
+    """The snapshot file cannot be opened or written as asked."""
+
+
+class StoreMissingError(StoreError):
+    """No snapshot file at the given path."""
+
+    exit_code = 2
+
+
+class StoreReadOnlyError(StoreError):
+    """The snapshot file (or its folder) is not writable."""
+
+
+class StoreCorruptError(StoreError):
+    """The snapshot file is not a readable SQLite database."""
+
+
+class ForeignStoreError(StoreError):
+    """The file is an SQLite database of another program, or of a newer hf-lineage."""
+
+    exit_code = 2
+
+
+class HubError(HfLineageError):
+    """The Hub (or the endpoint given) did not answer a listing page usably."""
+
+
+class HubUnreachableError(HubError):
+    """No connection to the endpoint, after the client's retries."""
+
+
+class HubHTTPError(HubError):
+    """The endpoint answered an HTTP error, after the client's retries."""
+
+
+class MalformedPageError(HubError):
+    """A listing page was not the JSON array of model objects the Hub sends."""
+
+
+class CrawlStateError(HfLineageError):
+    """A crawl cannot start or resume as asked (e.g. another endpoint's crawl is pending)."""
+
+    exit_code = 2
