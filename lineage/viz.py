@@ -1,0 +1,348 @@
+"""Interactive lineage pages: one self-contained HTML file per model, built with pyvis.
+
+``lineage_html`` draws a model's derivatives (or bases, or both) from a
+:class:`lineage.graph.LineageGraph`: nodes sized by their transitive derivatives (log scale)
+and coloured by their relation to their parent, missing parents dashed and grey, large
+families folded to a node budget ("+N more" nodes), the root's growth curve and fitted
+forecast beside the graph. The page needs no network (vis-network is inlined) and stays
+responsive: a tree layout by default, physics frozen once the layout is stable.
+
+Example:
+    >>> import pandas as pd
+    >>> from lineage.graph import LineageGraph
+    >>> models = pd.DataFrame({"id": ["org/base", "org/ft", "org/q"],
+    ...     "created_at": pd.to_datetime(["2024-01-05", "2024-02-01", "2024-03-01"], utc=True),
+    ...     "author": ["org", "org", "org"], "downloads": [9, 1, 0], "likes": [1, 0, 0],
+    ...     "missing": [False, False, False]})
+    >>> edges = pd.DataFrame({"child": ["org/ft", "org/q"], "parent": ["org/base", "org/ft"],
+    ...     "relation": ["finetune", "quantized"], "source": ["card", "card"]})
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "base.html"
+    >>> page = lineage_html(LineageGraph.from_frames(models, edges), "ORG/base", path=out)
+    >>> page == out and "org/q" in out.read_text()
+    True
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pyvis.network import Network
+
+from lineage.errors import UsageError
+from lineage.viz_page import growth_chart_svg, render_page
+from lineage.viz_select import Selection, select_lineage
+
+try:  # the growth layer is optional for a page: without it the chart shows no forecast
+    from growth.fit import WSBFitter
+except ImportError:  # pragma: no cover - depends on the installed growth layer
+    WSBFitter = None
+
+DIRECTIONS = ("down", "up", "both")
+LAYOUTS = ("tree", "force")
+RELATION_COLORS = {
+    "finetune": "#2a9d8f",
+    "adapter": "#e9c46a",
+    "quantized": "#8e7cc3",
+    "merge": "#e76f51",
+    "unknown": "#9aa5b1",
+}
+OTHER_COLOR = "#5b8def"
+ROOT_COLOR = "#264653"
+MISSING_COLOR = "#eeeeee"
+FOLD_COLOR = "#f2f2f2"
+FORECAST_MONTHS = 24
+
+Progress = Callable[[str], None]
+
+
+def _default_path(model: str) -> Path:
+    return Path(re.sub(r"[^A-Za-z0-9._-]+", "--", model).strip("-") + ".lineage.html")
+
+
+def _edge_maps(
+    graph: Any, root: str, direction: str, relations: Iterable[str] | None
+) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[tuple[str, str]]]]:
+    """Children and parents (with relations) of every model in ``root``'s selection."""
+    rel = list(relations) if relations is not None else None
+    down: dict[str, list[tuple[str, str]]] = {}
+    up: dict[str, list[tuple[str, str]]] = {}
+    for side in ("down", "up"):
+        if direction not in (side, "both"):
+            continue
+        table = graph.lineage_table(root, direction=side, relations=rel)
+        table = table.dropna(subset=["parent"])
+        for child, parent, relation in zip(
+            table["model"].astype(str) if side == "down" else table["parent"].astype(str),
+            table["parent"].astype(str) if side == "down" else table["model"].astype(str),
+            table["relation"].fillna("unknown").astype(str),
+            strict=True,
+        ):
+            if side == "down":
+                down.setdefault(parent, []).append((child, relation))
+            else:
+                up.setdefault(child, []).append((parent, relation))
+    return down, up
+
+
+def _models_frame(graph: Any) -> pd.DataFrame:
+    frame = graph.models
+    return frame.set_index("id", drop=False) if "id" in frame.columns else frame
+
+
+def _fit_rows(fits: pd.DataFrame | None) -> dict[str, dict[str, Any]]:
+    """Fitted parameters by model (transitive scope preferred) for the tooltips."""
+    if fits is None or len(fits) == 0:
+        return {}
+    frame = fits
+    if "scope" in frame.columns:
+        frame = frame.assign(_pref=(frame["scope"] != "transitive").astype(int))
+        frame = frame.sort_values("_pref", kind="stable")
+    out: dict[str, dict[str, Any]] = {}
+    for row in frame.drop_duplicates("model").itertuples(index=False):
+        d = row._asdict()
+        out[str(d["model"])] = {
+            k: _fmt(d.get(k)) for k in ("lambda", "mu", "sigma", "ultimate", "status")
+        }
+    return out
+
+
+def _fmt(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return None
+    if isinstance(v, (float, np.floating)):
+        return float(f"{float(v):.4g}")
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    return str(v)
+
+
+def _size(n: int) -> float:
+    return round(10 + 7 * math.log10(1 + max(n, 0)), 1)
+
+
+def _network(
+    sel: Selection,
+    attrs: pd.DataFrame,
+    direct: pd.Series,
+    transitive: pd.Series,
+    fit_rows: dict[str, dict[str, Any]],
+    layout: str,
+) -> Network:
+    """The pyvis network for a selection: nodes, edges and options."""
+    net = Network(directed=True, cdn_resources="in_line")
+    index = {m: i for i, m in enumerate(sel.nodes)}
+    low = min(sel.level.values())
+    has = attrs.index
+    for m in sel.nodes:
+        row = attrs.loc[m] if m in has else None
+        missing = bool(row is not None and row.get("missing", False))
+        created = row.get("created_at") if row is not None else None
+        relation = sel.relation.get(m, "root" if m == sel.root else "unknown")
+        if missing:
+            color = {"background": MISSING_COLOR, "border": "#888888"}
+        elif m == sel.root:
+            color = {"background": ROOT_COLOR, "border": "#000000"}
+        else:
+            c = RELATION_COLORS.get(relation, OTHER_COLOR)
+            color = {"background": c, "border": c}
+        options: dict[str, Any] = {
+            "color": color,
+            "size": _size(int(transitive.get(m, 0))),
+            "level": sel.level[m] - low,
+            "model": m,
+            "author": None if row is None or pd.isna(row.get("author")) else row.get("author"),
+            "created": None if created is None or pd.isna(created) else str(created)[:10],
+            "relation": None if m == sel.root else relation,
+            "direct": int(direct.get(m, 0)),
+            "transitive": int(transitive.get(m, 0)),
+        }
+        if missing:
+            options.update(missing=True, borderWidth=2, shapeProperties={"borderDashes": [4, 3]})
+            options["font"] = {"color": "#777777"}
+        if m == sel.root:
+            options.update(borderWidth=4, font={"size": 22, "bold": True})
+        if m in fit_rows:
+            options["fit"] = fit_rows[m]
+        net.add_node(index[m], label=m + (" (missing)" if missing else ""), **options)
+    for e in sel.edges:
+        c = RELATION_COLORS.get(e.relation, OTHER_COLOR)
+        net.add_edge(index[e.parent], index[e.child], color=c, relation=e.relation)
+    for k, f in enumerate(sel.folds):
+        fid = len(sel.nodes) + k
+        level = sel.level[f.anchor] - low + (1 if f.side == "down" else -1)
+        net.add_node(
+            fid,
+            label=f"+{f.models:,} more",
+            shape="box",
+            color={"background": FOLD_COLOR, "border": "#888888"},
+            shapeProperties={"borderDashes": [4, 3]},
+            level=level,
+            fold={"models": f.models, "branches": f.branches},
+            model=f"{f.models:,} more {'derivatives' if f.side == 'down' else 'bases'} "
+            f"of {f.anchor}",
+        )
+        a, b = (index[f.anchor], fid) if f.side == "down" else (fid, index[f.anchor])
+        net.add_edge(a, b, color="#bbbbbb", dashes=True)
+    net.options = _options(layout, net.num_nodes())
+    return net
+
+
+def _options(layout: str, n_nodes: int) -> dict[str, Any]:
+    """vis-network options: tree layout without physics, or a force layout frozen once stable."""
+    opts: dict[str, Any] = {
+        "nodes": {"shape": "dot", "font": {"size": 14}, "borderWidth": 1},
+        "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.5}}, "smooth": False,
+                  "width": 1},
+        "interaction": {"hover": True, "tooltipDelay": 150, "hideEdgesOnDrag": n_nodes > 800},
+    }
+    if layout == "tree":
+        opts["layout"] = {
+            "hierarchical": {
+                "enabled": True,
+                "direction": "UD",
+                "levelSeparation": 160,
+                "nodeSpacing": 120,
+                "treeSpacing": 160,
+                "blockShifting": True,
+                "edgeMinimization": n_nodes <= 2000,
+                "parentCentralization": True,
+            }
+        }
+        opts["physics"] = {"enabled": False}
+    else:
+        opts["layout"] = {"improvedLayout": n_nodes <= 300, "randomSeed": 7}
+        opts["physics"] = {
+            "enabled": True,
+            "solver": "forceAtlas2Based",
+            "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 80},
+            "stabilization": {"enabled": True, "iterations": 400 if n_nodes <= 2000 else 200,
+                              "updateInterval": 50, "fit": True},
+        }
+    return opts
+
+
+def _growth_chart(
+    graph: Any, root: str, relations: list[str] | None, fit_rows: dict, notes: list
+) -> str:
+    """SVG of the root's transitive growth curve with a WSB forecast when one can be fitted."""
+    curve = graph.growth_curve(root, scope="transitive", relations=relations)
+    if curve is None or len(curve) == 0:
+        return ""
+    age = curve["age_months"].astype(float).to_numpy()
+    cum = curve["cumulative"].astype(float).to_numpy()
+    forecast = None
+    caption = f"{int(cum[-1]):,} derivatives after {int(age[-1])} months"
+    if WSBFitter is not None and len(age) >= 3 and cum[-1] > 0:
+        try:
+            fitter = WSBFitter().fit(age, cum)
+            ahead = np.arange(age[-1], age[-1] + FORECAST_MONTHS + 1)
+            pred = fitter.predict(ahead, interval=0.8)
+            forecast = {k: pred[k].astype(float).tolist()
+                        for k in ("age_months", "mean", "lower", "upper")}
+            params = getattr(fitter, "params_", None) or {}
+            status = str(getattr(fitter, "status_", ""))
+            fit_rows.setdefault(root, {
+                "lambda": _fmt(params.get("lambda")), "mu": _fmt(params.get("mu")),
+                "sigma": _fmt(params.get("sigma")), "status": status,
+                "ultimate": _fmt(getattr(fitter, "ultimate_", None)),
+            })
+            caption += f"; WSB fit {status}, forecast {FORECAST_MONTHS} months (80% band)"
+        except Exception as exc:  # noqa: BLE001 - a failed fit only removes the forecast
+            notes.append(f"Growth forecast unavailable: {exc}".splitlines()[0])
+    svg = growth_chart_svg(age, cum, forecast, caption=caption)
+    return svg + f'<p id="chart-caption">{html.escape(caption)}</p>'
+
+
+def lineage_html(
+    graph: Any,
+    model: str,
+    *,
+    direction: str = "down",
+    depth: int | None = None,
+    max_nodes: int = 1500,
+    relations: Iterable[str] | None = None,
+    path: str | os.PathLike | None = None,
+    fits: pd.DataFrame | None = None,
+    layout: str = "tree",
+    progress: Progress | None = None,
+) -> Path:
+    """Write an interactive lineage page of ``model`` to ``path`` and return the path.
+
+    ``direction`` is "down" (derivatives), "up" (bases) or "both"; ``depth`` limits the hops
+    from ``model``; ``relations`` keeps only those edge relations; above ``max_nodes`` the
+    lightest branches fold into "+N more" nodes; ``fits`` (a ``fit_many`` frame) fills the
+    tooltips' λ, μ, σ; ``layout`` is "tree" or "force". See the module example.
+    """
+    if direction not in DIRECTIONS:
+        raise UsageError(f"unknown direction {direction!r}: use one of {', '.join(DIRECTIONS)}")
+    if layout not in LAYOUTS:
+        raise UsageError(f"unknown layout {layout!r}: use one of {', '.join(LAYOUTS)}")
+    if max_nodes < 2:
+        raise UsageError(f"--max-nodes must be at least 2, got {max_nodes}")
+    if depth is not None and depth < 0:
+        raise UsageError(f"--depth must be 0 or more, got {depth}")
+    say = progress or (lambda _msg: None)
+    rel = list(relations) if relations is not None else None
+    root = str(graph.ids[graph.index_of(model)])
+    say(f"selecting the lineage of {root}")
+    down, up = _edge_maps(graph, root, direction, rel)
+    transitive = graph.descendant_counts(scope="transitive", relations=rel)
+    direct = graph.descendant_counts(scope="direct", relations=rel)
+    sel = select_lineage(
+        root,
+        down=(lambda m: down.get(m, ())) if direction != "up" else None,
+        up=(lambda m: up.get(m, ())) if direction != "down" else None,
+        depth=depth,
+        max_nodes=max_nodes,
+        weight=None,
+    )
+    say(f"drawing {len(sel.nodes):,} of {sel.n_selected:,} models")
+    notes: list[Any] = []
+    fit_rows = _fit_rows(fits)
+    chart = _growth_chart(graph, root, rel, fit_rows, notes)
+    net = _network(sel, _models_frame(graph), direct, transitive, fit_rows, layout)
+    nodes, edges, _heading, _h, _w, _opts = net.get_network_data()
+    if sel.folds:
+        notes.insert(0, {"id": "fold-note", "text": (
+            f"{sel.n_folded:,} of {sel.n_selected:,} models folded into {len(sel.folds):,} "
+            f"\"+N more\" nodes (budget {max_nodes:,} nodes; the heaviest branches are shown)."
+        )})
+    snap = getattr(graph, "snapshot_time", None)
+    snap_txt = f"snapshot {pd.Timestamp(snap):%Y-%m-%d}" if snap is not None else "snapshot ?"
+    what = {"down": "derivatives", "up": "base models", "both": "bases and derivatives"}
+    shown = (f"{what[direction]}{'' if depth is None else f' up to {depth} hops'}, "
+             f"relations: {', '.join(rel) if rel else 'all'}, "
+             f"showing {len(sel.nodes):,} of {sel.n_selected:,} models, "
+             f"{'tree' if layout == 'tree' else 'force'} layout")
+    legend = [{"label": "the model (root)", "color": ROOT_COLOR, "cls": ""}]
+    legend += [{"label": k, "color": c, "cls": ""} for k, c in RELATION_COLORS.items()]
+    legend += [
+        {"label": "other relation", "color": OTHER_COLOR, "cls": ""},
+        {"label": "missing (never listed)", "color": MISSING_COLOR, "cls": "missing"},
+        {"label": "+N more (folded branches)", "color": FOLD_COLOR, "cls": "fold"},
+        {"label": "size: log of all derivatives", "color": "transparent", "cls": ""},
+    ]
+    html_text = render_page(
+        title=f"Lineage of {root}",
+        subtitle=f"{snap_txt} · {shown}",
+        network={"nodes": nodes, "edges": edges, "options": net.options},
+        legend=legend,
+        chart_svg=chart,
+        notes=notes,
+    )
+    out = Path(path) if path is not None else _default_path(root)
+    try:
+        out.write_text(html_text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror}; choose another -o path") from exc
+    say(f"wrote {out}")
+    return out

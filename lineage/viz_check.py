@@ -1,0 +1,96 @@
+"""Open generated lineage pages in headless Chromium (for the browser tests and the bench).
+
+Needs the ``chromium`` and ``chromium-driver`` Debian packages and selenium (a test extra).
+
+Example:
+    >>> chromium_available() in (True, False)
+    True
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CHROMIUM_FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1400,900",
+)
+
+
+def _binaries() -> tuple[str | None, str | None]:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    return browser, shutil.which("chromedriver")
+
+
+def chromium_available() -> bool:
+    """True when headless Chromium, chromedriver and selenium are all installed."""
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return False
+    return all(_binaries())
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """A selenium WebDriver on a fresh headless Chromium profile, quit on exit."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    browser, driver_path = _binaries()
+    profile = tempfile.mkdtemp(prefix="hfl-chromium-")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = browser
+    for flag in CHROMIUM_FLAGS:
+        opts.add_argument(flag)
+    opts.add_argument(f"--user-data-dir={profile}")
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(driver_path), options=opts)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@dataclass
+class PageReport:
+    """What a page did in the browser."""
+
+    stable_ms: float | None  # ms from navigation start until the layout was stable
+    nodes: int
+    edges: int
+    errors: list[str]  # console messages of level SEVERE
+
+
+def open_page(driver: Any, page: Path, *, timeout: float = 60.0,
+              stable_js: str = "return window.hflStable;",
+              count_js: str = "return [window.hflNodes.length, window.hflEdges.length];",
+              ) -> PageReport:
+    """Load ``page``, wait until its layout is stable and report counts and console errors."""
+    driver.get(Path(page).resolve().as_uri())
+    deadline = time.monotonic() + timeout
+    stable = None
+    while time.monotonic() < deadline:
+        stable = driver.execute_script(stable_js)
+        if stable is not None:
+            break
+        time.sleep(0.05)
+    n_nodes, n_edges = driver.execute_script(count_js)
+    errors = [e["message"] for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+    return PageReport(stable, int(n_nodes), int(n_edges), errors)
