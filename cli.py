@@ -46,5 +46,99 @@ def main() -> None:
     """
 
 
+# -- crawl, info (crawler) ---------------------------------------------------------------------
+def _crawl_progress_printer():
+    """Render crawl progress on stderr: one rewritten line on a terminal, else every ~2 s."""
+    tty = sys.stderr.isatty()
+    last = [0.0]
+
+    def show(p) -> None:
+        if not (tty or p.done or p.elapsed - last[0] >= 2.0):
+            return
+        last[0] = p.elapsed
+        quota = "" if p.ratelimit_remaining is None else f", {p.ratelimit_remaining} requests left"
+        phase = f" [{p.phase}]" if p.phase else ""
+        line = (
+            f"{p.mode} crawl{phase}: {p.pages:,} pages, {p.models:,} models, "
+            f"{p.rate:,.0f} models/s, {p.elapsed:,.1f} s elapsed{quota}"
+        )
+        click.echo(("\r" + line.ljust(100)) if tty else line, err=True, nl=not tty or p.done)
+
+    return show
+
+
+@main.command()
+@db_option
+@click.option("--endpoint", default=None, help="Hub endpoint (default: $HF_ENDPOINT, else hf.co).")
+@click.option("--token", default=None, help="Hub token (default: $HF_TOKEN); never stored.")
+@click.option("--full", is_flag=True, help="Re-crawl all; the old snapshot stays until it is done.")
+@click.option("--max-models", type=click.IntRange(min=1), default=None,
+              help="Stop the listing after this many models.")
+def crawl(db, endpoint, token, full, max_models) -> None:
+    """Crawl the Hub's model listing and lineage into the snapshot (resumes if interrupted).
+
+    Example: hf-lineage crawl --db hub.db --max-models 5000
+    """
+    from lineage.crawl import crawl as run_crawl
+
+    result = run_crawl(
+        db, endpoint=endpoint, token=token, full=full, max_models=max_models,
+        progress=_crawl_progress_printer(),
+    )
+    how = "resumed and finished" if result.resumed else "finished"
+    click.echo(
+        f"{result.mode} crawl {how}: {result.models:,} models in {result.pages:,} pages "
+        f"({result.elapsed:,.1f} s)", err=True,
+    )
+
+
+@main.command()
+@db_option
+def info(db) -> None:
+    """Print what the snapshot holds: models, edges by relation, anomalies, crawl state.
+
+    Example: hf-lineage info --db hub.db
+    """
+    from lineage.store import Store
+
+    with Store(db, readonly=True) as store:
+        facts = store.info()
+    rel = ", ".join(f"{k} {v:,}" for k, v in facts["edges_by_relation"].items()) or "none"
+    created = (
+        f"{facts['created_min']:%Y-%m-%d} .. {facts['created_max']:%Y-%m-%d}"
+        if facts["created_min"] is not None and facts["created_min"] == facts["created_min"]
+        else "-"
+    )
+    snap = facts["snapshot_time"]
+    rows = [
+        ("Snapshot", f"{facts['path']} (schema {facts['schema_version']})"),
+        ("Models", f"{facts['models']:,} listed"),
+        ("Missing parents", f"{facts['missing_parents']:,} (referenced, never listed)"),
+        ("Edges", f"{facts['edges']:,} ({rel})"),
+        ("Self-loops", f"{facts['self_loops']:,} dropped"),
+        ("Invalid refs", f"{facts['invalid_refs']:,} (not Hub ids, dropped)"),
+        ("Cycles", f"{facts['cycles']:,} ({facts['models_in_cycles']:,} models)"),
+        ("Created", created),
+        ("Complete crawl", f"{snap:%Y-%m-%d %H:%M:%S} UTC from {facts['endpoint']}"
+         if snap is not None else "none yet"),
+    ]
+    pending = facts["pending"]
+    if pending:
+        rows.append(("Crawl state", (
+            f"unfinished {pending['mode']} crawl of {pending['endpoint']} ({pending['phase']}: "
+            f"{pending['pages']:,} pages, {pending['models_seen']:,} models); "
+            "run `hf-lineage crawl` to resume")))
+    else:
+        rows.append(("Crawl state", "complete" if snap is not None else "never crawled"))
+    for key, value in rows:
+        click.echo(f"{key:<16}{value}")
+    click.echo("Runs:")
+    for run in facts["runs"][-5:]:
+        click.echo(
+            f"  #{run['id']} {run['mode']:<11} {run['status']:<9} {run['started']} -> "
+            f"{run['finished'] or '...'}  {run['models_seen']:,} models  {run['endpoint']}"
+        )
+
+
 if __name__ == "__main__":
     main()
