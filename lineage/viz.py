@@ -29,6 +29,7 @@ import html
 import math
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ from pyvis.network import Network
 
 from lineage.errors import UsageError
 from lineage.viz_page import growth_chart_svg, render_page
-from lineage.viz_select import Selection, select_lineage
+from lineage.viz_select import Selection, radial_layout, select_lineage
 
 try:  # the growth layer is optional for a page: without it the chart shows no forecast
     from growth.fit import WSBFitter
@@ -47,7 +48,13 @@ except ImportError:  # pragma: no cover - depends on the installed growth layer
     WSBFitter = None
 
 DIRECTIONS = ("down", "up", "both")
-LAYOUTS = ("tree", "force")
+LAYOUTS = ("tree", "radial", "force")
+MAX_TREE_WIDTH = 120
+LAYOUT_NAMES = {
+    "tree": "tree layout",
+    "radial": "radial tree layout (one ring per generation)",
+    "force": "force layout",
+}
 RELATION_COLORS = {
     "finetune": "#2a9d8f",
     "adapter": "#e9c46a",
@@ -192,12 +199,40 @@ def _network(
         )
         a, b = (index[f.anchor], fid) if f.side == "down" else (fid, index[f.anchor])
         net.add_edge(a, b, color="#bbbbbb", dashes=True)
+    if layout in ("radial", "force"):
+        fold_keys = [f"\0fold{k}" for k in range(len(sel.folds))]
+        via = dict(sel.via) | {key: f.anchor for key, f in zip(fold_keys, sel.folds, strict=True)}
+        pos = radial_layout(sel.root, via, sel.nodes + fold_keys, ring=_ring(sel))
+        ids = index | {key: len(sel.nodes) + k for k, key in enumerate(fold_keys)}
+        for key, (x, y) in pos.items():
+            net.node_map[ids[key]].update(x=round(x, 1), y=round(y, 1))
     net.options = _options(layout, net.num_nodes())
     return net
 
 
+def _ring(sel: Selection) -> float:
+    """Distance between the rings of a radial layout: about 30 px per node on the widest."""
+    widest = max(Counter(sel.level.values()).values()) + len(sel.folds)
+    hops = max(1, max(abs(v) for v in sel.level.values()))
+    return max(150.0, 30.0 * widest / (2 * math.pi * hops))
+
+
+def pick_layout(sel: Selection, layout: str) -> str:
+    """The layout a page uses: "tree" becomes "radial" when a level is too wide to read.
+
+    A top-down tree needs one column per node of its widest level; past
+    ``MAX_TREE_WIDTH`` nodes it is a thin strip, and rings around the model read better.
+    """
+    if layout != "tree":
+        return layout
+    by_level = Counter(sel.level.values())
+    for f in sel.folds:
+        by_level[sel.level[f.anchor] + (1 if f.side == "down" else -1)] += 1
+    return "tree" if max(by_level.values()) <= MAX_TREE_WIDTH else "radial"
+
+
 def _options(layout: str, n_nodes: int) -> dict[str, Any]:
-    """vis-network options: tree layout without physics, or a force layout frozen once stable."""
+    """vis-network options: a tree or rings without physics, or forces frozen once stable."""
     opts: dict[str, Any] = {
         "nodes": {"shape": "dot", "font": {"size": 14}, "borderWidth": 1},
         "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.5}}, "smooth": False,
@@ -210,7 +245,7 @@ def _options(layout: str, n_nodes: int) -> dict[str, Any]:
                 "enabled": True,
                 "direction": "UD",
                 "levelSeparation": 160,
-                "nodeSpacing": 120,
+                "nodeSpacing": 120 if n_nodes <= 300 else 70,
                 "treeSpacing": 160,
                 "blockShifting": True,
                 "edgeMinimization": n_nodes <= 2000,
@@ -218,16 +253,30 @@ def _options(layout: str, n_nodes: int) -> dict[str, Any]:
             }
         }
         opts["physics"] = {"enabled": False}
+    elif layout == "radial":
+        opts["physics"] = {"enabled": False}
+        opts["layout"] = {"improvedLayout": False}
     else:
         opts["layout"] = {"improvedLayout": n_nodes <= 300, "randomSeed": 7}
         opts["physics"] = {
             "enabled": True,
             "solver": "forceAtlas2Based",
             "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 80},
-            "stabilization": {"enabled": True, "iterations": 400 if n_nodes <= 2000 else 200,
-                              "updateInterval": 50, "fit": True},
+            "stabilization": {
+                "enabled": True,
+                "iterations": max(40, min(150, 300_000 // max(n_nodes, 1))),
+                "updateInterval": 50,
+                "fit": True,
+            },
         }
     return opts
+
+
+def _fit_summary(fitter: Any) -> dict[str, Any]:
+    """λ, μ, σ, ultimate and status of a fitted growth fitter, for a tooltip."""
+    est = fitter.params_["estimate"]
+    out = {k: _fmt(float(est[k])) if k in est.index else None for k in ("lambda", "mu", "sigma")}
+    return out | {"ultimate": _fmt(float(fitter.ultimate_)), "status": str(fitter.status_)}
 
 
 def _growth_chart(
@@ -244,18 +293,15 @@ def _growth_chart(
     if WSBFitter is not None and len(age) >= 3 and cum[-1] > 0:
         try:
             fitter = WSBFitter().fit(age, cum)
-            ahead = np.arange(age[-1], age[-1] + FORECAST_MONTHS + 1)
-            pred = fitter.predict(ahead, interval=0.8)
-            forecast = {k: pred[k].astype(float).tolist()
-                        for k in ("age_months", "mean", "lower", "upper")}
-            params = getattr(fitter, "params_", None) or {}
-            status = str(getattr(fitter, "status_", ""))
-            fit_rows.setdefault(root, {
-                "lambda": _fmt(params.get("lambda")), "mu": _fmt(params.get("mu")),
-                "sigma": _fmt(params.get("sigma")), "status": status,
-                "ultimate": _fmt(getattr(fitter, "ultimate_", None)),
-            })
-            caption += f"; WSB fit {status}, forecast {FORECAST_MONTHS} months (80% band)"
+            pred = fitter.predict(np.arange(age[-1] + 1, age[-1] + FORECAST_MONTHS + 1), 0.8)
+            forecast = {
+                k: [float(start)] + pred[k].astype(float).tolist()
+                for k, start in (("age_months", age[-1]), ("mean", cum[-1]),
+                                 ("lower", cum[-1]), ("upper", cum[-1]))
+            }
+            fit_rows.setdefault(root, _fit_summary(fitter))
+            caption += (f"; WSB fit {fitter.status_}, forecast {FORECAST_MONTHS} months "
+                        "(80% band)")
         except Exception as exc:  # noqa: BLE001 - a failed fit only removes the forecast
             notes.append(f"Growth forecast unavailable: {exc}".splitlines()[0])
     svg = growth_chart_svg(age, cum, forecast, caption=caption)
@@ -280,7 +326,8 @@ def lineage_html(
     ``direction`` is "down" (derivatives), "up" (bases) or "both"; ``depth`` limits the hops
     from ``model``; ``relations`` keeps only those edge relations; above ``max_nodes`` the
     lightest branches fold into "+N more" nodes; ``fits`` (a ``fit_many`` frame) fills the
-    tooltips' λ, μ, σ; ``layout`` is "tree" or "force". See the module example.
+    tooltips' λ, μ, σ; ``layout`` is "tree" (top-down; radial rings when a level is too
+    wide to read), "radial" or "force". See the module example.
     """
     if direction not in DIRECTIONS:
         raise UsageError(f"unknown direction {direction!r}: use one of {', '.join(DIRECTIONS)}")
@@ -309,6 +356,7 @@ def lineage_html(
     notes: list[Any] = []
     fit_rows = _fit_rows(fits)
     chart = _growth_chart(graph, root, rel, fit_rows, notes)
+    layout = pick_layout(sel, layout)
     net = _network(sel, _models_frame(graph), direct, transitive, fit_rows, layout)
     nodes, edges, _heading, _h, _w, _opts = net.get_network_data()
     if sel.folds:
@@ -322,7 +370,7 @@ def lineage_html(
     shown = (f"{what[direction]}{'' if depth is None else f' up to {depth} hops'}, "
              f"relations: {', '.join(rel) if rel else 'all'}, "
              f"showing {len(sel.nodes):,} of {sel.n_selected:,} models, "
-             f"{'tree' if layout == 'tree' else 'force'} layout")
+             f"{LAYOUT_NAMES[layout]}")
     legend = [{"label": "the model (root)", "color": ROOT_COLOR, "cls": ""}]
     legend += [{"label": k, "color": c, "cls": ""} for k, c in RELATION_COLORS.items()]
     legend += [
@@ -334,7 +382,8 @@ def lineage_html(
     html_text = render_page(
         title=f"Lineage of {root}",
         subtitle=f"{snap_txt} · {shown}",
-        network={"nodes": nodes, "edges": edges, "options": net.options},
+        network={"nodes": nodes, "edges": edges, "options": net.options, "root": 0,
+                 "startAtRoot": layout == "tree" and len(nodes) > 150},
         legend=legend,
         chart_svg=chart,
         notes=notes,

@@ -66,7 +66,7 @@ aside h2 { font-size: 14px; margin: 10px 0 4px; }
 #details dd, .tip dd { margin: 0; }
 .tip { font: 12px/1.35 system-ui, sans-serif; max-width: 360px; word-break: break-all; }
 .tip b { font-size: 13px; }
-#find { width: 100%; box-sizing: border-box; }
+#find { width: 100%; box-sizing: border-box; margin-top: 6px; }
 svg text { font: 10px system-ui, sans-serif; fill: #444; }
 </style>
 <script>{{ vis_js|safe }}</script>
@@ -82,6 +82,8 @@ svg text { font: 10px system-ui, sans-serif; fill: #444; }
 <main>
 <div id="network"></div>
 <aside>
+<div class="tools"><button id="to-root" type="button">Go to the model</button>
+<button id="fit-all" type="button">Show everything</button></div>
 <input id="find" type="search" placeholder="Find a model on the page" list="model-ids">
 <datalist id="model-ids"></datalist>
 <h2>Selected model</h2>
@@ -156,11 +158,22 @@ window.hflStable = null;
     window.hflStable = performance.now();
     document.body.setAttribute("data-stable", "1");
   }
+  function toRoot() {
+    if (!nodes.get(HFL.root)) return;
+    network.moveTo({position: network.getPosition(HFL.root), scale: 0.7, animation: false});
+  }
   if (HFL.options.physics && HFL.options.physics.enabled) {
     network.once("stabilizationIterationsDone", stable);
   } else {
-    network.once("afterDrawing", stable);
+    network.once("afterDrawing", function () {
+      stable();
+      if (HFL.startAtRoot) toRoot();
+    });
   }
+  document.getElementById("to-root").addEventListener("click", toRoot);
+  document.getElementById("fit-all").addEventListener("click", function () {
+    network.fit({animation: false});
+  });
   var details = document.getElementById("details");
   network.on("click", function (p) {
     if (!p.nodes.length) return;

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -55,6 +56,7 @@ class Selection:
     nodes: list[str]  # shown models, root first, breadth-first order
     level: dict[str, int]  # hops from the root: positive below it, negative above it
     relation: dict[str, str]  # relation of each shown model to the model it was reached from
+    via: dict[str, str]  # the shown model each one was reached from (root absent)
     edges: list[Edge]  # every lineage edge between two shown models
     folds: list[Fold] = field(default_factory=list)
     n_selected: int = 0  # models in the selection before folding, root included
@@ -217,8 +219,44 @@ def select_lineage(
         nodes=nodes,
         level={m: tree.level[m] for m in nodes},
         relation={m: tree.relation[m] for m in nodes if m in tree.relation},
+        via={m: tree.via[m] for m in nodes[1:]},
         edges=[e for e in tree.edges if e.parent in kept and e.child in kept],
         folds=folds,
         n_selected=len(tree.order),
         subtree={m: size[m] for m in nodes},
     )
+
+
+def radial_layout(
+    root: str, via: dict[str, str], order: list[str], *, ring: float = 150.0
+) -> dict[str, tuple[float, float]]:
+    """Positions on rings around ``root`` (one ring per hop), each branch in its own sector.
+
+    A sector's angle is proportional to the leaves below it, so dense branches get room.
+
+    Example:
+        >>> pos = radial_layout("r", {"a": "r", "b": "r"}, ["r", "a", "b"], ring=10)
+        >>> pos["r"], [round(v) for v in pos["a"]], [round(v) for v in pos["b"]]
+        ((0.0, 0.0), [0, 10], [0, -10])
+    """
+    kids: dict[str, list[str]] = {}
+    for m in order[1:]:
+        kids.setdefault(via[m], []).append(m)
+    leaves = dict.fromkeys(order, 1)
+    for m in reversed(order):
+        if m in kids:
+            leaves[m] = sum(leaves[c] for c in kids[m])
+    pos = {root: (0.0, 0.0)}
+    span = {root: (0.0, 2 * math.pi)}
+    hops = {root: 0}
+    for m in order:
+        lo, hi = span[m]
+        share = (hi - lo) / leaves[m]
+        for c in kids.get(m, []):
+            width = share * leaves[c]
+            span[c] = (lo, lo + width)
+            hops[c] = hops[m] + 1
+            mid = lo + width / 2
+            pos[c] = (ring * hops[c] * math.cos(mid), ring * hops[c] * math.sin(mid))
+            lo += width
+    return pos
