@@ -81,7 +81,7 @@ class LocalHub:
         self.quota, self.window, self.enforce_quota = quota, window, enforce_quota
         self.renames = dict(renames or {})
         self.requests: list[dict] = []
-        self._faults: deque[Fault] = deque()
+        self._faults: deque[Fault | None] = deque()
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[int, list, list]] = {}
         self._version = 0
@@ -99,7 +99,9 @@ class LocalHub:
 
     def start(self) -> LocalHub:
         """Start serving in a daemon thread."""
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -125,10 +127,22 @@ class LocalHub:
         self._models = models
         self.touch()
 
-    def fail(self, kind: int | str, times: int = 1, *, reset: int = 0, seconds: float = 0.0):
-        """Answer the next ``times`` listing requests with a fault (429, 503, "malformed",
-        "delay" of ``seconds``); a 429 says the window resets in ``reset`` seconds."""
+    def fail(
+        self,
+        kind: int | str,
+        times: int = 1,
+        *,
+        after: int = 0,
+        reset: int = 0,
+        seconds: float = 0.0,
+    ) -> None:
+        """Answer ``times`` listing requests, after ``after`` normal ones, with a fault.
+
+        ``kind``: 429 (its ``RateLimit`` says the window resets in ``reset`` seconds), 503,
+        "malformed" (a truncated JSON body) or "delay" (``seconds`` before answering).
+        """
         with self._lock:
+            self._faults.extend([None] * after)
             self._faults.extend(Fault(kind, reset, seconds) for _ in range(times))
 
     def touch(self) -> None:
