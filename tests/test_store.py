@@ -1,0 +1,206 @@
+"""lineage.store: schema checks on open, generations, resolution of parents at read time."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import pytest
+from conftest import hub_model
+
+from lineage.errors import (
+    ForeignStoreError,
+    StoreCorruptError,
+    StoreMissingError,
+    StoreReadOnlyError,
+)
+from lineage.hub import parse_page
+from lineage.store import APPLICATION_ID, SCHEMA_VERSION, Store, resolve_db_path
+
+T0 = datetime(2023, 1, 1, tzinfo=UTC)
+
+
+def day(n: int) -> datetime:
+    return T0 + timedelta(days=n)
+
+
+def write_snapshot(path, items, endpoint="http://hub.test") -> None:
+    with Store(path) as st:
+        run = st.start_run(mode="full", endpoint=endpoint, phase="full", next_url="u",
+                           hub_mark=None)
+        st.commit_page(run, parse_page(items), phase="full", next_url=None)
+        st.finish_run(run)
+
+
+def test_resolve_db_path(monkeypatch, tmp_path):
+    monkeypatch.delenv("HF_LINEAGE_DB", raising=False)
+    assert resolve_db_path(None) == pathlib.Path("~/.cache/hf-lineage/hub.db").expanduser()
+    monkeypatch.setenv("HF_LINEAGE_DB", str(tmp_path / "env.db"))
+    assert resolve_db_path(None) == tmp_path / "env.db"
+    assert resolve_db_path(tmp_path / "x.db") == tmp_path / "x.db"
+
+
+def test_new_file_is_stamped_wal_and_empty(tmp_path):
+    path = tmp_path / "sub" / "hub.db"
+    with Store(path) as st:
+        assert st.models_frame().empty and st.edges_frame().empty
+        assert st.snapshot_time() is None and st.info()["models"] == 0
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_corrupt_foreign_and_newer_files_are_refused_untouched(tmp_path):
+    corrupt = tmp_path / "corrupt.db"
+    corrupt.write_bytes(b"this is not sqlite at all" * 100)
+    foreign = tmp_path / "foreign.db"
+    con = sqlite3.connect(foreign)
+    con.execute("CREATE TABLE notes (x)")
+    con.commit()
+    con.close()
+    newer = tmp_path / "newer.db"
+    Store(newer).close()
+    con = sqlite3.connect(newer)
+    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    con.close()
+    for path, error, text in [
+        (corrupt, StoreCorruptError, "not a readable hf-lineage snapshot"),
+        (foreign, ForeignStoreError, "another program"),
+        (newer, ForeignStoreError, "newer than this hf-lineage"),
+    ]:
+        before = path.read_bytes()
+        for readonly in (False, True):
+            with pytest.raises(error, match=text) as err:
+                Store(path, readonly=readonly)
+            assert "\n" not in str(err.value)
+        assert path.read_bytes() == before
+
+
+def test_missing_and_read_only_files(tmp_path):
+    with pytest.raises(StoreMissingError, match="hf-lineage crawl"):
+        Store(tmp_path / "none.db", readonly=True)
+    path = tmp_path / "ro.db"
+    write_snapshot(path, [hub_model(1, "a/b", day(0))])
+    os.chmod(path, 0o444)
+    try:
+        with pytest.raises(StoreReadOnlyError, match="read-only"):
+            Store(path)
+        with Store(path, readonly=True) as st:  # reading still works
+            assert list(st.models_frame()["id"]) == ["a/b"]
+    finally:
+        os.chmod(path, 0o644)
+
+
+KNOWN = [
+    hub_model(1, "Org/Base", day(0)),
+    hub_model(2, "org/other-base", day(1)),
+    hub_model(3, "a/ft", day(2), ["org/base"], "finetune"),  # parent differs in case
+    hub_model(4, "a/lora", day(3), ["a/ft"], "adapter"),
+    hub_model(5, "a/q", day(4), ["A/FT"], "quantized"),
+    hub_model(6, "m/merged", day(5), ["Org/Base", "org/other-base"], "merge"),
+    hub_model(7, "m/card-merge", day(6), ["a/ft", "a/q"], card_only=True),
+    hub_model(8, "x/orphan", day(7), ["Deleted/Gone"], "finetune"),  # never listed
+    hub_model(9, "x/orphan2", day(8), ["deleted/gone"], "adapter"),
+    hub_model(10, "s/self", day(9), ["S/Self"], "finetune"),  # self-loop
+    hub_model(11, "c/one", day(10), ["c/two"], "finetune"),  # a cycle
+    hub_model(12, "c/two", day(11), ["c/one"], "finetune"),
+    hub_model(13, "p/peft", day(12), tags=["peft", "base_model:adapter:/workspace/out"],
+              cardData={"base_model": "/workspace/out"}),  # not a Hub id
+    hub_model(14, "r/override", day(13), ["org/base"], "finetune",
+              cardData={"base_model": "org/base", "base_model_relation": "quantized"}),
+    hub_model(15, "d/distil", day(14), tags=["base_model:distillation:Org/Base"]),
+]
+
+KNOWN_EDGES = [
+    ("a/ft", "Org/Base", "finetune"),
+    ("a/lora", "a/ft", "adapter"),
+    ("a/q", "a/ft", "quantized"),
+    ("c/one", "c/two", "finetune"),
+    ("c/two", "c/one", "finetune"),
+    ("d/distil", "Org/Base", "distillation"),
+    ("m/card-merge", "a/ft", "merge"),
+    ("m/card-merge", "a/q", "merge"),
+    ("m/merged", "Org/Base", "merge"),
+    ("m/merged", "org/other-base", "merge"),
+    ("r/override", "Org/Base", "quantized"),
+    ("x/orphan", "Deleted/Gone", "finetune"),
+    ("x/orphan2", "Deleted/Gone", "adapter"),
+]
+
+
+def check_known_snapshot(st: Store) -> None:
+    """The exact snapshot of KNOWN, however it was crawled."""
+    edges = st.edges_frame()
+    assert list(edges.columns) == ["child", "parent", "relation", "source"]
+    assert list(edges[["child", "parent", "relation"]].itertuples(index=False, name=None)) == (
+        KNOWN_EDGES
+    )
+    assert set(edges.loc[edges["child"] == "m/card-merge", "source"]) == {"card"}
+    models = st.models_frame()
+    assert list(models.columns) == [
+        "id", "created_at", "last_modified", "author", "downloads", "likes", "pipeline_tag",
+        "library_name", "missing",
+    ]
+    assert str(models["created_at"].dtype) == "datetime64[ns, UTC]"
+    assert models["downloads"].dtype == "int64" and models["missing"].dtype == bool
+    assert list(models["id"]) == [m["id"] for m in KNOWN] + ["Deleted/Gone"]
+    ghost = models.iloc[-1]
+    assert ghost["missing"] and pd.isna(ghost["created_at"]) and ghost["downloads"] == 0
+    assert models.iloc[0]["created_at"] == pd.Timestamp("2023-01-01", tz="UTC")
+    info = st.info()
+    assert {k: info[k] for k in (
+        "models", "missing_parents", "edges", "self_loops", "invalid_refs", "cycles",
+        "models_in_cycles")} == {
+        "models": 15, "missing_parents": 1, "edges": 13, "self_loops": 1, "invalid_refs": 1,
+        "cycles": 1, "models_in_cycles": 2}
+    assert info["edges_by_relation"] == {
+        "adapter": 2, "distillation": 1, "finetune": 4, "merge": 4, "quantized": 2}
+    assert info["created_min"] == pd.Timestamp("2023-01-01", tz="UTC")
+    assert info["created_max"] == pd.Timestamp("2023-01-15", tz="UTC")
+
+
+def test_known_graph_resolves_at_read_time(tmp_path):
+    # children committed in a page before their parents' page, as in a newest-first listing
+    path = tmp_path / "hub.db"
+    with Store(path) as st:
+        run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u", hub_mark=None)
+        st.commit_page(run, parse_page(KNOWN[7:][::-1]), phase="full", next_url="u2")
+        st.commit_page(run, parse_page(KNOWN[:7][::-1]), phase="full", next_url=None)
+        st.finish_run(run)
+        check_known_snapshot(st)
+    with Store(path, readonly=True) as st:
+        check_known_snapshot(st)
+        assert st.snapshot_time() is not None
+
+
+def test_new_generation_stays_hidden_until_it_commits(tmp_path):
+    path = tmp_path / "hub.db"
+    write_snapshot(path, KNOWN)
+    with Store(path) as st:
+        run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u", hub_mark=None)
+        st.commit_page(run, parse_page([hub_model(99, "new/only", day(30))]), phase="full",
+                       next_url="u2")
+        check_known_snapshot(st)  # the old snapshot, untouched
+        assert st.pending_run().models_seen == 1
+        st.finish_run(run)
+        assert list(st.models_frame()["id"]) == ["new/only"]
+        assert [r.status for r in st.runs()] == ["done", "done"]
+
+
+def test_relisted_model_replaces_its_edges(tmp_path):
+    path = tmp_path / "hub.db"
+    write_snapshot(path, KNOWN)
+    with Store(path) as st:
+        run = st.start_run(mode="incremental", endpoint="e", phase="new", next_url="u",
+                           hub_mark=None)
+        edited = hub_model(6, "m/merged", day(5), ["Org/Base"], "finetune")
+        st.commit_page(run, parse_page([edited]), phase="new", next_url=None)
+        st.finish_run(run)
+        edges = st.edges_frame()
+        assert edges[edges["child"] == "m/merged"][["parent", "relation"]].values.tolist() == [
+            ["Org/Base", "finetune"]]
+        assert len(edges) == 12 and st.info()["models"] == 15
