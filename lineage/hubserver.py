@@ -30,6 +30,7 @@ import argparse
 import base64
 import bisect
 import json
+import socket
 import threading
 import time
 from collections import deque
@@ -90,6 +91,7 @@ class LocalHub:
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _make_handler(self))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
+        self._connections: set = set()
 
     # -- lifecycle -------------------------------------------------------------------------
     @property
@@ -106,9 +108,14 @@ class LocalHub:
         return self
 
     def stop(self) -> None:
-        """Stop serving and close the socket."""
+        """Stop serving and close the listening socket and every open connection."""
         self._server.shutdown()
         self._server.server_close()
+        for sock in list(self._connections):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def __enter__(self) -> LocalHub:
         return self.start()
@@ -295,6 +302,14 @@ def _make_handler(hub: LocalHub) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, *args: object) -> None:  # keep test output quiet
             pass
+
+        def setup(self) -> None:
+            super().setup()
+            hub._connections.add(self.connection)
+
+        def finish(self) -> None:
+            hub._connections.discard(self.connection)
+            super().finish()
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's name)
             parts = urlsplit(self.path)
