@@ -61,3 +61,17 @@ class CrawlStateError(HfLineageError):
     """A crawl cannot start or resume as asked (e.g. another endpoint's crawl is pending)."""
 
     exit_code = 2
+
+
+class UnknownModelError(UsageError):
+    """A model id that is not in the graph; the message suggests the closest known ids."""
+
+    def __init__(self, model: str, suggestions: list[str] | None = None):
+        self.model = model
+        self.suggestions = list(suggestions or [])
+        hint = (
+            f"did you mean {', '.join(self.suggestions)}?"
+            if self.suggestions
+            else "check the spelling or crawl again"
+        )
+        super().__init__(f"unknown model {model!r} in this snapshot; {hint}")

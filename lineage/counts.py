@@ -1,0 +1,447 @@
+"""Exact derivative counts for every model at once: numpy kernels on plain index arrays.
+
+Nodes are ``0..n-1``; an edge is ``(child, parent)``. The kernels import nothing from the rest
+of hf-lineage: :class:`lineage.graph.LineageGraph` feeds them its arrays and wraps the results
+in pandas objects (``descendant_counts``, ``growth_curve``, ``growth_curves``).
+
+How the transitive (distinct descendant) counts stay exact and linear-ish:
+
+1. Every node keeps one *primary* parent (its lowest-index parent); the primary edges form a
+   forest, numbered in pre-order so that each primary subtree is one interval ``[tin, tin+size)``.
+2. The other parents of a node are *non-primary* edges. The descendants of ``v`` (with ``v``)
+   are the union of the subtree intervals of ``v`` and of every non-primary edge target
+   reachable from ``v`` (cut any path at its last non-primary edge).
+3. Only ancestors of non-primary edge sources need more than their own interval. For them,
+   bottom-up in topological rounds, we keep the *external* intervals: the maximal
+   target intervals reachable from ``v`` that lie outside ``v``'s subtree. Forest intervals
+   are nested or disjoint, so after dropping nested ones they are disjoint and their sizes
+   add up to exactly the nodes they cover.
+
+Monthly histograms follow the same decomposition: the month histogram of each primary
+subtree (one bottom-up pass over the forest levels), plus those of the external intervals
+(one sparse-times-dense product).
+
+>>> import numpy as np
+>>> child, parent = np.array([1, 2, 3, 3]), np.array([0, 0, 1, 2])  # a diamond
+>>> index = count_index(4, child, parent)
+>>> index.transitive.tolist(), index.direct.tolist()
+([3, 1, 1, 0], [2, 1, 1, 0])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+Progress = Callable[[str, int, int], None]
+"""Progress callback: ``progress(stage, done, total)``."""
+
+
+def _report(progress: Progress | None, stage: str, done: int, total: int) -> None:
+    if progress is not None:
+        progress(stage, done, total)
+
+
+def _unique(a: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (sort-based: faster than ``np.unique`` on large int arrays)."""
+    s = np.sort(a)
+    if len(s) == 0:
+        return s
+    return s[np.concatenate([[True], s[1:] != s[:-1]])]
+
+
+def _runs(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values of ``a`` and how often each occurs.
+
+    >>> [x.tolist() for x in _runs(np.array([3, 1, 3]))]
+    [[1, 3], [1, 2]]
+    """
+    s = np.sort(a)
+    if len(s) == 0:
+        return s, s
+    heads = np.flatnonzero(np.concatenate([[True], s[1:] != s[:-1]]))
+    return s[heads], np.diff(np.append(heads, len(s)))
+
+
+def _heads(a: np.ndarray) -> np.ndarray:
+    """Start positions of the runs of equal values in ``a``."""
+    if len(a) == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.concatenate([[True], a[1:] != a[:-1]]))
+
+
+def csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Adjacency ``src -> dst`` as ``(indptr, indices)``, neighbours in input order.
+
+    >>> csr(3, np.array([0, 2, 0]), np.array([2, 1, 1]))[1].tolist()
+    [2, 1, 1]
+    """
+    src = np.asarray(src, dtype=np.int64)
+    if len(src) and np.all(src[1:] >= src[:-1]):
+        order = slice(None)
+    else:
+        order = np.argsort(src, kind="stable")
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+    return indptr, np.asarray(dst, dtype=np.int64)[order]
+
+
+def gather(indptr: np.ndarray, indices: np.ndarray, nodes: np.ndarray):
+    """Neighbours of every node in ``nodes``: ``(owner, neighbour)`` arrays.
+
+    >>> ptr, idx = csr(3, np.array([0, 0, 2]), np.array([2, 1, 1]))
+    >>> [a.tolist() for a in gather(ptr, idx, np.array([0, 2]))]
+    [[0, 0, 2], [2, 1, 1]]
+    """
+    nodes = np.asarray(nodes, dtype=np.int64)
+    starts = indptr[nodes]
+    lens = indptr[nodes + 1] - starts
+    return np.repeat(nodes, lens), indices[_ranges(starts, lens)]
+
+
+def _ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """Concatenation of ``arange(s, s + l)`` for each start and length."""
+    total = int(lens.sum())
+    return np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(total)
+
+
+def sorted_edges(child: np.ndarray, parent: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the distinct ``(child, parent)`` pairs (first occurrence), in pair order.
+
+    >>> sorted_edges(np.array([2, 1, 1]), np.array([0, 0, 0]), 3).tolist()
+    [1, 0]
+    """
+    key = np.asarray(child, dtype=np.int64) * n + parent
+    if np.all(key[1:] > key[:-1]):
+        return np.arange(len(key))
+    order = np.argsort(key, kind="stable")
+    return order[_heads(key[order])]
+
+
+def cycle_edges(n: int, child: np.ndarray, parent: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """Mask of the edges to drop so that the graph has no cycle, chosen deterministically.
+
+    ``rank`` orders the nodes (oldest first, ties by id). Inside each strongly connected
+    component every edge whose parent ranks after its child (the parent is newer) is
+    dropped; the kept edges all point from older to newer, so no cycle survives.
+
+    >>> cycle_edges(3, np.array([1, 0, 2]), np.array([0, 1, 1]), np.array([0, 1, 2])).tolist()
+    [False, True, False]
+    """
+    if len(child) == 0:
+        return np.zeros(0, dtype=bool)
+    g = sp.csr_matrix((np.ones(len(child), dtype=np.int8), (parent, child)), shape=(n, n))
+    _, label = connected_components(g, directed=True, connection="strong")
+    same = label[child] == label[parent]
+    return same & (rank[parent] > rank[child])
+
+
+def forest_depth(ppar: np.ndarray) -> np.ndarray:
+    """Depth of every node in the forest given by primary parents (``-1`` for roots).
+
+    >>> forest_depth(np.array([-1, 0, 1, -1])).tolist()
+    [0, 1, 2, 0]
+    """
+    n = len(ppar)
+    depth = (ppar >= 0).astype(np.int64)
+    anc = np.where(ppar >= 0, ppar, np.arange(n))
+    idx = np.flatnonzero(depth)
+    while len(idx):
+        up = anc[idx]
+        depth[idx] += depth[up]
+        anc[idx] = anc[up]
+        idx = idx[depth[anc[idx]] > 0]
+    return depth
+
+
+@dataclass
+class Forest:
+    """The primary-parent forest in pre-order: subtree of ``v`` = positions ``tin[v]..+size``."""
+
+    ppar: np.ndarray  # primary parent or -1
+    depth: np.ndarray
+    tin: np.ndarray  # pre-order position
+    size: np.ndarray  # subtree size, the node included
+    order: np.ndarray  # node at each position
+    sib: np.ndarray  # non-root nodes sorted by (depth, primary parent)
+    bounds: np.ndarray  # sib[bounds[d - 1]:bounds[d]] are the nodes at depth d
+
+
+def primary_forest(n: int, child: np.ndarray, parent: np.ndarray) -> Forest:
+    """Primary parent of every node (its lowest-index parent) and the forest's pre-order.
+
+    The edges must come sorted by ``(child, parent)`` (see :func:`sorted_edges`).
+
+    >>> f = primary_forest(4, np.array([1, 2, 3, 3]), np.array([0, 0, 1, 2]))
+    >>> f.ppar.tolist(), f.tin.tolist(), f.size.tolist()
+    ([-1, 0, 0, 1], [0, 1, 3, 2], [4, 2, 1, 1])
+    """
+    ppar = np.full(n, -1, dtype=np.int64)
+    first = _heads(child)
+    ppar[child[first]] = parent[first]
+    depth = forest_depth(ppar)
+    nonroot = np.flatnonzero(ppar >= 0)
+    sib = nonroot[np.argsort(depth[nonroot] * n + ppar[nonroot])]
+    max_depth = int(depth.max()) if n else 0
+    bounds = np.searchsorted(depth[sib], np.arange(max_depth + 1), side="right")
+    size = np.ones(n, dtype=np.int64)
+    for d in range(max_depth, 0, -1):
+        nodes = sib[bounds[d - 1] : bounds[d]]
+        pp = ppar[nodes]
+        heads = _heads(pp)
+        size[pp[heads]] += np.add.reduceat(size[nodes], heads)
+    # offset of each node among its siblings, in sib order
+    before = np.cumsum(size[sib]) - size[sib]
+    group_start = np.zeros(len(sib), dtype=np.int64)
+    group_start[_heads(ppar[sib])] = _heads(ppar[sib])
+    group_start = np.maximum.accumulate(group_start) if len(sib) else group_start
+    offset = np.zeros(n, dtype=np.int64)
+    offset[sib] = before - before[group_start]
+    tin = np.zeros(n, dtype=np.int64)
+    roots = np.flatnonzero(ppar < 0)
+    tin[roots] = np.cumsum(size[roots]) - size[roots]
+    for d in range(1, max_depth + 1):
+        nodes = sib[bounds[d - 1] : bounds[d]]
+        tin[nodes] = tin[ppar[nodes]] + 1 + offset[nodes]
+    order = np.empty(n, dtype=np.int64)
+    order[tin] = np.arange(n)
+    return Forest(ppar, depth, tin, size, order, sib, bounds)
+
+
+class _Buffer:
+    """A growable int64 array."""
+
+    def __init__(self) -> None:
+        self.data = np.empty(1024, dtype=np.int64)
+        self.used = 0
+
+    def append(self, values: np.ndarray) -> int:
+        start = self.used
+        need = start + len(values)
+        if need > len(self.data):
+            grown = np.empty(max(need, 2 * len(self.data)), dtype=np.int64)
+            grown[:start] = self.data[:start]
+            self.data = grown
+        self.data[start:need] = values
+        self.used = need
+        return start
+
+
+def external_intervals(
+    n: int,
+    child: np.ndarray,
+    parent: np.ndarray,
+    forest: Forest,
+    progress: Progress | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """For every node ``v``, the nodes ``t`` whose subtrees are ``v``'s external intervals.
+
+    Returns ``(owner, target)`` sorted by owner: the subtrees of the targets are disjoint,
+    outside ``v``'s own subtree, and with it cover exactly ``v`` and its descendants.
+    The edges must be acyclic, distinct and sorted by ``(child, parent)``.
+
+    >>> c, p = np.array([1, 3, 3]), np.array([0, 0, 2])
+    >>> [a.tolist() for a in external_intervals(4, c, p, primary_forest(4, c, p))]
+    [[2], [3]]
+    """
+    ppar, tin, size, order = forest.ppar, forest.tin, forest.size, forest.order
+    np_src = parent[ppar[child] != parent]
+    empty = np.empty(0, dtype=np.int64)
+    if len(np_src) == 0:
+        return empty, empty
+    up_ptr, up_idx = csr(n, child, parent)
+    # the nodes that reach a non-primary edge: the ancestors of its sources
+    relevant = np.zeros(n, dtype=bool)
+    frontier = _unique(np_src)
+    while len(frontier):
+        relevant[frontier] = True
+        _, up = gather(up_ptr, up_idx, frontier)
+        frontier = _unique(up[~relevant[up]])
+    inner = relevant[parent]
+    down_ptr, down_idx = csr(n, parent[inner], child[inner])
+    pending = np.bincount(parent[inner & relevant[child]], minlength=n)
+    nodes = np.flatnonzero(relevant)
+    e_start = np.zeros(n, dtype=np.int64)
+    e_len = np.zeros(n, dtype=np.int64)
+    buf = _Buffer()
+    frontier = nodes[pending[nodes] == 0]
+    done, total = 0, len(nodes)
+    big = np.int64(n + 1)
+    while len(frontier):
+        v, c = gather(down_ptr, down_idx, frontier)
+        extra = ppar[c] != v
+        has = e_len[c] > 0
+        lens = e_len[c[has]]
+        cv = np.concatenate([v[extra], np.repeat(v[has], lens)])
+        ct = np.concatenate([c[extra], buf.data[_ranges(e_start[c[has]], lens)]])
+        outside = (tin[ct] < tin[cv]) | (tin[ct] >= tin[cv] + size[cv])
+        cv, ct = cv[outside], ct[outside]
+        if len(cv):
+            key = _unique(cv * n + tin[ct])
+            kv, lo = key // n, key % n
+            kt = order[lo]
+            # drop intervals nested in an earlier one of the same owner
+            run = np.maximum.accumulate(kv * big + lo + size[kt])
+            prev = np.concatenate([[-1], run[:-1] - kv[1:] * big])
+            keep = lo >= prev
+            kv, kt = kv[keep], kt[keep]
+            at = buf.append(kt)
+            heads = _heads(kv)
+            e_start[kv[heads]] = at + heads
+            e_len[kv[heads]] = np.diff(np.append(heads, len(kv)))
+        done += len(frontier)
+        _report(progress, "merges", done, total)
+        _, ups = gather(up_ptr, up_idx, frontier)
+        cand, k = _runs(ups[relevant[ups]])
+        pending[cand] -= k
+        frontier = cand[pending[cand] == 0]
+    owners = np.flatnonzero(e_len)
+    lens = e_len[owners]
+    return np.repeat(owners, lens), buf.data[_ranges(e_start[owners], lens)]
+
+
+@dataclass
+class CountIndex:
+    """Everything the counts need for one relation filter."""
+
+    n: int
+    child: np.ndarray  # distinct edges, acyclic, sorted by (child, parent)
+    parent: np.ndarray
+    forest: Forest
+    ext_owner: np.ndarray
+    ext_target: np.ndarray
+    direct: np.ndarray  # distinct children per node
+    transitive: np.ndarray  # distinct descendants per node
+
+
+def count_index(
+    n: int, child: np.ndarray, parent: np.ndarray, progress: Progress | None = None
+) -> CountIndex:
+    """Direct and transitive descendant totals of every node (edges acyclic, maybe repeated).
+
+    >>> count_index(3, np.array([1, 2]), np.array([0, 1])).transitive.tolist()
+    [2, 1, 0]
+    """
+    child = np.asarray(child, dtype=np.int64)
+    parent = np.asarray(parent, dtype=np.int64)
+    keep = sorted_edges(child, parent, n)
+    child, parent = child[keep], parent[keep]
+    _report(progress, "forest", 0, 1)
+    forest = primary_forest(n, child, parent)
+    _report(progress, "forest", 1, 1)
+    owner, target = external_intervals(n, child, parent, forest, progress)
+    transitive = forest.size - 1
+    heads = _heads(owner)
+    if len(heads):
+        transitive[owner[heads]] += np.add.reduceat(forest.size[target], heads)
+    direct = np.bincount(parent, minlength=n).astype(np.int64)
+    return CountIndex(n, child, parent, forest, owner, target, direct, transitive)
+
+
+@dataclass
+class Histograms:
+    """Per-month derivative counts of the ``rows`` nodes (all others have none).
+
+    ``matrix[i, j]`` counts derivatives of ``rows[i]`` in month ``j`` (0 = the earliest month
+    of the graph); derivatives dated before the model's ``release`` month are counted in it,
+    and ``moved`` says how many (model, derivative) pairs were.
+    """
+
+    rows: np.ndarray
+    matrix: np.ndarray
+    release: np.ndarray
+    moved: int
+
+
+def _fold(matrix: np.ndarray, release: np.ndarray) -> int:
+    """Move counts before each row's release month into it (in place); return how many."""
+    if matrix.size == 0:
+        return 0
+    early = np.arange(matrix.shape[1])[None, :] < release[:, None]
+    moved_rows = np.where(early, matrix, 0).sum(axis=1)
+    matrix[early] = 0
+    matrix[np.arange(len(release)), release] += moved_rows.astype(matrix.dtype)
+    return int(moved_rows.sum())
+
+
+def _matrix(keys: np.ndarray, n_rows: int, n_months: int) -> np.ndarray:
+    """Dense ``n_rows x n_months`` counts of the flat cell numbers in ``keys``."""
+    matrix = np.zeros(n_rows * n_months, dtype=np.int32)
+    cells, k = _runs(keys)
+    matrix[cells] = k
+    return matrix.reshape(n_rows, n_months)
+
+
+def histograms(
+    index: CountIndex,
+    month: np.ndarray,
+    n_months: int,
+    scope: str = "transitive",
+    progress: Progress | None = None,
+) -> Histograms:
+    """Monthly derivative counts of every model with at least one derivative in ``scope``.
+
+    ``month[v]`` is the column of ``v``'s release month (``0..n_months-1``).
+
+    >>> idx = count_index(3, np.array([1, 2]), np.array([0, 1]))
+    >>> h = histograms(idx, np.array([1, 0, 2]), 3)
+    >>> h.rows.tolist(), h.matrix.tolist(), h.moved
+    ([0, 1], [[0, 1, 1], [0, 0, 1]], 1)
+    """
+    n = index.n
+    month = np.asarray(month, dtype=np.int64)
+    has_kids = index.direct > 0
+    if scope == "direct":
+        rows = np.flatnonzero(has_kids)
+        row_of = np.full(n, -1, dtype=np.int64)
+        row_of[rows] = np.arange(len(rows))
+        matrix = _matrix(row_of[index.parent] * n_months + month[index.child], len(rows), n_months)
+    else:
+        matrix, rows = _transitive_matrix(index, month, n_months, has_kids, progress)
+    release = month[rows]
+    moved = _fold(matrix, release)
+    return Histograms(rows, matrix, release, moved)
+
+
+def _transitive_matrix(
+    index: CountIndex,
+    month: np.ndarray,
+    n_months: int,
+    has_kids: np.ndarray,
+    progress: Progress | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    ppar = index.forest.ppar
+    rowed = has_kids.copy()
+    rowed[index.ext_target] = True
+    rows = np.flatnonzero(rowed)
+    row_of = np.full(index.n, -1, dtype=np.int64)
+    row_of[rows] = np.arange(len(rows))
+    # subtree histograms (subtree root included): one (ancestor, month) cell per pair
+    keys = [row_of[rows] * n_months + month[rows]]
+    x = np.flatnonzero(ppar >= 0)
+    anc = ppar[x]
+    levels = len(index.forest.bounds)
+    while len(x):
+        keys.append(row_of[anc] * n_months + month[x])
+        up = ppar[anc] >= 0
+        x, anc = x[up], ppar[anc[up]]
+        _report(progress, "months", len(keys) - 1, levels)
+    sub = _matrix(np.concatenate(keys), len(rows), n_months)
+    owners = _unique(index.ext_owner)
+    ext = sp.csr_matrix(
+        (
+            np.ones(len(index.ext_owner), dtype=np.int32),
+            (np.searchsorted(owners, index.ext_owner), row_of[index.ext_target]),
+        ),
+        shape=(len(owners), len(rows)),
+    )
+    sub[row_of[owners]] += ext @ sub
+    sub[row_of[rows], month[rows]] -= 1
+    keep = has_kids[rows]
+    if keep.all():
+        return sub, rows
+    return sub[keep], rows[keep]

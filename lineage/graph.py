@@ -1,0 +1,723 @@
+"""The lineage graph as compact arrays: build, filter by relation, navigate, count, convert.
+
+Nodes are models (index ``0..n-1`` in :attr:`LineageGraph.ids`); an edge ``(child, parent,
+relation)`` says the child was derived from the parent. References resolve to model ids
+exactly, else case-insensitively; a parent that is not a model becomes a *missing* node.
+Cycles are broken on construction (see :func:`lineage.counts.cycle_edges`) and the dropped
+edges listed in :attr:`LineageGraph.dropped_cycle_edges`.
+
+Time: calendar months ``YYYY-MM`` (UTC). A model's release month is the month of its
+``created_at``; a node without a date (a missing parent) takes the earliest month of its
+descendants, or the snapshot month if it has none. A derivative dated before an ancestor
+counts in the ancestor's release month. The snapshot month is the month of
+``snapshot_time`` (or of the latest ``created_at`` when that is later or unknown).
+
+>>> import pandas as pd
+>>> models = pd.DataFrame({"id": ["org/base", "a/ft", "b/merge"],
+...                        "created_at": ["2023-01-05", "2023-02-01", "2023-04-30"]})
+>>> edges = pd.DataFrame({"child": ["a/ft", "b/merge", "b/merge"],
+...                       "parent": ["org/base", "org/base", "A/FT"],
+...                       "relation": ["finetune", "merge", "merge"]})
+>>> g = LineageGraph.from_frames(models, edges)
+>>> g.descendant_counts().tolist(), g.descendant_counts("direct").tolist()
+([2, 1, 0], [2, 1, 0])
+>>> g.growth_curve("org/base")["cumulative"].tolist()
+[0, 1, 1, 2]
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from lineage import counts as _counts
+from lineage.counts import Progress
+from lineage.errors import UnknownModelError, UsageError
+
+RELATIONS = ("finetune", "adapter", "quantized", "merge", "unknown")
+"""Relations the Hub uses; other words it emits are kept verbatim."""
+
+NODE_ATTRIBUTES = ("created_at", "author", "downloads", "likes", "pipeline_tag", "missing")
+CURVE_COLUMNS = ["model", "scope", "month", "age_months", "count", "cumulative"]
+SCOPES = ("transitive", "direct")
+
+
+def month_label(month: int) -> str:
+    """``YYYY-MM`` of an absolute month number (``year * 12 + month - 1``).
+
+    >>> month_label(2023 * 12 + 1)
+    '2023-02'
+    """
+    return f"{month // 12:04d}-{month % 12 + 1:02d}"
+
+
+def month_number(label: str) -> int:
+    """Absolute month number of ``YYYY-MM`` (bad input: :class:`UsageError`).
+
+    >>> month_number("2023-02") == 2023 * 12 + 1
+    True
+    """
+    try:
+        year, month = (int(part) for part in str(label).split("-")[:2])
+        if not 1 <= month <= 12:
+            raise ValueError
+    except ValueError:
+        raise UsageError(f"bad month {label!r}: use YYYY-MM, e.g. 2024-05") from None
+    return year * 12 + month - 1
+
+
+def _months_of(times: pd.Series) -> np.ndarray:
+    """Absolute month numbers of UTC timestamps, ``-1`` for NaT."""
+    out = (times.dt.year * 12 + times.dt.month - 1).to_numpy(dtype=float, na_value=np.nan)
+    return np.where(np.isnan(out), -1, out).astype(np.int64)
+
+
+@dataclass
+class MonthlyCounts:
+    """Derivatives per calendar month of every model that has any (one filter, one scope).
+
+    ``matrix[i, j]``: derivatives of ``models[i]`` counted in ``months[j]``; ``release[i]`` is
+    the column of its release month, ``snapshot`` the last column; ``moved`` is how many
+    (model, derivative) pairs were dated before the model and counted in its release month.
+    """
+
+    scope: str
+    models: np.ndarray
+    months: list[str]
+    matrix: np.ndarray
+    release: np.ndarray
+    moved: int
+
+    def curves(self, models: Iterable[str] | None = None) -> pd.DataFrame:
+        """Long growth-curve frame (``model, scope, month, age_months, count, cumulative``).
+
+        One row per month from each model's release month to the snapshot month.
+        """
+        rows = np.arange(len(self.models))
+        if models is not None:
+            pos = pd.Index(self.models).get_indexer(list(models))
+            rows = pos[pos >= 0]
+        n_cols = len(self.months)
+        lens = n_cols - self.release[rows]
+        row = np.repeat(rows, lens)
+        age = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
+        col = self.release[row] + age
+        count = self.matrix[row, col].astype(np.int64)
+        cumulative = np.cumsum(count)
+        if len(cumulative):
+            starts = np.cumsum(lens) - lens
+            base = np.repeat(np.concatenate([[0], cumulative])[starts], lens)
+            cumulative = cumulative - base
+        return pd.DataFrame(
+            {
+                "model": self.models[row],
+                "scope": self.scope,
+                "month": np.asarray(self.months, dtype=object)[col],
+                "age_months": age,
+                "count": count,
+                "cumulative": cumulative,
+            },
+            columns=CURVE_COLUMNS,
+        )
+
+
+class LineageGraph:
+    """Models and their derivation edges as numpy arrays; see the module docstring."""
+
+    def __init__(
+        self,
+        models: pd.DataFrame,
+        child: np.ndarray,
+        parent: np.ndarray,
+        relation: np.ndarray,
+        relation_names: list[str],
+        snapshot_time: pd.Timestamp | None,
+        dropped: pd.DataFrame,
+    ) -> None:
+        self.models = models
+        self.ids = models["id"].to_numpy(dtype=object)
+        self.n_models = len(self.ids)
+        self.snapshot_time = snapshot_time
+        self.dropped_cycle_edges = dropped
+        self._child = child
+        self._parent = parent
+        self._rel = relation
+        self._rel_names = relation_names
+        self._lower: dict[str, int] | None = None
+        self._exact: pd.Index | None = None
+        self._cache: dict[tuple[int, ...], _counts.CountIndex] = {}
+        self._component: np.ndarray | None = None
+        self._month_setup()
+
+    # -- construction ---------------------------------------------------------------------
+    @classmethod
+    def from_frames(
+        cls,
+        models: pd.DataFrame,
+        edges: pd.DataFrame,
+        snapshot_time: pd.Timestamp | str | None = None,
+    ) -> LineageGraph:
+        """Graph of ``models`` (``id``, ``created_at``, any other columns kept) and ``edges``
+        (``child``, ``parent``, optional ``relation``, default ``unknown``).
+
+        >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["a"], "created_at": ["2024-01-02"]}),
+        ...                              pd.DataFrame({"child": ["a"], "parent": ["x/y"]}))
+        >>> g.ids.tolist(), g.models["missing"].tolist()
+        (['a', 'x/y'], [False, True])
+        """
+        for frame, name, cols in ((models, "models", ("id", "created_at")),
+                                  (edges, "edges", ("child", "parent"))):
+            lacking = [c for c in cols if c not in frame.columns]
+            if lacking:
+                raise UsageError(
+                    f"the {name} frame lacks column(s) {', '.join(lacking)}; "
+                    f"it needs {', '.join(cols)}"
+                )
+        models = models.drop_duplicates("id").reset_index(drop=True)
+        models["id"] = models["id"].astype(str)
+        models["created_at"] = pd.to_datetime(models["created_at"], utc=True, errors="coerce")
+        dtype = models["created_at"].dtype
+        models["missing"] = (
+            models["missing"].fillna(False).astype(bool) if "missing" in models else False
+        )
+        child_ref = edges["child"].astype(str).to_numpy(dtype=object)
+        parent_ref = edges["parent"].astype(str).to_numpy(dtype=object)
+        ids = models["id"].to_numpy(dtype=object)
+        refs = np.concatenate([child_ref, parent_ref])
+        pos = pd.Index(ids).get_indexer(refs)
+        if (pos < 0).any():
+            lower_map = pd.Series(np.arange(len(ids)), index=pd.Series(ids).str.lower())
+            lower_map = lower_map[~lower_map.index.duplicated()]
+            unresolved = np.flatnonzero(pos < 0)
+            low = pd.Series(refs[unresolved]).str.lower().to_numpy(dtype=object)
+            hit = lower_map.reindex(low).to_numpy()
+            found = ~np.isnan(hit)
+            pos[unresolved[found]] = hit[found].astype(np.int64)
+            rest = unresolved[~found]
+            if len(rest):
+                new_low = pd.Series(low[~found])
+                keep = ~new_low.duplicated().to_numpy()
+                new_ids = refs[rest][keep]
+                codes = pd.Index(new_low[keep]).get_indexer(new_low)
+                pos[rest] = len(ids) + codes
+                extra = pd.DataFrame({"id": new_ids, "missing": True})
+                extra["created_at"] = pd.Series(pd.NaT, index=extra.index, dtype=dtype)
+                models = pd.concat([models, extra], ignore_index=True)
+        n_edges = len(edges)
+        child, parent = pos[:n_edges].astype(np.int64), pos[n_edges:].astype(np.int64)
+        rel_text = (
+            edges["relation"].fillna("unknown").astype(str).to_numpy(dtype=object)
+            if "relation" in edges
+            else np.full(n_edges, "unknown", dtype=object)
+        )
+        names = sorted(set(rel_text.tolist()) | set(RELATIONS))
+        rel = pd.Index(names).get_indexer(rel_text).astype(np.int16)
+        keep = child != parent
+        child, parent, rel = child[keep], parent[keep], rel[keep]
+        if snapshot_time is not None:
+            snapshot_time = pd.Timestamp(snapshot_time)
+            snapshot_time = (
+                snapshot_time.tz_localize("UTC")
+                if snapshot_time.tzinfo is None
+                else snapshot_time.tz_convert("UTC")
+            )
+        return cls._assemble(models, child, parent, rel, names, snapshot_time)
+
+    @classmethod
+    def _assemble(cls, models, child, parent, rel, names, snapshot_time) -> LineageGraph:
+        n = len(models)
+        order = _counts.sorted_edges(child, parent, n)
+        child, parent, rel = child[order], parent[order], rel[order]
+        dropped = np.zeros(len(child), dtype=bool)
+        if len(child):
+            g = csr_matrix((np.ones(len(child), dtype=np.int8), (parent, child)), shape=(n, n))
+            _, label = connected_components(g, directed=True, connection="strong")
+            looped = np.flatnonzero(label[child] == label[parent])
+            if len(looped):
+                nodes = np.unique(np.concatenate([child[looped], parent[looped]]))
+                created = models["created_at"].iloc[nodes]
+                key = pd.DataFrame({"t": created.to_numpy(), "id": models["id"].iloc[nodes]})
+                ranked = key.sort_values(["t", "id"], na_position="last").index.to_numpy()
+                rank = np.zeros(n, dtype=np.int64)
+                rank[nodes[ranked]] = np.arange(len(nodes))
+                dropped = _counts.cycle_edges(n, child, parent, rank)
+        ids = models["id"].to_numpy(dtype=object)
+        names_arr = np.asarray(names, dtype=object)
+        dropped_frame = pd.DataFrame(
+            {
+                "child": ids[child[dropped]],
+                "parent": ids[parent[dropped]],
+                "relation": names_arr[rel[dropped]],
+            }
+        )
+        keep = ~dropped
+        return cls(
+            models, child[keep], parent[keep], rel[keep], names, snapshot_time, dropped_frame
+        )
+
+    @classmethod
+    def from_db(cls, path: str | os.PathLike | None = None) -> LineageGraph:
+        """Graph of a crawled snapshot (``path``, else ``$HF_LINEAGE_DB``, else the default).
+
+        A missing file raises ``StoreMissingError`` (run ``hf-lineage crawl`` first).
+        """
+        from lineage.store import Store
+
+        with Store(path, readonly=True) as store:
+            return cls.from_frames(
+                store.models_frame(), store.edges_frame(), store.snapshot_time()
+            )
+
+    @classmethod
+    def from_networkx(cls, graph) -> LineageGraph:
+        """Graph of a networkx DiGraph with edges parent -> child (see :meth:`to_networkx`).
+
+        >>> import networkx as nx
+        >>> G = nx.DiGraph([("base", "ft")])
+        >>> LineageGraph.from_networkx(G).children("base")
+        ['ft']
+        """
+        rows = [{"id": str(node), **data} for node, data in graph.nodes(data=True)]
+        models = pd.DataFrame(rows, columns=["id", "created_at"] + sorted(
+            {k for r in rows for k in r} - {"id", "created_at"}))
+        edges = pd.DataFrame(
+            [(str(v), str(u), d.get("relation", "unknown")) for u, v, d in graph.edges(data=True)],
+            columns=["child", "parent", "relation"],
+        )
+        return cls.from_frames(models, edges, graph.graph.get("snapshot_time"))
+
+    # -- time -----------------------------------------------------------------------------
+    def _month_setup(self) -> None:
+        month = _months_of(self.models["created_at"])
+        latest = int(month.max()) if (month >= 0).any() else None
+        snap = self.snapshot_time
+        snap_month = None if snap is None else snap.year * 12 + snap.month - 1
+        if latest is None and snap_month is None:
+            snap_month = pd.Timestamp.now(tz="UTC").year * 12 + pd.Timestamp.now().month - 1
+        self._snap_month = max(m for m in (latest, snap_month) if m is not None)
+        undated = month < 0
+        if undated.any():
+            # an undated node takes the earliest month of its descendants
+            month = np.where(undated, np.iinfo(np.int64).max, month)
+            on = undated[self._parent]
+            c, p = self._child[on], self._parent[on]
+            while len(p):
+                before = month[p].copy()
+                np.minimum.at(month, p, month[c])
+                if (month[p] == before).all():
+                    break
+            month[month == np.iinfo(np.int64).max] = self._snap_month
+        self._month = month
+        self._month0 = int(month.min()) if len(month) else self._snap_month
+        self._col = month - self._month0
+        self._n_cols = self._snap_month - self._month0 + 1
+
+    @property
+    def release_months(self) -> pd.Series:
+        """Release month ``YYYY-MM`` of every model (dated as the module docstring says)."""
+        labels = [month_label(m) for m in range(self._month0, self._snap_month + 1)]
+        return pd.Series(np.asarray(labels, dtype=object)[self._col], index=self.ids)
+
+    @property
+    def snapshot_month(self) -> str:
+        """The last month of every growth curve, ``YYYY-MM``."""
+        return month_label(self._snap_month)
+
+    # -- edges and filters ----------------------------------------------------------------
+    @property
+    def relations(self) -> list[str]:
+        """Relations present on the graph's edges."""
+        return [self._rel_names[c] for c in np.unique(self._rel)]
+
+    @property
+    def edges(self) -> pd.DataFrame:
+        """The kept edges: ``child, parent, relation``."""
+        return pd.DataFrame(
+            {
+                "child": self.ids[self._child],
+                "parent": self.ids[self._parent],
+                "relation": np.asarray(self._rel_names, dtype=object)[self._rel],
+            }
+        )
+
+    def _codes(self, relations: Iterable[str] | str | None) -> tuple[int, ...]:
+        if relations is None:
+            return tuple(range(len(self._rel_names)))
+        if isinstance(relations, str):
+            relations = [relations]
+        wanted = {r.lower() for r in relations}
+        unknown = wanted - {r.lower() for r in self._rel_names}
+        if unknown:
+            raise UsageError(
+                f"unknown relation(s) {', '.join(sorted(unknown))}; "
+                f"use any of {', '.join(self._rel_names)}"
+            )
+        return tuple(i for i, r in enumerate(self._rel_names) if r.lower() in wanted)
+
+    def _mask(self, relations) -> np.ndarray | slice:
+        codes = self._codes(relations)
+        if len(codes) == len(self._rel_names):
+            return slice(None)
+        return np.isin(self._rel, codes)
+
+    def _index(self, relations, progress: Progress | None = None) -> _counts.CountIndex:
+        codes = self._codes(relations)
+        if codes not in self._cache:
+            mask = self._mask(relations)
+            self._cache[codes] = _counts.count_index(
+                self.n_models, self._child[mask], self._parent[mask], progress
+            )
+        return self._cache[codes]
+
+    # -- lookup ---------------------------------------------------------------------------
+    def index_of(self, model: str) -> int:
+        """Node index of ``model``: exact id, else case-insensitive; else
+        :class:`UnknownModelError` naming the closest ids.
+
+        >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["Org/Model"], "created_at": [None]}),
+        ...                              pd.DataFrame({"child": [], "parent": []}))
+        >>> g.index_of("org/model")
+        0
+        """
+        if self._exact is None:
+            self._exact = pd.Index(self.ids)
+        pos = self._exact.get_indexer([model])[0]
+        if pos >= 0:
+            return int(pos)
+        if self._lower is None:
+            lower = pd.Series(self.ids).str.lower().to_numpy()
+            self._lower = {k: i for i, k in reversed(list(enumerate(lower)))}
+        pos = self._lower.get(str(model).lower())
+        if pos is None:
+            raise UnknownModelError(str(model), self._suggest(str(model)))
+        return pos
+
+    def _suggest(self, model: str) -> list[str]:
+        assert self._lower is not None
+        want = model.lower()
+        pool = list(self._lower)
+        if len(pool) > 20_000:
+            name = want.rsplit("/", 1)[-1]
+            org = want.split("/", 1)[0] if "/" in want else ""
+            lower = pd.Series(pool)
+            near = lower.str.contains(name[:4], regex=False) | (
+                lower.str.startswith(org + "/") if org else False
+            )
+            pool = lower[near].head(20_000).tolist()
+        found = difflib.get_close_matches(want, pool, n=3, cutoff=0.6)
+        return [str(self.ids[self._lower[f]]) for f in found]
+
+    # -- navigation -----------------------------------------------------------------------
+    def _adjacency(self, down: bool, relations) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        mask = self._mask(relations)
+        src = (self._parent if down else self._child)[mask]
+        dst = (self._child if down else self._parent)[mask]
+        edge = np.arange(len(self._child))[mask]
+        order = np.argsort(src, kind="stable")
+        ptr = np.zeros(self.n_models + 1, dtype=np.int64)
+        np.cumsum(np.bincount(src, minlength=self.n_models), out=ptr[1:])
+        return ptr, dst[order], edge[order]
+
+    def _bfs(self, model: str, down: bool, relations) -> pd.DataFrame:
+        """Breadth-first walk: node, depth, the node it was first reached from, edge index."""
+        start = self.index_of(model)
+        ptr, nbr, edge = self._adjacency(down, relations)
+        seen = np.zeros(self.n_models, dtype=bool)
+        seen[start] = True
+        parts = [(np.array([start]), 0, np.array([-1]), np.array([-1]))]
+        frontier, depth = np.array([start]), 0
+        while len(frontier):
+            depth += 1
+            lens = ptr[frontier + 1] - ptr[frontier]
+            pos = _counts._ranges(ptr[frontier], lens)
+            src, dst, via = np.repeat(frontier, lens), nbr[pos], edge[pos]
+            new = ~seen[dst]
+            src, dst, via = src[new], dst[new], via[new]
+            dst, first = np.unique(dst, return_index=True)
+            seen[dst] = True
+            parts.append((dst, depth, src[first], via[first]))
+            frontier = dst
+        nodes = np.concatenate([p[0] for p in parts])
+        return pd.DataFrame(
+            {
+                "node": nodes,
+                "depth": np.concatenate([np.full(len(p[0]), p[1]) for p in parts]),
+                "via": np.concatenate([p[2] for p in parts]),
+                "edge": np.concatenate([p[3] for p in parts]),
+            }
+        )
+
+    def parents(self, model: str, relations: Iterable[str] | None = None) -> list[str]:
+        """Ids of the direct parents of ``model`` (optionally only these relations)."""
+        return self._neighbours(model, down=False, relations=relations)
+
+    def children(self, model: str, relations: Iterable[str] | None = None) -> list[str]:
+        """Ids of the direct derivatives of ``model``."""
+        return self._neighbours(model, down=True, relations=relations)
+
+    def _neighbours(self, model: str, down: bool, relations) -> list[str]:
+        i = self.index_of(model)
+        mask = self._mask(relations)
+        src = (self._parent if down else self._child)[mask]
+        dst = (self._child if down else self._parent)[mask]
+        return self.ids[np.sort(dst[src == i])].tolist()
+
+    def ancestors(self, model: str, relations: Iterable[str] | None = None) -> list[str]:
+        """Ids of every model ``model`` derives from, nearest first."""
+        return self.ids[self._bfs(model, False, relations)["node"].to_numpy()[1:]].tolist()
+
+    def descendants(
+        self,
+        model: str,
+        relations: Iterable[str] | None = None,
+        until: str | None = None,
+    ) -> list[str]:
+        """Ids of the distinct derivatives behind ``model``'s transitive count, nearest first;
+        with ``until`` (``YYYY-MM``) only those counted up to that month.
+
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f", "q"],
+        ...                   "created_at": ["2024-01", "2024-02", "2024-05"]}),
+        ...     pd.DataFrame({"child": ["f", "q"], "parent": ["b", "f"]}))
+        >>> g.descendants("b"), g.descendants("b", until="2024-04")
+        (['f', 'q'], ['f'])
+        """
+        nodes = self._bfs(model, True, relations)["node"].to_numpy()[1:]
+        if until is not None:
+            limit = month_number(until)
+            release = self._month[self.index_of(model)]
+            counted = np.maximum(self._month[nodes], release)
+            nodes = nodes[counted <= limit]
+        return self.ids[nodes].tolist()
+
+    def roots(self, model: str) -> list[str]:
+        """The topmost ancestors of ``model`` (those without parents); ``[model]`` if none."""
+        walk = self._bfs(model, False, None)["node"].to_numpy()
+        has_parent = np.zeros(self.n_models, dtype=bool)
+        has_parent[self._child] = True
+        return sorted(self.ids[walk[~has_parent[walk]]].tolist())
+
+    def family(self, model: str) -> list[str]:
+        """Every model connected to ``model`` by lineage in any direction (sorted ids)."""
+        i = self.index_of(model)
+        if self._component is None:
+            n = self.n_models
+            g = csr_matrix(
+                (np.ones(len(self._child), dtype=np.int8), (self._parent, self._child)),
+                shape=(n, n),
+            )
+            self._component = connected_components(g, directed=True, connection="weak")[1]
+        return sorted(self.ids[self._component == self._component[i]].tolist())
+
+    def lineage_table(
+        self,
+        model: str,
+        direction: str = "down",
+        relations: Iterable[str] | None = None,
+    ) -> pd.DataFrame:
+        """One row per model reached from ``model``: ``model, depth, parent, relation``.
+
+        ``direction="down"`` lists derivatives, ``parent`` being the one a shortest path
+        reaches it from; ``"up"`` lists ancestors, ``parent`` being the model one step closer
+        to ``model`` that derives from it. Depth 0 is ``model`` itself.
+        """
+        if direction not in ("down", "up"):
+            raise UsageError(f"direction must be 'down' or 'up', not {direction!r}")
+        walk = self._bfs(model, direction == "down", relations)
+        names = np.asarray(self._rel_names, dtype=object)
+        via, edge = walk["via"].to_numpy(), walk["edge"].to_numpy()
+        table = pd.DataFrame(
+            {
+                "model": self.ids[walk["node"].to_numpy()],
+                "depth": walk["depth"].to_numpy(),
+                "parent": np.where(via >= 0, self.ids[np.maximum(via, 0)], None),
+                "relation": np.where(edge >= 0, names[self._rel[np.maximum(edge, 0)]], None),
+            }
+        )
+        return table.sort_values(["depth", "model"], kind="stable").reset_index(drop=True)
+
+    # -- counts ---------------------------------------------------------------------------
+    def descendant_counts(
+        self,
+        scope: str = "transitive",
+        relations: Iterable[str] | None = None,
+        progress: Progress | None = None,
+    ) -> pd.Series:
+        """Derivatives of every model: ``direct`` (distinct children) or ``transitive``
+        (distinct descendants), as a Series indexed by id."""
+        _check_scope(scope)
+        index = self._index(relations, progress)
+        values = index.transitive if scope == "transitive" else index.direct
+        return pd.Series(values, index=pd.Index(self.ids, name="model"), name=scope)
+
+    def monthly_counts(
+        self,
+        scope: str = "transitive",
+        relations: Iterable[str] | None = None,
+        progress: Progress | None = None,
+    ) -> MonthlyCounts:
+        """Derivatives per calendar month of every model at once (see :class:`MonthlyCounts`)."""
+        _check_scope(scope)
+        index = self._index(relations, progress)
+        hist = _counts.histograms(index, self._col, self._n_cols, scope, progress)
+        months = [month_label(m) for m in range(self._month0, self._snap_month + 1)]
+        return MonthlyCounts(
+            scope, self.ids[hist.rows], months, hist.matrix, hist.release, hist.moved
+        )
+
+    def growth_curve(
+        self,
+        model: str,
+        scope: str = "transitive",
+        relations: Iterable[str] | None = None,
+    ) -> pd.DataFrame:
+        """Monthly derivatives of ``model`` from its release month to the snapshot month:
+        ``month, age_months, count, cumulative`` (zero months included).
+
+        ``frame.attrs["moved"]`` is how many derivatives dated before it were counted in its
+        release month.
+        """
+        _check_scope(scope)
+        i = self.index_of(model)
+        if scope == "direct":
+            mask = self._mask(relations)
+            nodes = self._child[mask][self._parent[mask] == i]
+            nodes = np.unique(nodes)
+        else:
+            nodes = self._bfs(model, True, relations)["node"].to_numpy()[1:]
+        release = self._col[i]
+        cols = self._col[nodes]
+        moved = int((cols < release).sum())
+        count = np.bincount(np.maximum(cols, release) - release, minlength=self._n_cols - release)
+        months = [month_label(self._month0 + release + k) for k in range(len(count))]
+        frame = pd.DataFrame(
+            {
+                "month": months,
+                "age_months": np.arange(len(count)),
+                "count": count.astype(np.int64),
+                "cumulative": np.cumsum(count).astype(np.int64),
+            }
+        )
+        frame.attrs["moved"] = moved
+        return frame
+
+    def growth_curves(
+        self,
+        models: Iterable[str] | None = None,
+        scope: str = "transitive",
+        relations: Iterable[str] | None = None,
+        progress: Progress | None = None,
+    ) -> pd.DataFrame:
+        """Long growth-curve frame ``model, scope, month, age_months, count, cumulative`` of
+        ``models`` (default: every model with at least one derivative in ``scope``).
+
+        ``frame.attrs["moved"]`` totals the derivatives counted in a later release month.
+        """
+        _check_scope(scope)
+        if models is not None:
+            wanted = [self.ids[self.index_of(m)] for m in models]
+            if len(wanted) <= 200:
+                parts = []
+                moved = 0
+                for m in wanted:
+                    curve = self.growth_curve(m, scope, relations)
+                    moved += curve.attrs["moved"]
+                    parts.append(curve.assign(model=m, scope=scope)[CURVE_COLUMNS])
+                frame = pd.concat(parts, ignore_index=True) if parts else _empty_curves()
+                frame.attrs["moved"] = moved
+                return frame
+        monthly = self.monthly_counts(scope, relations, progress)
+        if models is None:
+            frame = monthly.curves()
+        else:
+            frame = self._with_empty(monthly, wanted, scope)
+        frame.attrs["moved"] = monthly.moved
+        return frame
+
+    def _with_empty(self, monthly: MonthlyCounts, wanted: list[str], scope: str) -> pd.DataFrame:
+        """Curves of ``wanted`` in their order, zero curves for those without derivatives."""
+        have = set(monthly.models.tolist())
+        found = monthly.curves([m for m in wanted if m in have])
+        parts = {m: f for m, f in found.groupby("model", sort=False)}
+        out = []
+        for m in wanted:
+            if m in parts:
+                out.append(parts[m])
+            else:
+                out.append(self.growth_curve(m, scope).assign(model=m, scope=scope)[CURVE_COLUMNS])
+        return pd.concat(out, ignore_index=True) if out else _empty_curves()
+
+    # -- interop --------------------------------------------------------------------------
+    def _node_records(self) -> tuple[list[str], dict[str, list]]:
+        columns = [c for c in self.models.columns if c != "id"]
+        values = {}
+        for col in columns:
+            series = self.models[col]
+            if isinstance(series.dtype, pd.DatetimeTZDtype):
+                values[col] = [None if pd.isna(t) else t for t in series]
+            else:
+                values[col] = [None if _isna(v) else v for v in series.tolist()]
+        return columns, values
+
+    def to_networkx(self, relations: Iterable[str] | None = None):
+        """networkx DiGraph, edges parent -> child with ``relation``; node attributes are
+        the model columns (created_at, author, downloads, likes, pipeline_tag, missing...).
+
+        >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["a", "b"], "created_at": [None] * 2}),
+        ...                              pd.DataFrame({"child": ["b"], "parent": ["a"]}))
+        >>> list(g.to_networkx().edges(data=True))
+        [('a', 'b', {'relation': 'unknown'})]
+        """
+        import networkx as nx
+
+        graph = nx.DiGraph(snapshot_time=self.snapshot_time)
+        columns, values = self._node_records()
+        graph.add_nodes_from(
+            (node, {c: values[c][i] for c in columns}) for i, node in enumerate(self.ids)
+        )
+        edges = self.edges
+        mask = self._mask(relations)
+        edges = edges[mask] if not isinstance(mask, slice) else edges
+        graph.add_edges_from(
+            (p, c, {"relation": r})
+            for c, p, r in zip(edges["child"], edges["parent"], edges["relation"], strict=True)
+        )
+        return graph
+
+    def to_igraph(self, relations: Iterable[str] | None = None):
+        """python-igraph directed Graph (edges parent -> child), vertex ``name`` = id, the
+        model columns as vertex attributes and ``relation`` on the edges."""
+        import igraph as ig
+
+        mask = self._mask(relations)
+        parent, child = self._parent[mask], self._child[mask]
+        graph = ig.Graph(
+            n=self.n_models, edges=np.column_stack([parent, child]).tolist(), directed=True
+        )
+        graph.vs["name"] = self.ids.tolist()
+        columns, values = self._node_records()
+        for col in columns:
+            graph.vs[col] = values[col]
+        graph.es["relation"] = np.asarray(self._rel_names, dtype=object)[self._rel[mask]].tolist()
+        graph["snapshot_time"] = self.snapshot_time
+        return graph
+
+
+def _isna(value) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT
+
+
+def _check_scope(scope: str) -> None:
+    if scope not in SCOPES:
+        raise UsageError(f"scope must be 'transitive' or 'direct', not {scope!r}")
+
+
+def _empty_curves() -> pd.DataFrame:
+    return pd.DataFrame({c: [] for c in CURVE_COLUMNS})
