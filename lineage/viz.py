@@ -114,8 +114,7 @@ def _fit_rows(fits: pd.DataFrame | None) -> dict[str, dict[str, Any]]:
         frame = frame.assign(_pref=(frame["scope"] != "transitive").astype(int))
         frame = frame.sort_values("_pref", kind="stable")
     out: dict[str, dict[str, Any]] = {}
-    for row in frame.drop_duplicates("model").itertuples(index=False):
-        d = row._asdict()
+    for d in frame.drop_duplicates("model").to_dict("records"):
         out[str(d["model"])] = {
             k: _fmt(d.get(k)) for k in ("lambda", "mu", "sigma", "ultimate", "status")
         }
@@ -279,6 +278,27 @@ def _fit_summary(fitter: Any) -> dict[str, Any]:
     return out | {"ultimate": _fmt(float(fitter.ultimate_)), "status": str(fitter.status_)}
 
 
+def _fit_shown(
+    graph: Any, models: list[str], relations: list[str] | None, fit_rows: dict,
+    say: Progress,
+) -> None:
+    """Fit the growth of ``models`` (those not in ``fit_rows`` yet) for their tooltips."""
+    todo = [m for m in models if m not in fit_rows]
+    if WSBFitter is None or not todo:
+        return
+    say(f"fitting the growth of {len(todo)} shown models")
+    for m in todo:
+        curve = graph.growth_curve(m, scope="transitive", relations=relations)
+        if len(curve) == 0:
+            continue
+        try:
+            fitter = WSBFitter().fit(curve["age_months"].to_numpy(float),
+                                     curve["cumulative"].to_numpy(float))
+        except Exception:  # noqa: BLE001, S112 - a model without a fit keeps a plain tooltip
+            continue
+        fit_rows[m] = _fit_summary(fitter)
+
+
 def _growth_chart(
     graph: Any, root: str, relations: list[str] | None, fit_rows: dict, notes: list
 ) -> str:
@@ -319,6 +339,7 @@ def lineage_html(
     path: str | os.PathLike | None = None,
     fits: pd.DataFrame | None = None,
     layout: str = "tree",
+    fit_top: int = 0,
     progress: Progress | None = None,
 ) -> Path:
     """Write an interactive lineage page of ``model`` to ``path`` and return the path.
@@ -326,8 +347,10 @@ def lineage_html(
     ``direction`` is "down" (derivatives), "up" (bases) or "both"; ``depth`` limits the hops
     from ``model``; ``relations`` keeps only those edge relations; above ``max_nodes`` the
     lightest branches fold into "+N more" nodes; ``fits`` (a ``fit_many`` frame) fills the
-    tooltips' λ, μ, σ; ``layout`` is "tree" (top-down; radial rings when a level is too
-    wide to read), "radial" or "force". See the module example.
+    tooltips' λ, μ, σ, and ``fit_top`` > 0 fits that many of the largest shown models
+    that ``fits`` lacks (the model itself is always fitted for its chart); ``layout`` is
+    "tree" (top-down; radial rings when a level is too wide to read), "radial" or "force".
+    See the module example.
     """
     if direction not in DIRECTIONS:
         raise UsageError(f"unknown direction {direction!r}: use one of {', '.join(DIRECTIONS)}")
@@ -356,6 +379,9 @@ def lineage_html(
     notes: list[Any] = []
     fit_rows = _fit_rows(fits)
     chart = _growth_chart(graph, root, rel, fit_rows, notes)
+    if fit_top > 0:
+        largest = sorted(sel.nodes, key=lambda m: -int(transitive.get(m, 0)))[:fit_top]
+        _fit_shown(graph, [m for m in largest if transitive.get(m, 0) > 0], rel, fit_rows, say)
     layout = pick_layout(sel, layout)
     net = _network(sel, _models_frame(graph), direct, transitive, fit_rows, layout)
     nodes, edges, _heading, _h, _w, _opts = net.get_network_data()

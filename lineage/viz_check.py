@@ -94,3 +94,55 @@ def open_page(driver: Any, page: Path, *, timeout: float = 60.0,
     n_nodes, n_edges = driver.execute_script(count_js)
     errors = [e["message"] for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
     return PageReport(stable, int(n_nodes), int(n_edges), errors)
+
+
+def family_frames(
+    n: int, seed: int = 0, *, root: str = "org/base", missing_root: bool = False
+) -> tuple[Any, Any]:
+    """A synthetic family of ``n`` models below ``root``: ``(models, edges)`` frames.
+
+    Parents are drawn half uniformly, half by preferential attachment (so some branches are
+    heavy); relations cycle through the five Hub relations. With ``missing_root`` the root
+    is a referenced-but-never-listed model.
+
+    Example:
+        >>> models, edges = family_frames(5, seed=1)
+        >>> len(models), len(edges), models["id"].iloc[0]
+        (5, 4, 'org/base')
+    """
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    ids = [root] + [f"user{i % 211}/model-{i}" for i in range(1, n)]
+    parents = np.zeros(n, dtype=np.int64)
+    pool = [0]  # each model once, plus once per child: sampling it is preferential
+    coin, pick = rng.random(n), rng.random(n)
+    for i in range(1, n):
+        parents[i] = int(pick[i] * i) if coin[i] < 0.5 else pool[int(pick[i] * len(pool))]
+        pool += (parents[i], i)
+    relations = np.array(["finetune", "adapter", "quantized", "merge", "unknown"])
+    start = pd.Timestamp("2023-03-01", tz="UTC")
+    days = np.sort(rng.integers(0, 1200, n))
+    days[0] = 0
+    created = start + pd.to_timedelta(days, unit="D")
+    models = pd.DataFrame({
+        "id": ids,
+        "created_at": created,
+        "last_modified": created,
+        "author": [m.split("/")[0] for m in ids],
+        "downloads": rng.integers(0, 10_000, n),
+        "likes": rng.integers(0, 100, n),
+        "pipeline_tag": "text-generation",
+        "library_name": "transformers",
+        "missing": [missing_root] + [False] * (n - 1),
+    })
+    if missing_root:
+        models.loc[0, "created_at"] = pd.NaT
+    edges = pd.DataFrame({
+        "child": ids[1:],
+        "parent": [ids[p] for p in parents[1:]],
+        "relation": relations[rng.integers(0, 5, n - 1)],
+        "source": "cardData",
+    })
+    return models, edges
