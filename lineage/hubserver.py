@@ -299,6 +299,7 @@ def _error(status: int, message: str, code: str | None = None) -> tuple[int, byt
 def _make_handler(hub: LocalHub) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out in two writes
 
         def log_message(self, *args: object) -> None:  # keep test output quiet
             pass
