@@ -31,6 +31,7 @@ import base64
 import bisect
 import json
 import socket
+import sys
 import threading
 import time
 from collections import deque
@@ -88,7 +89,7 @@ class LocalHub:
         self._version = 0
         self._window_start = time.monotonic()
         self._window_used = 0
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _make_handler(self))
+        self._server = _Server(("127.0.0.1", port), _make_handler(self))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
         self._connections: set = set()
@@ -251,6 +252,13 @@ class LocalHub:
             if m["id"].lower() == low:
                 return 200, json.dumps(m).encode(), {}
         return _error(404, "Repository not found", code="RepoNotFound")
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """A client that hangs up (a killed crawl) is no server error; others are re-raised."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def _pairs(query: dict[str, list[str]]) -> list[tuple[str, str]]:
