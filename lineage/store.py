@@ -372,7 +372,8 @@ class Store:
             "SELECT m.id AS child, m.created_at AS child_created, e.parent_ref, e.parent_lower,"
             " p.id AS parent_id, e.relation, e.source"
             " FROM edges e JOIN models m ON m.gen = e.gen AND m.oid = e.child_oid"
-            " LEFT JOIN models p INDEXED BY models_lower ON p.gen = e.gen AND p.id_lower = e.parent_lower"
+            " LEFT JOIN models p INDEXED BY models_lower"
+            " ON p.gen = e.gen AND p.id_lower = e.parent_lower"
             " WHERE e.gen = ?",
             self._con,
             params=(gen,),
