@@ -140,5 +140,134 @@ def info(db) -> None:
         )
 
 
+# -- html (html) -------------------------------------------------------------------------------
+@main.command("html")
+@click.argument("model")
+@db_option
+@click.option("--direction", type=click.Choice(["down", "up", "both"]), default="down",
+              show_default=True, help="Derivatives (down), base models (up) or both.")
+@click.option("--depth", type=click.IntRange(min=0), default=None,
+              help="Show at most this many hops from MODEL (default: all).")
+@click.option("--max-nodes", type=click.IntRange(min=2), default=1500, show_default=True,
+              help="Above this many nodes, fold the lightest branches into '+N more' nodes.")
+@click.option("--relation", "relations", multiple=True,
+              help="Follow only this relation (repeatable): finetune, adapter, quantized, ...")
+@click.option("--layout", type=click.Choice(["tree", "radial", "force"]), default="tree",
+              show_default=True,
+              help="tree: top-down (rings when a generation is too wide); force: physics.")
+@click.option("--fit-top", type=click.IntRange(min=0), default=20, show_default=True,
+              help="Fit the growth of this many of the largest shown models for the tooltips.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Page to write (default: MODEL.lineage.html here).")
+def html_page(model, db, direction, depth, max_nodes, relations, layout, fit_top, output) -> None:
+    """Write MODEL's lineage as one self-contained interactive HTML page (works offline).
+
+    Example: hf-lineage html meta-llama/Llama-2-7b-hf --depth 3 -o llama.html
+    """
+    from lineage.graph import LineageGraph
+    from lineage.viz import lineage_html
+
+    graph = LineageGraph.from_db(db)
+    path = lineage_html(
+        graph, model, direction=direction, depth=depth, max_nodes=max_nodes,
+        relations=list(relations) or None, path=output, layout=layout, fit_top=fit_top,
+        progress=lambda msg: click.echo(msg, err=True),
+    )
+    click.echo(str(path))
+
+# -- curves, family (graph) -------------------------------------------------------------------
+def _graph_progress():
+    """Render whole-graph counting progress on stderr: a line per stage (rewritten on a tty)."""
+    tty = sys.stderr.isatty()
+    seen: set[str] = set()
+
+    def show(stage: str, done: int, total: int) -> None:
+        finished = done >= total
+        if tty:
+            line = f"\rcounting {stage}: {done:,}/{total:,}".ljust(60)
+            click.echo(line, err=True, nl=finished)
+        elif finished and stage not in seen:
+            seen.add(stage)
+            click.echo(f"counting {stage}: done", err=True)
+
+    return show
+
+
+def _emit(frame, fmt: str, output: str | None) -> None:
+    """Write ``frame`` as csv, json (records) or a text table to ``output`` or stdout."""
+    if fmt == "csv":
+        text = frame.to_csv(index=False)
+    elif fmt == "json":
+        text = frame.to_json(orient="records") + "\n"
+    else:
+        text = frame.to_string(index=False) + "\n"
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        click.echo(f"wrote {len(frame):,} rows to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+_relation_option = click.option(
+    "--relation", "relations", multiple=True,
+    help="Count only this relation (repeatable): finetune, adapter, quantized, merge, unknown.",
+)
+
+
+@main.command()
+@click.argument("models", nargs=-1, required=True)
+@db_option
+@click.option("--scope", type=click.Choice(["direct", "transitive"]), default="transitive",
+              show_default=True, help="Children only, or all distinct descendants.")
+@_relation_option
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="File to write (default: stdout).")
+def curves(models, db, scope, relations, fmt, output) -> None:
+    """Monthly derivative counts of MODELS from release to snapshot month (long format:
+    model,scope,month,age_months,count,cumulative).
+
+    Example: hf-lineage curves meta-llama/Llama-2-7b-hf --scope direct --relation finetune
+    """
+    from lineage.graph import LineageGraph
+
+    graph = LineageGraph.from_db(db)
+    frame = graph.growth_curves(
+        list(models), scope=scope, relations=list(relations) or None, progress=_graph_progress()
+    )
+    if frame.attrs.get("moved"):
+        click.echo(
+            f"note: {frame.attrs['moved']:,} derivatives dated before their base model were "
+            "counted in its release month",
+            err=True,
+        )
+    _emit(frame, fmt, output)
+
+
+@main.command()
+@click.argument("model")
+@db_option
+@click.option("--up", is_flag=True, help="List the ancestors instead of the derivatives.")
+@_relation_option
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="File to write (default: stdout).")
+def family(model, db, up, relations, fmt, output) -> None:
+    """List MODEL's derivatives (or, with --up, its ancestors) with depth, parent and relation.
+
+    Example: hf-lineage family meta-llama/Llama-2-7b-hf --relation adapter --format csv
+    """
+    from lineage.graph import LineageGraph
+
+    graph = LineageGraph.from_db(db)
+    table = graph.lineage_table(
+        model, direction="up" if up else "down", relations=list(relations) or None
+    )
+    _emit(table, fmt, output)
+
+
 if __name__ == "__main__":
     main()

@@ -537,8 +537,12 @@ class LineageGraph:
             {
                 "model": self.ids[walk["node"].to_numpy()],
                 "depth": walk["depth"].to_numpy(),
-                "parent": np.where(via >= 0, self.ids[np.maximum(via, 0)], None),
-                "relation": np.where(edge >= 0, names[self._rel[np.maximum(edge, 0)]], None),
+                "parent": pd.Series(
+                    np.where(via >= 0, self.ids[np.maximum(via, 0)], None), dtype=object
+                ),
+                "relation": pd.Series(
+                    np.where(edge >= 0, names[self._rel[np.maximum(edge, 0)]], None), dtype=object
+                ),
             }
         )
         return table.sort_values(["depth", "model"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,139 @@
+"""Whole-graph counts against networkx on random graphs (hypothesis), and the count kernels."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lineage.counts import count_index, histograms, primary_forest, sorted_edges
+from lineage.graph import LineageGraph
+
+RELS = ["finetune", "adapter", "quantized", "merge"]
+
+
+@st.composite
+def random_graphs(draw, acyclic: bool = True):
+    """A random lineage graph as frames: ids in shuffled order, dates in 2023-2024."""
+    n = draw(st.integers(1, 30))
+    pairs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=3 * n))
+    perm = draw(st.permutations(range(n)))
+    months = draw(st.lists(st.integers(0, 14), min_size=n, max_size=n))
+    rels = draw(st.lists(st.sampled_from(RELS), min_size=len(pairs), max_size=len(pairs)))
+    ids = [f"org/m{perm[i]}" for i in range(n)]
+    edges = []
+    for (a, b), rel in zip(pairs, rels, strict=True):
+        if acyclic:
+            a, b = max(a, b), min(a, b)  # child after parent in topological order
+        if a != b:
+            edges.append((ids[a], ids[b], rel))
+    models = pd.DataFrame({
+        "id": ids,
+        "created_at": [pd.Timestamp("2023-01-10", tz="UTC") + pd.DateOffset(months=m)
+                       for m in months],
+    })
+    return models, pd.DataFrame(edges, columns=["child", "parent", "relation"])
+
+
+def nx_graph(edges: pd.DataFrame, ids, relations=None) -> nx.DiGraph:
+    G = nx.DiGraph()
+    G.add_nodes_from(ids)
+    for c, p, r in edges.itertuples(index=False):
+        if relations is None or r in relations:
+            G.add_edge(p, c)
+    return G
+
+
+relation_sets = st.one_of(st.none(), st.sets(st.sampled_from(RELS), min_size=1))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_graphs(), relation_sets)
+def test_totals_match_networkx(frames, relations):
+    models, edges = frames
+    g = LineageGraph.from_frames(models, edges)
+    assert g.dropped_cycle_edges.empty
+    G = nx_graph(edges, models["id"], relations)
+    transitive = g.descendant_counts("transitive", relations)
+    direct = g.descendant_counts("direct", relations)
+    for v in G:
+        assert transitive[v] == len(nx.descendants(G, v))
+        assert direct[v] == G.out_degree(v)
+        assert sorted(g.descendants(v, relations)) == sorted(nx.descendants(G, v))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_graphs(), relation_sets, st.sampled_from(["transitive", "direct"]))
+def test_monthly_curves_match_brute_force(frames, relations, scope):
+    models, edges = frames
+    g = LineageGraph.from_frames(models, edges)
+    G = nx_graph(edges, models["id"], relations)
+    month = {m: f"{t:%Y-%m}" for m, t in zip(models["id"], models["created_at"], strict=True)}
+    whole = g.growth_curves(scope=scope, relations=relations)
+    for v in G:
+        found = nx.descendants(G, v) if scope == "transitive" else set(G.successors(v))
+        expected: dict[str, int] = {}
+        for x in found:
+            counted = max(month[x], month[v])  # before the model: its release month
+            expected[counted] = expected.get(counted, 0) + 1
+        curve = g.growth_curve(v, scope, relations)
+        assert curve["month"].iloc[0] == month[v] and curve["month"].iloc[-1] == g.snapshot_month
+        assert {m: c for m, c in zip(curve["month"], curve["count"], strict=True) if c} == expected
+        assert curve["cumulative"].iloc[-1] == len(found)
+        rows = whole[whole["model"] == v]
+        if found:
+            assert rows["count"].tolist() == curve["count"].tolist()
+            assert rows["cumulative"].tolist() == curve["cumulative"].tolist()
+            assert rows["age_months"].tolist() == list(range(len(curve)))
+        else:
+            assert rows.empty
+
+
+@settings(max_examples=100, deadline=None)
+@given(random_graphs(acyclic=False))
+def test_cycles_leave_a_dag_dropping_only_edges_to_newer_parents(frames):
+    models, edges = frames
+    g = LineageGraph.from_frames(models, edges)
+    kept = nx_graph(g.edges, g.ids)
+    assert nx.is_directed_acyclic_graph(kept)
+    created = dict(zip(models["id"], models["created_at"], strict=True))
+    for c, p in g.dropped_cycle_edges[["child", "parent"]].itertuples(index=False):
+        assert (created[p], p) > (created[c], c)
+    assert len(g.edges) + len(g.dropped_cycle_edges) == len(
+        edges.drop_duplicates(["child", "parent"]))
+    G = nx_graph(g.edges, g.ids)
+    assert g.descendant_counts().to_dict() == {v: len(nx.descendants(G, v)) for v in G}
+
+
+def test_kernels_on_a_wide_random_dag_with_many_merges():
+    rng = np.random.default_rng(7)
+    n = 3000
+    child = rng.integers(1, n, 9000)
+    parent = (rng.random(9000) * child).astype(np.int64)
+    index = count_index(n, child, parent)
+    G = nx.DiGraph()
+    G.add_nodes_from(range(n))
+    G.add_edges_from(zip(parent.tolist(), child.tolist(), strict=True))
+    assert index.transitive.tolist() == [len(nx.descendants(G, v)) for v in range(n)]
+    month = rng.integers(0, 12, n)
+    hist = histograms(index, month, 12)
+    for row, v in enumerate(hist.rows[:200]):
+        expected = np.bincount(
+            np.maximum(month[list(nx.descendants(G, v))], month[v]), minlength=12)
+        assert hist.matrix[row].tolist() == expected.tolist()
+
+
+def test_forest_intervals_nest():
+    child, parent = np.array([1, 2, 3, 4, 4]), np.array([0, 0, 1, 1, 2])
+    keep = sorted_edges(child, parent, 5)
+    f = primary_forest(5, child[keep], parent[keep])
+    assert f.ppar.tolist() == [-1, 0, 0, 1, 1]
+    assert f.size.tolist() == [5, 3, 1, 1, 1]
+    lo, hi = f.tin, f.tin + f.size
+    for v in range(5):
+        for u in range(5):
+            inside = lo[v] <= lo[u] < hi[v]
+            assert inside == (u == v or nx.has_path(nx.DiGraph([(0, 1), (0, 2), (1, 3), (1, 4)]),
+                                                     v, u))
