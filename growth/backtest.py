@@ -1,0 +1,161 @@
+"""Backtests of growth forecasts: fit on the first k months, forecast the next ones.
+
+Forecasters are picklable callables ``f(age, cumulative, target_ages) -> (mean, lower,
+upper)`` (bounds may be NaN). Provided: :class:`WSBForecaster` (ours), :class:`PaperForecaster`
+(Bhandari et al.'s fitter, reproduced: scipy ``curve_fit`` from (0.5, 2.0, 0.5), bounds
+(0, inf), m = 100, t = 0, 1, 2, ..., one retry with ``maxfev=10000``) and
+:class:`NaiveLinear` (the mean of the last increments, extrapolated).
+
+>>> series = [("a", np.arange(20.0), np.arange(20.0) * 3)]
+>>> rows = backtest(series, {"naive": NaiveLinear()}, origins=(6,), horizon=6)
+>>> float(rows["mean"].iloc[-1]), float(rows["actual"].iloc[-1])
+(36.0, 36.0)
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, special
+
+from growth.fit import WSBFitter
+
+Forecaster = Callable[[np.ndarray, np.ndarray, np.ndarray], tuple]
+
+
+def paper_model(t, lam, mu, sigma, m: float = 100.0):
+    """The paper's WSB form on t = 0, 1, 2, ... (ln 0 = -inf gives 0)."""
+    with np.errstate(divide="ignore"):
+        z = (np.log(np.asarray(t, dtype=float)) - mu) / sigma
+    return m * (np.exp(lam * 0.5 * special.erfc(-z / np.sqrt(2.0))) - 1.0)
+
+
+def paper_fit(age, cumulative, m: float = 100.0) -> tuple[np.ndarray, bool]:
+    """Bhandari et al.'s fit: parameters (lambda, mu, sigma) and whether it succeeded."""
+    t = np.asarray(age, dtype=float)
+    c = np.asarray(cumulative, dtype=float)
+
+    def f(tt, lam, mu, sigma):
+        return paper_model(tt, lam, mu, sigma, m)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for maxfev in (None, 10000):
+            try:
+                popt, _ = optimize.curve_fit(f, t, c, p0=[0.5, 2.0, 0.5], bounds=(0, np.inf),
+                                             maxfev=maxfev)
+                return popt, bool(np.all(np.isfinite(popt)))
+            except (RuntimeError, ValueError, optimize.OptimizeWarning):
+                continue
+    return np.full(3, np.nan), False
+
+
+@dataclass
+class PaperForecaster:
+    """The paper's fitter as a forecaster (unanchored curve; NaN when the fit fails)."""
+
+    m: float = 100.0
+
+    def __call__(self, age, cum, target):
+        p, ok = paper_fit(age, cum, self.m)
+        mean = paper_model(target, *p, self.m) if ok else np.full(len(target), np.nan)
+        nan = np.full(len(target), np.nan)
+        return mean, nan, nan
+
+
+@dataclass
+class NaiveLinear:
+    """Last count plus the mean of the last ``last`` monthly increments times the horizon."""
+
+    last: int = 3
+
+    def __call__(self, age, cum, target):
+        cum = np.asarray(cum, dtype=float)
+        inc = np.diff(cum)[-self.last:] if cum.size > 1 else np.zeros(1)
+        rate = float(np.mean(inc)) if inc.size else 0.0
+        mean = cum[-1] + rate * (np.asarray(target, dtype=float) - age[-1])
+        nan = np.full(len(target), np.nan)
+        return mean, nan, nan
+
+
+@dataclass
+class WSBForecaster:
+    """Our fitter as a forecaster; keyword arguments go to :class:`growth.fit.WSBFitter`."""
+
+    interval: float = 0.8
+    kwargs: dict = field(default_factory=dict)
+
+    def __call__(self, age, cum, target):
+        pred = WSBFitter(**self.kwargs).fit(age, cum).predict(target, self.interval)
+        return pred["mean"].to_numpy(), pred["lower"].to_numpy(), pred["upper"].to_numpy()
+
+
+def backtest(series: Sequence[tuple[str, np.ndarray, np.ndarray]],
+             forecasters: dict[str, Forecaster], *, origins: Sequence[int] = (6, 12),
+             horizon: int = 6) -> pd.DataFrame:
+    """Fit each series on ages 0..k, forecast ages k+1..k+horizon, for each origin k.
+
+    ``series``: (name, age_months, cumulative) with consecutive ages from 0; a series
+    enters an origin only if it reaches age k + horizon. Returns one row per series,
+    origin, forecaster and held-out month: ``series, origin, forecaster, origin_count, h,
+    actual, mean, lower, upper``.
+    """
+    rows = []
+    for name, age, cum in series:
+        age = np.asarray(age, dtype=float)
+        cum = np.asarray(cum, dtype=float)
+        for k in origins:
+            if age.size == 0 or age[-1] < k + horizon:
+                continue
+            train = age <= k
+            test = (age > k) & (age <= k + horizon)
+            target = age[test]
+            for fname, fc in forecasters.items():
+                mean, lower, upper = fc(age[train], cum[train], target)
+                for j, h in enumerate(target - k):
+                    rows.append((name, k, fname, cum[train][-1], int(h), cum[test][j],
+                                 mean[j], lower[j], upper[j]))
+    cols = ["series", "origin", "forecaster", "origin_count", "h", "actual", "mean", "lower",
+            "upper"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def score(rows: pd.DataFrame, *, baseline: str = "naive-linear", horizon: int = 6,
+          active_min: float = 10.0) -> pd.DataFrame:
+    """Per forecaster, origin and subset (all / active): median APE at the last held-out
+    month (series with a positive actual), share beating ``baseline`` there (ties count
+    half), and coverage of the intervals over all held-out months.
+
+    >>> r = pd.DataFrame({"series": ["a", "a"], "origin": 6, "forecaster": ["x", "naive-linear"],
+    ...                   "origin_count": 20, "h": 6, "actual": 30.0, "mean": [29.0, 26.0],
+    ...                   "lower": [25.0, np.nan], "upper": [33.0, np.nan]})
+    >>> [round(float(v), 3) for v in score(r).loc[0, ["median_ape", "beats_baseline", "coverage"]]]
+    [0.033, 1.0, 1.0]
+    """
+    out = []
+    last = rows[rows["h"] == horizon]
+    base = last[last["forecaster"] == baseline].set_index(["series", "origin"])["mean"]
+    for subset in ("all", "active"):
+        r_all = rows if subset == "all" else rows[rows["origin_count"] >= active_min]
+        r_last = last if subset == "all" else last[last["origin_count"] >= active_min]
+        for (fname, k), g in r_last.groupby(["forecaster", "origin"], sort=False):
+            g = g[g["actual"] > 0]
+            err = (g["mean"] - g["actual"]).abs()
+            ape = (err / g["actual"]).fillna(np.inf)
+            b = base.reindex(pd.MultiIndex.from_arrays([g["series"], g["origin"]])).to_numpy()
+            berr = np.abs(b - g["actual"].to_numpy())
+            e = err.fillna(np.inf).to_numpy()
+            beats = np.mean((e < berr) + 0.5 * (e == berr)) if len(g) else np.nan
+            cov_rows = r_all[(r_all["forecaster"] == fname) & (r_all["origin"] == k)]
+            cov_rows = cov_rows.dropna(subset=["lower", "upper"])
+            inside = (cov_rows["actual"] >= cov_rows["lower"] - 1e-9) & (
+                cov_rows["actual"] <= cov_rows["upper"] + 1e-9)
+            out.append({"forecaster": fname, "origin": k, "subset": subset, "n": len(g),
+                        "median_ape": float(np.median(ape)) if len(g) else np.nan,
+                        "beats_baseline": beats if fname != baseline else np.nan,
+                        "coverage": float(inside.mean()) if len(cov_rows) else np.nan})
+    return pd.DataFrame(out)

@@ -1,0 +1,263 @@
+"""Growth curves for cumulative derivative counts, all with one interface.
+
+Time convention
+---------------
+Every curve is a function of ``t``, months elapsed since the model's release, with
+``C(0) = 0``. A curve frame's ``age_months`` (0 = release month, the cumulative count at
+the END of that month) maps to ``t = age_months + time_offset``; the fitters default to
+``time_offset = 1`` so that ``ln t`` is defined for every observed month. Series whose
+month-0 value is the count AT release (as in Bhandari et al.'s data, always 0 there) use
+``time_offset = 0``; ``t = 0`` is then the exact origin and ``ln 0 = -inf`` gives ``C = 0``.
+
+Each curve works on an internal, unconstrained parameter vector ``theta`` (logs of positive
+quantities) and exposes ``cumulative(t, theta)``, ``jacobian(t, theta)`` (d C / d theta),
+``starts(t, c, m)`` (starting points from the data), ``bounds(c_last)``, ``natural(theta)``
+(the published parameters) and ``ultimate(theta)`` (C at t -> infinity).
+
+>>> import numpy as np
+>>> wsb = WSB(m=30.0)
+>>> theta = wsb.from_natural(2.0, 1.5, 1.0)
+>>> round(float(wsb.ultimate(theta)), 1)
+191.7
+>>> bool(np.all(np.diff(wsb.cumulative(np.arange(0, 40.0), theta)) >= 0))
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special
+
+_SQRT2 = np.sqrt(2.0)
+_INV_SQRT2PI = 1.0 / np.sqrt(2.0 * np.pi)
+
+
+def _phi_cdf(z: np.ndarray) -> np.ndarray:
+    return 0.5 * special.erfc(-z / _SQRT2)
+
+
+def _phi_pdf(z: np.ndarray) -> np.ndarray:
+    return _INV_SQRT2PI * np.exp(-0.5 * z * z)
+
+
+def _log_t(t: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        return np.log(np.asarray(t, dtype=float))
+
+
+@dataclass(frozen=True)
+class Curve:
+    """Base class: a cumulative growth curve C(t; theta) with C(0) = 0."""
+
+    name: str = "curve"
+    param_names: tuple[str, ...] = ()
+
+    @property
+    def n_params(self) -> int:
+        return len(self.param_names)
+
+    def cumulative(self, t: np.ndarray, theta: np.ndarray) -> np.ndarray:
+        """C(t); theta of shape (p,) or (p, n, 1) for n parameter vectors at once."""
+        raise NotImplementedError
+
+    def jacobian(self, t: np.ndarray, theta: np.ndarray) -> np.ndarray:
+        """d C(t) / d theta, shape (len(t), n_params); central differences by default."""
+        theta = np.asarray(theta, dtype=float)
+        out = np.empty((np.size(t), theta.size))
+        for j in range(theta.size):
+            h = 1e-5 * max(1.0, abs(theta[j]))
+            up, dn = theta.copy(), theta.copy()
+            up[j] += h
+            dn[j] -= h
+            out[:, j] = (self.cumulative(t, up) - self.cumulative(t, dn)) / (2 * h)
+        return out
+
+    def ultimate(self, theta: np.ndarray) -> np.ndarray:
+        """C(t -> infinity); vectorised over trailing axes of theta."""
+        raise NotImplementedError
+
+    def natural(self, theta: np.ndarray) -> dict[str, float]:
+        raise NotImplementedError
+
+    def bounds(self, c_last: float) -> list[tuple[float, float]]:
+        raise NotImplementedError
+
+    def starts(self, t: np.ndarray, c: np.ndarray) -> list[np.ndarray]:
+        raise NotImplementedError
+
+
+def _cap(c_last: float) -> float:
+    """Largest ultimate count a fit may claim: 200 times the last count (at least 1,000)."""
+    return 200.0 * max(float(c_last), 5.0)
+
+
+@dataclass(frozen=True)
+class WSB(Curve):
+    """Wang-Song-Barabasi: C(t) = m (exp(lambda Phi((ln t - mu) / sigma)) - 1).
+
+    ``m`` is a fixed scale (WSB's average number of references; here it sets how strongly
+    early derivatives attract later ones): the ultimate count is ``m (e^lambda - 1)``.
+    theta = (log lambda, mu, log sigma); mu is in log-months, so ``e^mu`` months is the
+    typical time to peak attention.
+    """
+
+    m: float = 30.0
+    name: str = "wsb"
+    param_names: tuple[str, ...] = ("log_lambda", "mu", "log_sigma")
+
+    def from_natural(self, lam: float, mu: float, sigma: float) -> np.ndarray:
+        return np.array([np.log(lam), mu, np.log(sigma)])
+
+    def _parts(self, t, theta):
+        lam, mu, sig = np.exp(theta[0]), theta[1], np.exp(theta[2])
+        z = (_log_t(t) - mu) / sig
+        e = np.exp(lam * _phi_cdf(z))
+        return lam, sig, z, e
+
+    def cumulative(self, t, theta):
+        _, _, _, e = self._parts(t, theta)
+        return self.m * (e - 1.0)
+
+    def jacobian(self, t, theta):
+        lam, sig, z, e = self._parts(t, theta)
+        zf = np.where(np.isfinite(z), z, 0.0)
+        pdf = np.where(np.isfinite(z), _phi_pdf(zf), 0.0)
+        me = self.m * e * lam
+        return np.column_stack([me * _phi_cdf(z), -me * pdf / sig, -me * pdf * zf])
+
+    def ultimate(self, theta):
+        return self.m * np.expm1(np.exp(theta[0]))
+
+    def natural(self, theta):
+        return {"lambda": float(np.exp(theta[0])), "mu": float(theta[1]),
+                "sigma": float(np.exp(theta[2]))}
+
+    def bounds(self, c_last):
+        lam_max = np.log1p(_cap(c_last) / self.m)
+        return [(np.log(1e-4), np.log(lam_max)), (-3.0, 7.0), (np.log(0.1), np.log(10.0))]
+
+    def starts(self, t, c):
+        """Closed form: for a guessed ultimate U, probit(log1p(c/m)/lambda) is linear in ln t."""
+        c_last = float(c[-1])
+        lo, hi = self.bounds(c_last)[0]
+        keep = (t > 0) & (c > 0)
+        out = []
+        for mult in (1.05, 1.3, 2.0, 4.0, 10.0, 40.0):
+            lam = np.log1p(mult * c_last / self.m)
+            th = np.clip(np.log(lam), lo, hi)
+            frac = np.log1p(c[keep] / self.m) / np.exp(th)
+            ok = (frac > 0) & (frac < 1)
+            if ok.sum() >= 2 and np.ptp(np.log(t[keep][ok])) > 0:
+                y = special.ndtri(frac[ok])
+                slope, icpt = np.polyfit(np.log(t[keep][ok]), y, 1)
+                if slope > 0:
+                    sig = 1.0 / slope
+                    out.append(np.array([th, -icpt * sig, np.log(sig)]))
+                    continue
+            out.append(np.array([th, np.log(max(t[-1], 1.0)), 0.0]))
+        return out
+
+
+@dataclass(frozen=True)
+class Gompertz(Curve):
+    """Gompertz: C(t) = K (exp(-b e^{-r t}) - exp(-b)); theta = (log K, log b, log r)."""
+
+    name: str = "gompertz"
+    param_names: tuple[str, ...] = ("log_K", "log_b", "log_r")
+
+    def cumulative(self, t, theta):
+        k, b, r = np.exp(theta)
+        t = np.asarray(t, dtype=float)
+        return k * (np.exp(-b * np.exp(-r * t)) - np.exp(-b))
+
+    def ultimate(self, theta):
+        k, b, _ = np.exp(theta)
+        return k * -np.expm1(-b)
+
+    def natural(self, theta):
+        k, b, r = np.exp(theta)
+        return {"K": float(k), "b": float(b), "r": float(r)}
+
+    def bounds(self, c_last):
+        return [(np.log(0.01), np.log(_cap(c_last))), (np.log(0.01), np.log(50.0)),
+                (np.log(1e-3), np.log(5.0))]
+
+    def starts(self, t, c):
+        c_last = max(float(c[-1]), 0.5)
+        return [np.log([mult * c_last, b, r]) for mult in (1.2, 3.0, 10.0)
+                for b in (1.0, 3.0) for r in (0.05, 0.3)]
+
+
+@dataclass(frozen=True)
+class Bass(Curve):
+    """Bass diffusion: C(t) = K (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t}); theta = logs."""
+
+    name: str = "bass"
+    param_names: tuple[str, ...] = ("log_K", "log_p", "log_q")
+
+    def cumulative(self, t, theta):
+        k, p, q = np.exp(theta)
+        e = np.exp(-(p + q) * np.asarray(t, dtype=float))
+        return k * (1.0 - e) / (1.0 + (q / p) * e)
+
+    def ultimate(self, theta):
+        return np.exp(theta[0])
+
+    def natural(self, theta):
+        k, p, q = np.exp(theta)
+        return {"K": float(k), "p": float(p), "q": float(q)}
+
+    def bounds(self, c_last):
+        return [(np.log(0.01), np.log(_cap(c_last))), (np.log(1e-5), np.log(5.0)),
+                (np.log(1e-5), np.log(5.0))]
+
+    def starts(self, t, c):
+        c_last = max(float(c[-1]), 0.5)
+        return [np.log([mult * c_last, p, q]) for mult in (1.2, 3.0, 10.0)
+                for p in (0.01, 0.1) for q in (0.05, 0.5)]
+
+
+@dataclass(frozen=True)
+class PowerCutoff(Curve):
+    """Power law with exponential cutoff: rate ~ t^(beta-1) e^(-t/tau), so
+    C(t) = K P(beta, t/tau) (regularised lower incomplete gamma); theta = logs."""
+
+    name: str = "power-cutoff"
+    param_names: tuple[str, ...] = ("log_K", "log_beta", "log_tau")
+
+    def cumulative(self, t, theta):
+        k, beta, tau = np.exp(theta)
+        return k * special.gammainc(beta, np.asarray(t, dtype=float) / tau)
+
+    def ultimate(self, theta):
+        return np.exp(theta[0])
+
+    def natural(self, theta):
+        k, beta, tau = np.exp(theta)
+        return {"K": float(k), "beta": float(beta), "tau": float(tau)}
+
+    def bounds(self, c_last):
+        return [(np.log(0.01), np.log(_cap(c_last))), (np.log(0.05), np.log(20.0)),
+                (np.log(0.1), np.log(1000.0))]
+
+    def starts(self, t, c):
+        c_last = max(float(c[-1]), 0.5)
+        return [np.log([mult * c_last, beta, tau]) for mult in (1.2, 3.0, 10.0)
+                for beta in (0.7, 2.0) for tau in (3.0, 30.0)]
+
+
+CURVES: dict[str, type[Curve]] = {"wsb": WSB, "gompertz": Gompertz, "bass": Bass,
+                                  "power-cutoff": PowerCutoff}
+
+
+def make_curve(name: str, m: float = 30.0) -> Curve:
+    """A curve by name (``wsb``, ``gompertz``, ``bass``, ``power-cutoff``).
+
+    >>> make_curve("bass").name
+    'bass'
+    """
+    if name not in CURVES:
+        raise ValueError(f"unknown curve {name!r}; choose from {sorted(CURVES)}")
+    return WSB(m=m) if name == "wsb" else CURVES[name]()
