@@ -18,9 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from lineage.graph import LineageGraph
 from pyvis.network import Network
 
+from lineage.graph import LineageGraph
 from lineage.viz import lineage_html
 from lineage.viz_check import chromium, chromium_available, family_frames, open_page
 

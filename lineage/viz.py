@@ -40,7 +40,7 @@ from pyvis.network import Network
 
 from lineage.errors import UsageError
 from lineage.viz_page import growth_chart_svg, render_page
-from lineage.viz_select import Selection, radial_layout, select_lineage
+from lineage.viz_select import Edge, Selection, radial_layout, select_lineage
 
 try:  # the growth layer is optional for a page: without it the chart shows no forecast
     from growth.fit import WSBFitter
@@ -75,29 +75,29 @@ def _default_path(model: str) -> Path:
     return Path(re.sub(r"[^A-Za-z0-9._-]+", "--", model).strip("-") + ".lineage.html")
 
 
-def _edge_maps(
-    graph: Any, root: str, direction: str, relations: Iterable[str] | None
-) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[tuple[str, str]]]]:
-    """Children and parents (with relations) of every model in ``root``'s selection."""
-    rel = list(relations) if relations is not None else None
+def _edges_around(
+    graph: Any, root: str, direction: str, relations: list[str] | None
+) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[tuple[str, str]]], list[Edge]]:
+    """Children and parents (with relations) of the models in ``root``'s selection, and
+    every edge among those models."""
+    members = {root}
+    for side in ("down", "up"):
+        if direction in (side, "both"):
+            members.update(graph.lineage_table(root, direction=side, relations=relations)["model"])
+    edges = graph.edges
+    keep = edges["child"].isin(members) & edges["parent"].isin(members)
+    if relations is not None:
+        keep &= edges["relation"].str.lower().isin({r.lower() for r in relations})
     down: dict[str, list[tuple[str, str]]] = {}
     up: dict[str, list[tuple[str, str]]] = {}
-    for side in ("down", "up"):
-        if direction not in (side, "both"):
-            continue
-        table = graph.lineage_table(root, direction=side, relations=rel)
-        table = table.dropna(subset=["parent"])
-        for child, parent, relation in zip(
-            table["model"].astype(str) if side == "down" else table["parent"].astype(str),
-            table["parent"].astype(str) if side == "down" else table["model"].astype(str),
-            table["relation"].fillna("unknown").astype(str),
-            strict=True,
-        ):
-            if side == "down":
-                down.setdefault(parent, []).append((child, relation))
-            else:
-                up.setdefault(child, []).append((parent, relation))
-    return down, up
+    among = []
+    for child, parent, relation in edges.loc[keep, ["child", "parent", "relation"]].itertuples(
+        index=False
+    ):
+        down.setdefault(parent, []).append((child, relation))
+        up.setdefault(child, []).append((parent, relation))
+        among.append(Edge(parent, child, relation))
+    return down, up, among
 
 
 def _models_frame(graph: Any) -> pd.DataFrame:
@@ -364,7 +364,7 @@ def lineage_html(
     rel = list(relations) if relations is not None else None
     root = str(graph.ids[graph.index_of(model)])
     say(f"selecting the lineage of {root}")
-    down, up = _edge_maps(graph, root, direction, rel)
+    down, up, among = _edges_around(graph, root, direction, rel)
     transitive = graph.descendant_counts(scope="transitive", relations=rel)
     direct = graph.descendant_counts(scope="direct", relations=rel)
     sel = select_lineage(
@@ -373,8 +373,9 @@ def lineage_html(
         up=(lambda m: up.get(m, ())) if direction != "down" else None,
         depth=depth,
         max_nodes=max_nodes,
-        weight=None,
     )
+    shown = set(sel.nodes)
+    sel.edges = [e for e in among if e.parent in shown and e.child in shown]
     say(f"drawing {len(sel.nodes):,} of {sel.n_selected:,} models")
     notes: list[Any] = []
     fit_rows = _fit_rows(fits)
