@@ -116,8 +116,8 @@ def sorted_edges(child: np.ndarray, parent: np.ndarray, n: int) -> np.ndarray:
     [1, 0]
     """
     key = np.asarray(child, dtype=np.int64) * n + parent
-    if np.all(key[1:] > key[:-1]):
-        return np.arange(len(key))
+    if np.all(key[1:] >= key[:-1]):
+        return _heads(key)
     order = np.argsort(key, kind="stable")
     return order[_heads(key[order])]
 
@@ -140,76 +140,78 @@ def cycle_edges(n: int, child: np.ndarray, parent: np.ndarray, rank: np.ndarray)
     return same & (rank[parent] > rank[child])
 
 
-def forest_depth(ppar: np.ndarray) -> np.ndarray:
-    """Depth of every node in the forest given by primary parents (``-1`` for roots).
-
-    >>> forest_depth(np.array([-1, 0, 1, -1])).tolist()
-    [0, 1, 2, 0]
-    """
-    n = len(ppar)
-    depth = (ppar >= 0).astype(np.int64)
-    anc = np.where(ppar >= 0, ppar, np.arange(n))
-    idx = np.flatnonzero(depth)
-    while len(idx):
-        up = anc[idx]
-        depth[idx] += depth[up]
-        anc[idx] = anc[up]
-        idx = idx[depth[anc[idx]] > 0]
-    return depth
-
-
 @dataclass
 class Forest:
-    """The primary-parent forest in pre-order: subtree of ``v`` = positions ``tin[v]..+size``."""
+    """The primary-parent forest in pre-order: subtree of ``v`` = positions ``tin[v]..+size``.
+
+    ``levels[k]`` are the nodes at depth ``k``; for ``k >= 1`` they are the children of
+    ``parents[k]`` (nodes of level ``k - 1``), ``fanout[k]`` of each, in that order.
+    """
 
     ppar: np.ndarray  # primary parent or -1
-    depth: np.ndarray
     tin: np.ndarray  # pre-order position
     size: np.ndarray  # subtree size, the node included
     order: np.ndarray  # node at each position
-    sib: np.ndarray  # non-root nodes sorted by (depth, primary parent)
-    bounds: np.ndarray  # sib[bounds[d - 1]:bounds[d]] are the nodes at depth d
+    levels: list[np.ndarray]
+    parents: list[np.ndarray]
+    fanout: list[np.ndarray]
+
+    @property
+    def depth(self) -> np.ndarray:
+        """Depth of every node (0 for roots)."""
+        depth = np.zeros(len(self.ppar), dtype=np.int64)
+        for k, nodes in enumerate(self.levels):
+            depth[nodes] = k
+        return depth
 
 
-def primary_forest(n: int, child: np.ndarray, parent: np.ndarray) -> Forest:
+def primary_forest(n: int, child: np.ndarray, parent: np.ndarray, by_parent: np.ndarray) -> Forest:
     """Primary parent of every node (its lowest-index parent) and the forest's pre-order.
 
-    The edges must come sorted by ``(child, parent)`` (see :func:`sorted_edges`).
+    The edges must come sorted by ``(child, parent)`` (see :func:`sorted_edges`);
+    ``by_parent`` orders them by parent.
 
-    >>> f = primary_forest(4, np.array([1, 2, 3, 3]), np.array([0, 0, 1, 2]))
-    >>> f.ppar.tolist(), f.tin.tolist(), f.size.tolist()
-    ([-1, 0, 0, 1], [0, 1, 3, 2], [4, 2, 1, 1])
+    >>> c, p = np.array([1, 2, 3, 3]), np.array([0, 0, 1, 2])
+    >>> f = primary_forest(4, c, p, np.argsort(p, kind="stable"))
+    >>> f.ppar.tolist(), f.tin.tolist(), f.size.tolist(), f.depth.tolist()
+    ([-1, 0, 0, 1], [0, 1, 3, 2], [4, 2, 1, 1], [0, 1, 1, 2])
     """
     ppar = np.full(n, -1, dtype=np.int64)
     first = _heads(child)
     ppar[child[first]] = parent[first]
-    depth = forest_depth(ppar)
-    nonroot = np.flatnonzero(ppar >= 0)
-    sib = nonroot[np.argsort(depth[nonroot] * n + ppar[nonroot])]
-    max_depth = int(depth.max()) if n else 0
-    bounds = np.searchsorted(depth[sib], np.arange(max_depth + 1), side="right")
+    pc, pp = child[by_parent], parent[by_parent]
+    primary = ppar[pc] == pp
+    kids = pc[primary]
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pp[primary], minlength=n), out=ptr[1:])
+    frontier = np.flatnonzero(ppar < 0)
+    levels, parents, fanout = [frontier], [frontier[:0]], [frontier[:0]]
+    while True:
+        lens = ptr[frontier + 1] - ptr[frontier]
+        has = lens > 0
+        if not has.any():
+            break
+        par, lens = frontier[has], lens[has]
+        frontier = kids[_ranges(ptr[par], lens)]
+        levels.append(frontier)
+        parents.append(par)
+        fanout.append(lens)
     size = np.ones(n, dtype=np.int64)
-    for d in range(max_depth, 0, -1):
-        nodes = sib[bounds[d - 1] : bounds[d]]
-        pp = ppar[nodes]
-        heads = _heads(pp)
-        size[pp[heads]] += np.add.reduceat(size[nodes], heads)
-    # offset of each node among its siblings, in sib order
-    before = np.cumsum(size[sib]) - size[sib]
-    group_start = np.zeros(len(sib), dtype=np.int64)
-    group_start[_heads(ppar[sib])] = _heads(ppar[sib])
-    group_start = np.maximum.accumulate(group_start) if len(sib) else group_start
-    offset = np.zeros(n, dtype=np.int64)
-    offset[sib] = before - before[group_start]
+    for k in range(len(levels) - 1, 0, -1):
+        starts = np.cumsum(fanout[k]) - fanout[k]
+        size[parents[k]] += np.add.reduceat(size[levels[k]], starts)
     tin = np.zeros(n, dtype=np.int64)
-    roots = np.flatnonzero(ppar < 0)
+    roots = levels[0]
     tin[roots] = np.cumsum(size[roots]) - size[roots]
-    for d in range(1, max_depth + 1):
-        nodes = sib[bounds[d - 1] : bounds[d]]
-        tin[nodes] = tin[ppar[nodes]] + 1 + offset[nodes]
+    for k in range(1, len(levels)):
+        nodes, lens = levels[k], fanout[k]
+        sz = size[nodes]
+        before = np.cumsum(sz) - sz
+        starts = np.cumsum(lens) - lens
+        tin[nodes] = np.repeat(tin[parents[k]] + 1 - before[starts], lens) + before
     order = np.empty(n, dtype=np.int64)
     order[tin] = np.arange(n)
-    return Forest(ppar, depth, tin, size, order, sib, bounds)
+    return Forest(ppar, tin, size, order, levels, parents, fanout)
 
 
 class _Buffer:
@@ -235,6 +237,7 @@ def external_intervals(
     n: int,
     child: np.ndarray,
     parent: np.ndarray,
+    by_parent: np.ndarray,
     forest: Forest,
     progress: Progress | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -242,10 +245,11 @@ def external_intervals(
 
     Returns ``(owner, target)`` sorted by owner: the subtrees of the targets are disjoint,
     outside ``v``'s own subtree, and with it cover exactly ``v`` and its descendants.
-    The edges must be acyclic, distinct and sorted by ``(child, parent)``.
+    The edges must be acyclic, distinct and sorted by ``(child, parent)``; ``by_parent``
+    orders them by parent.
 
-    >>> c, p = np.array([1, 3, 3]), np.array([0, 0, 2])
-    >>> [a.tolist() for a in external_intervals(4, c, p, primary_forest(4, c, p))]
+    >>> c, p, bp = np.array([1, 3, 3]), np.array([0, 0, 2]), np.array([0, 1, 2])
+    >>> [a.tolist() for a in external_intervals(4, c, p, bp, primary_forest(4, c, p, bp))]
     [[2], [3]]
     """
     ppar, tin, size, order = forest.ppar, forest.tin, forest.size, forest.order
@@ -261,9 +265,11 @@ def external_intervals(
         relevant[frontier] = True
         _, up = gather(up_ptr, up_idx, frontier)
         frontier = _unique(up[~relevant[up]])
-    inner = relevant[parent]
-    down_ptr, down_idx = csr(n, parent[inner], child[inner])
-    pending = np.bincount(parent[inner & relevant[child]], minlength=n)
+    inner = by_parent[relevant[parent[by_parent]]]
+    down_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(parent[inner], minlength=n), out=down_ptr[1:])
+    down_idx = child[inner]
+    pending = np.bincount(parent[inner[relevant[down_idx]]], minlength=n)
     nodes = np.flatnonzero(relevant)
     e_start = np.zeros(n, dtype=np.int64)
     e_len = np.zeros(n, dtype=np.int64)
@@ -311,6 +317,7 @@ class CountIndex:
     n: int
     child: np.ndarray  # distinct edges, acyclic, sorted by (child, parent)
     parent: np.ndarray
+    by_parent: np.ndarray  # edge positions sorted by parent
     forest: Forest
     ext_owner: np.ndarray
     ext_target: np.ndarray
@@ -330,16 +337,17 @@ def count_index(
     parent = np.asarray(parent, dtype=np.int64)
     keep = sorted_edges(child, parent, n)
     child, parent = child[keep], parent[keep]
+    by_parent = np.argsort(parent, kind="stable")
     _report(progress, "forest", 0, 1)
-    forest = primary_forest(n, child, parent)
+    forest = primary_forest(n, child, parent, by_parent)
     _report(progress, "forest", 1, 1)
-    owner, target = external_intervals(n, child, parent, forest, progress)
+    owner, target = external_intervals(n, child, parent, by_parent, forest, progress)
     transitive = forest.size - 1
     heads = _heads(owner)
     if len(heads):
         transitive[owner[heads]] += np.add.reduceat(forest.size[target], heads)
     direct = np.bincount(parent, minlength=n).astype(np.int64)
-    return CountIndex(n, child, parent, forest, owner, target, direct, transitive)
+    return CountIndex(n, child, parent, by_parent, forest, owner, target, direct, transitive)
 
 
 @dataclass
@@ -359,21 +367,28 @@ class Histograms:
 
 def _fold(matrix: np.ndarray, release: np.ndarray) -> int:
     """Move counts before each row's release month into it (in place); return how many."""
-    if matrix.size == 0:
-        return 0
-    early = np.arange(matrix.shape[1])[None, :] < release[:, None]
-    moved_rows = np.where(early, matrix, 0).sum(axis=1)
-    matrix[early] = 0
-    matrix[np.arange(len(release)), release] += moved_rows.astype(matrix.dtype)
-    return int(moved_rows.sum())
+    moved = 0
+    values, counts = _runs(release)
+    by_release = np.argsort(release, kind="stable")
+    starts = np.cumsum(counts) - counts
+    for r, start, count in zip(values.tolist(), starts.tolist(), counts.tolist(), strict=True):
+        if r == 0:
+            continue
+        rows = by_release[start : start + count]
+        early = matrix[rows, :r]
+        shift = early.sum(axis=1)
+        if shift.any():
+            hit = rows[shift > 0]
+            matrix[hit, :r] = 0
+            matrix[hit, r] += shift[shift > 0].astype(matrix.dtype)
+            moved += int(shift.sum())
+    return moved
 
 
-def _matrix(keys: np.ndarray, n_rows: int, n_months: int) -> np.ndarray:
-    """Dense ``n_rows x n_months`` counts of the flat cell numbers in ``keys``."""
-    matrix = np.zeros(n_rows * n_months, dtype=np.int32)
+def _scatter(flat: np.ndarray, keys: np.ndarray) -> None:
+    """Add 1 to ``flat`` at every position in ``keys`` (repeats add up)."""
     cells, k = _runs(keys)
-    matrix[cells] = k
-    return matrix.reshape(n_rows, n_months)
+    flat[cells] += k.astype(flat.dtype)
 
 
 def histograms(
@@ -385,63 +400,69 @@ def histograms(
 ) -> Histograms:
     """Monthly derivative counts of every model with at least one derivative in ``scope``.
 
-    ``month[v]`` is the column of ``v``'s release month (``0..n_months-1``).
+    ``month[v]`` is the column of ``v``'s release month (``0..n_months-1``); rows come in
+    node order.
 
     >>> idx = count_index(3, np.array([1, 2]), np.array([0, 1]))
     >>> h = histograms(idx, np.array([1, 0, 2]), 3)
     >>> h.rows.tolist(), h.matrix.tolist(), h.moved
     ([0, 1], [[0, 1, 1], [0, 0, 1]], 1)
     """
-    n = index.n
     month = np.asarray(month, dtype=np.int64)
-    has_kids = index.direct > 0
     if scope == "direct":
-        rows = np.flatnonzero(has_kids)
-        row_of = np.full(n, -1, dtype=np.int64)
+        rows = np.flatnonzero(index.direct)
+        row_of = np.full(index.n, -1, dtype=np.int64)
         row_of[rows] = np.arange(len(rows))
-        matrix = _matrix(row_of[index.parent] * n_months + month[index.child], len(rows), n_months)
+        matrix = np.zeros((len(rows), n_months), dtype=np.int32)
+        bp = index.by_parent
+        _scatter(matrix.reshape(-1), row_of[index.parent[bp]] * n_months + month[index.child[bp]])
     else:
-        matrix, rows = _transitive_matrix(index, month, n_months, has_kids, progress)
+        rows, matrix = _transitive_matrix(index, month, n_months, progress)
     release = month[rows]
     moved = _fold(matrix, release)
     return Histograms(rows, matrix, release, moved)
 
 
 def _transitive_matrix(
-    index: CountIndex,
-    month: np.ndarray,
-    n_months: int,
-    has_kids: np.ndarray,
-    progress: Progress | None,
+    index: CountIndex, month: np.ndarray, n_months: int, progress: Progress | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    ppar = index.forest.ppar
-    rowed = has_kids.copy()
-    rowed[index.ext_target] = True
-    rows = np.flatnonzero(rowed)
+    """Nodes with children (in level order) and their transitive monthly counts, unfolded."""
+    f = index.forest
+    has_kids = index.direct > 0
+    # rows numbered level by level: each level's rows form one block, in level order, so the
+    # children of a level arrive grouped by their parent's row
+    by_level = [nodes[has_kids[nodes]] for nodes in f.levels]
+    block = np.concatenate([[0], np.cumsum([len(b) for b in by_level])])
+    rows = np.concatenate(by_level)
     row_of = np.full(index.n, -1, dtype=np.int64)
     row_of[rows] = np.arange(len(rows))
-    # subtree histograms (subtree root included): one (ancestor, month) cell per pair
-    keys = [row_of[rows] * n_months + month[rows]]
-    x = np.flatnonzero(ppar >= 0)
-    anc = ppar[x]
-    levels = len(index.forest.bounds)
-    while len(x):
-        keys.append(row_of[anc] * n_months + month[x])
-        up = ppar[anc] >= 0
-        x, anc = x[up], ppar[anc[up]]
-        _report(progress, "months", len(keys) - 1, levels)
-    sub = _matrix(np.concatenate(keys), len(rows), n_months)
-    owners = _unique(index.ext_owner)
-    ext = sp.csr_matrix(
-        (
-            np.ones(len(index.ext_owner), dtype=np.int32),
-            (np.searchsorted(owners, index.ext_owner), row_of[index.ext_target]),
-        ),
-        shape=(len(owners), len(rows)),
-    )
-    sub[row_of[owners]] += ext @ sub
-    sub[row_of[rows], month[rows]] -= 1
-    keep = has_kids[rows]
-    if keep.all():
-        return sub, rows
-    return sub[keep], rows[keep]
+    sub = np.zeros((len(rows), n_months), dtype=np.int32)  # primary-subtree counts
+    flat = sub.reshape(-1)
+    for k in range(len(f.levels) - 1, 0, -1):
+        nodes = f.levels[k]
+        prow = np.repeat(row_of[f.parents[k]], f.fanout[k])
+        _scatter(flat, prow * n_months + month[nodes])
+        to = prow[has_kids[nodes]]
+        if len(to):
+            heads = _heads(to)
+            group = sp.csr_matrix(
+                (np.ones(len(to), dtype=np.int32), np.arange(len(to)), np.append(heads, len(to))),
+                shape=(len(heads), len(to)),
+            )
+            sub[to[heads]] += group @ sub[block[k] : block[k + 1]]
+        _report(progress, "months", len(f.levels) - k, len(f.levels))
+    owner, target = index.ext_owner, index.ext_target
+    if len(owner):
+        # add each external interval: its root, and its subtree when it has one
+        inner = has_kids[target]
+        owners = _unique(owner[inner])
+        ext = sp.csr_matrix(
+            (
+                np.ones(int(inner.sum()), dtype=np.int32),
+                (np.searchsorted(owners, owner[inner]), row_of[target[inner]]),
+            ),
+            shape=(len(owners), len(rows)),
+        )
+        sub[row_of[owners]] += ext @ sub
+        _scatter(flat, row_of[owner] * n_months + month[target])
+    return rows, sub

@@ -233,7 +233,9 @@ class LineageGraph:
     @classmethod
     def _assemble(cls, models, child, parent, rel, names, snapshot_time) -> LineageGraph:
         n = len(models)
-        order = _counts.sorted_edges(child, parent, n)
+        key = (child * n + parent) * len(names) + rel
+        order = np.argsort(key, kind="stable")
+        order = order[_counts._heads(key[order])]  # distinct (child, parent, relation)
         child, parent, rel = child[order], parent[order], rel[order]
         dropped = np.zeros(len(child), dtype=bool)
         if len(child):
@@ -243,7 +245,9 @@ class LineageGraph:
             if len(looped):
                 nodes = np.unique(np.concatenate([child[looped], parent[looped]]))
                 created = models["created_at"].iloc[nodes]
-                key = pd.DataFrame({"t": created.to_numpy(), "id": models["id"].iloc[nodes]})
+                key = pd.DataFrame(
+                    {"t": created.to_numpy(), "id": models["id"].iloc[nodes].to_numpy()}
+                )
                 ranked = key.sort_values(["t", "id"], na_position="last").index.to_numpy()
                 rank = np.zeros(n, dtype=np.int64)
                 rank[nodes[ranked]] = np.arange(len(nodes))

@@ -57,9 +57,11 @@ def test_merge_chain_and_nested_diamonds():
 
 
 def test_duplicate_edges_count_once_and_self_loops_are_ignored():
-    g = graph({"a": D, "b": D}, [("b", "a"), ("b", "a", "adapter"), ("a", "a")])
-    assert counts(g, "direct") == {"a": 1, "b": 0}
-    assert len(g.edges) == 1
+    g = graph({"a": D, "b": D}, [("b", "a"), ("b", "a", "adapter"), ("b", "a"), ("a", "a")])
+    assert counts(g, "direct") == {"a": 1, "b": 0} and counts(g) == {"a": 1, "b": 0}
+    assert g.edges.values.tolist() == [["b", "a", "adapter"], ["b", "a", "finetune"]]
+    assert counts(g, relations=["adapter"]) == {"a": 1, "b": 0}
+    assert g.growth_curve("a")["count"].tolist() == [1]
 
 
 def test_monthly_curve_zero_months_and_out_of_order_dates():

@@ -1,0 +1,213 @@
+"""Whole-graph exact derivative counts: hf-lineage vs networkx vs igraph on Hub-shaped DAGs.
+
+For each size a child process generates a seeded synthetic lineage DAG shaped like the Hub
+(heavy-tailed families, ~3% merges with 2-4 parents, depth mostly under 10, some
+derivatives dated before their base), builds a LineageGraph and times, from a cold cache,
+the exact direct + transitive totals and monthly histograms of every model. networkx
+(``nx.descendants`` per node) and igraph (per-node BFS, ``neighborhood(order=n)``, plus the
+monthly histogram of each set) run on a stratified sample of nodes (by descendant count)
+and are extrapolated to all nodes; their totals must equal ours on every sampled node.
+``igraph totals`` is igraph's C ``neighborhood_size`` over all nodes (totals only, no
+histograms, no sets). Peak memory of our counting step is tracemalloc's peak.
+
+Usage: python bench/graph_bench.py [--sizes 200k,1M,2M,5M] [--sample 400] [--seed 0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+import tracemalloc
+
+import numpy as np
+import pandas as pd
+
+START, END = pd.Timestamp("2022-03-02", tz="UTC"), pd.Timestamp("2026-10-31", tz="UTC")
+
+
+def hub_dag(n: int, seed: int = 0, root_share: float = 0.4, merge_share: float = 0.03):
+    """Seeded Hub-shaped lineage DAG as (models, edges) frames, vectorised.
+
+    Node ``i`` is created at the ``i``-th time step; each derivative picks a parent among
+    earlier models with probability proportional to a heavy-tailed appeal (base models much
+    more appealing than derivatives, which keeps depth mostly under 10); ``merge_share`` of
+    derivatives take 1-3 further parents (relation ``merge``). 2% of the dates are pulled
+    before their parent's, as on the Hub.
+    """
+    rng = np.random.default_rng(seed)
+    is_root = rng.random(n) < root_share
+    is_root[0] = True
+    appeal = np.where(is_root, rng.pareto(1.1, n), 2.0 * rng.pareto(1.5, n)) + 0.01
+    cum = np.cumsum(appeal)
+
+    def pick(kids: np.ndarray) -> np.ndarray:
+        draw = rng.random(len(kids)) * cum[kids - 1]
+        return np.minimum(np.searchsorted(cum, draw, side="right"), kids - 1)
+
+    kids = np.flatnonzero(~is_root)
+    merges = kids[rng.random(len(kids)) < merge_share]
+    extra = np.repeat(merges, rng.integers(1, 4, len(merges)))
+    child = np.concatenate([kids, extra])
+    parent = np.concatenate([pick(kids), pick(extra)])
+    relation = rng.choice(
+        np.array(["adapter", "finetune", "quantized", "unknown"], dtype=object),
+        size=len(child), p=[0.43, 0.36, 0.19, 0.02],
+    )
+    is_merge = np.zeros(n, dtype=bool)
+    is_merge[merges] = True
+    relation[is_merge[child]] = "merge"
+    span = (END - START).value
+    stamps = START.value + np.sort(rng.random(n)) * span
+    early = rng.random(n) < 0.02
+    stamps[early] -= rng.random(early.sum()) * 0.1 * span
+    created = pd.to_datetime(np.maximum(stamps, START.value).astype(np.int64), utc=True)
+    ids = np.array([f"org{i % 997}/model-{i}" for i in range(n)], dtype=object)
+    models = pd.DataFrame({"id": ids, "created_at": created})
+    edges = pd.DataFrame({"child": ids[child], "parent": ids[parent], "relation": relation})
+    return models, edges
+
+
+def our_counts(graph) -> None:
+    """Everything timed for hf-lineage: both totals and both monthly histograms."""
+    graph.descendant_counts("transitive")
+    graph.descendant_counts("direct")
+    graph.monthly_counts("transitive")
+    graph.monthly_counts("direct")
+
+
+def stratified_sample(counts: np.ndarray, k: int, rng) -> list[tuple[np.ndarray, int]]:
+    """Up to ``k`` nodes from each descendant-count stratum, with the stratum's size."""
+    edges = [0, 1, 10, 100, 1000, 10_000, np.inf]
+    strata = []
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        members = np.flatnonzero((counts >= lo) & (counts < hi))
+        if len(members):
+            strata.append((rng.choice(members, size=min(k, len(members)), replace=False),
+                           len(members)))
+    return strata
+
+
+def extrapolate(strata, per_node_time) -> float:
+    """Estimated all-node time from per-stratum mean times."""
+    return sum(size * np.mean(times) for (_, size), times in zip(strata, per_node_time,
+                                                                   strict=True))
+
+
+def run_one(n: int, sample: int, seed: int) -> dict:
+    import igraph as ig
+    import networkx as nx
+
+    from lineage.graph import LineageGraph
+
+    t = time.perf_counter()
+    models, edges = hub_dag(n, seed)
+    graph = LineageGraph.from_frames(models, edges)
+    build = time.perf_counter() - t
+    t = time.perf_counter()
+    our_counts(graph)
+    ours = time.perf_counter() - t
+    fresh = LineageGraph.from_frames(models, edges)
+    tracemalloc.start()
+    our_counts(fresh)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    transitive = graph.descendant_counts().to_numpy()
+    month = graph._col
+    n_cols = graph._n_cols
+    depth = graph._index(None).forest.depth
+    rng = np.random.default_rng(seed)
+    strata = stratified_sample(transitive, sample, rng)
+
+    src, dst = graph._parent, graph._child
+    G = nx.DiGraph()
+    G.add_nodes_from(range(n))
+    G.add_edges_from(zip(src.tolist(), dst.tolist(), strict=True))
+    nx_times = []
+    for nodes, _ in strata:
+        times = []
+        for v in nodes.tolist():
+            t = time.perf_counter()
+            found = nx.descendants(G, v)
+            np.bincount(month[np.fromiter(found, dtype=np.int64, count=len(found))],
+                        minlength=n_cols)
+            times.append(time.perf_counter() - t)
+            assert len(found) == transitive[v], ("networkx", v)
+        nx_times.append(times)
+    del G
+    H = ig.Graph(n=n, edges=np.column_stack([src, dst]), directed=True)
+    ig_times = []
+    for nodes, _ in strata:
+        times = []
+        for v in nodes.tolist():
+            t = time.perf_counter()
+            found = H.neighborhood(v, order=n, mode="out")
+            np.bincount(month[np.asarray(found[1:], dtype=np.int64)], minlength=n_cols)
+            times.append(time.perf_counter() - t)
+            assert len(found) - 1 == transitive[v], ("igraph", v)
+        ig_times.append(times)
+    t = time.perf_counter()
+    sizes = np.asarray(H.neighborhood_size(order=n, mode="out")) - 1
+    ig_totals = time.perf_counter() - t
+    assert (sizes == transitive).all()
+    return {
+        "nodes": n,
+        "edges": len(graph.edges),
+        "merges": int((np.bincount(graph._child, minlength=n) > 1).sum()),
+        "depth_p99": int(np.percentile(depth, 99)),
+        "max_depth": int(depth.max()),
+        "build_s": build,
+        "ours_s": ours,
+        "peak_mib": peak / 2**20,
+        "networkx_s": extrapolate(strata, nx_times),
+        "igraph_s": extrapolate(strata, ig_times),
+        "igraph_totals_s": ig_totals,
+        "sampled": int(sum(len(nodes) for nodes, _ in strata)),
+    }
+
+
+def parse_size(text: str) -> int:
+    text = text.strip().lower()
+    scale = {"k": 1_000, "m": 1_000_000}.get(text[-1], 1)
+    return int(float(text.rstrip("km")) * scale)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="200k,1M,2M,5M", help="comma-separated node counts")
+    parser.add_argument("--sample", type=int, default=400, help="nodes per stratum for baselines")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(run_one(args.one, args.sample, args.seed)))
+        return
+    header = (f"{'nodes':>9} {'edges':>9} {'merges':>7} {'depth p99/max':>13} {'ours s':>7} "
+              f"{'peak MiB':>8} {'networkx s':>10} {'igraph s':>9} {'igraph totals s':>15} "
+              f"{'x nx':>6} {'x ig':>5}")
+    print(header, flush=True)
+    rows = []
+    for size in (parse_size(s) for s in args.sizes.split(",")):
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", str(size), "--sample", str(args.sample),
+             "--seed", str(args.seed)],
+            capture_output=True, text=True, check=True,
+        )
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        rows.append(r)
+        print(f"{r['nodes']:>9,} {r['edges']:>9,} {r['merges']:>7,} "
+              f"{r['depth_p99']:>6}/{r['max_depth']:<6} {r['ours_s']:>7.2f} "
+              f"{r['peak_mib']:>8.0f} {r['networkx_s']:>10.1f} {r['igraph_s']:>9.1f} "
+              f"{r['igraph_totals_s']:>15.2f} {r['networkx_s'] / r['ours_s']:>6.0f} "
+              f"{r['igraph_s'] / r['ours_s']:>5.1f}", flush=True)
+    if len(rows) > 1:
+        a, b = rows[0], rows[-1]
+        exponent = np.log(b["ours_s"] / a["ours_s"]) / np.log(b["nodes"] / a["nodes"])
+        print(f"scaling exponent of our time, {a['nodes']:,} -> {b['nodes']:,} nodes: "
+              f"{exponent:.2f} (1 = linear)")
+
+
+if __name__ == "__main__":
+    main()
