@@ -86,6 +86,7 @@ class LocalHub:
         self._faults: deque[Fault | None] = deque()
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[int, list, list]] = {}
+        self._encoded: dict[tuple, dict[int, str]] = {}  # JSON per model and field set
         self._version = 0
         self._window_start = time.monotonic()
         self._window_used = 0
@@ -158,6 +159,7 @@ class LocalHub:
         with self._lock:
             self._version += 1
             self._cache.clear()
+            self._encoded.clear()
 
     @property
     def listing_requests(self) -> list[dict]:
@@ -239,8 +241,14 @@ class LocalHub:
             rest = [(k, v) for k, v in _pairs(query) if k != "cursor"]
             headers["Link"] = f'<{base_url}?{urlencode(rest + [("cursor", token)])}>; rel="next"'
         fields = _fields(expand, full, card)
-        body = json.dumps([{k: m[k] for k in fields(m)} for m in page]).encode()
-        return 200, body, headers
+        encoded = self._encoded.setdefault((tuple(expand), full, card), {})
+        parts = []
+        for m in page:
+            text = encoded.get(id(m))
+            if text is None:
+                text = encoded[id(m)] = json.dumps({k: m[k] for k in fields(m)})
+            parts.append(text)
+        return 200, ("[" + ",".join(parts) + "]").encode(), headers
 
     def model(self, model_id: str) -> tuple[int, bytes, dict]:
         """Answer ``/api/models/{id}``: the full object, a 307 for a renamed id, or 404."""

@@ -7,7 +7,8 @@ both checked on open: a newer, foreign or corrupt file is an error, never rewrit
   renamed model replaces its old row.
 - ``edges``: (child ``_id``, parent reference as written, its lower-case form, relation,
   source). Parents are resolved case-insensitively to listed ids at read time, because a
-  newest-first listing meets children before their parents.
+  newest-first listing meets children before their parents (and an index on lower-case ids
+  would make every page's inserts slower).
 - ``rejected``: references that are not edges (self-loops, strings that are no Hub id).
 - ``runs``: one row per crawl (started, finished, endpoint, mode, models seen, status) holding
   the resume cursor (phase + next-page URL) of an unfinished crawl.
@@ -57,7 +58,6 @@ CREATE TABLE models (
     created_at TEXT, last_modified TEXT, author TEXT, downloads INTEGER, likes INTEGER,
     pipeline_tag TEXT, library_name TEXT,
     PRIMARY KEY (gen, oid)) WITHOUT ROWID;
-CREATE INDEX models_lower ON models (gen, id_lower);
 CREATE TABLE edges (
     gen INTEGER NOT NULL, child_oid TEXT NOT NULL, parent_ref TEXT NOT NULL,
     parent_lower TEXT NOT NULL, relation TEXT NOT NULL, source TEXT NOT NULL);
@@ -135,6 +135,7 @@ class Store:
     def __init__(self, path: str | os.PathLike | None = None, readonly: bool = False):
         self.path = resolve_db_path(path)
         self.readonly = readonly
+        self._cache: tuple[tuple[int, int], tuple[pd.DataFrame, pd.DataFrame]] | None = None
         self._con = self._open()
 
     # -- opening and checking -------------------------------------------------------------
@@ -206,6 +207,8 @@ class Store:
         try:
             con.execute("PRAGMA journal_mode = WAL")
             con.execute("PRAGMA synchronous = NORMAL")
+            con.execute("PRAGMA cache_size = -65536")  # 64 MiB: the indexes of a big crawl
+            con.execute("PRAGMA wal_autocheckpoint = 16384")  # fewer, larger checkpoints
         except sqlite3.OperationalError as exc:
             raise StoreReadOnlyError(
                 f"cannot write the snapshot ({exc}); pass another --db"
@@ -294,14 +297,18 @@ class Store:
     def known_ids(self, oids: Iterable[str]) -> set[str]:
         """Which of these Hub ``_id`` values the live generation already holds."""
         live = self.live_gen()
-        oids = list(oids)
-        if live is None or not oids:
-            return set()
-        marks = ",".join("?" * len(oids))
-        rows = self._con.execute(
-            f"SELECT oid FROM models WHERE gen = ? AND oid IN ({marks})", (live, *oids)
-        )
-        return {row[0] for row in rows}
+        return set() if live is None else self._present(live, list(oids))
+
+    def _present(self, gen: int, oids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(oids), 900):  # SQLite's bound-parameter limit
+            chunk = oids[i:i + 900]
+            rows = self._con.execute(
+                f"SELECT oid FROM models WHERE gen = ? AND oid IN ({','.join('?' * len(chunk))})",
+                (gen, *chunk),
+            )
+            found.update(row[0] for row in rows)
+        return found
 
     def commit_page(
         self, run: CrawlRun, page: ParsedPage, *, phase: str | None, next_url: str | None
@@ -312,10 +319,10 @@ class Store:
         ``run`` is updated in place (pages, models seen, cursor).
         """
         gen = run.gen
-        children = [(gen, row[0]) for row in page.models]
         with self._write() as con:
-            con.executemany("DELETE FROM edges WHERE gen = ? AND child_oid = ?", children)
-            con.executemany("DELETE FROM rejected WHERE gen = ? AND child_oid = ?", children)
+            relisted = [(gen, oid) for oid in self._present(gen, [row[0] for row in page.models])]
+            con.executemany("DELETE FROM edges WHERE gen = ? AND child_oid = ?", relisted)
+            con.executemany("DELETE FROM rejected WHERE gen = ? AND child_oid = ?", relisted)
             con.executemany(
                 "INSERT OR REPLACE INTO models VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(gen, *row) for row in page.models],
@@ -367,27 +374,38 @@ class Store:
         return _WriteTx(self._con, self.path)  # type: ignore[return-value]
 
     # -- reading ----------------------------------------------------------------------------
-    def _raw_edges(self, gen: int) -> pd.DataFrame:
-        return pd.read_sql_query(
-            "SELECT m.id AS child, m.created_at AS child_created, e.parent_ref, e.parent_lower,"
-            " p.id AS parent_id, e.relation, e.source"
-            " FROM edges e JOIN models m ON m.gen = e.gen AND m.oid = e.child_oid"
-            " LEFT JOIN models p INDEXED BY models_lower"
-            " ON p.gen = e.gen AND p.id_lower = e.parent_lower"
-            " WHERE e.gen = ?",
-            self._con,
-            params=(gen,),
-        )
-
     def _resolved(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        gen = self.live_gen()
-        listed = pd.read_sql_query(
-            "SELECT id, created_at, last_modified, author, downloads, likes, pipeline_tag,"
-            " library_name FROM models WHERE gen = ?",
-            self._con,
-            params=(-1 if gen is None else gen,),
+        """(models, edges) of the live generation, cached until the file changes."""
+        stamp = (
+            self._con.execute("PRAGMA data_version").fetchone()[0], self._con.total_changes
         )
-        raw = self._raw_edges(-1 if gen is None else gen)
+        if self._cache is None or self._cache[0] != stamp:
+            self._cache = (stamp, self._resolve())
+        models, edges = self._cache[1]
+        return models.copy(), edges.copy()
+
+    def _resolve(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        gen = self.live_gen()
+        args = (-1 if gen is None else gen,)
+        listed = pd.read_sql_query(
+            "SELECT oid, id, id_lower, created_at, last_modified, author, downloads, likes,"
+            " pipeline_tag, library_name FROM models WHERE gen = ?",
+            self._con,
+            params=args,
+        )
+        raw = pd.read_sql_query(
+            "SELECT child_oid, parent_ref, parent_lower, relation, source FROM edges"
+            " WHERE gen = ?",
+            self._con,
+            params=args,
+        )
+        # Parents resolve here, not by an index: inserts stay cheap during a crawl.
+        by_oid = listed.set_index("oid")
+        raw["child"] = raw["child_oid"].map(by_oid["id"])
+        raw["child_created"] = raw["child_oid"].map(by_oid["created_at"])
+        by_lower = listed.drop_duplicates("id_lower", keep="last").set_index("id_lower")["id"]
+        raw["parent_id"] = raw["parent_lower"].map(by_lower)
+        listed = listed.drop(columns=["oid", "id_lower"])
         missing = raw[raw["parent_id"].isna()]
         # A missing parent is named as its earliest-created child first wrote it.
         first = (

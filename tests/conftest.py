@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -68,6 +69,18 @@ def generate_models(n: int, seed: int = 0) -> list[dict]:
                 parents = [f"deleted/gone-{i % 13}"]
         models.append(hub_model(i, mid, created, parents, relation))
     return models
+
+
+def bad_db_files(folder) -> tuple:
+    """(corrupt, foreign) files: random bytes, and another program's SQLite database."""
+    corrupt = folder / "corrupt.db"
+    corrupt.write_bytes(b"this is not sqlite at all" * 100)
+    foreign = folder / "foreign.db"
+    con = sqlite3.connect(foreign)
+    con.execute("CREATE TABLE notes (x)")
+    con.commit()
+    con.close()
+    return corrupt, foreign
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import generate_models, hub_model
+from conftest import bad_db_files, generate_models, hub_model
 from test_store import KNOWN, check_known_snapshot, day
 
 from cli import main
@@ -162,12 +162,7 @@ def test_cli_crawl_info_and_token_never_stored(tmp_path, local_hub):
 
 def test_cli_errors_are_one_line_with_exit_codes(tmp_path):
     runner = CliRunner()
-    bad = tmp_path / "bad.db"
-    bad.write_bytes(b"garbage" * 300)
-    foreign = tmp_path / "foreign.db"
-    con = sqlite3.connect(foreign)
-    con.execute("CREATE TABLE t (x)")
-    con.close()
+    bad, foreign = bad_db_files(tmp_path)
     for args, code in [
         (["info", "--db", str(tmp_path / "none.db")], 2),
         (["info", "--db", str(bad)], 1),

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
-from conftest import hub_model
+from conftest import bad_db_files, hub_model
 
 from lineage.errors import (
     ForeignStoreError,
@@ -55,13 +55,7 @@ def test_new_file_is_stamped_wal_and_empty(tmp_path):
 
 
 def test_corrupt_foreign_and_newer_files_are_refused_untouched(tmp_path):
-    corrupt = tmp_path / "corrupt.db"
-    corrupt.write_bytes(b"this is not sqlite at all" * 100)
-    foreign = tmp_path / "foreign.db"
-    con = sqlite3.connect(foreign)
-    con.execute("CREATE TABLE notes (x)")
-    con.commit()
-    con.close()
+    corrupt, foreign = bad_db_files(tmp_path)
     newer = tmp_path / "newer.db"
     Store(newer).close()
     con = sqlite3.connect(newer)
