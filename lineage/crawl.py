@@ -8,7 +8,9 @@
   that crawl started), catching edited lineage on old models. A re-listed model's edges are
   replaced, so edges it no longer declares disappear.
 - Every page is committed with the next-page URL; an unfinished crawl is resumed from there by
-  the next call, whatever stopped it.
+  the next call, whatever stopped it. One crawl at a time per file (an advisory lock).
+- Models deleted from the Hub leave the snapshot only with a full crawl; ``max_models`` is for
+  trial crawls (an incremental run cut short misses edits beyond the cap).
 
 Example:
     >>> from lineage.hubserver import LocalHub
@@ -75,7 +77,7 @@ def crawl(
     """
     client = client or HubClient(endpoint, token)
     started = time.monotonic()
-    with Store(db) as store:
+    with Store(db) as store, store.crawl_lock():
         run, resumed = _start_or_resume(store, client, full=full, max_models=max_models)
         pages = models = 0
         while run.next_url:

@@ -26,10 +26,12 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import pathlib
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -38,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from lineage.errors import (
+    CrawlStateError,
     ForeignStoreError,
     StoreCorruptError,
     StoreMissingError,
@@ -220,6 +223,21 @@ class Store:
             f"BEGIN; PRAGMA application_id = {APPLICATION_ID};"
             f" PRAGMA user_version = {SCHEMA_VERSION}; {_SCHEMA} COMMIT;"
         )
+
+    @contextlib.contextmanager
+    def crawl_lock(self) -> Iterator[None]:
+        """Hold the file's crawl lock (an advisory ``flock``): one crawl per snapshot at a time."""
+        with open(self.path, "rb") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                raise CrawlStateError(
+                    f"another crawl is writing {self.path}; wait for it or pass another --db"
+                ) from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def close(self) -> None:
         """Close the file (a finished writer folds the WAL back into it)."""

@@ -138,6 +138,16 @@ def test_endpoint_mismatch_and_max_models(tmp_path, local_hub):
     assert crawl(db, client=client(other), full=True).models == 10
 
 
+def test_one_crawl_at_a_time(tmp_path, local_hub):
+    hub = local_hub(copy.deepcopy(KNOWN))
+    db = tmp_path / "hub.db"
+    crawl(db, client=client(hub))
+    with Store(db) as st, st.crawl_lock():
+        with pytest.raises(CrawlStateError, match="another crawl"):
+            crawl(db, client=client(hub))
+    assert crawl(db, client=client(hub)).mode == "incremental"
+
+
 def test_cli_crawl_info_and_token_never_stored(tmp_path, local_hub):
     hub = local_hub(copy.deepcopy(KNOWN), max_limit=4)
     db = tmp_path / "hub.db"
@@ -211,6 +221,9 @@ def test_kill_9_mid_crawl_then_resume_gives_the_uninterrupted_snapshot(tmp_path,
         pending = st.pending_run()
         assert pending is not None and 5 <= pending.pages < 30
         assert pending.models_seen == pending.pages * 100 and st.models_frame().empty
+    out = CliRunner().invoke(main, ["info", "--db", str(db)])
+    assert out.exit_code == 0 and "unfinished full crawl" in out.output, out.output
+    assert "Models          0 listed" in out.output
     hub.page_delay = 0.0
     result = crawl(db, client=client(hub))
     assert result.resumed and result.pages == 30 - pending.pages
