@@ -144,7 +144,6 @@ class Store:
     # -- opening and checking -------------------------------------------------------------
     def _open(self) -> sqlite3.Connection:
         path = self.path
-        exists = path.exists() and path.stat().st_size > 0
         if self.readonly and not path.exists():
             raise StoreMissingError(
                 f"no snapshot at {path}; run `hf-lineage crawl` first or pass --db"
@@ -157,7 +156,12 @@ class Store:
                     f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None
                 )
             else:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise StoreReadOnlyError(
+                        f"cannot create folder {path.parent} ({exc.strerror}); pass another --db"
+                    ) from None
                 con = sqlite3.connect(path, isolation_level=None)
             con.execute("PRAGMA busy_timeout = 10000")
             app_id = con.execute("PRAGMA application_id").fetchone()[0]
@@ -186,8 +190,6 @@ class Store:
                 f"{path} has snapshot schema {version}, newer than this hf-lineage's "
                 f"{SCHEMA_VERSION}; upgrade hf-lineage or pass another --db"
             )
-        if not exists and not self.readonly:
-            self._init_schema(con)
         if not self.readonly:
             self._pragma(con)
         return con
@@ -545,11 +547,11 @@ class _WriteTx:
             try:
                 self.con.commit()
                 return
-            except sqlite3.OperationalError as err:
+            except sqlite3.DatabaseError as err:
                 self.con.rollback()
                 raise _write_error(err, self.path) from None
         self.con.rollback()
-        if isinstance(exc, sqlite3.OperationalError):
+        if isinstance(exc, sqlite3.DatabaseError):
             raise _write_error(exc, self.path) from None
 
 
