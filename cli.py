@@ -50,10 +50,10 @@ def main() -> None:
 def _crawl_progress_printer():
     """Render crawl progress on stderr: one rewritten line on a terminal, else every ~2 s."""
     tty = sys.stderr.isatty()
-    last = [0.0]
+    last = [-float("inf")]
 
     def show(p) -> None:
-        if not (tty or p.done or p.elapsed - last[0] >= 2.0):
+        if not (tty or (p.elapsed - last[0] >= 2.0 and not p.done)):
             return
         last[0] = p.elapsed
         quota = "" if p.ratelimit_remaining is None else f", {p.ratelimit_remaining} requests left"
@@ -88,7 +88,8 @@ def crawl(db, endpoint, token, full, max_models) -> None:
     how = "resumed and finished" if result.resumed else "finished"
     click.echo(
         f"{result.mode} crawl {how}: {result.models:,} models in {result.pages:,} pages "
-        f"({result.elapsed:,.1f} s)", err=True,
+        f"({result.elapsed:,.1f} s, {result.models / max(result.elapsed, 1e-9):,.0f} models/s)",
+        err=True,
     )
 
 

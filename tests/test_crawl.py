@@ -233,3 +233,24 @@ def test_kill_9_mid_crawl_then_resume_gives_the_uninterrupted_snapshot(tmp_path,
     with Store(db, readonly=True) as st:
         assert st.info()["models"] == 3000 and st.last_complete_run().models_seen == 3000
     assert timedelta(0) < pd.Timestamp.now(tz="UTC") - frames(db)[0]["created_at"].max()
+
+
+def test_hubserver_module_serves_the_simulated_hub(tmp_path):
+    simulate = pytest.importorskip("lineage.simulate")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lineage.hubserver", "--models", "1500", "--seed", "3"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        endpoint = proc.stdout.readline().strip()
+        assert endpoint.startswith("http://127.0.0.1:")
+        result = crawl(tmp_path / "hub.db", endpoint=endpoint)
+    finally:
+        proc.terminate()
+        proc.wait()
+    assert result.models == 1500 and result.pages == 2
+    hub = simulate.simulate_hub(1500, 3)
+    declared = sum(any(t.startswith("base_model:") for t in m["tags"]) for m in hub.models)
+    models, edges = frames(tmp_path / "hub.db")
+    assert (~models["missing"]).sum() == 1500
+    assert edges["child"].nunique() <= declared and len(edges) > 0
