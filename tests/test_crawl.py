@@ -155,7 +155,7 @@ def test_cli_crawl_info_and_token_never_stored(tmp_path, local_hub):
     out = runner.invoke(main, ["crawl", "--db", str(db), "--endpoint", hub.endpoint,
                                "--token", "hf_SecretToken123"])
     assert out.exit_code == 0, out.output
-    assert "4 pages, 15 models" in out.output and "models/s" in out.output
+    assert "15 models in 4 pages" in out.output and "models/s" in out.output
     assert all(r["headers"].get("authorization") == "Bearer hf_SecretToken123"
                for r in hub.listing_requests)
     for f in tmp_path.iterdir():
