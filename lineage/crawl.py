@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from lineage.errors import CrawlStateError
-from lineage.hub import HubClient, parse_page
+from lineage.hub import HubClient, ParsedPage, parse_page
 from lineage.store import CrawlRun, Store
 
 
@@ -142,7 +142,9 @@ def _start_or_resume(
     return run, False
 
 
-def _next_cursor(store, client, run, parsed, next_url) -> tuple[str | None, str | None]:
+def _next_cursor(
+    store: Store, client: HubClient, run: CrawlRun, parsed: ParsedPage, next_url: str | None
+) -> tuple[str | None, str | None]:
     """Where an incremental run goes after this page: same phase, next phase, or done."""
     phase = run.phase
     if phase == "new" and store.known_ids(row[0] for row in parsed.models):
