@@ -192,3 +192,11 @@ def test_timeout_is_retried_then_reported(local_hub):
     hub.fail("delay", 2, seconds=0.5)
     with pytest.raises(HubUnreachableError, match="ReadTimeout"):
         client.fetch(client.listing_url("createdAt"))
+
+
+def test_quota_enforced_and_waited_out(local_hub):
+    hub = local_hub(_models(3), quota=2, window=1, enforce_quota=True)
+    client = fast_client(hub.endpoint)
+    url = client.listing_url("createdAt")
+    remaining = [client.fetch(url).ratelimit_remaining for _ in range(3)]
+    assert remaining[:2] == [1, 0] and len(hub.listing_requests) == 4  # one 429, then a retry
