@@ -74,6 +74,19 @@ def _heads(a: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.concatenate([[True], a[1:] != a[:-1]]))
 
 
+def argsort_stable(a: np.ndarray) -> np.ndarray:
+    """Stable argsort of non-negative integers below 2**32 (two 16-bit radix passes).
+
+    >>> argsort_stable(np.array([70000, 3, 70000, 1])).tolist()
+    [3, 1, 0, 2]
+    """
+    a = np.asarray(a)
+    if len(a) == 0 or int(a.max()) < 1 << 16:
+        return np.argsort(a.astype(np.uint16), kind="stable")
+    low = np.argsort((a & 0xFFFF).astype(np.uint16), kind="stable")
+    return low[np.argsort((a[low] >> 16).astype(np.uint16), kind="stable")]
+
+
 def csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Adjacency ``src -> dst`` as ``(indptr, indices)``, neighbours in input order.
 
@@ -84,7 +97,7 @@ def csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarra
     if len(src) and np.all(src[1:] >= src[:-1]):
         order = slice(None)
     else:
-        order = np.argsort(src, kind="stable")
+        order = argsort_stable(src)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
     return indptr, np.asarray(dst, dtype=np.int64)[order]
@@ -337,7 +350,7 @@ def count_index(
     parent = np.asarray(parent, dtype=np.int64)
     keep = sorted_edges(child, parent, n)
     child, parent = child[keep], parent[keep]
-    by_parent = np.argsort(parent, kind="stable")
+    by_parent = argsort_stable(parent)
     _report(progress, "forest", 0, 1)
     forest = primary_forest(n, child, parent, by_parent)
     _report(progress, "forest", 1, 1)
@@ -354,41 +367,39 @@ def count_index(
 class Histograms:
     """Per-month derivative counts of the ``rows`` nodes (all others have none).
 
-    ``matrix[i, j]`` counts derivatives of ``rows[i]`` in month ``j`` (0 = the earliest month
-    of the graph); derivatives dated before the model's ``release`` month are counted in it,
-    and ``moved`` says how many (model, derivative) pairs were.
+    ``matrix`` (sparse CSR, ``len(rows) x n_months``): ``matrix[i, j]`` counts derivatives of
+    ``rows[i]`` in month ``j`` (0 = the earliest month of the graph); derivatives dated before
+    the model's ``release`` month are counted in it, and ``moved`` says how many (model,
+    derivative) pairs were.
     """
 
     rows: np.ndarray
-    matrix: np.ndarray
+    matrix: sp.csr_matrix
     release: np.ndarray
     moved: int
 
 
-def _fold(matrix: np.ndarray, release: np.ndarray) -> int:
-    """Move counts before each row's release month into it (in place); return how many."""
-    moved = 0
-    values, counts = _runs(release)
-    by_release = np.argsort(release, kind="stable")
-    starts = np.cumsum(counts) - counts
-    for r, start, count in zip(values.tolist(), starts.tolist(), counts.tolist(), strict=True):
-        if r == 0:
-            continue
-        rows = by_release[start : start + count]
-        early = matrix[rows, :r]
-        shift = early.sum(axis=1)
-        if shift.any():
-            hit = rows[shift > 0]
-            matrix[hit, :r] = 0
-            matrix[hit, r] += shift[shift > 0].astype(matrix.dtype)
-            moved += int(shift.sum())
-    return moved
-
-
-def _scatter(flat: np.ndarray, keys: np.ndarray) -> None:
-    """Add 1 to ``flat`` at every position in ``keys`` (repeats add up)."""
-    cells, k = _runs(keys)
-    flat[cells] += k.astype(flat.dtype)
+def _cells(
+    row: np.ndarray, col: np.ndarray, weight: np.ndarray | None, release: np.ndarray, n_cols: int
+) -> tuple[sp.csr_matrix, int]:
+    """Sum ``weight`` (default 1) per (row, col) cell after moving columns before each row's
+    ``release`` to it; the CSR matrix and the total weight moved."""
+    early = col < release[row]
+    moved = int(early.sum() if weight is None else weight[early].sum())
+    key = row * n_cols + np.maximum(col, release[row])
+    if weight is None:
+        cells, data = _runs(key)
+    else:
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        heads = _heads(key)
+        cells = key[heads]
+        data = np.add.reduceat(weight[order], heads) if len(heads) else weight[:0]
+    indptr = np.searchsorted(cells, np.arange(len(release) + 1) * n_cols)
+    matrix = sp.csr_matrix(
+        (data.astype(np.int64), cells % n_cols, indptr), shape=(len(release), n_cols)
+    )
+    return matrix, moved
 
 
 def histograms(
@@ -405,64 +416,56 @@ def histograms(
 
     >>> idx = count_index(3, np.array([1, 2]), np.array([0, 1]))
     >>> h = histograms(idx, np.array([1, 0, 2]), 3)
-    >>> h.rows.tolist(), h.matrix.tolist(), h.moved
+    >>> h.rows.tolist(), h.matrix.toarray().tolist(), h.moved
     ([0, 1], [[0, 1, 1], [0, 0, 1]], 1)
     """
     month = np.asarray(month, dtype=np.int64)
-    if scope == "direct":
-        rows = np.flatnonzero(index.direct)
-        row_of = np.full(index.n, -1, dtype=np.int64)
-        row_of[rows] = np.arange(len(rows))
-        matrix = np.zeros((len(rows), n_months), dtype=np.int32)
-        bp = index.by_parent
-        _scatter(matrix.reshape(-1), row_of[index.parent[bp]] * n_months + month[index.child[bp]])
-    else:
-        rows, matrix = _transitive_matrix(index, month, n_months, progress)
+    rows = np.flatnonzero(index.direct)
+    row_of = np.full(index.n, -1, dtype=np.int64)
+    row_of[rows] = np.arange(len(rows))
     release = month[rows]
-    moved = _fold(matrix, release)
+    if scope == "direct":
+        bp = index.by_parent
+        matrix, moved = _cells(
+            row_of[index.parent[bp]], month[index.child[bp]], None, release, n_months
+        )
+    else:
+        matrix, moved = _transitive_cells(index, month, n_months, row_of, release, progress)
     return Histograms(rows, matrix, release, moved)
 
 
-def _transitive_matrix(
-    index: CountIndex, month: np.ndarray, n_months: int, progress: Progress | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes with children (in level order) and their transitive monthly counts, unfolded."""
-    f = index.forest
-    has_kids = index.direct > 0
-    # rows numbered level by level: each level's rows form one block, in level order, so the
-    # children of a level arrive grouped by their parent's row
-    by_level = [nodes[has_kids[nodes]] for nodes in f.levels]
-    block = np.concatenate([[0], np.cumsum([len(b) for b in by_level])])
-    rows = np.concatenate(by_level)
-    row_of = np.full(index.n, -1, dtype=np.int64)
-    row_of[rows] = np.arange(len(rows))
-    sub = np.zeros((len(rows), n_months), dtype=np.int32)  # primary-subtree counts
-    flat = sub.reshape(-1)
-    for k in range(len(f.levels) - 1, 0, -1):
-        nodes = f.levels[k]
-        prow = np.repeat(row_of[f.parents[k]], f.fanout[k])
-        _scatter(flat, prow * n_months + month[nodes])
-        to = prow[has_kids[nodes]]
-        if len(to):
-            heads = _heads(to)
-            group = sp.csr_matrix(
-                (np.ones(len(to), dtype=np.int32), np.arange(len(to)), np.append(heads, len(to))),
-                shape=(len(heads), len(to)),
-            )
-            sub[to[heads]] += group @ sub[block[k] : block[k + 1]]
-        _report(progress, "months", len(f.levels) - k, len(f.levels))
+def _transitive_cells(
+    index: CountIndex,
+    month: np.ndarray,
+    n_months: int,
+    row_of: np.ndarray,
+    release: np.ndarray,
+    progress: Progress | None,
+) -> tuple[sp.csr_matrix, int]:
+    ppar = index.forest.ppar
+    n_rows = len(release)
+    # primary-subtree counts (root excluded): one (ancestor, month) cell per pair
+    x = np.flatnonzero(ppar >= 0)
+    anc, mx = ppar[x], month[x]
+    keys = [np.empty(0, dtype=np.int64)]
+    while len(anc):
+        keys.append(row_of[anc] * n_months + mx)
+        up = ppar[anc] >= 0
+        anc, mx = ppar[anc[up]], mx[up]
+        _report(progress, "months", len(keys) - 1, len(index.forest.levels) - 1)
+    cells, data = _runs(np.concatenate(keys))
+    indptr = np.searchsorted(cells, np.arange(n_rows + 1) * n_months)
+    sub = sp.csr_matrix((data, cells % n_months, indptr), shape=(n_rows, n_months))
+    # each external interval: its root's month, and its subtree's counts when it has one
     owner, target = index.ext_owner, index.ext_target
-    if len(owner):
-        # add each external interval: its root, and its subtree when it has one
-        inner = has_kids[target]
-        owners = _unique(owner[inner])
-        ext = sp.csr_matrix(
-            (
-                np.ones(int(inner.sum()), dtype=np.int32),
-                (np.searchsorted(owners, owner[inner]), row_of[target[inner]]),
-            ),
-            shape=(len(owners), len(rows)),
-        )
-        sub[row_of[owners]] += ext @ sub
-        _scatter(flat, row_of[owner] * n_months + month[target])
-    return rows, sub
+    inner = row_of[target] >= 0
+    ext = sp.csr_matrix(
+        (np.ones(int(inner.sum()), dtype=np.int64), (row_of[owner[inner]], row_of[target[inner]])),
+        shape=(n_rows, n_rows),
+    )
+    extra = (ext @ sub).tocoo()
+    sub = sub.tocoo()
+    row = np.concatenate([sub.row, extra.row, row_of[owner]]).astype(np.int64)
+    col = np.concatenate([sub.col, extra.col, month[target]]).astype(np.int64)
+    weight = np.concatenate([sub.data, extra.data, np.ones(len(owner), dtype=np.int64)])
+    return _cells(row, col, weight, release, n_months)

@@ -83,15 +83,16 @@ def _months_of(times: pd.Series) -> np.ndarray:
 class MonthlyCounts:
     """Derivatives per calendar month of every model that has any (one filter, one scope).
 
-    ``matrix[i, j]``: derivatives of ``models[i]`` counted in ``months[j]``; ``release[i]`` is
-    the column of its release month, ``snapshot`` the last column; ``moved`` is how many
-    (model, derivative) pairs were dated before the model and counted in its release month.
+    ``matrix`` (scipy CSR): ``matrix[i, j]`` derivatives of ``models[i]`` counted in
+    ``months[j]``; ``release[i]`` is the column of its release month (the last column is the
+    snapshot month); ``moved`` is how many (model, derivative) pairs were dated before the
+    model and counted in its release month.
     """
 
     scope: str
     models: np.ndarray
     months: list[str]
-    matrix: np.ndarray
+    matrix: csr_matrix
     release: np.ndarray
     moved: int
 
@@ -107,9 +108,10 @@ class MonthlyCounts:
         n_cols = len(self.months)
         lens = n_cols - self.release[rows]
         row = np.repeat(rows, lens)
+        local = np.repeat(np.arange(len(rows)), lens)
         age = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
         col = self.release[row] + age
-        count = self.matrix[row, col].astype(np.int64)
+        count = self.matrix[rows].toarray()[local, col].astype(np.int64)
         cumulative = np.cumsum(count)
         if len(cumulative):
             starts = np.cumsum(lens) - lens
@@ -151,7 +153,7 @@ class LineageGraph:
         self._rel = relation
         self._rel_names = relation_names
         self._lower: dict[str, int] | None = None
-        self._exact: pd.Index | None = None
+        self._exact = pd.Index(self.ids, name="model")
         self._cache: dict[tuple[int, ...], _counts.CountIndex] = {}
         self._component: np.ndarray | None = None
         self._month_setup()
@@ -380,6 +382,10 @@ class LineageGraph:
             )
         return self._cache[codes]
 
+    def clear_cache(self) -> None:
+        """Forget the count indexes computed so far (the next count starts from scratch)."""
+        self._cache.clear()
+
     # -- lookup ---------------------------------------------------------------------------
     def index_of(self, model: str) -> int:
         """Node index of ``model``: exact id, else case-insensitive; else
@@ -390,8 +396,6 @@ class LineageGraph:
         >>> g.index_of("org/model")
         0
         """
-        if self._exact is None:
-            self._exact = pd.Index(self.ids)
         pos = self._exact.get_indexer([model])[0]
         if pos >= 0:
             return int(pos)
@@ -424,7 +428,7 @@ class LineageGraph:
         src = (self._parent if down else self._child)[mask]
         dst = (self._child if down else self._parent)[mask]
         edge = np.arange(len(self._child))[mask]
-        order = np.argsort(src, kind="stable")
+        order = _counts.argsort_stable(src)
         ptr = np.zeros(self.n_models + 1, dtype=np.int64)
         np.cumsum(np.bincount(src, minlength=self.n_models), out=ptr[1:])
         return ptr, dst[order], edge[order]
@@ -563,7 +567,7 @@ class LineageGraph:
         _check_scope(scope)
         index = self._index(relations, progress)
         values = index.transitive if scope == "transitive" else index.direct
-        return pd.Series(values, index=pd.Index(self.ids, name="model"), name=scope)
+        return pd.Series(values, index=self._exact, name=scope)
 
     def monthly_counts(
         self,

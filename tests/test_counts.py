@@ -122,7 +122,7 @@ def test_kernels_on_a_wide_random_dag_with_many_merges():
     for row, v in enumerate(hist.rows[:200]):
         expected = np.bincount(
             np.maximum(month[list(nx.descendants(G, v))], month[v]), minlength=12)
-        assert hist.matrix[row].tolist() == expected.tolist()
+        assert hist.matrix[row].toarray()[0].tolist() == expected.tolist()
 
 
 def test_forest_intervals_nest():
