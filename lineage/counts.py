@@ -395,11 +395,7 @@ def _cells(
         heads = _heads(key)
         cells = key[heads]
         data = np.add.reduceat(weight[order], heads) if len(heads) else weight[:0]
-    indptr = np.searchsorted(cells, np.arange(len(release) + 1) * n_cols)
-    matrix = sp.csr_matrix(
-        (data.astype(np.int64), cells % n_cols, indptr), shape=(len(release), n_cols)
-    )
-    return matrix, moved
+    return _csr(cells, data, len(release), n_cols), moved
 
 
 def histograms(
@@ -434,6 +430,12 @@ def histograms(
     return Histograms(rows, matrix, release, moved)
 
 
+def _csr(cells: np.ndarray, data: np.ndarray, n_rows: int, n_cols: int) -> sp.csr_matrix:
+    """CSR matrix from sorted distinct flat cell numbers and their values."""
+    indptr = np.searchsorted(cells, np.arange(n_rows + 1) * n_cols)
+    return sp.csr_matrix((data.astype(np.int64), cells % n_cols, indptr), shape=(n_rows, n_cols))
+
+
 def _transitive_cells(
     index: CountIndex,
     month: np.ndarray,
@@ -444,28 +446,37 @@ def _transitive_cells(
 ) -> tuple[sp.csr_matrix, int]:
     ppar = index.forest.ppar
     n_rows = len(release)
-    # primary-subtree counts (root excluded): one (ancestor, month) cell per pair
+    owner, target = index.ext_owner, index.ext_target
+    inner = row_of[target] >= 0  # external intervals with a subtree below their root
+    is_target = np.zeros(index.n, dtype=bool)
+    is_target[target[inner]] = True
+    # primary subtrees: one (ancestor, month) cell per pair, moved to the ancestor's release
+    # month (``folded``), and kept as is for the roots of external intervals (``raw``)
     x = np.flatnonzero(ppar >= 0)
     anc, mx = ppar[x], month[x]
-    keys = [np.empty(0, dtype=np.int64)]
+    folded, raw = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
+    moved = 0
     while len(anc):
-        keys.append(row_of[anc] * n_months + mx)
+        base = row_of[anc] * n_months
+        ma = month[anc]
+        moved += int((mx < ma).sum())
+        folded.append(base + np.maximum(mx, ma))
+        hit = is_target[anc]
+        raw.append(base[hit] + mx[hit])
         up = ppar[anc] >= 0
         anc, mx = ppar[anc[up]], mx[up]
-        _report(progress, "months", len(keys) - 1, len(index.forest.levels) - 1)
-    cells, data = _runs(np.concatenate(keys))
-    indptr = np.searchsorted(cells, np.arange(n_rows + 1) * n_months)
-    sub = sp.csr_matrix((data, cells % n_months, indptr), shape=(n_rows, n_months))
-    # each external interval: its root's month, and its subtree's counts when it has one
-    owner, target = index.ext_owner, index.ext_target
-    inner = row_of[target] >= 0
+        _report(progress, "months", len(folded) - 1, len(index.forest.levels) - 1)
+    main = _csr(*_runs(np.concatenate(folded)), n_rows, n_months)
+    if not len(owner):
+        return main, moved
+    sub = _csr(*_runs(np.concatenate(raw)), n_rows, n_months)
     ext = sp.csr_matrix(
         (np.ones(int(inner.sum()), dtype=np.int64), (row_of[owner[inner]], row_of[target[inner]])),
         shape=(n_rows, n_rows),
     )
     extra = (ext @ sub).tocoo()
-    sub = sub.tocoo()
-    row = np.concatenate([sub.row, extra.row, row_of[owner]]).astype(np.int64)
-    col = np.concatenate([sub.col, extra.col, month[target]]).astype(np.int64)
-    weight = np.concatenate([sub.data, extra.data, np.ones(len(owner), dtype=np.int64)])
-    return _cells(row, col, weight, release, n_months)
+    row = np.concatenate([extra.row, row_of[owner]]).astype(np.int64)
+    col = np.concatenate([extra.col, month[target]]).astype(np.int64)
+    weight = np.concatenate([extra.data, np.ones(len(owner), dtype=np.int64)])
+    more, more_moved = _cells(row, col, weight, release, n_months)
+    return main + more, moved + more_moved
