@@ -306,7 +306,8 @@ class LineageGraph:
         snap = self.snapshot_time
         snap_month = None if snap is None else snap.year * 12 + snap.month - 1
         if latest is None and snap_month is None:
-            snap_month = pd.Timestamp.now(tz="UTC").year * 12 + pd.Timestamp.now().month - 1
+            now = pd.Timestamp.now(tz="UTC")
+            snap_month = now.year * 12 + now.month - 1
         self._snap_month = max(m for m in (latest, snap_month) if m is not None)
         undated = month < 0
         if undated.any():
@@ -681,6 +682,9 @@ class LineageGraph:
     def to_networkx(self, relations: Iterable[str] | None = None):
         """networkx DiGraph, edges parent -> child with ``relation``; node attributes are
         the model columns (created_at, author, downloads, likes, pipeline_tag, missing...).
+
+        A DiGraph holds one edge per pair: a pair declared with several relations keeps the
+        alphabetically last one here (:attr:`edges` and :meth:`to_igraph` keep them all).
 
         >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["a", "b"], "created_at": [None] * 2}),
         ...                              pd.DataFrame({"child": ["b"], "parent": ["a"]}))

@@ -137,3 +137,29 @@ def test_forest_intervals_nest():
             inside = lo[v] <= lo[u] < hi[v]
             assert inside == (u == v or nx.has_path(nx.DiGraph([(0, 1), (0, 2), (1, 3), (1, 4)]),
                                                      v, u))
+
+
+def test_deep_chains_with_cross_merges():
+    # 3 chains of 150 models; every 7th model also merges in a model of another chain
+    n_chain, length = 3, 150
+    child, parent = [], []
+    for c in range(n_chain):
+        for i in range(1, length):
+            child.append(c * length + i)
+            parent.append(c * length + i - 1)
+            if i % 7 == 0:
+                child.append(c * length + i)
+                parent.append(((c + 1) % n_chain) * length + i - 3)
+    child, parent = np.array(child), np.array(parent)
+    n = n_chain * length
+    G = nx.DiGraph(list(zip(parent.tolist(), child.tolist(), strict=True)))
+    assert nx.is_directed_acyclic_graph(G)  # cross edges go from position i - 3 to i
+    index = count_index(n, child, parent)
+    assert index.transitive.tolist() == [len(nx.descendants(G, v)) for v in range(n)]
+    month = np.arange(n) % 20
+    hist = histograms(index, month, 20)
+    dense = hist.matrix.toarray()
+    for row, v in enumerate(hist.rows.tolist()):
+        found = np.array(sorted(nx.descendants(G, v)))
+        assert dense[row].tolist() == np.bincount(
+            np.maximum(month[found], month[v]), minlength=20).tolist()
