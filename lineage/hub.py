@@ -228,12 +228,7 @@ class HubClient:
             response = http_backoff("GET", url, headers=self._headers, **self._backoff)
             hf_raise_for_status(response)
         except HfHubHTTPError as exc:
-            status = exc.response.status_code if exc.response is not None else "error"
-            raise HubHTTPError(
-                f"{self.endpoint} answered HTTP {status} to a listing page after "
-                f"{self._backoff['max_retries']} retries; rerun `hf-lineage crawl` later to "
-                "resume from the last committed page"
-            ) from None
+            raise HubHTTPError(self._http_error(exc.response)) from None
         except (httpx2.TransportError, OfflineModeIsEnabled) as exc:
             raise HubUnreachableError(
                 f"cannot reach {self.endpoint} ({type(exc).__name__}: {exc}); check --endpoint "
@@ -253,6 +248,25 @@ class HubClient:
         info = parse_ratelimit_headers(response.headers)
         nxt = response.links.get("next", {}).get("url")
         return RawPage(items, nxt, info.remaining if info else None)
+
+    def _http_error(self, response: httpx2.Response | None) -> str:
+        status = response.status_code if response is not None else 0
+        what = f"{self.endpoint} answered HTTP {status or 'error'} to a listing page"
+        if status in (401, 403):
+            return f"{what}; check --token / HF_TOKEN (nothing was stored from this page)"
+        if status in (400, 404):
+            return f"{what}; check --endpoint, it does not serve the Hub's /api/models"
+        if status == 429:
+            info = parse_ratelimit_headers(response.headers)
+            wait = f"{info.reset_in_seconds} s" if info else "a few minutes"
+            return (
+                f"{what}: rate limit still exhausted after {self._backoff['max_retries']} "
+                f"retries; wait {wait} (or use a token) and rerun `hf-lineage crawl` to resume"
+            )
+        return (
+            f"{what} after {self._backoff['max_retries']} retries; rerun `hf-lineage crawl` "
+            "later to resume from the last committed page"
+        )
 
     def hub_mark(self) -> str | None:
         """The newest ``lastModified`` on the Hub now: where a later re-run's pass can stop."""

@@ -200,3 +200,13 @@ def test_quota_enforced_and_waited_out(local_hub):
     url = client.listing_url("createdAt")
     remaining = [client.fetch(url).ratelimit_remaining for _ in range(3)]
     assert remaining[:2] == [1, 0] and len(hub.listing_requests) == 4  # one 429, then a retry
+
+
+def test_http_errors_say_what_to_do(local_hub):
+    hub = local_hub(_models(2))
+    client = fast_client(hub.endpoint, retries=0)
+    with pytest.raises(HubHTTPError, match="HTTP 404.*check --endpoint"):
+        client.fetch(hub.endpoint + "/api/models/no/such")
+    hub.fail(429, 1, reset=7)
+    with pytest.raises(HubHTTPError, match="rate limit.*wait 7 s.*resume"):
+        client.fetch(client.listing_url("createdAt"))
