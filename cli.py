@@ -270,5 +270,224 @@ def family(model, db, up, relations, fmt, output) -> None:
     _emit(table, fmt, output)
 
 
+# -- fit, rank (growth) ----------------------------------------------------------------------
+def _fit_progress():
+    """Render fitting progress on stderr (rewritten in place on a tty)."""
+    tty = sys.stderr.isatty()
+
+    def show(done: int, total: int) -> None:
+        if tty:
+            click.echo(f"\rfitting: {done:,}/{total:,}".ljust(40), err=True, nl=done >= total)
+        elif done >= total:
+            click.echo(f"fitting: {total:,} series done", err=True)
+
+    return show
+
+
+def _read_curve_csv(path: str, models: tuple[str, ...]):
+    """The user's long curve frame (model,age_months,cumulative) or a CurveFileError."""
+    import pandas as pd
+
+    from lineage.errors import CurveFileError
+
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise CurveFileError(f"cannot read {path}: {exc}; give a CSV file with columns "
+                             "model,age_months,cumulative") from exc
+    missing = [c for c in ("model", "age_months", "cumulative") if c not in frame.columns]
+    if missing:
+        raise CurveFileError(f"{path} lacks column(s) {', '.join(missing)}; expected "
+                             "model,age_months,cumulative")
+    for col in ("age_months", "cumulative"):
+        values = pd.to_numeric(frame[col], errors="coerce")
+        bad = values.isna() & frame[col].notna()
+        if bad.any():
+            raise CurveFileError(f"{path}: column {col} has a non-numeric value "
+                                 f"{frame.loc[bad, col].iloc[0]!r} (row {int(bad.idxmax()) + 2})")
+        frame[col] = values
+    frame["model"] = frame["model"].astype(str)
+    if models:
+        unknown = sorted(set(models) - set(frame["model"]))
+        if unknown:
+            raise CurveFileError(f"{path} has no rows for {', '.join(unknown)}; check the ids")
+        frame = frame[frame["model"].isin(models)]
+    if frame.empty:
+        raise CurveFileError(f"{path} has no data rows; give model,age_months,cumulative rows")
+    if "scope" not in frame.columns:
+        frame["scope"] = "csv"
+    return frame
+
+
+def _fit_records(frame, horizon: int, interval: float, m: float):
+    """Fit each (model, scope) series: fitted objects and a tidy result table."""
+    import pandas as pd
+
+    from growth.fit import WSBFitter
+
+    fits, rows = [], []
+    for (model, scope), g in frame.groupby(["model", "scope"], sort=False):
+        f = WSBFitter(m=m).fit(g["age_months"].to_numpy(float), g["cumulative"].to_numpy(float))
+        fits.append((model, scope, f))
+        base = {"model": model, "scope": scope, "status": f.status_}
+        tab = f.params_table(interval)
+        lo, hi = f.ultimate_interval(interval)
+        tab.loc["ultimate"] = (f.ultimate_, lo, hi)
+        for name, r in tab.iterrows():
+            rows.append(base | {"quantity": name, "age_months": None, "estimate": r["estimate"],
+                                "lower": r["lower"], "upper": r["upper"]})
+        last = float(f.age_[-1]) if f.age_.size else 0.0
+        pred = f.predict(last + 1 + pd.RangeIndex(horizon).to_numpy(float), interval)
+        for _, r in pred.iterrows():
+            rows.append(base | {"quantity": "cumulative", "age_months": int(r["age_months"]),
+                                "estimate": r["mean"], "lower": r["lower"], "upper": r["upper"]})
+    table = pd.DataFrame(rows)
+    table["age_months"] = table["age_months"].astype("Int64")
+    return fits, table
+
+
+def _fit_json(table) -> str:
+    import json
+
+    out = []
+    for (model, scope), g in table.groupby(["model", "scope"], sort=False):
+        params = g[g["quantity"] != "cumulative"]
+        fc = g[g["quantity"] == "cumulative"]
+        out.append({
+            "model": model, "scope": scope, "status": g["status"].iloc[0],
+            "parameters": {r.quantity: {"estimate": r.estimate, "lower": r.lower,
+                                        "upper": r.upper} for r in params.itertuples()},
+            "forecast": [{"age_months": int(r.age_months), "mean": r.estimate,
+                          "lower": r.lower, "upper": r.upper} for r in fc.itertuples()],
+        })
+    return json.dumps(out, indent=1, allow_nan=True).replace("NaN", "null") + "\n"
+
+
+def _fit_plot(fits, path: str, horizon: int, interval: float, log_y: bool) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n = len(fits)
+    fig, axes = plt.subplots(n, 1, figsize=(7, 3.6 * n), squeeze=False)
+    for ax, (model, scope, f) in zip(axes[:, 0], fits, strict=True):
+        f.plot(ax, horizon=horizon, interval=interval, log_y=log_y,
+               title=f"{model} ({scope}): {f.status_}, ultimate {f.ultimate_:,.0f}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+@main.command("fit")
+@click.argument("models", nargs=-1)
+@db_option
+@click.option("--from-csv", "from_csv", type=click.Path(dir_okay=False), default=None,
+              help="Fit your own series (columns model,age_months,cumulative); no snapshot.")
+@click.option("--scope", type=click.Choice(["direct", "transitive"]), default="transitive",
+              show_default=True, help="Children only, or all distinct descendants.")
+@_relation_option
+@click.option("--horizon", type=click.IntRange(1, 240), default=12, show_default=True,
+              help="Months to forecast after the last observed month.")
+@click.option("--interval", type=click.FloatRange(0.5, 0.99), default=0.8, show_default=True,
+              help="Coverage of the parameter and forecast intervals.")
+@click.option("--m", "m", type=click.FloatRange(min=0.01), default=30.0, show_default=True,
+              help="WSB scale m (ultimate count = m (e^lambda - 1)).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="File to write (default: stdout).")
+@click.option("--plot", "plot", type=click.Path(dir_okay=False), default=None,
+              help="Also draw data, fit, forecast and band to this PNG.")
+@click.option("--log-y", is_flag=True, help="Logarithmic y axis in --plot.")
+def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, fmt, output, plot,
+                log_y) -> None:
+    """Fit the WSB growth model to MODELS' derivative counts and forecast them: parameters
+    with intervals, ultimate count, status, and the forecast table.
+
+    Example: hf-lineage fit meta-llama/Llama-2-7b-hf --horizon 12 --plot llama.png
+    """
+    from lineage.errors import UsageError
+
+    if from_csv:
+        frame = _read_curve_csv(from_csv, models)
+    elif not models:
+        raise UsageError("give one or more model ids, or --from-csv FILE")
+    else:
+        from lineage.graph import LineageGraph
+
+        graph = LineageGraph.from_db(db)
+        frame = graph.growth_curves(list(models), scope=scope,
+                                    relations=list(relations) or None)
+    fits, table = _fit_records(frame, horizon, interval, m)
+    if fmt == "json":
+        text = _fit_json(table)
+        if output:
+            with open(output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            click.echo(f"wrote {len(fits):,} fits to {output}", err=True)
+        else:
+            click.echo(text, nl=False)
+    else:
+        _emit(table, "csv", output)
+    if plot:
+        _fit_plot(fits, plot, horizon, interval, log_y)
+        click.echo(f"wrote plot to {plot}", err=True)
+
+
+_RANK_COLUMNS = {"fitness": "lambda", "ultimate": "ultimate", "growth-12m": "growth_12m"}
+
+
+@main.command()
+@db_option
+@click.option("--scope", type=click.Choice(["direct", "transitive"]), default="transitive",
+              show_default=True, help="Children only, or all distinct descendants.")
+@_relation_option
+@click.option("--by", "by", type=click.Choice(list(_RANK_COLUMNS)), default="fitness",
+              show_default=True, help="Rank by WSB fitness lambda, ultimate count, or the "
+              "forecast growth over the next 12 months.")
+@click.option("--min-derivatives", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Fit only models with at least this many derivatives.")
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
+              help="How many models to list.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="File to write (default: stdout).")
+def rank(db, scope, relations, by, min_derivatives, top, fmt, output) -> None:
+    """Rank the snapshot's models by fitted influence (all models with enough derivatives
+    are fitted, on both cores).
+
+    Example: hf-lineage rank --by growth-12m --min-derivatives 50 --top 10
+    """
+    from growth.fit import fit_many
+    from lineage.graph import LineageGraph
+
+    graph = LineageGraph.from_db(db)
+    rel = list(relations) or None
+    counts = graph.descendant_counts(scope, rel, progress=_graph_progress())
+    chosen = counts[counts >= min_derivatives].index.tolist()
+    cols = ["rank", "model", "derivatives", "status", "lambda", "mu", "sigma", "ultimate",
+            "ultimate_lower", "ultimate_upper", "growth_12m"]
+    if not chosen:
+        click.echo(f"no model has {min_derivatives}+ derivatives in scope {scope}", err=True)
+        _emit(_empty_frame(cols), fmt, output)
+        return
+    curves = graph.growth_curves(chosen, scope=scope, relations=rel, progress=_graph_progress())
+    fits = fit_many(curves, progress=_fit_progress())
+    fits = fits[fits["status"] != "no-growth"]
+    fits = fits.assign(derivatives=fits["last_count"].astype(int))
+    fits = fits.sort_values([_RANK_COLUMNS[by], "model"], ascending=[False, True],
+                            kind="stable").head(top)
+    fits.insert(0, "rank", range(1, len(fits) + 1))
+    _emit(fits[cols], fmt, output)
+
+
+def _empty_frame(columns):
+    import pandas as pd
+
+    return pd.DataFrame(columns=columns)
+
+
 if __name__ == "__main__":
     main()

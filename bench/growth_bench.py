@@ -33,11 +33,13 @@ from growth.backtest import (  # noqa: E402
     PaperForecaster,
     WSBForecaster,
     backtest,
+    learn_calibration,
     paper_fit,
     paper_model,
     score,
 )
 from growth.fit import WSBFitter, fit_many  # noqa: E402
+from growth.prior import learn_prior  # noqa: E402
 
 TIME_OFFSET = 0.0  # the data's month 0 is the count at release (always 0): t = age
 
@@ -127,18 +129,29 @@ def in_sample(series, jobs):
     return pd.DataFrame(rows), ours
 
 
-def forecasters_for(train_fits: pd.DataFrame, ablation: bool) -> dict:
-    from growth.prior import learn_prior
-
-    prior = learn_prior(train_fits)
-    fcs = {"ours": WSBForecaster(kwargs={"time_offset": TIME_OFFSET, "prior": prior}),
-           "paper": PaperForecaster(), "naive-linear": NaiveLinear(3),
-           "naive-last": NaiveLinear(1)}
-    if ablation:
-        fcs["ours-weakprior"] = WSBForecaster(kwargs={"time_offset": TIME_OFFSET})
-        fcs["ours-poisson"] = WSBForecaster(kwargs={"time_offset": TIME_OFFSET, "prior": prior,
-                                                    "likelihood": "poisson"})
-    return fcs
+def fold_rows(train_series, test_series, train_fits, args) -> pd.DataFrame:
+    """Learn the prior and the calibration on the training half, backtest the test half."""
+    kwargs = {"time_offset": TIME_OFFSET}
+    if args.prior == "empirical":
+        kwargs["prior"] = learn_prior(train_fits)
+    raw = {"ours": WSBForecaster(kwargs=kwargs), "naive-linear": NaiveLinear(3)}
+    train_rows = pd.concat(run_parallel(_backtest_chunk, [(c, raw) for c in
+                                                          _chunks(train_series, 40)], args.jobs))
+    cal = learn_calibration(train_rows)
+    fcs = {"ours": WSBForecaster(kwargs=kwargs | {"calibration": cal}),
+           "ours-uncalibrated": raw["ours"], "paper": PaperForecaster(),
+           "naive-linear": NaiveLinear(3), "naive-last": NaiveLinear(1)}
+    if args.ablation:
+        other = "weak" if args.prior == "empirical" else learn_prior(train_fits)
+        fcs["ours-other-prior"] = WSBForecaster(kwargs=kwargs | {"prior": other,
+                                                                 "calibration": cal})
+        fcs["ours-poisson"] = WSBForecaster(kwargs=kwargs | {"likelihood": "poisson",
+                                                             "calibration": cal})
+    if args.no_paper:
+        del fcs["paper"]
+    rows = pd.concat(run_parallel(_backtest_chunk, [(c, fcs) for c in
+                                                    _chunks(test_series, 40)], args.jobs))
+    return rows, cal
 
 
 def main(argv=None) -> int:
@@ -148,6 +161,10 @@ def main(argv=None) -> int:
     ap.add_argument("--ablation", action="store_true", help="also score variants of ours")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--limit", type=int, default=0, help="use only the first N series")
+    ap.add_argument("--prior", choices=["weak", "empirical"], default="weak",
+                    help="prior of the headline fitter (the other one is an ablation)")
+    ap.add_argument("--skip-in-sample", action="store_true", help="backtest only")
+    ap.add_argument("--no-paper", action="store_true", help="leave the slow paper fitter out")
     args = ap.parse_args(argv)
     path = Path(args.path)
     if not (path / "finetune").is_dir():
@@ -157,21 +174,29 @@ def main(argv=None) -> int:
     if args.limit:
         series = series[: args.limit]
     print(f"{len(series)} series from {path}")
-    fits_tab, ours = in_sample(series, args.jobs)
-    print("\n== Full-series fits ==")
-    print(fits_tab.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    print("our statuses:", ours["status"].value_counts().to_dict())
+    if args.skip_in_sample:
+        frame = pd.concat([pd.DataFrame({"model": n, "age_months": a, "cumulative": c})
+                           for n, a, c in series if a.size])
+        ours = fit_many(frame, time_offset=TIME_OFFSET, n_jobs=args.jobs)
+    else:
+        fits_tab, ours = in_sample(series, args.jobs)
+        print("\n== Full-series fits ==")
+        print(fits_tab.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        print("our statuses:", ours["status"].value_counts().to_dict())
 
     rows = []
+    long_enough = [s for s in series if s[1].size >= 13]
     for fold in (0, 1):
-        train = ours[[fold_of(m) != fold for m in ours["model"]]]
-        test = [s for s in series if fold_of(s[0]) == fold]
-        fcs = forecasters_for(train, args.ablation)
-        tasks = [(c, fcs) for c in _chunks(test, 40)]
+        train_fits = ours[[fold_of(m) != fold for m in ours["model"]]]
+        train = [s for s in long_enough if fold_of(s[0]) != fold]
+        test = [s for s in long_enough if fold_of(s[0]) == fold]
         t0 = time.perf_counter()
-        rows.extend(run_parallel(_backtest_chunk, tasks, args.jobs))
-        print(f"fold {fold}: {len(test)} series backtested in {time.perf_counter() - t0:.0f} s",
-              file=sys.stderr)
+        fold_r, cal = fold_rows(train, test, train_fits, args)
+        rows.append(fold_r)
+        print(f"fold {fold}: {len(test)} series backtested in {time.perf_counter() - t0:.0f} s; "
+              f"calibration learned on the other half: blend {cal.blend:.1f}, widen "
+              + ", ".join(f"{'A' if a else 's'}{'y' if y else 'o'}{h}:{q:+.2f}"
+                         for (a, y, h), q in cal.widen))
     rows = pd.concat(rows, ignore_index=True)
     tab = score(rows)
     print("\n== Backtest: fit on months 0..k, forecast k+1..k+6 (2-fold cross-fitted prior) ==")

@@ -22,7 +22,9 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from growth.fit import WSBFitter
+from growth.fit import CurveFitter, WSBFitter
+from growth.models import make_curve
+from growth.prior import ForecastCalibration
 
 Forecaster = Callable[[np.ndarray, np.ndarray, np.ndarray], tuple]
 
@@ -84,13 +86,19 @@ class NaiveLinear:
 
 @dataclass
 class WSBForecaster:
-    """Our fitter as a forecaster; keyword arguments go to :class:`growth.fit.WSBFitter`."""
+    """Our fitter as a forecaster; keyword arguments go to :class:`growth.fit.WSBFitter`
+    (or to :class:`growth.fit.CurveFitter` for another ``curve``)."""
 
     interval: float = 0.8
     kwargs: dict = field(default_factory=dict)
+    curve: str = "wsb"
 
     def __call__(self, age, cum, target):
-        pred = WSBFitter(**self.kwargs).fit(age, cum).predict(target, self.interval)
+        if self.curve == "wsb":
+            fitter = WSBFitter(**self.kwargs)
+        else:
+            fitter = CurveFitter(make_curve(self.curve), **self.kwargs)
+        pred = fitter.fit(age, cum).predict(target, self.interval)
         return pred["mean"].to_numpy(), pred["lower"].to_numpy(), pred["upper"].to_numpy()
 
 
@@ -159,3 +167,55 @@ def score(rows: pd.DataFrame, *, baseline: str = "naive-linear", horizon: int = 
                         "beats_baseline": beats if fname != baseline else np.nan,
                         "coverage": float(inside.mean()) if len(cov_rows) else np.nan})
     return pd.DataFrame(out)
+
+
+def learn_calibration(rows: pd.DataFrame, *, forecaster: str = "ours",
+                      baseline: str = "naive-linear", interval: float = 0.8,
+                      blends: Sequence[float] = tuple(np.linspace(0.0, 0.8, 9)),
+                      active_min: float = 10.0, young_months: float = 9.0,
+                      min_rows: int = 30) -> ForecastCalibration:
+    """Learn forecast corrections from backtest rows of an uncalibrated ``forecaster``.
+
+    The blend weight with ``baseline`` (linear extrapolation) minimises the mean absolute
+    error of log(1 + count); the interval correction is split-conformal (conformalised
+    quantile regression on the log(1 + growth) scale), per horizon and for active / small
+    series, so that ``interval`` of held-out points fall inside. Learn it on series other
+    than the ones it is scored on.
+
+    >>> r = backtest([("a", np.arange(20.0), np.arange(20.0) ** 1.5)],
+    ...              {"ours": NaiveLinear(1), "naive-linear": NaiveLinear()}, origins=(6,))
+    >>> learn_calibration(r, min_rows=1).blend
+    0.0
+    """
+    key = ["series", "origin", "h"]
+    a = rows[rows["forecaster"] == forecaster].set_index(key)
+    b = rows[rows["forecaster"] == baseline].set_index(key)["mean"].reindex(a.index)
+    y = a["actual"].to_numpy(float)
+    c0 = a["origin_count"].to_numpy(float)
+    m, base = a["mean"].to_numpy(float), b.to_numpy(float)
+
+    def loss(w: float) -> float:
+        pred = np.maximum((1 - w) * m + w * base, 0.0)
+        return float(np.nanmean(np.abs(np.log1p(pred) - np.log1p(y))))
+
+    w = float(min(blends, key=loss))
+    shift = w * (base - m)
+    lo = np.log1p(np.maximum(a["lower"].to_numpy(float) + shift, c0) - c0)
+    hi = np.log1p(np.maximum(a["upper"].to_numpy(float) + shift, c0) - c0)
+    g = np.log1p(np.maximum(y - c0, 0.0))
+    score_ = np.maximum(lo - g, g - hi)
+    h = a.index.get_level_values("h").to_numpy()
+    # the origin's age in months since release (t = age + time_offset; origins are ages here)
+    young = a.index.get_level_values("origin").to_numpy() <= young_months
+    active = c0 >= active_min
+    widen = {}
+    for cls in ((x, z) for x in (False, True) for z in (False, True)):
+        sel = (active == cls[0]) & (young == cls[1]) & np.isfinite(score_)
+        for hh in np.unique(h):
+            e = score_[sel & (h == hh)]
+            e = e if e.size >= min_rows else score_[sel]
+            if e.size:
+                level = min(1.0, np.ceil((e.size + 1) * interval) / e.size)
+                widen[(*cls, int(hh))] = float(np.quantile(e, level, method="higher"))
+    return ForecastCalibration(blend=w, widen=tuple(sorted(widen.items())),
+                               active_min=active_min, young_months=young_months)

@@ -40,7 +40,7 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from growth.models import WSB, Curve, make_curve
-from growth.prior import WEAK_WSB_PRIOR, GaussianPrior, learn_prior
+from growth.prior import WEAK_WSB_PRIOR, ForecastCalibration, GaussianPrior, learn_prior
 
 STATUSES = ("ok", "not-yet-saturating", "too-short", "no-growth")
 _METHOD = "SLSQP"
@@ -97,7 +97,9 @@ class CurveFitter:
     """
 
     def __init__(self, curve: Curve, *, likelihood: str = "nb", prior: GaussianPrior | None = None,
-                 time_offset: float = 1.0, n_draws: int = 400, seed: int = 0):
+                 time_offset: float = 1.0, n_draws: int = 400, seed: int = 0,
+                 half_life: float | None = None,
+                 calibration: ForecastCalibration | None = None):
         if likelihood not in ("nb", "poisson"):
             raise ValueError("likelihood must be 'nb' or 'poisson'")
         self.curve = curve
@@ -106,6 +108,8 @@ class CurveFitter:
         self.time_offset = float(time_offset)
         self.n_draws = int(n_draws)
         self.seed = seed
+        self.half_life = half_life
+        self.calibration = calibration
 
     # ----------------------------------------------------------------- objective
     def _split(self, x):
@@ -118,10 +122,11 @@ class CurveFitter:
         cum = self.curve.cumulative(self._tt, theta)
         mu = np.maximum(np.diff(cum), _MU_FLOOR)
         ll, dmu, dr = _nb_terms(self._y, mu, log_r)
+        w = self._w
         jac = self.curve.jacobian(self._tt, theta)
-        g_theta = -(dmu[:, None] * np.diff(jac, axis=0)).sum(axis=0)
-        f = -ll.sum()
-        grad = g_theta if log_r is None else np.r_[g_theta, -dr.sum()]
+        g_theta = -((w * dmu)[:, None] * np.diff(jac, axis=0)).sum(axis=0)
+        f = -(w * ll).sum()
+        grad = g_theta if log_r is None else np.r_[g_theta, -(w * dr).sum()]
         if self.prior is not None:
             d = theta - self.prior.mean
             pd_ = self._prec @ d
@@ -153,6 +158,9 @@ class CurveFitter:
         prepend = not (t.size and t[0] <= 0)
         self._tt = np.r_[0.0, t] if prepend else t
         self._y = np.diff(np.r_[0.0, c]) if prepend else np.diff(c)
+        self._w = np.ones(self._y.size)
+        if self.half_life and self._y.size:
+            self._w = 0.5 ** ((self._tt[-1] - self._tt[1:]) / self.half_life)
         self.n_increments_ = int(self._y.size)
         k = self.curve.n_params + (self.likelihood == "nb")
         self.k_ = k
@@ -303,7 +311,8 @@ class CurveFitter:
             lo_f, hi_f = np.quantile(sims, q, axis=0)
             idx = np.flatnonzero(fut)[order]
             mean[idx], lower[idx], upper[idx] = mean_f, lo_f, hi_f
-        return pd.DataFrame({"age_months": ages, "mean": mean, "lower": lower, "upper": upper})
+        return self._calibrate(pd.DataFrame({"age_months": ages, "mean": mean, "lower": lower,
+                                             "upper": upper}), t)
 
     def _predict_rate(self, ages, t, fut, q) -> pd.DataFrame:
         """Degenerate fits: carry the last count, interval from a Jeffreys constant rate."""
@@ -317,7 +326,42 @@ class CurveFitter:
         if past.any() and self.age_.size:
             mean[past] = np.interp(ages[past], self.age_, self.cum_)
             lower[past] = upper[past] = mean[past]
-        return pd.DataFrame({"age_months": ages, "mean": mean, "lower": lower, "upper": upper})
+        return self._calibrate(pd.DataFrame({"age_months": ages, "mean": mean, "lower": lower,
+                                             "upper": upper}), t)
+
+    def linear_rate(self, last: int = 3) -> float:
+        """Mean monthly increment over the last ``last`` observed months (0 if none)."""
+        if self.age_.size == 0:
+            return 0.0
+        tt = np.r_[0.0, self.age_ + self.time_offset] if self.age_[0] + self.time_offset > 0 \
+            else self.age_ + self.time_offset
+        cc = np.r_[0.0, self.cum_] if tt.size > self.cum_.size else self.cum_
+        j = min(last, tt.size - 1)
+        return float((cc[-1] - cc[-1 - j]) / (tt[-1] - tt[-1 - j])) if j > 0 else 0.0
+
+    def _calibrate(self, frame: pd.DataFrame, t: np.ndarray) -> pd.DataFrame:
+        """Apply :attr:`calibration` (blend with the linear trend, widen) to forecasts."""
+        cal = self.calibration
+        fut = t > self.t_last_
+        if cal is None or not fut.any():
+            return frame
+        h = t[fut] - self.t_last_
+        c0 = self.c_last_
+        mean = frame["mean"].to_numpy()[fut]
+        lin = c0 + self.linear_rate() * h
+        new = (1 - cal.blend) * mean + cal.blend * lin
+        shift = new - mean
+        age = self.t_last_ - self.time_offset
+        q = np.array([cal.widening(c0, age, hh) for hh in h])
+        lo = np.maximum(frame["lower"].to_numpy()[fut] + shift, c0)
+        hi = np.maximum(frame["upper"].to_numpy()[fut] + shift, c0)
+        lo = c0 + np.expm1(np.maximum(np.log1p(lo - c0) - q, 0.0))
+        hi = c0 + np.expm1(np.maximum(np.log1p(hi - c0) + q, 0.0))
+        out = frame.copy()
+        out.loc[fut, "mean"] = new
+        out.loc[fut, "lower"] = np.minimum(lo, new)
+        out.loc[fut, "upper"] = np.maximum(hi, new)
+        return out
 
     def summary(self, interval: float = 0.95) -> pd.DataFrame:
         """One row per parameter plus ``ultimate``, with status, loglik and AIC as columns."""
@@ -374,13 +418,15 @@ class WSBFitter(CurveFitter):
 
     def __init__(self, m: float = 30.0, *, likelihood: str = "nb",
                  prior: GaussianPrior | str | None = "weak", time_offset: float = 1.0,
-                 n_draws: int = 400, seed: int = 0):
+                 n_draws: int = 400, seed: int = 0, half_life: float | None = None,
+                 calibration: ForecastCalibration | None = None):
         if isinstance(prior, str):
             if prior != "weak":
                 raise ValueError("prior must be 'weak', None or a GaussianPrior")
             prior = WEAK_WSB_PRIOR
         super().__init__(WSB(m=m), likelihood=likelihood, prior=prior,
-                         time_offset=time_offset, n_draws=n_draws, seed=seed)
+                         time_offset=time_offset, n_draws=n_draws, seed=seed,
+                         half_life=half_life, calibration=calibration)
         self.m = m
 
 

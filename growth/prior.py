@@ -39,6 +39,32 @@ class GaussianPrior:
         return cls(np.asarray(mean, dtype=float), np.diag(var))
 
 
+@dataclass(frozen=True)
+class ForecastCalibration:
+    """Population-learned forecast corrections (see :func:`growth.backtest.learn_calibration`).
+
+    ``blend``: weight of the linear extrapolation of the last three increments averaged into
+    the anchored curve forecast (model averaging); ``widen``: pairs ((active, young,
+    horizon), q), the conformal correction of the interval on the log(1 + growth) scale
+    (q > 0 widens), by whether the series has ``active_min`` derivatives at the origin,
+    whether it is at most ``young_months`` old there, and the horizon in months.
+    """
+
+    blend: float = 0.0
+    widen: tuple = ()
+    active_min: float = 10.0
+    young_months: float = 9.0
+
+    def widening(self, count: float, age: float, horizon: float) -> float:
+        table = dict(self.widen)
+        cls = (bool(count >= self.active_min), bool(age <= self.young_months))
+        hs = sorted(k[2] for k in table if k[:2] == cls)
+        if not hs:
+            return 0.0
+        h = min(hs, key=lambda v: (abs(v - horizon), v))
+        return float(table[(*cls, h)])
+
+
 #: Weak default prior for WSB: flat in log lambda, mu ~ N(2, 2.5^2), log sigma ~ N(0, 1).
 WEAK_WSB_PRIOR = GaussianPrior.diagonal([0.0, 2.0, 0.0], [np.inf, 2.5, 1.0])
 

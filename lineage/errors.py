@@ -75,3 +75,7 @@ class UnknownModelError(UsageError):
             else "check the spelling or crawl again"
         )
         super().__init__(f"unknown model {model!r} in this snapshot; {hint}")
+
+
+class CurveFileError(UsageError):
+    """A growth-curve CSV given to ``fit --from-csv`` that cannot be read or lacks columns."""
