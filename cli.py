@@ -212,7 +212,7 @@ def _emit(frame, fmt: str, output: str | None) -> None:
 
 _relation_option = click.option(
     "--relation", "relations", multiple=True,
-    help="Count only this relation (repeatable): finetune, adapter, quantized, merge, unknown.",
+    help="Only this relation (repeatable): finetune, adapter, quantized, merge, unknown.",
 )
 
 

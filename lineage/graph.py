@@ -142,6 +142,7 @@ class LineageGraph:
         relation_names: list[str],
         snapshot_time: pd.Timestamp | None,
         dropped: pd.DataFrame,
+        id_index: pd.Index | None = None,
     ) -> None:
         self.models = models
         self.ids = models["id"].to_numpy(dtype=object)
@@ -153,7 +154,7 @@ class LineageGraph:
         self._rel = relation
         self._rel_names = relation_names
         self._lower: dict[str, int] | None = None
-        self._exact = pd.Index(self.ids, name="model")
+        self._exact = pd.Index(self.ids, name="model") if id_index is None else id_index
         self._cache: dict[tuple[int, ...], _counts.CountIndex] = {}
         self._component: np.ndarray | None = None
         self._month_setup()
@@ -182,8 +183,12 @@ class LineageGraph:
                     f"the {name} frame lacks column(s) {', '.join(lacking)}; "
                     f"it needs {', '.join(cols)}"
                 )
-        models = models.drop_duplicates("id").reset_index(drop=True)
+        models = models.reset_index(drop=True)
         models["id"] = models["id"].astype(str)
+        index = pd.Index(models["id"].to_numpy(dtype=object), name="model")
+        if not index.is_unique:
+            models = models[~index.duplicated()].reset_index(drop=True)
+            index = pd.Index(models["id"].to_numpy(dtype=object), name="model")
         models["created_at"] = pd.to_datetime(models["created_at"], utc=True, errors="coerce")
         dtype = models["created_at"].dtype
         models["missing"] = (
@@ -193,7 +198,7 @@ class LineageGraph:
         parent_ref = edges["parent"].astype(str).to_numpy(dtype=object)
         ids = models["id"].to_numpy(dtype=object)
         refs = np.concatenate([child_ref, parent_ref])
-        pos = pd.Index(ids).get_indexer(refs)
+        pos = index.get_indexer(refs)
         if (pos < 0).any():
             lower_map = pd.Series(np.arange(len(ids)), index=pd.Series(ids).str.lower())
             lower_map = lower_map[~lower_map.index.duplicated()]
@@ -212,6 +217,7 @@ class LineageGraph:
                 extra = pd.DataFrame({"id": new_ids, "missing": True})
                 extra["created_at"] = pd.Series(pd.NaT, index=extra.index, dtype=dtype)
                 models = pd.concat([models, extra], ignore_index=True)
+                index = index.append(pd.Index(new_ids, name="model"))
         n_edges = len(edges)
         child, parent = pos[:n_edges].astype(np.int64), pos[n_edges:].astype(np.int64)
         rel_text = (
@@ -230,10 +236,12 @@ class LineageGraph:
                 if snapshot_time.tzinfo is None
                 else snapshot_time.tz_convert("UTC")
             )
-        return cls._assemble(models, child, parent, rel, names, snapshot_time)
+        return cls._assemble(models, child, parent, rel, names, snapshot_time, index)
 
     @classmethod
-    def _assemble(cls, models, child, parent, rel, names, snapshot_time) -> LineageGraph:
+    def _assemble(
+        cls, models, child, parent, rel, names, snapshot_time, index=None
+    ) -> LineageGraph:
         n = len(models)
         key = (child * n + parent) * len(names) + rel
         order = np.argsort(key, kind="stable")
@@ -265,7 +273,8 @@ class LineageGraph:
         )
         keep = ~dropped
         return cls(
-            models, child[keep], parent[keep], rel[keep], names, snapshot_time, dropped_frame
+            models, child[keep], parent[keep], rel[keep], names, snapshot_time, dropped_frame,
+            index,
         )
 
     @classmethod
