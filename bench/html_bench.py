@@ -8,12 +8,13 @@ offline: it is timed with the same nodes and edges and vis.js inlined instead).
 "Stable" is measured in the page: milliseconds from navigation start until vis-network's
 ``stabilizationIterationsDone`` event (or the first drawing when there is no physics).
 
-Run: .venv/bin/python bench/html_bench.py [--sizes 500 1500 5000] [--timeout 120]
+Run: .venv/bin/python bench/html_bench.py [--sizes 500 1500 5000] [--timeout 180]
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -48,7 +49,7 @@ def pyvis_default_page(models, edges, path: Path, cdn: str) -> Path:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[500, 1500, 5000])
-    ap.add_argument("--timeout", type=float, default=120.0)
+    ap.add_argument("--timeout", type=float, default=180.0)
     args = ap.parse_args()
     if not chromium_available():
         raise SystemExit("needs chromium, chromedriver and selenium (make browser)")
@@ -65,6 +66,7 @@ def main() -> None:
                 build = time.perf_counter() - t0
                 rep = open_page(driver, page, timeout=args.timeout)
                 rows.append((n, f"ours, {variant}", page.stat().st_size, build, rep))
+                print(f"{n}: ours {variant} stable after {rep.stable_ms} ms", file=sys.stderr)
             cdn = pyvis_default_page(models, edges, out / f"pyvis-cdn-{n}.html", "remote")
             rows.append((n, "pyvis defaults (CDN, offline)", cdn.stat().st_size, None, None))
             t0 = time.perf_counter()

@@ -147,11 +147,15 @@ def _network(
     net = Network(directed=True, cdn_resources="in_line")
     index = {m: i for i, m in enumerate(sel.nodes)}
     low = min(sel.level.values())
-    has = attrs.index
-    for m in sel.nodes:
-        row = attrs.loc[m] if m in has else None
-        missing = bool(row is not None and row.get("missing", False))
-        created = row.get("created_at") if row is not None else None
+    cols = attrs.reindex(index=sel.nodes, columns=["author", "created_at", "missing"])
+    authors = cols["author"].astype(object).where(cols["author"].notna(), None).tolist()
+    created_at = cols["created_at"].astype(object).where(cols["created_at"].notna(), None)
+    days = [None if c is None else str(c)[:10] for c in created_at]
+    missings = cols["missing"].fillna(False).astype(bool).tolist()
+    n_direct = direct.reindex(sel.nodes).fillna(0).astype(int).tolist()
+    n_trans = transitive.reindex(sel.nodes).fillna(0).astype(int).tolist()
+    for k, m in enumerate(sel.nodes):
+        missing = missings[k]
         relation = sel.relation.get(m, "root" if m == sel.root else "unknown")
         if missing:
             color = {"background": MISSING_COLOR, "border": "#888888"}
@@ -162,14 +166,14 @@ def _network(
             color = {"background": c, "border": c}
         options: dict[str, Any] = {
             "color": color,
-            "size": _size(int(transitive.get(m, 0))),
+            "size": _size(n_trans[k]),
             "level": sel.level[m] - low,
             "model": m,
-            "author": None if row is None or pd.isna(row.get("author")) else row.get("author"),
-            "created": None if created is None or pd.isna(created) else str(created)[:10],
+            "author": authors[k],
+            "created": days[k],
             "relation": None if m == sel.root else relation,
-            "direct": int(direct.get(m, 0)),
-            "transitive": int(transitive.get(m, 0)),
+            "direct": n_direct[k],
+            "transitive": n_trans[k],
         }
         if missing:
             options.update(missing=True, borderWidth=2, shapeProperties={"borderDashes": [4, 3]})

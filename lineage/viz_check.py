@@ -83,11 +83,18 @@ def open_page(driver: Any, page: Path, *, timeout: float = 60.0,
               count_js: str = "return [window.hflNodes.length, window.hflEdges.length];",
               ) -> PageReport:
     """Load ``page``, wait until its layout is stable and report counts and console errors."""
-    driver.get(Path(page).resolve().as_uri())
+    from selenium.common.exceptions import TimeoutException
+
+    driver.set_script_timeout(timeout)
+    driver.set_page_load_timeout(timeout)
     deadline = time.monotonic() + timeout
+    driver.get(Path(page).resolve().as_uri())
     stable = None
     while time.monotonic() < deadline:
-        stable = driver.execute_script(stable_js)
+        try:
+            stable = driver.execute_script(stable_js)
+        except TimeoutException:  # the page's main thread is busy laying out
+            continue
         if stable is not None:
             break
         time.sleep(0.05)
