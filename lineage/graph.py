@@ -7,8 +7,9 @@ Cycles are broken on construction (see :func:`lineage.counts.cycle_edges`) and t
 edges listed in :attr:`LineageGraph.dropped_cycle_edges`.
 
 Time: calendar months ``YYYY-MM`` (UTC). A model's release month is the month of its
-``created_at``; a node without a date (a missing parent) takes the earliest month of its
-descendants, or the snapshot month if it has none. A derivative dated before an ancestor
+``created_at``; a node without a date (a missing parent) takes the earliest release month of
+its direct derivatives (dated the same way if they have no date either), or the snapshot
+month if it has none. A derivative dated before an ancestor
 counts in the ancestor's release month. The snapshot month is the month of
 ``snapshot_time`` (or of the latest ``created_at`` when that is later or unknown).
 
@@ -44,7 +45,6 @@ from lineage.errors import UnknownModelError, UsageError
 RELATIONS = ("finetune", "adapter", "quantized", "merge", "unknown")
 """Relations the Hub uses; other words it emits are kept verbatim."""
 
-NODE_ATTRIBUTES = ("created_at", "author", "downloads", "likes", "pipeline_tag", "missing")
 CURVE_COLUMNS = ["model", "scope", "month", "age_months", "count", "cumulative"]
 SCOPES = ("transitive", "direct")
 
@@ -95,6 +95,15 @@ class MonthlyCounts:
     matrix: csr_matrix
     release: np.ndarray
     moved: int
+
+    def by_age(self) -> csr_matrix:
+        """The counts by age: ``[i, a]`` counts derivatives of ``models[i]`` in its ``a``-th
+        month after release (0 = the release month)."""
+        cells = self.matrix.tocoo()
+        return csr_matrix(
+            (cells.data, (cells.row, cells.col - self.release[cells.row])),
+            shape=self.matrix.shape,
+        )
 
     def curves(self, models: Iterable[str] | None = None) -> pd.DataFrame:
         """Long growth-curve frame (``model, scope, month, age_months, count, cumulative``).
@@ -320,7 +329,8 @@ class LineageGraph:
         self._snap_month = max(m for m in (latest, snap_month) if m is not None)
         undated = month < 0
         if undated.any():
-            # an undated node takes the earliest month of its descendants
+            # an undated node takes the earliest month of its children, undated ones resolved
+            # the same way first
             month = np.where(undated, np.iinfo(np.int64).max, month)
             on = undated[self._parent]
             c, p = self._child[on], self._parent[on]
@@ -585,7 +595,18 @@ class LineageGraph:
         relations: Iterable[str] | None = None,
         progress: Progress | None = None,
     ) -> MonthlyCounts:
-        """Derivatives per calendar month of every model at once (see :class:`MonthlyCounts`)."""
+        """Derivatives per calendar month of every model at once (see :class:`MonthlyCounts`).
+
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f", "q"],
+        ...                   "created_at": ["2024-01-09", "2024-03-02", "2023-12-30"]}),
+        ...     pd.DataFrame({"child": ["f", "q"], "parent": ["b", "b"]}))
+        >>> m = g.monthly_counts()
+        >>> m.models.tolist(), m.months, m.matrix.toarray().tolist(), m.moved
+        (['b'], ['2023-12', '2024-01', '2024-02', '2024-03'], [[0, 1, 0, 1]], 1)
+        >>> m.by_age().toarray().tolist()
+        [[1, 0, 1, 0]]
+        """
         _check_scope(scope)
         index = self._index(relations, progress)
         hist = _counts.histograms(index, self._col, self._n_cols, scope, progress)

@@ -88,6 +88,11 @@ def test_monthly_curve_zero_months_and_out_of_order_dates():
     assert list(many.columns) == ["model", "scope", "month", "age_months", "count", "cumulative"]
     monthly = g.monthly_counts()
     assert monthly.moved == 2  # g1 before base and before c1
+    assert monthly.months[0] == "2022-12" and monthly.months[-1] == "2023-05"
+    rows = {m: i for i, m in enumerate(monthly.models)}
+    assert monthly.matrix.toarray()[rows["base"]].tolist() == [0, 2, 0, 1, 0, 0]
+    assert monthly.by_age().toarray()[rows["base"]].tolist() == [2, 0, 1, 0, 0, 0]
+    assert monthly.by_age().toarray()[rows["c1"]].tolist()[:1] == [1]
     assert g.descendants("base", until="2023-02") == ["c1", "g1"]
 
 
