@@ -200,10 +200,25 @@ def test_browser_known_family(driver, family, tmp_path):
     assert rep.errors == []
     assert (rep.nodes, rep.edges) == (5, 5)
     assert rep.stable_ms is not None
-    link = driver.execute_script(
-        "var n = window.hflNodes.get({filter: function (x) { return x.model === 'org/ft1'; }})[0];"
-        "return n.title.querySelector('a').href;")
-    assert link == "https://huggingface.co/org/ft1"
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    # hover org/ft1: vis shows its tooltip; click it: the side panel links to the Hub
+    dx, dy = driver.execute_script(
+        "var id = window.hflNodes.get({filter: function (x) { return x.model === 'org/ft1'; }})"
+        "[0].id, net = window.hflNetwork, p = net.canvasToDOM(net.getPosition(id)),"
+        " r = document.getElementById('network').getBoundingClientRect();"
+        "return [p.x - r.width / 2, p.y - r.height / 2];")
+    area = driver.find_element("id", "network")
+    ActionChains(driver).move_to_element_with_offset(area, int(dx), int(dy)).perform()
+    tip = WebDriverWait(driver, 5).until(
+        lambda d: d.find_element("css selector", "div.vis-tooltip").is_displayed()
+        and d.find_element("css selector", "div.vis-tooltip"))
+    assert "org/ft1" in tip.text and "https://huggingface.co/org/ft1" in tip.text
+    assert "Created\n2024-02-03" in tip.text and "All derivatives\n2" in tip.text
+    ActionChains(driver).click().perform()
+    link = driver.find_element("css selector", "#details a")
+    assert link.get_attribute("href") == "https://huggingface.co/org/ft1"
     shot(driver, tmp_path / "family.png")
 
 

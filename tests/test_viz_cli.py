@@ -1,41 +1,16 @@
-"""The `html` command on a snapshot crawled from a local Hub."""
+"""The `html` command on a snapshot crawled from a local Hub (the graph CLI tests' family:
+base <- ft (finetune) <- q (quantized); base <- ad (adapter); ft + other <- mg (merge))."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-import pytest
+import test_graph_cli
 from click.testing import CliRunner
-from conftest import hub_model
 from test_viz import models_on, page_data
 
 from cli import main
-from lineage.crawl import crawl
 
-
-def day(y: int, m: int, d: int) -> datetime:
-    return datetime(y, m, d, 12, tzinfo=UTC)
-
-
-@pytest.fixture
-def db(tmp_path, local_hub):
-    """base <- ft (finetune) <- q (quantized); base <- ad (adapter); ft + other <- mg (merge);
-    base derives from gone/origin, which the Hub never lists."""
-    models = [
-        hub_model(0, "org/base", day(2023, 1, 5), ["gone/origin"], "finetune"),
-        hub_model(1, "other/base", day(2022, 12, 1)),
-        hub_model(2, "a/ft", day(2023, 1, 20), ["org/base"], "finetune"),
-        hub_model(3, "b/q", day(2023, 3, 2), ["a/ft"], "quantized"),
-        hub_model(4, "c/ad", day(2023, 3, 9), ["org/base"], "adapter"),
-        hub_model(5, "d/mg", day(2023, 4, 1), ["a/ft", "other/base"], "merge"),
-    ]
-    path = tmp_path / "hub.db"
-    crawl(path, endpoint=local_hub(models).endpoint)
-    return str(path)
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+db = test_graph_cli.db  # the fixture: that family crawled from a local Hub into a snapshot
+run = test_graph_cli.run
 
 
 def test_html_writes_the_page(db, tmp_path):
@@ -59,8 +34,8 @@ def test_html_up_force_and_filters(db, tmp_path):
               "-o", str(out))
     assert res.exit_code == 0, res.output
     shown = models_on(page_data(out))
-    assert set(shown) == {"d/mg", "a/ft", "other/base", "org/base", "gone/origin"}
-    assert shown["gone/origin"]["missing"] is True
+    assert set(shown) == {"d/mg", "a/ft", "other/base", "org/base"}
+    assert shown["d/mg"]["relation"] is None and shown["a/ft"]["relation"] == "merge"
     out2 = tmp_path / "ft.html"
     res = run("html", "org/base", "--db", db, "--relation", "finetune", "--relation",
               "quantized", "--depth", "1", "--fit-top", "0", "-o", str(out2))
