@@ -380,7 +380,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--page-delay", type=float, default=0.0)
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args(argv)
-    from lineage.simulate import simulate_hub
+    try:
+        from lineage.simulate import simulate_hub
+    except ImportError:
+        parser.error("lineage.simulate is not installed; LocalHub needs its synthetic models")
 
     hub = LocalHub(
         simulate_hub(args.models, args.seed).models, page_delay=args.page_delay, port=args.port
