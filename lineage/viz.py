@@ -77,9 +77,9 @@ def _default_path(model: str) -> Path:
 
 def _edges_around(
     graph: Any, root: str, direction: str, relations: list[str] | None
-) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[tuple[str, str]]], list[Edge]]:
-    """Children and parents (with relations) of the models in ``root``'s selection, and
-    every edge among those models."""
+) -> tuple[set[str], dict, dict, list[Edge]]:
+    """The models in ``root``'s selection, their children and parents as ``(id, relation)``
+    lists, and every edge among them."""
     members = {root}
     for side in ("down", "up"):
         if direction in (side, "both"):
@@ -97,7 +97,7 @@ def _edges_around(
         down.setdefault(parent, []).append((child, relation))
         up.setdefault(child, []).append((parent, relation))
         among.append(Edge(parent, child, relation))
-    return down, up, among
+    return members, down, up, among
 
 
 def _models_frame(graph: Any) -> pd.DataFrame:
@@ -368,7 +368,7 @@ def lineage_html(
     rel = list(relations) if relations is not None else None
     root = str(graph.ids[graph.index_of(model)])
     say(f"selecting the lineage of {root}")
-    down, up, among = _edges_around(graph, root, direction, rel)
+    members, down, up, among = _edges_around(graph, root, direction, rel)
     transitive = graph.descendant_counts(scope="transitive", relations=rel)
     direct = graph.descendant_counts(scope="direct", relations=rel)
     sel = select_lineage(
@@ -377,6 +377,7 @@ def lineage_html(
         up=(lambda m: up.get(m, ())) if direction != "down" else None,
         depth=depth,
         max_nodes=max_nodes,
+        weight=transitive.reindex(list(members)).fillna(0).to_dict(),
     )
     shown = set(sel.nodes)
     sel.edges = [e for e in among if e.parent in shown and e.child in shown]

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from lineage import viz
 from lineage.errors import HfLineageError, UsageError
 from lineage.graph import LineageGraph
 from lineage.viz import lineage_html
@@ -60,9 +61,13 @@ def family() -> LineageGraph:
 
 
 @pytest.fixture(scope="module")
-def big_family() -> LineageGraph:
+def big_page(tmp_path_factory) -> tuple[Path, float]:
+    """The page of a 100,000-derivative family, and the seconds it took to write."""
     models, edges = family_frames(100_001, seed=3)
-    return LineageGraph.from_frames(models, edges, snapshot_time=SNAPSHOT)
+    graph = LineageGraph.from_frames(models, edges, snapshot_time=SNAPSHOT)
+    t0 = time.perf_counter()
+    out = lineage_html(graph, "org/base", path=tmp_path_factory.mktemp("big") / "big.html")
+    return out, time.perf_counter() - t0
 
 
 def test_page_is_one_offline_file(family, tmp_path):
@@ -129,6 +134,33 @@ def test_fits_fill_tooltips(family, tmp_path):
         "lambda": 1.25, "mu": 2.5, "sigma": 0.75, "ultimate": 4.0, "status": "not-yet-saturating"}
 
 
+def test_growth_chart_with_and_without_the_growth_layer(tmp_path, monkeypatch):
+    models, edges = family_frames(300, seed=4)
+    graph = LineageGraph.from_frames(models, edges, snapshot_time=SNAPSHOT)
+    text = lineage_html(graph, "org/base", path=tmp_path / "a.html").read_text()
+    chart = re.search(r'<div id="growth-chart">(.*?)</div>', text, re.S).group(1)
+    assert 'class="observed"' in chart and 'class="band"' in chart
+    assert 'class="forecast"' in chart and "299 derivatives after" in chart
+    assert page_data(tmp_path / "a.html")["nodes"][0]["fit"]["status"] in (
+        "ok", "not-yet-saturating")
+    monkeypatch.setattr(viz, "WSBFitter", None)  # as if the growth layer were not installed
+    text = lineage_html(graph, "org/base", path=tmp_path / "b.html").read_text()
+    chart = re.search(r'<div id="growth-chart">(.*?)</div>', text, re.S).group(1)
+    assert 'class="observed"' in chart and 'class="band"' not in chart
+    assert "fit" not in page_data(tmp_path / "b.html")["nodes"][0]
+
+
+def test_folding_keeps_the_largest_branches(tmp_path):
+    models, edges = family_frames(2000, seed=6)
+    graph = LineageGraph.from_frames(models, edges, snapshot_time=SNAPSHOT)
+    data = page_data(lineage_html(graph, "org/base", max_nodes=100, path=tmp_path / "p.html"))
+    shown = {n["model"] for n in data["nodes"] if "fold" not in n}
+    counts = graph.descendant_counts()
+    kids = graph.children("org/base")
+    top = counts[kids].sort_values(ascending=False, kind="stable").index[:5]
+    assert set(top) <= shown
+
+
 def test_user_data_is_escaped(tmp_path):
     evil = "x/<img src=x onerror=alert(1)>"
     models, edges = family_frames(3, seed=0, root=evil)
@@ -165,10 +197,8 @@ def test_bad_input_is_a_usage_error(family, tmp_path):
         lineage_html(family, "org/base", path=tmp_path / "no-dir" / "p.html")
 
 
-def test_hundred_thousand_descendants(big_family, tmp_path):
-    t0 = time.perf_counter()
-    out = lineage_html(big_family, "org/base", path=tmp_path / "big.html")
-    elapsed = time.perf_counter() - t0
+def test_hundred_thousand_descendants(big_page):
+    out, elapsed = big_page
     data = page_data(out)
     folds = [n for n in data["nodes"] if "fold" in n]
     assert len(data["nodes"]) <= 1500 and len(folds) > 0
@@ -223,8 +253,8 @@ def test_browser_known_family(driver, family, tmp_path):
 
 
 @pytest.mark.browser
-def test_browser_folded_family(driver, big_family, tmp_path):
-    page = lineage_html(big_family, "org/base", path=tmp_path / "big.html")
+def test_browser_folded_family(driver, big_page, tmp_path):
+    page = big_page[0]
     data = page_data(page)
     rep = open_page(driver, page)
     assert rep.errors == []
