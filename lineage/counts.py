@@ -17,9 +17,10 @@ How the transitive (distinct descendant) counts stay exact and linear-ish:
    are nested or disjoint, so after dropping nested ones they are disjoint and their sizes
    add up to exactly the nodes they cover.
 
-Monthly histograms follow the same decomposition: the month histogram of each primary
-subtree (one bottom-up pass over the forest levels), plus those of the external intervals
-(one sparse-times-dense product).
+Monthly histograms follow the same decomposition: one (ancestor, month) cell per node and
+primary ancestor (depth is small on the Hub), plus the histograms of the external intervals
+(one sparse matrix product); a derivative dated before its ancestor lands in the ancestor's
+release month as the cells are summed. All results are sparse (CSR) by model and month.
 
 >>> import numpy as np
 >>> child, parent = np.array([1, 2, 3, 3]), np.array([0, 0, 1, 2])  # a diamond
@@ -49,9 +50,7 @@ def _report(progress: Progress | None, stage: str, done: int, total: int) -> Non
 def _unique(a: np.ndarray) -> np.ndarray:
     """Sorted distinct values (sort-based: faster than ``np.unique`` on large int arrays)."""
     s = np.sort(a)
-    if len(s) == 0:
-        return s
-    return s[np.concatenate([[True], s[1:] != s[:-1]])]
+    return s[_heads(s)]
 
 
 def _runs(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -61,9 +60,7 @@ def _runs(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     [[1, 3], [1, 2]]
     """
     s = np.sort(a)
-    if len(s) == 0:
-        return s, s
-    heads = np.flatnonzero(np.concatenate([[True], s[1:] != s[:-1]]))
+    heads = _heads(s)
     return s[heads], np.diff(np.append(heads, len(s)))
 
 
