@@ -412,11 +412,11 @@ def histograms(
     >>> h.rows.tolist(), h.matrix.toarray().tolist(), h.moved
     ([0, 1], [[0, 1, 1], [0, 0, 1]], 1)
     """
-    month = np.asarray(month, dtype=np.int64)
+    month = np.asarray(month, dtype=np.int32)
     rows = np.flatnonzero(index.direct)
     row_of = np.full(index.n, -1, dtype=np.int64)
     row_of[rows] = np.arange(len(rows))
-    release = month[rows]
+    release = month[rows].astype(np.int64)
     if scope == "direct":
         bp = index.by_parent
         matrix, moved = _cells(
@@ -453,15 +453,17 @@ def _transitive_cells(
     anc, mx = ppar[x], month[x]
     folded, raw = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
     moved = 0
+    row_base = row_of * n_months
     while len(anc):
-        base = row_of[anc] * n_months
+        base = row_base[anc]
         ma = month[anc]
         moved += int((mx < ma).sum())
         folded.append(base + np.maximum(mx, ma))
         hit = is_target[anc]
         raw.append(base[hit] + mx[hit])
-        up = ppar[anc] >= 0
-        anc, mx = ppar[anc[up]], mx[up]
+        above = ppar[anc]
+        up = above >= 0
+        anc, mx = above[up], mx[up]
         _report(progress, "months", len(folded) - 1, len(index.forest.levels) - 1)
     main = _csr(*_runs(np.concatenate(folded)), n_rows, n_months)
     if not len(owner):
