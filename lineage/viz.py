@@ -39,13 +39,14 @@ import pandas as pd
 from pyvis.network import Network
 
 from lineage.errors import UsageError
+from lineage.graph import LineageGraph
 from lineage.viz_page import growth_chart_svg, render_page
 from lineage.viz_select import Edge, Selection, radial_layout, select_lineage
 
-try:  # the growth layer is optional for a page: without it the chart shows no forecast
-    from growth.fit import WSBFitter
+try:  # the growth layer is optional for a page: without it, no forecast and no fits
+    from growth.fit import WSBFitter, fit_many
 except ImportError:  # pragma: no cover - depends on the installed growth layer
-    WSBFitter = None
+    WSBFitter = fit_many = None
 
 DIRECTIONS = ("down", "up", "both")
 LAYOUTS = ("tree", "radial", "force")
@@ -76,7 +77,7 @@ def _default_path(model: str) -> Path:
 
 
 def _edges_around(
-    graph: Any, root: str, direction: str, relations: list[str] | None
+    graph: LineageGraph, root: str, direction: str, relations: list[str] | None
 ) -> tuple[set[str], dict, dict, list[Edge]]:
     """The models in ``root``'s selection, their children and parents as ``(id, relation)``
     lists, and every edge among them."""
@@ -100,11 +101,6 @@ def _edges_around(
     return members, down, up, among
 
 
-def _models_frame(graph: Any) -> pd.DataFrame:
-    frame = graph.models
-    return frame.set_index("id", drop=False) if "id" in frame.columns else frame
-
-
 def _fit_rows(fits: pd.DataFrame | None) -> dict[str, dict[str, Any]]:
     """Fitted parameters by model (transitive scope preferred) for the tooltips."""
     if fits is None or len(fits) == 0:
@@ -122,12 +118,13 @@ def _fit_rows(fits: pd.DataFrame | None) -> dict[str, dict[str, Any]]:
 
 
 def _fmt(v: Any) -> Any:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return None
-    if isinstance(v, (float, np.floating)):
-        return float(f"{float(v):.4g}")
+    """A value for the page's JSON: numbers to 4 significant digits, NaN as null."""
+    if v is None or isinstance(v, (bool, np.bool_)):
+        return v if v is None else bool(v)
     if isinstance(v, (int, np.integer)):
         return int(v)
+    if isinstance(v, (float, np.floating)):
+        return float(f"{float(v):.4g}") if math.isfinite(v) else None
     return str(v)
 
 
@@ -283,28 +280,21 @@ def _fit_summary(fitter: Any) -> dict[str, Any]:
 
 
 def _fit_shown(
-    graph: Any, models: list[str], relations: list[str] | None, fit_rows: dict,
+    graph: LineageGraph, models: list[str], relations: list[str] | None, fit_rows: dict,
     say: Progress,
 ) -> None:
     """Fit the growth of ``models`` (those not in ``fit_rows`` yet) for their tooltips."""
     todo = [m for m in models if m not in fit_rows]
-    if WSBFitter is None or not todo:
+    if fit_many is None or not todo:
         return
     say(f"fitting the growth of {len(todo)} shown models")
-    for m in todo:
-        curve = graph.growth_curve(m, scope="transitive", relations=relations)
-        if len(curve) == 0:
-            continue
-        try:
-            fitter = WSBFitter().fit(curve["age_months"].to_numpy(float),
-                                     curve["cumulative"].to_numpy(float))
-        except Exception:  # noqa: BLE001, S112 - a model without a fit keeps a plain tooltip
-            continue
-        fit_rows[m] = _fit_summary(fitter)
+    curves = graph.growth_curves(todo, scope="transitive", relations=relations)
+    for m, row in _fit_rows(fit_many(curves)).items():
+        fit_rows.setdefault(m, row)
 
 
 def _growth_chart(
-    graph: Any, root: str, relations: list[str] | None, fit_rows: dict, notes: list
+    graph: LineageGraph, root: str, relations: list[str] | None, fit_rows: dict, notes: list
 ) -> str:
     """SVG of the root's transitive growth curve with a WSB forecast when one can be fitted."""
     curve = graph.growth_curve(root, scope="transitive", relations=relations)
@@ -333,7 +323,7 @@ def _growth_chart(
 
 
 def lineage_html(
-    graph: Any,
+    graph: LineageGraph,
     model: str,
     *,
     direction: str = "down",
@@ -389,7 +379,8 @@ def lineage_html(
         largest = sorted(sel.nodes, key=lambda m: -int(transitive.get(m, 0)))[:fit_top]
         _fit_shown(graph, [m for m in largest if transitive.get(m, 0) > 0], rel, fit_rows, say)
     layout = pick_layout(sel, layout)
-    net = _network(sel, _models_frame(graph), direct, transitive, fit_rows, layout)
+    attrs = graph.models.set_index("id", drop=False)
+    net = _network(sel, attrs, direct, transitive, fit_rows, layout)
     nodes, edges, _heading, _h, _w, _opts = net.get_network_data()
     if sel.folds:
         notes.insert(0, {"id": "fold-note", "text": (

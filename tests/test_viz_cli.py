@@ -23,6 +23,7 @@ def test_html_writes_the_page(db, tmp_path):
     assert set(shown) == {"org/base", "a/ft", "b/q", "c/ad", "d/mg"}
     assert len(data["edges"]) == 4
     assert shown["org/base"]["fit"]["status"]  # the root is fitted for its chart and tooltip
+    assert shown["a/ft"]["fit"]["status"] and "fit" not in shown["b/q"]  # --fit-top: a/ft
     assert shown["c/ad"]["relation"] == "adapter" and shown["a/ft"]["transitive"] == 2
     text = out.read_text(encoding="utf-8")
     assert "Lineage of org/base" in text and "snapshot 20" in text
