@@ -387,8 +387,9 @@ def lineage_html(
             f"{sel.n_folded:,} of {sel.n_selected:,} models folded into {len(sel.folds):,} "
             f"\"+N more\" nodes (budget {max_nodes:,} nodes; the heaviest branches are shown)."
         )})
-    snap = getattr(graph, "snapshot_time", None)
-    snap_txt = f"snapshot {pd.Timestamp(snap):%Y-%m-%d}" if snap is not None else "snapshot ?"
+    snap = graph.snapshot_time
+    snap_txt = (f"snapshot {snap:%Y-%m-%d}" if snap is not None
+                else f"no crawl time, data up to {graph.snapshot_month}")
     what = {"down": "derivatives", "up": "base models", "both": "bases and derivatives"}
     shown = (f"{what[direction]}{'' if depth is None else f' up to {depth} hops'}, "
              f"relations: {', '.join(rel) if rel else 'all'}, "
