@@ -15,8 +15,9 @@ RELS = ["finetune", "adapter", "quantized", "merge"]
 
 
 @st.composite
-def random_graphs(draw, acyclic: bool = True):
-    """A random lineage graph as frames: ids in shuffled order, dates in 2023-2024."""
+def random_graphs(draw, acyclic: bool = True, unlisted: bool = False):
+    """A random lineage graph as frames: ids in shuffled order, dates in 2023-2024; with
+    ``unlisted`` some models are left out of the models frame (they become missing nodes)."""
     n = draw(st.integers(1, 30))
     pairs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=3 * n))
     perm = draw(st.permutations(range(n)))
@@ -34,6 +35,8 @@ def random_graphs(draw, acyclic: bool = True):
         "created_at": [pd.Timestamp("2023-01-10", tz="UTC") + pd.DateOffset(months=m)
                        for m in months],
     })
+    if unlisted:
+        models = models[draw(st.lists(st.booleans(), min_size=n, max_size=n))]
     return models, pd.DataFrame(edges, columns=["child", "parent", "relation"])
 
 
@@ -50,12 +53,14 @@ relation_sets = st.one_of(st.none(), st.sets(st.sampled_from(RELS), min_size=1))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(random_graphs(), relation_sets)
+@given(random_graphs(unlisted=True), relation_sets)
 def test_totals_match_networkx(frames, relations):
     models, edges = frames
     g = LineageGraph.from_frames(models, edges)
     assert g.dropped_cycle_edges.empty
-    G = nx_graph(edges, models["id"], relations)
+    listed = set(models["id"])
+    assert [m not in listed for m in g.ids] == g.models["missing"].tolist()
+    G = nx_graph(edges, g.ids, relations)
     transitive = g.descendant_counts("transitive", relations)
     direct = g.descendant_counts("direct", relations)
     for v in G:
