@@ -1,0 +1,363 @@
+"""A seeded synthetic Hub: a model ecosystem shaped like the real derivative graph.
+
+Calibrated to the published shape of the Hub (``../shared/docs/hf_api.md``, after Laufer,
+Oderinwale and Kleinberg, arXiv 2508.06811):
+
+- about 28% of models declare a parent; among children the relation mix is adapter 43%,
+  finetune 36%, quantized 19%, merge 2% (a merge has 2 to 4 parents);
+- only some children have children of their own (finetune 7.9%, quantized 0.95%,
+  adapter 0.19%), so depth stays mostly under 10;
+- a new derivative picks its parent by preferential attachment to popular *and* recent
+  models (weight = fitness x (1 + derivatives so far) x exp(-age / 10 months), fitness
+  Pareto-distributed), which gives heavy-tailed family sizes;
+- the number of new models grows over time; creation dates before 2022-03-02T23:29:04Z are
+  floored to that instant, as the Hub does;
+- a few references are stale (the parent was deleted: a missing node), differ in letter case
+  from the listed id, or are not ids at all (a PEFT local path);
+- a handful of early base models get their *direct* derivatives from Wang-Song-Barabasi
+  dynamics with known (lambda, mu, sigma, m), recorded in ``truth``, so that fits of the
+  crawled graph can be checked against the generator: the expected cumulative number of
+  direct derivatives ``age_months`` months after release is
+  ``m (exp(lambda Phi((ln(age_months + 1) - mu) / sigma)) - 1)`` and the monthly increments
+  are Poisson.
+
+:func:`simulate_frames` makes the graph as two frames in vectorised numpy (millions of
+models in seconds); :func:`simulate_hub` renders it as the Hub's JSON model objects, ready
+for :class:`lineage.hubserver.LocalHub`.
+
+Example:
+    >>> hub = simulate_hub(2_000, seed=1)
+    >>> len(hub.models), sorted(hub.models[0])[:4]
+    (2000, ['_id', 'author', 'cardData', 'createdAt'])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtr
+
+#: The Hub's floor: every model created earlier carries this date.
+HUB_DATE_FLOOR = pd.Timestamp("2022-03-02T23:29:04Z")
+#: Share of models that declare at least one parent.
+PARENT_SHARE = 0.28
+#: Relation mix among children.
+RELATION_MIX = {"adapter": 0.43, "finetune": 0.36, "quantized": 0.19, "merge": 0.02}
+#: Share of children of each relation that get children of their own.
+FERTILE_SHARE = {"finetune": 0.079, "quantized": 0.0095, "adapter": 0.0019, "merge": 0.079}
+#: Share of (non-merge) children whose parent is itself a derivative.
+DEEP_SHARE = 0.2
+_LIBRARY = {"adapter": "peft", "finetune": "transformers", "quantized": "gguf",
+            "merge": "transformers", None: "transformers"}
+_SUFFIX = {"adapter": "lora", "finetune": "ft", "quantized": "GGUF", "merge": "merge"}
+_WORDS = ("llama", "mistral", "qwen", "gemma", "phi", "falcon", "bloom", "pythia", "mpt",
+          "olmo", "yi", "deepseek", "starcoder", "t5", "bert", "whisper", "vit", "clip")
+_PIPELINES = ("text-generation", "text-generation", "text-generation", "text2text-generation",
+              "feature-extraction", "text-classification", "automatic-speech-recognition",
+              "image-classification")
+
+
+@dataclass
+class SyntheticHub:
+    """A simulated Hub: ``models`` in the Hub's JSON format, the generator's ``truth``.
+
+    ``truth`` has one row per WSB-driven base model: ``model, lambda, mu, sigma, m``
+    (direct derivatives, all relations, time ``t = age_months + 1``).
+    """
+
+    models: list[dict]
+    truth: pd.DataFrame
+    snapshot_time: pd.Timestamp
+
+
+def _creation_times(rng: np.random.Generator, n: int, start: pd.Timestamp,
+                    end: pd.Timestamp) -> np.ndarray:
+    """Sorted creation times (ns since epoch) whose rate grows exponentially to ``end``.
+
+    About 3% fall before ``start`` and are floored to it, as the Hub floors its oldest models.
+    """
+    span = (end - start).value
+    lead = 0.1 * span  # models older than the floor
+    growth = 3.0  # rate grows e^3 = 20x over the window
+    u = rng.random(n)
+    x = np.log1p(u * np.expm1(growth)) / growth  # inverse CDF of exp(growth x) on [0, 1]
+    times = start.value - lead + x * (span + lead)
+    times = np.maximum(times, start.value)
+    return np.sort(times.astype(np.int64))
+
+
+def _month_index(times_ns: np.ndarray) -> np.ndarray:
+    """Calendar month number (year * 12 + month - 1) of UTC nanosecond timestamps."""
+    months = times_ns.astype("datetime64[ns]").astype("datetime64[M]").astype(np.int64)
+    return months + 1970 * 12
+
+
+def _wsb_cumulative(age: np.ndarray, lam: float, mu: float, sigma: float, m: float) -> np.ndarray:
+    """Expected cumulative direct derivatives at the end of month ``age`` (t = age + 1)."""
+    return m * np.expm1(lam * ndtr((np.log(age + 1.0) - mu) / sigma))
+
+
+def simulate_frames(
+    n_models: int = 20_000,
+    seed: int = 0,
+    *,
+    start: str = "2022-03-02T23:29:04Z",
+    end: str = "2026-10-31T23:59:59Z",
+    n_wsb_bases: int | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Generate a Hub-shaped lineage graph as frames, vectorised.
+
+    Returns ``(models, edges, truth)``: models ``id, created_at, relation, fertile``
+    (``relation`` of the model to its parents, None for a base model), edges ``child, parent,
+    relation`` (parents are listed ids) and the WSB ``truth`` (see :class:`SyntheticHub`).
+    ``n_wsb_bases``: base models driven by WSB dynamics (default: one per 2,000 models,
+    3 to 40).
+
+    Example:
+        >>> models, edges, truth = simulate_frames(10_000, seed=0)
+        >>> len(models), edges["relation"].isin(RELATION_MIX).all(), len(truth) >= 3
+        (10000, True, True)
+    """
+    if n_models < 10:
+        raise ValueError(f"n_models must be at least 10, got {n_models}")
+    rng = np.random.default_rng(seed)
+    t0, t1 = pd.Timestamp(start), pd.Timestamp(end)
+    k_wsb = n_wsb_bases if n_wsb_bases is not None else int(np.clip(n_models // 2000, 3, 40))
+
+    # WSB bases: early base models with Poisson monthly increments of direct derivatives.
+    wsb_params = np.column_stack([
+        rng.uniform(1.2, 3.2, k_wsb),   # lambda
+        rng.uniform(0.8, 2.6, k_wsb),   # mu
+        rng.uniform(0.5, 1.2, k_wsb),   # sigma
+    ])
+    wsb_m = np.full(k_wsb, float(np.clip(n_models / 2000, 3.0, 30.0)))
+    first_month = _month_index(np.array([t0.value]))[0]
+    last_month = _month_index(np.array([t1.value]))[0]
+    wsb_release = first_month + rng.integers(0, max(1, (last_month - first_month) // 2), k_wsb)
+    wsb_children_months: list[np.ndarray] = []
+    for (lam, mu, sigma), m, month in zip(wsb_params, wsb_m, wsb_release, strict=True):
+        ages = np.arange(last_month - month + 1)
+        expected = np.diff(_wsb_cumulative(ages, lam, mu, sigma, m), prepend=0.0)
+        wsb_children_months.append(np.repeat(month + ages, rng.poisson(expected)))
+    n_wsb_children = sum(len(c) for c in wsb_children_months)
+    budget = n_models - k_wsb - n_wsb_children
+    if budget < n_models // 2:
+        raise ValueError(f"n_wsb_bases={k_wsb} leaves too few models for n_models={n_models}")
+
+    # The rest of the ecosystem: creation times, who declares a parent, relations.
+    times = _creation_times(rng, budget, t0, t1)
+    is_child = rng.random(budget) < PARENT_SHARE
+    is_child[: max(1, budget // 200)] = False  # the very first models are bases
+    rel_names = np.array(list(RELATION_MIX))
+    relation = np.where(is_child, rng.choice(rel_names, budget, p=list(RELATION_MIX.values())),
+                        None)
+    fertile_p = np.array([FERTILE_SHARE.get(r, 0.0) if r else 1.0 for r in relation])
+    fertile = rng.random(budget) < fertile_p
+    fitness = rng.pareto(1.2, budget) + 0.05
+
+    # A child attaches to a derivative (a fertile child) with probability DEEP_SHARE, a
+    # merge always when it can; otherwise to a base model.
+    months = _month_index(times)
+    n_parents = np.where(relation == "merge", rng.integers(2, 5, budget), 1)
+    n_parents[~is_child] = 0
+    to_child = is_child & ((relation == "merge") | (rng.random(budget) < DEEP_SHARE))
+    kids_so_far = np.zeros(budget)
+    edge_child: list[np.ndarray] = []
+    edge_parent: list[np.ndarray] = []
+    for month in np.unique(months):
+        lo, hi = np.searchsorted(months, [month, month + 1])
+        children = lo + np.flatnonzero(is_child[lo:hi])
+        if children.size == 0:
+            continue
+        bases = np.flatnonzero(~is_child[:lo])
+        derivatives = np.flatnonzero(fertile[:lo] & is_child[:lo])
+        if bases.size == 0:
+            is_child[children], relation[children], n_parents[children] = False, None, 0
+            continue
+        deep = to_child[children] & (derivatives.size > 0)
+        # Derivatives that have derivatives are few and each gets some, so their pool is
+        # drawn flatter than the bases', where popularity dominates.
+        for pool, chosen, flatten in ((bases, children[~deep], 1.0),
+                                      (derivatives, children[deep], 0.3)):
+            if chosen.size:
+                draws = np.repeat(chosen, n_parents[chosen])
+                picks = _attach(rng, pool, draws.size, fitness, kids_so_far,
+                                month - months[pool], flatten)
+                pairs = np.unique(np.column_stack([draws, picks]), axis=0)
+                edge_child.append(pairs[:, 0])
+                edge_parent.append(pairs[:, 1])
+                np.add.at(kids_so_far, pairs[:, 1], 1.0)
+
+    # Assemble: WSB bases and their children take their places in time order.
+    child_idx = np.concatenate(edge_child) if edge_child else np.empty(0, np.int64)
+    parent_idx = np.concatenate(edge_parent) if edge_parent else np.empty(0, np.int64)
+    # A merge whose draws all hit one parent is a one-parent finetune, as mergekit's are.
+    one_parent = np.bincount(child_idx, minlength=budget) == 1
+    relation[(relation == "merge") & one_parent] = "finetune"
+
+    base_times = np.array([
+        pd.Timestamp(year=int(mo // 12), month=int(mo % 12) + 1, day=1, tz="UTC").value
+        for mo in wsb_release
+    ]) + rng.integers(0, 27 * 86_400, k_wsb) * 10**9
+    wsb_child_times = np.concatenate([
+        _random_time_in_months(rng, months_, floor=bt, ceil=t1.value)
+        for months_, bt in zip(wsb_children_months, base_times, strict=True)
+    ]) if n_wsb_children else np.empty(0, np.int64)
+    wsb_child_base = np.repeat(np.arange(k_wsb), [len(c) for c in wsb_children_months])
+    wsb_child_rel = rng.choice(["adapter", "finetune", "quantized"], n_wsb_children,
+                               p=[0.44, 0.37, 0.19])
+
+    all_times = np.concatenate([times, base_times, wsb_child_times])
+    all_rel = np.concatenate([relation, np.full(k_wsb, None, object), wsb_child_rel])
+    all_fertile = np.concatenate([fertile, np.zeros(k_wsb, bool),
+                                  np.zeros(n_wsb_children, bool)])
+    order = np.argsort(all_times, kind="stable")
+    new_pos = np.empty_like(order)
+    new_pos[order] = np.arange(order.size)
+    ids = _model_ids(rng, order.size, all_rel[order])
+    models = pd.DataFrame({
+        "id": ids,
+        "created_at": pd.DatetimeIndex(all_times[order].astype("datetime64[ns]"), tz="UTC"),
+        "relation": all_rel[order],
+        "fertile": all_fertile[order],
+    })
+    wsb_pos = new_pos[budget + np.arange(k_wsb)]
+    child_pos = np.concatenate([new_pos[child_idx],
+                                new_pos[budget + k_wsb + np.arange(n_wsb_children)]])
+    edges = pd.DataFrame({
+        "child": ids[child_pos],
+        "parent": ids[np.concatenate([new_pos[parent_idx], wsb_pos[wsb_child_base]])],
+        "relation": models["relation"].to_numpy()[child_pos],
+    })
+    truth = pd.DataFrame({
+        "model": ids[wsb_pos], "lambda": wsb_params[:, 0], "mu": wsb_params[:, 1],
+        "sigma": wsb_params[:, 2], "m": wsb_m,
+    })
+    return models, edges, truth
+
+
+def _attach(rng: np.random.Generator, pool: np.ndarray, k: int, fitness: np.ndarray,
+            kids: np.ndarray, ages: np.ndarray, flatten: float = 1.0) -> np.ndarray:
+    """``k`` parents from ``pool`` by preferential attachment to popular and recent models.
+
+    ``ages``: months since each pool member's creation; ``flatten`` < 1 raises the
+    popularity weight to that power (spreads the picks).
+    """
+    weight = (fitness[pool] * (1.0 + kids[pool])) ** flatten * np.exp(-ages / 10.0)
+    cum = np.cumsum(weight)
+    at = np.searchsorted(cum, rng.random(k) * cum[-1], side="right")
+    return pool[np.minimum(at, pool.size - 1)]
+
+
+def _random_time_in_months(rng: np.random.Generator, months: np.ndarray, *, floor: int,
+                           ceil: int) -> np.ndarray:
+    """A uniform instant inside each calendar month, kept within [floor, ceil]."""
+    start = (months - 1970 * 12).astype("datetime64[M]").astype("datetime64[ns]").astype(np.int64)
+    length = 28 * 86_400 * 10**9
+    return np.clip(start + (rng.random(months.size) * length).astype(np.int64), floor, ceil)
+
+
+def _model_ids(rng: np.random.Generator, n: int, relation: np.ndarray) -> np.ndarray:
+    """Unique ``org/name`` ids: a heavy-tailed number of models per org, names by relation."""
+    n_orgs = max(10, n // 8)
+    org = np.minimum(rng.zipf(1.6, n) - 1, n_orgs - 1)
+    word = rng.integers(0, len(_WORDS), n)
+    suffix = np.array([_SUFFIX.get(r, "base") for r in relation], dtype=object)
+    return np.array([
+        f"org{o}/{_WORDS[w]}-{s}-{i}" for i, (o, w, s) in enumerate(zip(org, word, suffix,
+                                                                          strict=True))
+    ], dtype=object)
+
+
+def _iso(ns: np.ndarray) -> list[str]:
+    """The Hub's timestamp format: ``2023-08-01T12:00:00.000Z``."""
+    ms = ns.astype("datetime64[ns]").astype("datetime64[ms]")
+    return [s[:23] + "Z" for s in np.datetime_as_string(ms, unit="ms")]
+
+
+def simulate_hub(
+    n_models: int = 20_000,
+    seed: int = 0,
+    *,
+    start: str = "2022-03-02T23:29:04Z",
+    end: str = "2026-10-31T23:59:59Z",
+    n_wsb_bases: int | None = None,
+) -> SyntheticHub:
+    """A synthetic Hub as the Hub's JSON model objects (listing with expand fields).
+
+    Most children carry the Hub's derived tags (``base_model:<id>`` and
+    ``base_model:<relation>:<id>``) and ``cardData.base_model``; some only the card (relation
+    ``unknown`` unless ``base_model_relation`` says it) or only a bare tag. About 0.5% of
+    references name a deleted model, 1% differ in letter case from the listed id, and 0.5% of
+    adapters also carry a PEFT local path (``base_model:adapter:/workspace/out``).
+
+    Example:
+        >>> hub = simulate_hub(1_000, seed=3)
+        >>> sum("base_model:" in " ".join(m["tags"]) or bool(m["cardData"].get("base_model"))
+        ...     for m in hub.models) > 200
+        True
+    """
+    models, edges, truth = simulate_frames(
+        n_models, seed, start=start, end=end, n_wsb_bases=n_wsb_bases)
+    rng = np.random.default_rng([seed, 1])
+    snapshot = pd.Timestamp(end)
+    n = len(models)
+    ids = models["id"].to_numpy()
+    created_ns = models["created_at"].dt.as_unit("ns").astype("int64").to_numpy()
+    modified_ns = np.minimum(
+        created_ns + (rng.exponential(20.0, n) * 86_400e9).astype(np.int64), snapshot.value)
+
+    refs = edges["parent"].to_numpy().copy()
+    deleted = rng.random(refs.size) < 0.005
+    refs[deleted] = [f"{p.split('/')[0]}/deleted-model-{i}" for i, p in
+                     zip(np.flatnonzero(deleted), refs[deleted], strict=True)]
+    recased = ~deleted & (rng.random(refs.size) < 0.01)
+    refs[recased] = [r.upper() for r in refs[recased]]
+    parents_of: dict[str, list[str]] = {}
+    for child, ref in zip(edges["child"].to_numpy(), refs, strict=True):
+        parents_of.setdefault(child, []).append(ref)
+
+    style = rng.random(n)  # how a child states its lineage
+    downloads = (rng.pareto(1.0, n) * 50).astype(np.int64)
+    likes = (rng.pareto(1.3, n) * 2).astype(np.int64)
+    pipelines = rng.choice(_PIPELINES, n)
+    created_iso, modified_iso = _iso(created_ns), _iso(modified_ns)
+    out: list[dict] = []
+    relations = models["relation"].to_numpy(dtype=object)
+    for i, mid in enumerate(ids):
+        relation = relations[i] if isinstance(relations[i], str) else None
+        tags = [_LIBRARY[relation], "safetensors", "license:apache-2.0"]
+        card: dict = {"license": "apache-2.0"}
+        parents = parents_of.get(mid)
+        if parents:
+            word = "merge" if len(parents) > 1 else relation
+            base = parents[0] if len(parents) == 1 else parents
+            if style[i] < 0.90:
+                tags += [f"base_model:{p}" for p in parents]
+                tags += [f"base_model:{word}:{p}" for p in parents]
+                card["base_model"] = base
+            elif style[i] < 0.95:
+                card["base_model"] = base
+                if style[i] < 0.93:
+                    card["base_model_relation"] = word
+            else:
+                tags += [f"base_model:{p}" for p in parents]
+            if relation == "adapter" and style[i] > 0.995:
+                tags.append("base_model:adapter:/workspace/out")
+        out.append({
+            "_id": f"{0x650000000000000000000000 + i * 7919:024x}",
+            "id": mid,
+            "author": mid.split("/")[0],
+            "createdAt": created_iso[i],
+            "lastModified": modified_iso[i],
+            "downloads": int(downloads[i]),
+            "likes": int(likes[i]),
+            "private": False,
+            "pipeline_tag": str(pipelines[i]),
+            "library_name": _LIBRARY[relation],
+            "tags": tags,
+            "cardData": card,
+        })
+    return SyntheticHub(out, truth, snapshot)
