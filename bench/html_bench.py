@@ -20,10 +20,18 @@ import time
 from pathlib import Path
 
 from pyvis.network import Network
+from selenium.common.exceptions import TimeoutException
+from urllib3.exceptions import ReadTimeoutError
 
 from lineage.graph import LineageGraph
 from lineage.viz import lineage_html
-from lineage.viz_check import chromium, chromium_available, family_frames, open_page
+from lineage.viz_check import (
+    PageReport,
+    chromium,
+    chromium_available,
+    family_frames,
+    open_page,
+)
 
 PYVIS_STABLE_HOOK = """
 <script>
@@ -72,8 +80,12 @@ def main() -> None:
             t0 = time.perf_counter()
             page = pyvis_default_page(models, edges, out / f"pyvis-inline-{n}.html", "in_line")
             build = time.perf_counter() - t0
-            rep = open_page(driver, page, timeout=args.timeout,
-                            count_js="return [nodes.length, edges.length];")
+            with chromium() as own:  # a frozen page leaves its browser unusable
+                try:
+                    rep = open_page(own, page, timeout=args.timeout,
+                                    count_js="return [nodes.length, edges.length];")
+                except (TimeoutException, ReadTimeoutError):
+                    rep = PageReport(None, n, n - 1, ["page frozen"])
             rows.append((n, "pyvis defaults, vis inlined", page.stat().st_size, build, rep))
     print(f"{'models':>7}  {'page':<30} {'size':>9} {'build s':>8} {'stable s':>9} "
           f"{'nodes':>6} {'errors':>6}")
@@ -83,7 +95,8 @@ def main() -> None:
         else:
             stable = (f"> {args.timeout:.0f}" if rep.stable_ms is None
                       else f"{rep.stable_ms / 1000:.2f}")
-            nodes, errors = str(rep.nodes), str(len(rep.errors))
+            nodes = str(rep.nodes)
+            errors = "frozen" if rep.errors == ["page frozen"] else str(len(rep.errors))
         built = "-" if build is None else f"{build:.2f}"
         print(f"{n:>7,}  {name:<30} {size / 1e6:>7.2f}MB {built:>8} {stable:>9} "
               f"{nodes:>6} {errors:>6}")

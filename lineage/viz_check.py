@@ -82,9 +82,14 @@ def open_page(driver: Any, page: Path, *, timeout: float = 60.0,
               stable_js: str = "return window.hflStable;",
               count_js: str = "return [window.hflNodes.length, window.hflEdges.length];",
               ) -> PageReport:
-    """Load ``page``, wait until its layout is stable and report counts and console errors."""
+    """Load ``page``, wait until its layout is stable and report counts and console errors.
+
+    A page whose main thread stays busy longer than ``timeout`` raises selenium's
+    ``TimeoutException`` (or urllib3's ``ReadTimeoutError``); the driver is then unusable.
+    """
     from selenium.common.exceptions import TimeoutException
 
+    driver.command_executor.client_config.timeout = timeout + 30
     driver.set_script_timeout(timeout)
     driver.set_page_load_timeout(timeout)
     deadline = time.monotonic() + timeout
