@@ -148,7 +148,9 @@ def simulate_frames(
 
     # The rest of the ecosystem: creation times, who declares a parent, relations.
     times = _creation_times(rng, budget, t0, t1)
-    is_child = rng.random(budget) < PARENT_SHARE
+    # The WSB bases' children count towards the share of models that declare a parent.
+    child_share = max(0.0, (PARENT_SHARE * n_models - n_wsb_children) / budget)
+    is_child = rng.random(budget) < child_share
     is_child[: max(1, budget // 200)] = False  # the very first models are bases
     rel_names = np.array(list(RELATION_MIX))
     relation = np.where(is_child, rng.choice(rel_names, budget, p=list(RELATION_MIX.values())),
