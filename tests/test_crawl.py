@@ -235,7 +235,7 @@ def test_kill_9_mid_crawl_then_resume_gives_the_uninterrupted_snapshot(tmp_path,
     assert timedelta(0) < pd.Timestamp.now(tz="UTC") - frames(db)[0]["created_at"].max()
 
 
-def test_hubserver_module_serves_the_simulated_hub(tmp_path):
+def test_hubserver_module_serves_the_simulated_hub(tmp_path, local_hub):
     simulate = pytest.importorskip("lineage.simulate")
     proc = subprocess.Popen(
         [sys.executable, "-m", "lineage.hubserver", "--models", "1500", "--seed", "3"],
@@ -244,13 +244,17 @@ def test_hubserver_module_serves_the_simulated_hub(tmp_path):
     try:
         endpoint = proc.stdout.readline().strip()
         assert endpoint.startswith("http://127.0.0.1:")
-        result = crawl(tmp_path / "hub.db", endpoint=endpoint)
+        result = crawl(tmp_path / "served.db", endpoint=endpoint)
     finally:
         proc.terminate()
         proc.wait()
     assert result.models == 1500 and result.pages == 2
-    hub = simulate.simulate_hub(1500, 3)
-    declared = sum(any(t.startswith("base_model:") for t in m["tags"]) for m in hub.models)
-    models, edges = frames(tmp_path / "hub.db")
-    assert (~models["missing"]).sum() == 1500
-    assert edges["child"].nunique() <= declared and len(edges) > 0
+    models = simulate.simulate_hub(1500, 3).models
+    crawl(tmp_path / "direct.db", client=client(local_hub(models)))
+    assert_same_snapshot(tmp_path / "served.db", tmp_path / "direct.db")
+    declared = sum(
+        "base_model:" in str(m.get("tags")) or "base_model" in (m.get("cardData") or {})
+        for m in models
+    )
+    listed, edges = frames(tmp_path / "served.db")
+    assert (~listed["missing"]).sum() == 1500 and 0 < edges["child"].nunique() <= declared
