@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import random
 import tempfile
 import time
@@ -150,7 +151,9 @@ def main() -> None:
     rows.append(("read snapshot frames (models + edges)", _best(read_back, args.repeat), n))
     with Store(db, readonly=True) as st:
         info = st.info()
-    print(f"{n:,} models, {info['edges']:,} edges, pages of {PAGE}; best of {args.repeat}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"{n:,} models, {info['edges']:,} edges, pages of {PAGE}; best of {args.repeat}; "
+          f"{os.cpu_count()} CPUs, load average {load} (wall-clock rates drop on a busy machine)")
     print(f"{'step':<44}{'seconds':>9}{'models/s':>11}{'CPU s':>8}{'models/CPU s':>14}")
     for name, (seconds, cpu), count in rows:
         print(f"{name:<44}{seconds:>9.2f}{count / seconds:>11,.0f}{cpu:>8.2f}"
