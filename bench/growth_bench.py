@@ -95,9 +95,12 @@ def rel_mae(fitted, cum):
 
 
 def paper_sample(series, n: int) -> set[str]:
-    """A fixed pseudo-random subset of ``n`` series for the (slow) paper fitter; 0 = all."""
-    names = [name for name, *_ in series]
-    if n <= 0 or n >= len(names):
+    """A fixed pseudo-random subset of ``n`` series with at least one derivative for the
+    (slow) paper fitter; 0 = all series."""
+    if n <= 0:
+        return {name for name, *_ in series}
+    names = [name for name, _, c in series if c.size and c[-1] > 0]
+    if n >= len(names):
         return set(names)
     return set(sorted(names, key=lambda m: zlib.crc32(f"paper:{m}".encode()))[:n])
 

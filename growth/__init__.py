@@ -2,4 +2,19 @@
 
 This package fits any series given as the long curve frame
 (``model, scope, month, age_months, count, cumulative``); it never imports ``lineage``.
+
+- :mod:`growth.models`: the WSB curve and alternatives (Gompertz, Bass, power law with
+  cutoff), one interface, with the time convention.
+- :mod:`growth.fit`: :class:`WSBFitter` / :class:`CurveFitter`, :func:`fit_many`,
+  :func:`compare_curves` (AIC).
+- :mod:`growth.prior`: population (empirical-Bayes) priors and forecast calibration.
+- :mod:`growth.backtest`: backtests, the paper's fitter reproduced, naive baselines.
 """
+
+from growth.fit import CurveFitter, WSBFitter, compare_curves, fit_many
+from growth.models import WSB, Bass, Gompertz, PowerCutoff, make_curve
+from growth.prior import ForecastCalibration, GaussianPrior, learn_prior
+
+__all__ = ["WSB", "Bass", "CurveFitter", "ForecastCalibration", "GaussianPrior", "Gompertz",
+           "PowerCutoff", "WSBFitter", "compare_curves", "fit_many", "learn_prior",
+           "make_curve"]

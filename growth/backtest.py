@@ -135,7 +135,8 @@ def backtest(series: Sequence[tuple[str, np.ndarray, np.ndarray]],
 def score(rows: pd.DataFrame, *, baseline: str = "naive-linear", horizon: int = 6,
           active_min: float = 10.0) -> pd.DataFrame:
     """Per forecaster, origin and subset (all / active): median APE at the last held-out
-    month (series with a positive actual), share beating ``baseline`` there (ties count
+    month (series with a positive actual; a failed fit counts as an infinite error, and
+    ``median_ape_fitted`` leaves failures out), share beating ``baseline`` there (ties count
     half), and coverage of the intervals over all held-out months.
 
     >>> r = pd.DataFrame({"series": ["a", "a"], "origin": 6, "forecaster": ["x", "naive-linear"],
@@ -162,8 +163,11 @@ def score(rows: pd.DataFrame, *, baseline: str = "naive-linear", horizon: int = 
             cov_rows = cov_rows.dropna(subset=["lower", "upper"])
             inside = (cov_rows["actual"] >= cov_rows["lower"] - 1e-9) & (
                 cov_rows["actual"] <= cov_rows["upper"] + 1e-9)
+            ok = np.isfinite(ape.to_numpy())
             out.append({"forecaster": fname, "origin": k, "subset": subset, "n": len(g),
+                        "failed": int((~ok).sum()),
                         "median_ape": float(np.median(ape)) if len(g) else np.nan,
+                        "median_ape_fitted": float(np.median(ape[ok])) if ok.any() else np.nan,
                         "beats_baseline": beats if fname != baseline else np.nan,
                         "coverage": float(inside.mean()) if len(cov_rows) else np.nan})
     return pd.DataFrame(out)
