@@ -24,7 +24,9 @@ everything learned from data is cross-fitted on the other half of the series)
 - Forecasts are anchored on the last observed count, ``c_T + C(t) - C(T)`` (the
   conditional mean under the increments likelihood). Intervals are Monte Carlo: parameter
   draws from the Laplace approximation, a gamma rate multiplier (shape ``r``) persistent
-  over the horizon, Poisson counts.
+  over the horizon, Poisson counts. The multiplicative WSB anchoring
+  ``(c_T + m) exp(lambda [Phi(z_t) - Phi(z_T)]) - m`` forecast the same (active median APE
+  0.298 vs 0.299 at k = 6), so the simpler additive form stays.
 - Raw WSB forecasts undershoot Hub growth (median log ratio of forecast to actual 6-month
   growth -0.38 on active series: attention decays more slowly than a lognormal), and its
   raw intervals under-cover active series. An optional :class:`growth.prior.ForecastCalibration`
@@ -107,7 +109,10 @@ class CurveFitter:
 
     Parameters: ``curve``; ``likelihood`` "nb" or "poisson"; ``prior`` a
     :class:`GaussianPrior` over the curve's theta or None (flat); ``time_offset`` (t =
-    age_months + time_offset); ``n_draws`` Monte Carlo draws for intervals; ``seed``.
+    age_months + time_offset); ``n_draws`` Monte Carlo draws for intervals; ``seed``;
+    ``half_life`` (months: down-weight older increments, None = all equal);
+    ``calibration`` a :class:`ForecastCalibration` applied to forecasts;
+    ``dispersion_prior`` (mean, sd) of log r or None.
 
     >>> f = CurveFitter(make_curve("gompertz")).fit([0, 1, 2, 3, 4, 5], [2, 6, 11, 14, 16, 17])
     >>> f.status_ in STATUSES and bool(np.isfinite(f.aic_))

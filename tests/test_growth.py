@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -249,3 +251,22 @@ def test_learned_calibration_widens_overconfident_intervals():
     tab = score(backtest(series[30:], fixed, origins=(12,))).set_index(["forecaster", "subset"])
     assert tab.loc[("ours", "active"), "coverage"] > tab.loc[("raw", "active"), "coverage"]
     assert tab.loc[("ours", "active"), "coverage"] >= 0.6
+
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "bhandari2025" / "finetune"
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(not REAL.is_dir(), reason="needs ../shared/data/bhandari2025")
+def test_real_series_all_get_finite_fits_with_status():
+    frame = pd.read_csv(REAL / "Meta.csv").head(40)
+    cols = [c for c in frame.columns if c.endswith("-month")]
+    for _, row in frame.iterrows():
+        cum = row[cols].to_numpy(dtype=float)
+        cum = cum[np.isfinite(cum)]
+        f = WSBFitter(time_offset=0.0).fit(np.arange(cum.size), cum)
+        assert f.status_ in STATUSES
+        pred = f.predict([cum.size + 5])
+        assert np.isfinite(pred[["mean", "lower", "upper"]].to_numpy()).all()
+        if f.status_ != "no-growth":
+            assert np.isfinite(f.theta_).all() and f.ultimate_ >= cum[-1] * 0.5
