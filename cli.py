@@ -320,6 +320,12 @@ def _read_curve_csv(path: str, models: tuple[str, ...]):
     return frame
 
 
+def _complete_months(graph, frame):
+    """Drop the snapshot's own month: it is still running, and its low count would read as
+    a slowdown. Fits and forecasts use complete months only."""
+    return frame[frame["month"] < graph.snapshot_month]
+
+
 def _fit_records(frame, horizon: int, interval: float, m: float):
     """Fit each (model, scope) series: fitted objects and a tidy result table."""
     import pandas as pd
@@ -404,7 +410,8 @@ def _fit_plot(fits, path: str, horizon: int, interval: float, log_y: bool) -> No
 def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, fmt, output, plot,
                 log_y) -> None:
     """Fit the WSB growth model to MODELS' derivative counts and forecast them: parameters
-    with intervals, ultimate count, status, and the forecast table.
+    with intervals, ultimate count, status, and the forecast table (complete months only:
+    the snapshot's running month is left out).
 
     Example: hf-lineage fit meta-llama/Llama-2-7b-hf --horizon 12 --plot llama.png
     """
@@ -418,8 +425,8 @@ def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, fm
         from lineage.graph import LineageGraph
 
         graph = LineageGraph.from_db(db)
-        frame = graph.growth_curves(list(models), scope=scope,
-                                    relations=list(relations) or None)
+        frame = _complete_months(graph, graph.growth_curves(list(models), scope=scope,
+                                                            relations=list(relations) or None))
     fits, table = _fit_records(frame, horizon, interval, m)
     if fmt == "json":
         text = _fit_json(table)
@@ -475,7 +482,7 @@ def rank(db, scope, relations, by, min_derivatives, top, fmt, output) -> None:
         _emit(_empty_frame(cols), fmt, output)
         return
     curves = graph.growth_curves(chosen, scope=scope, relations=rel, progress=_graph_progress())
-    fits = fit_many(curves, progress=_fit_progress())
+    fits = fit_many(_complete_months(graph, curves), progress=_fit_progress())
     fits = fits[fits["status"] != "no-growth"]
     fits = fits.assign(derivatives=fits["last_count"].astype(int))
     fits = fits.sort_values([_RANK_COLUMNS[by], "model"], ascending=[False, True],
