@@ -73,7 +73,9 @@ def main() -> None:
                                     path=out / f"ours-{variant}-{n}.html")
                 build = time.perf_counter() - t0
                 rep = open_page(driver, page, timeout=args.timeout)
-                rows.append((n, f"ours, {variant}", page.stat().st_size, build, rep))
+                used = "radial" if "radial tree layout" in page.read_text() else variant
+                name = f"ours, {variant}" + (f" (drawn {used})" if used != variant else "")
+                rows.append((n, name, page.stat().st_size, build, rep))
                 print(f"{n}: ours {variant} stable after {rep.stable_ms} ms", file=sys.stderr)
             cdn = pyvis_default_page(models, edges, out / f"pyvis-cdn-{n}.html", "remote")
             rows.append((n, "pyvis defaults (CDN, offline)", cdn.stat().st_size, None, None))
