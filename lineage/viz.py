@@ -202,19 +202,12 @@ def _network(
     if layout in ("radial", "force"):
         fold_keys = [f"\0fold{k}" for k in range(len(sel.folds))]
         via = dict(sel.via) | {key: f.anchor for key, f in zip(fold_keys, sel.folds, strict=True)}
-        pos = radial_layout(sel.root, via, sel.nodes + fold_keys, ring=_ring(sel))
+        pos = radial_layout(sel.root, via, sel.nodes + fold_keys)
         ids = index | {key: len(sel.nodes) + k for k, key in enumerate(fold_keys)}
         for key, (x, y) in pos.items():
             net.node_map[ids[key]].update(x=round(x, 1), y=round(y, 1))
     net.options = _options(layout, net.num_nodes())
     return net
-
-
-def _ring(sel: Selection) -> float:
-    """Distance between the rings of a radial layout: about 30 px per node on the widest."""
-    widest = max(Counter(sel.level.values()).values()) + len(sel.folds)
-    hops = max(1, max(abs(v) for v in sel.level.values()))
-    return max(150.0, 30.0 * widest / (2 * math.pi * hops))
 
 
 def pick_layout(sel: Selection, layout: str) -> str:

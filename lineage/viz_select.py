@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -228,11 +229,14 @@ def select_lineage(
 
 
 def radial_layout(
-    root: str, via: dict[str, str], order: list[str], *, ring: float = 150.0
+    root: str, via: dict[str, str], order: list[str], *, ring: float = 150.0,
+    spacing: float = 30.0,
 ) -> dict[str, tuple[float, float]]:
     """Positions on rings around ``root`` (one ring per hop), each branch in its own sector.
 
-    A sector's angle is proportional to the leaves below it, so dense branches get room.
+    A sector's angle is proportional to the leaves below it, so dense branches get room;
+    rings are ``ring`` apart (at least 30% further out than the one inside), or further when
+    a ring needs ``spacing`` per model.
 
     Example:
         >>> pos = radial_layout("r", {"a": "r", "b": "r"}, ["r", "a", "b"], ring=10)
@@ -240,23 +244,28 @@ def radial_layout(
         ((0.0, 0.0), [0, 10], [0, -10])
     """
     kids: dict[str, list[str]] = {}
+    hops = {root: 0}
     for m in order[1:]:
         kids.setdefault(via[m], []).append(m)
+        hops[m] = hops[via[m]] + 1
     leaves = dict.fromkeys(order, 1)
     for m in reversed(order):
         if m in kids:
             leaves[m] = sum(leaves[c] for c in kids[m])
+    per_ring = Counter(hops.values())
+    radius = [0.0]
+    for h in range(1, max(per_ring) + 1):
+        radius.append(max(radius[-1] + ring, radius[-1] * 1.3,
+                          spacing * per_ring[h] / (2 * math.pi)))
     pos = {root: (0.0, 0.0)}
     span = {root: (0.0, 2 * math.pi)}
-    hops = {root: 0}
     for m in order:
         lo, hi = span[m]
         share = (hi - lo) / leaves[m]
         for c in kids.get(m, []):
             width = share * leaves[c]
             span[c] = (lo, lo + width)
-            hops[c] = hops[m] + 1
-            mid = lo + width / 2
-            pos[c] = (ring * hops[c] * math.cos(mid), ring * hops[c] * math.sin(mid))
+            mid, r = lo + width / 2, radius[hops[c]]
+            pos[c] = (r * math.cos(mid), r * math.sin(mid))
             lo += width
     return pos
