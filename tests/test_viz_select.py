@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lineage.viz_select import Fold, fold_tree, lineage_tree, select_lineage, subtree_sizes
+from lineage.viz import pick_layout
+from lineage.viz_select import (
+    Fold,
+    fold_tree,
+    lineage_tree,
+    radial_layout,
+    select_lineage,
+    subtree_sizes,
+)
 
 
 def steps(edges: list[tuple[str, str, str]]):
@@ -126,3 +136,25 @@ def test_hundred_thousand_descendants_fold_to_budget():
     assert drawn(sel) <= 1500 and len(sel.nodes) > 500
     assert sel.n_folded == sum(f.models for f in sel.folds) == 100_000 - len(sel.nodes)
     assert isinstance(sel.folds[0], Fold)
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 200), seed=st.integers(0, 10_000))
+def test_radial_layout_rings_grow_outwards(n, seed):
+    tree = lineage_tree("n0", down=steps(random_tree(n, seed))[0])
+    pos = radial_layout("n0", tree.via, tree.order)
+    assert set(pos) == set(tree.order) and pos["n0"] == (0.0, 0.0)
+    radius = {}
+    for m, (x, y) in pos.items():
+        radius.setdefault(tree.level[m], set()).add(round(math.hypot(x, y), 6))
+    assert all(len(r) == 1 for r in radius.values())  # one ring per generation
+    rings = [radius[h].pop() for h in sorted(radius)]
+    assert rings == sorted(rings) and len(set(rings)) == len(rings)
+
+
+def test_wide_generations_switch_the_tree_to_rings():
+    star = [("r", f"c{i}", "finetune") for i in range(200)]
+    wide = select_lineage("r", down=steps(star)[0])
+    narrow = select_lineage("r", down=steps(FAMILY)[0])
+    assert pick_layout(wide, "tree") == "radial" and pick_layout(narrow, "tree") == "tree"
+    assert pick_layout(wide, "force") == "force"
