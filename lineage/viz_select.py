@@ -138,8 +138,8 @@ def fold_tree(
     """Keep at most ``max_nodes`` drawn nodes (kept models plus one fold per folding parent).
 
     Grows the kept set from the root, always taking the heaviest hanging branch next
-    (``weight``, by default the branch's size); returns the kept models and, per kept
-    model, its children left out.
+    (``weight``, by default the branch's size) that still fits; returns the kept models
+    and, per kept model, its children left out.
 
     Example:
         >>> via = {"b": "a", "c": "a", "d": "b", "e": "b"}
@@ -162,13 +162,12 @@ def fold_tree(
     heap = [(-w.get(c, 0), rank[c], c) for c in children.get(root, [])]
     heapq.heapify(heap)
     while heap:
-        _, _, m = heap[0]
+        _, _, m = heapq.heappop(heap)
         p = via[m]
         n_kids = len(children.get(m, []))
         delta = 1 + (n_kids > 0) - (open_children[p] == 1)
         if drawn + delta > max_nodes:
-            break
-        heapq.heappop(heap)
+            continue  # too dear (it would open a fold): lighter leaves may still fit
         kept.add(m)
         open_children[p] -= 1
         open_children[m] = n_kids

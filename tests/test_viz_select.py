@@ -63,10 +63,10 @@ def test_depth_limits_hops():
 def test_folding_keeps_heaviest_branches():
     down, _ = steps(FAMILY)
     sel = select_lineage("r", down=down, max_nodes=5)
-    # r + fold(r) = 2; a (5 models) adds itself and its fold: 4; then the budget is nearly spent
-    assert drawn(sel) <= 5
-    assert sel.nodes[:2] == ["r", "a"]
-    assert "c" not in sel.nodes
+    # r + fold(r) = 2; a (5 models) adds itself and its fold: 4; b would open a fold too
+    # (6 > 5) so the leaf c takes the last place
+    assert drawn(sel) == 5 and sel.nodes == ["r", "a", "c"]
+    assert [(f.anchor, f.models, f.branches) for f in sel.folds] == [("r", 2, 1), ("a", 4, 2)]
     assert sum(f.models for f in sel.folds) == sel.n_folded == 9 - len(sel.nodes)
     assert all(f.side == "down" for f in sel.folds)
     assert {f.anchor for f in sel.folds} <= set(sel.nodes)
