@@ -464,7 +464,7 @@ _RANK_COLUMNS = {"fitness": "lambda", "ultimate": "ultimate", "growth-12m": "gro
               help="File to write (default: stdout).")
 def rank(db, scope, relations, by, min_derivatives, top, fmt, output) -> None:
     """Rank the snapshot's models by fitted influence (all models with enough derivatives
-    are fitted, on both cores).
+    are fitted, on both cores, with a population prior learned from them all).
 
     Example: hf-lineage rank --by growth-12m --min-derivatives 50 --top 10
     """
@@ -482,7 +482,7 @@ def rank(db, scope, relations, by, min_derivatives, top, fmt, output) -> None:
         _emit(_empty_frame(cols), fmt, output)
         return
     curves = graph.growth_curves(chosen, scope=scope, relations=rel, progress=_graph_progress())
-    fits = fit_many(_complete_months(graph, curves), progress=_fit_progress())
+    fits = fit_many(_complete_months(graph, curves), prior="empirical", progress=_fit_progress())
     fits = fits[fits["status"] != "no-growth"]
     fits = fits.assign(derivatives=fits["last_count"].astype(int))
     fits = fits.sort_values([_RANK_COLUMNS[by], "model"], ascending=[False, True],

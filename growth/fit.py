@@ -15,10 +15,12 @@ everything learned from data is cross-fitted on the other half of the series)
 - Parameters ``theta = (log lambda, mu, log sigma)`` (plus ``log r``), box bounds (ultimate
   count at most 200 times the last count), closed-form probit starts, SLSQP with an
   analytic gradient (16 ms a fit vs 48 ms for L-BFGS-B, equal likelihoods); weak Gaussian
-  priors on ``mu`` and ``log sigma`` keep ridge-walking fits finite. An empirical-Bayes
-  population prior (:func:`growth.prior.learn_prior`) can replace them; on the backtest it
-  helped young active series slightly (median APE 0.254 vs 0.263 at k = 6) and hurt the
-  rest, so the weak prior is the default. The WSB scale ``m`` (5, 30, 300) and
+  priors on ``mu`` and ``log sigma`` keep ridge-walking fits finite (the default for a
+  lone series). With many series, an empirical-Bayes population prior
+  (:func:`growth.prior.learn_prior`, ``fit_many(prior="empirical")``) replaces them: on the
+  backtest (prior learned on the other half) median APE at k = 6 fell from 0.263 to 0.254
+  (active) and 0.583 to 0.542 (all), and calibrated 80% coverage on active series moved
+  from 85% to 81-82%; at k = 12 it was level. The WSB scale ``m`` (5, 30, 300) and
   recency-weighted likelihoods (``half_life`` 4 or 8 months) changed little; the
   alternative curves (Gompertz, Bass, power law with cutoff) forecast no better.
 - Forecasts are anchored on the last observed count, ``c_T + C(t) - C(T)`` (the
