@@ -30,14 +30,24 @@ Forecaster = Callable[[np.ndarray, np.ndarray, np.ndarray], tuple]
 
 
 def paper_model(t, lam, mu, sigma, m: float = 100.0):
-    """The paper's WSB form on t = 0, 1, 2, ... (ln 0 = -inf gives 0)."""
+    """The paper's WSB form on t = 0, 1, 2, ... (ln 0 = -inf gives 0).
+
+    >>> float(paper_model(0.0, 1.0, 1.5, 0.7))
+    0.0
+    """
     with np.errstate(divide="ignore"):
         z = (np.log(np.asarray(t, dtype=float)) - mu) / sigma
     return m * (np.exp(lam * 0.5 * special.erfc(-z / np.sqrt(2.0))) - 1.0)
 
 
 def paper_fit(age, cumulative, m: float = 100.0) -> tuple[np.ndarray, bool]:
-    """Bhandari et al.'s fit: parameters (lambda, mu, sigma) and whether it succeeded."""
+    """Bhandari et al.'s fit: parameters (lambda, mu, sigma) and whether it succeeded.
+
+    >>> t = np.arange(15.0)
+    >>> p, ok = paper_fit(t, paper_model(t, 1.0, 1.5, 0.7))
+    >>> ok, [round(float(v), 2) for v in p]
+    (True, [1.0, 1.5, 0.7])
+    """
     t = np.asarray(age, dtype=float)
     c = np.asarray(cumulative, dtype=float)
 

@@ -491,7 +491,11 @@ _ROW_PARAMS = ("lambda", "mu", "sigma")
 
 
 def fit_row(fitter: CurveFitter, interval: float = 0.8) -> dict:
-    """A fitted fitter as one flat record (the columns of :func:`fit_many`)."""
+    """A fitted fitter as one flat record (the columns of :func:`fit_many`).
+
+    >>> fit_row(WSBFitter().fit([0, 1, 2], [0, 0, 0]))["status"]
+    'no-growth'
+    """
     tab = fitter.params_table(interval)
     row: dict = {"n_months": int(fitter.age_.size), "last_count": fitter.c_last_}
     for name in tab.index:

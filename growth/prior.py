@@ -76,6 +76,10 @@ def learn_prior(fits: pd.DataFrame, *, statuses=("ok",), min_fits: int = 20,
     ``fits`` needs ``lambda, mu, sigma, status`` columns (as from ``fit_many``); rows with
     a status in ``statuses`` are used. Fewer than ``min_fits`` usable rows give the weak
     default prior. ``inflate`` scales the covariance (more than 1 = a softer prior).
+
+    >>> learn_prior(pd.DataFrame({"lambda": [2.0], "mu": [1.0], "sigma": [1.0],
+    ...                           "status": ["ok"]})) is WEAK_WSB_PRIOR
+    True
     """
     use = fits[fits["status"].isin(statuses)]
     x = np.column_stack([np.log(use["lambda"].to_numpy(float)), use["mu"].to_numpy(float),
