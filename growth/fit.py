@@ -116,6 +116,10 @@ class CurveFitter:
     ``calibration`` a :class:`ForecastCalibration` applied to forecasts;
     ``dispersion_prior`` (mean, sd) of log r or None.
 
+    After ``fit``: ``params_`` (natural parameters with 95% intervals), ``ultimate_`` and
+    ``ultimate_ci_``, ``status_``, ``loglik_``, ``aic_``, ``dispersion_`` (NB r),
+    ``theta_`` / ``cov_`` (internal scale), ``n_decreases_``.
+
     >>> f = CurveFitter(make_curve("gompertz")).fit([0, 1, 2, 3, 4, 5], [2, 6, 11, 14, 16, 17])
     >>> f.status_ in STATUSES and bool(np.isfinite(f.aic_))
     True
@@ -246,6 +250,7 @@ class CurveFitter:
         self.at_bound_ = bool(np.any(np.isclose(theta, self._bounds[: theta.size, 0]))
                               or np.any(np.isclose(theta, self._bounds[: theta.size, 1])))
         self.ultimate_ = float(self.curve.ultimate(theta))
+        self.ultimate_ci_ = self.ultimate_interval(0.95)
         self.status_ = self._status()
 
     def _set_degenerate(self, status: str):
@@ -257,6 +262,7 @@ class CurveFitter:
         self.loglik_ = 0.0 if status == "no-growth" else np.nan
         self.aic_ = 2 * self.k_ - 2 * self.loglik_
         self.ultimate_ = np.nan
+        self.ultimate_ci_ = (np.nan, np.nan)
         self.at_bound_ = False
         self.n_iter_ = 0
 

@@ -52,8 +52,8 @@ def test_ultimate_interval_contains_truth():
     theta = wsb.from_natural(3.0, 1.2, 0.7)
     cum = simulate(wsb, theta, 30, np.random.default_rng(5))
     f = WSBFitter().fit(np.arange(30), cum)
-    lo, hi = f.ultimate_interval(0.95)
-    assert lo <= wsb.ultimate(theta) <= hi
+    lo, hi = f.ultimate_ci_
+    assert lo <= wsb.ultimate(theta) <= hi and (lo, hi) == f.ultimate_interval(0.95)
     s = f.summary()
     assert list(s.index) == ["lambda", "mu", "sigma", "ultimate"]
     assert set(s.columns) >= {"estimate", "lower", "upper", "status", "loglik", "aic"}
