@@ -47,6 +47,12 @@ PARENT_SHARE = 0.28
 RELATION_MIX = {"adapter": 0.43, "finetune": 0.36, "quantized": 0.19, "merge": 0.02}
 #: Share of children of each relation that get children of their own.
 FERTILE_SHARE = {"finetune": 0.079, "quantized": 0.0095, "adapter": 0.0019, "merge": 0.079}
+#: Share of the children allowed to have children that actually get one before the snapshot
+#: (measured on 200k-model hubs); the allowance is FERTILE_SHARE divided by it.
+_FERTILE_TAKEN = 0.68
+#: Share of drawn merges whose 2-4 parent draws hit at least two models; the rest become
+#: one-parent finetunes, so merges are drawn that much more often (and finetunes less).
+_MERGE_KEPT = 0.8
 #: Share of (non-merge) children whose parent is itself a derivative.
 DEEP_SHARE = 0.2
 _LIBRARY = {"adapter": "peft", "finetune": "transformers", "quantized": "gguf",
@@ -117,7 +123,7 @@ def simulate_frames(
 
     Example:
         >>> models, edges, truth = simulate_frames(10_000, seed=0)
-        >>> len(models), edges["relation"].isin(RELATION_MIX).all(), len(truth) >= 3
+        >>> len(models), bool(edges["relation"].isin(RELATION_MIX).all()), len(truth) >= 3
         (10000, True, True)
     """
     if n_models < 10:
@@ -153,9 +159,12 @@ def simulate_frames(
     is_child = rng.random(budget) < child_share
     is_child[: max(1, budget // 200)] = False  # the very first models are bases
     rel_names = np.array(list(RELATION_MIX))
-    relation = np.where(is_child, rng.choice(rel_names, budget, p=list(RELATION_MIX.values())),
+    drawn = dict(RELATION_MIX, merge=RELATION_MIX["merge"] / _MERGE_KEPT)
+    drawn["finetune"] -= drawn["merge"] - RELATION_MIX["merge"]
+    relation = np.where(is_child, rng.choice(rel_names, budget, p=list(drawn.values())),
                         None)
-    fertile_p = np.array([FERTILE_SHARE.get(r, 0.0) if r else 1.0 for r in relation])
+    fertile_p = np.array([FERTILE_SHARE.get(r, 0.0) / _FERTILE_TAKEN if r else 1.0
+                          for r in relation])
     fertile = rng.random(budget) < fertile_p
     fitness = rng.pareto(1.2, budget) + 0.05
 
