@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import matplotlib.image
 import pandas as pd
@@ -101,3 +102,13 @@ def test_cli_demo_refuses_a_file_as_output_folder(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert blocker.read_text() == "keep me"
+
+
+def test_readme_quickstart_runs_on_the_demo_snapshot(demo_run, tmp_path, monkeypatch):
+    result, _ = demo_run
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    code = readme.split("## Library quickstart")[1].split("```python")[1].split("```")[0]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "demo-out").symlink_to(result.out)
+    exec(compile(code, "README.md", "exec"), {})
+    assert (tmp_path / "family.html").stat().st_size > 10_000

@@ -114,3 +114,11 @@ def test_lineage_encodings_cover_the_hubs_variants(hub):
 def test_too_small_a_hub_is_refused():
     with pytest.raises(ValueError, match="at least 10"):
         simulate_frames(5)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import lineage.simulate
+
+    assert doctest.testmod(lineage.simulate).failed == 0
