@@ -13,7 +13,9 @@ Oderinwale and Kleinberg, arXiv 2508.06811):
 - the number of new models grows over time; creation dates before 2022-03-02T23:29:04Z are
   floored to that instant, as the Hub does;
 - a few references are stale (the parent was deleted: a missing node), differ in letter case
-  from the listed id, or are not ids at all (a PEFT local path);
+  from the listed id, or are not ids at all (a PEFT local path); about 1% of parents were
+  re-uploaded, so the Hub dates them after some of their derivatives (JSON only: the frames
+  keep the original dates);
 - a handful of early base models get their *direct* derivatives from Wang-Song-Barabasi
   dynamics with known (lambda, mu, sigma, m), recorded in ``truth``, so that fits of the
   crawled graph can be checked against the generator: the expected cumulative number of
@@ -316,7 +318,14 @@ def simulate_hub(
     snapshot = pd.Timestamp(end)
     n = len(models)
     ids = models["id"].to_numpy()
-    created_ns = models["created_at"].dt.as_unit("ns").astype("int64").to_numpy()
+    created_ns = models["created_at"].dt.as_unit("ns").astype("int64").to_numpy().copy()
+    # About 1% of parents were deleted and re-uploaded under the same id: the Hub dates them
+    # anew, after some of their derivatives. (The WSB bases keep their dates.)
+    parent_pos = np.flatnonzero(models["id"].isin(edges["parent"]).to_numpy()
+                                & ~models["id"].isin(truth["model"]).to_numpy())
+    reup = parent_pos[rng.random(parent_pos.size) < 0.01]
+    created_ns[reup] += ((snapshot.value - created_ns[reup]) * rng.random(reup.size)).astype(
+        np.int64)
     modified_ns = np.minimum(
         created_ns + (rng.exponential(20.0, n) * 86_400e9).astype(np.int64), snapshot.value)
 
