@@ -229,19 +229,20 @@ def simulate_frames(
     order = np.argsort(all_times, kind="stable")
     new_pos = np.empty_like(order)
     new_pos[order] = np.arange(order.size)
-    ids = _model_ids(rng, order.size, all_rel[order])
+    wsb_pos = new_pos[budget + np.arange(k_wsb)]
+    child_pos = np.concatenate([new_pos[child_idx],
+                                new_pos[budget + k_wsb + np.arange(n_wsb_children)]])
+    parent_pos = np.concatenate([new_pos[parent_idx], wsb_pos[wsb_child_base]])
+    ids = _model_ids(rng, order.size, all_rel[order], child_pos, parent_pos)
     models = pd.DataFrame({
         "id": ids,
         "created_at": pd.DatetimeIndex(all_times[order].astype("datetime64[ns]"), tz="UTC"),
         "relation": all_rel[order],
         "fertile": all_fertile[order],
     })
-    wsb_pos = new_pos[budget + np.arange(k_wsb)]
-    child_pos = np.concatenate([new_pos[child_idx],
-                                new_pos[budget + k_wsb + np.arange(n_wsb_children)]])
     edges = pd.DataFrame({
         "child": ids[child_pos],
-        "parent": ids[np.concatenate([new_pos[parent_idx], wsb_pos[wsb_child_base]])],
+        "parent": ids[parent_pos],
         "relation": models["relation"].to_numpy()[child_pos],
     })
     truth = pd.DataFrame({
@@ -272,11 +273,20 @@ def _random_time_in_months(rng: np.random.Generator, months: np.ndarray, *, floo
     return np.clip(start + (rng.random(months.size) * length).astype(np.int64), floor, ceil)
 
 
-def _model_ids(rng: np.random.Generator, n: int, relation: np.ndarray) -> np.ndarray:
-    """Unique ``org/name`` ids: a heavy-tailed number of models per org, names by relation."""
+def _model_ids(rng: np.random.Generator, n: int, relation: np.ndarray, child: np.ndarray,
+               parent: np.ndarray) -> np.ndarray:
+    """Unique ``org/name`` ids: a heavy-tailed number of models per org, names by relation
+    and family (a derivative takes the family word of its first parent)."""
     n_orgs = max(10, n // 8)
     org = np.minimum(rng.zipf(1.6, n) - 1, n_orgs - 1)
     word = rng.integers(0, len(_WORDS), n)
+    _, first = np.unique(child, return_index=True)
+    child, parent = child[first], parent[first]
+    for _ in range(32):  # one pass per generation; depth stays well below 32
+        inherited = word[parent]
+        if np.array_equal(word[child], inherited):
+            break
+        word[child] = inherited
     suffix = np.array([_SUFFIX.get(r, "base") for r in relation], dtype=object)
     return np.array([
         f"org{o}/{_WORDS[w]}-{s}-{i}" for i, (o, w, s) in enumerate(zip(org, word, suffix,
