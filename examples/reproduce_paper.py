@@ -118,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(series):,} series in {path}; refitting the {n} largest")
     print(f"\nPublished parameters reproduced (curve_fit from {PAPER_START}, m = 1, t in "
           f"years): {table['reproduced'].sum()} of {n}")
+    others = table.loc[~table["reproduced"], "published"].value_counts()
+    if len(others):
+        print("  not reproduced: " + ", ".join(f"{v} {k}" for k, v in others.items())
+              + " (a runaway fit walks the lambda-mu ridge and stops wherever its budget ends)")
     print("How the published fits ended:")
     print(table["published"].value_counts().to_string())
     print("\nOur fitter (WSBFitter defaults: m = 30, t = age_months + 1), statuses:")
