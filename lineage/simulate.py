@@ -80,6 +80,12 @@ class SyntheticHub:
     snapshot_time: pd.Timestamp
 
 
+def _utc(when: str | pd.Timestamp) -> pd.Timestamp:
+    """A timestamp in UTC (a naive one is taken as UTC)."""
+    stamp = pd.Timestamp(when)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
 def _creation_times(rng: np.random.Generator, n: int, start: pd.Timestamp,
                     end: pd.Timestamp) -> np.ndarray:
     """Sorted creation times (ns since epoch) whose rate grows exponentially to ``end``.
@@ -120,6 +126,8 @@ def simulate_frames(
     Returns ``(models, edges, truth)``: models ``id, created_at, relation, fertile``
     (``relation`` of the model to its parents, None for a base model), edges ``child, parent,
     relation`` (parents are listed ids) and the WSB ``truth`` (see :class:`SyntheticHub`).
+    ``start``: creation dates before it are floored to it (never earlier than the Hub's own
+    floor, :data:`HUB_DATE_FLOOR`); ``end``: the snapshot time (naive times are UTC).
     ``n_wsb_bases``: base models driven by WSB dynamics (default: one per 2,000 models,
     3 to 40).
 
@@ -131,7 +139,9 @@ def simulate_frames(
     if n_models < 10:
         raise ValueError(f"n_models must be at least 10, got {n_models}")
     rng = np.random.default_rng(seed)
-    t0, t1 = pd.Timestamp(start), pd.Timestamp(end)
+    t0, t1 = max(_utc(start), HUB_DATE_FLOOR), _utc(end)
+    if t1 <= t0:
+        raise ValueError(f"end ({end}) must be after start ({start}) and the Hub's date floor")
     k_wsb = n_wsb_bases if n_wsb_bases is not None else int(np.clip(n_models // 2000, 3, 40))
 
     # WSB bases: early base models with Poisson monthly increments of direct derivatives.
@@ -325,7 +335,7 @@ def simulate_hub(
     models, edges, truth = simulate_frames(
         n_models, seed, start=start, end=end, n_wsb_bases=n_wsb_bases)
     rng = np.random.default_rng([seed, 1])
-    snapshot = pd.Timestamp(end)
+    snapshot = _utc(end)
     n = len(models)
     ids = models["id"].to_numpy()
     created_ns = models["created_at"].dt.as_unit("ns").astype("int64").to_numpy().copy()

@@ -132,3 +132,13 @@ def test_docstring_examples_run():
     import lineage.simulate
 
     assert doctest.testmod(lineage.simulate).failed == 0
+
+
+def test_plain_dates_are_utc_and_never_before_the_hubs_floor():
+    hub = simulate_hub(1_000, seed=0, start="2022-01-01", end="2024-06-30")
+    assert hub.snapshot_time == pd.Timestamp("2024-06-30", tz="UTC")
+    created = sorted(m["createdAt"] for m in hub.models)
+    assert created[0] == "2022-03-02T23:29:04.000Z"
+    assert created[-1] <= "2024-06-30T00:00:00.000Z"
+    with pytest.raises(ValueError, match="must be after"):
+        simulate_frames(1_000, start="2024-01-01", end="2023-01-01")
