@@ -175,8 +175,8 @@ def simulate_frames(
     drawn["finetune"] -= drawn["merge"] - RELATION_MIX["merge"]
     relation = np.where(is_child, rng.choice(rel_names, budget, p=list(drawn.values())),
                         None)
-    fertile_p = np.array([FERTILE_SHARE.get(r, 0.0) / _FERTILE_TAKEN if r else 1.0
-                          for r in relation])
+    fertile_p = np.where(is_child, pd.Series(relation, dtype=object).map(FERTILE_SHARE)
+                         .fillna(0.0).to_numpy(float) / _FERTILE_TAKEN, 1.0)
     fertile = rng.random(budget) < fertile_p
     fitness = rng.pareto(1.2, budget) + 0.05
 
@@ -297,10 +297,11 @@ def _model_ids(rng: np.random.Generator, n: int, relation: np.ndarray, child: np
         if np.array_equal(word[child], inherited):
             break
         word[child] = inherited
-    suffix = np.array([_SUFFIX.get(r, "base") for r in relation], dtype=object)
+    suffix = pd.Series(relation, dtype=object).map(_SUFFIX).fillna("base")
+    words = np.asarray(_WORDS, dtype=object)[word]
     return np.array([
-        f"org{o}/{_WORDS[w]}-{s}-{i}" for i, (o, w, s) in enumerate(zip(org, word, suffix,
-                                                                          strict=True))
+        f"org{o}/{w}-{s}-{i}" for i, (o, w, s) in enumerate(
+            zip(org.tolist(), words.tolist(), suffix.tolist(), strict=True))
     ], dtype=object)
 
 
