@@ -31,6 +31,7 @@ from lineage.graph import LineageGraph
 from lineage.hubserver import LocalHub
 from lineage.ranking import rank_models
 from lineage.simulate import simulate_hub
+from lineage.store import Store
 from lineage.viz import lineage_html
 
 #: Called with a stage name and a one-line detail as the demo goes.
@@ -146,7 +147,11 @@ def run_demo(
         crawl(db, endpoint=server.endpoint, progress=crawl_progress)
     lap("crawl")
 
-    graph = LineageGraph.from_db(db)
+    # The simulated Hub's clock stopped at its snapshot time; the crawl ran later. Date the
+    # graph by the simulated clock, or every curve would end in months nobody could fill.
+    with Store(db, readonly=True) as store:
+        graph = LineageGraph.from_frames(store.models_frame(), store.edges_frame(),
+                                         hub.snapshot_time)
     families = _largest_bases(graph, n_families)
     say("count", f"{graph.n_models:,} models, {len(graph.edges):,} edges; "
         f"largest family {families[0]}" if families else "no families")

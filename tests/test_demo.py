@@ -53,6 +53,7 @@ def test_curves_fits_and_rank_are_consistent(demo_run):
     curves = pd.read_csv(result.out / "curves.csv")
     assert list(curves.columns) == CURVE_COLUMNS
     assert set(curves["scope"]) == {"direct", "transitive"}
+    assert curves["month"].max() == "2026-10"  # the simulated Hub's last month, not the crawl's
     last = curves.groupby(["model", "scope"])["cumulative"].last().unstack()
     assert (last["transitive"] >= last["direct"]).all()
     fits = pd.read_csv(result.out / "fits.csv")
