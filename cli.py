@@ -519,7 +519,8 @@ def demo(n_models, seed, out) -> None:
 
     result = run_demo(out, n_models=n_models, seed=seed, progress=stage,
                       crawl_progress=_crawl_progress_printer())
-    click.echo(f"\nCrawled {result.n_models:,} models and {result.n_edges:,} lineage edges; "
+    click.echo(f"\nCrawled {result.n_models:,} models and {result.n_edges:,} lineage edges "
+               f"(simulated up to {result.snapshot_time:%Y-%m-%d}); "
                f"largest families: {', '.join(result.families[:3])}.")
     click.echo("Wrote:")
     for path in result.files:

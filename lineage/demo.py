@@ -48,6 +48,7 @@ class DemoResult:
     n_edges: int
     families: list[str]
     truth: pd.DataFrame
+    snapshot_time: pd.Timestamp
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -116,8 +117,12 @@ def run_demo(
     n_families: int = 6,
     progress: DemoProgress | None = None,
     crawl_progress: Callable[[CrawlProgress], None] | None = None,
+    end: str | pd.Timestamp | None = None,
 ) -> DemoResult:
     """Run the whole pipeline offline and write its outputs into ``out``.
+
+    The simulated Hub runs until ``end`` (default: the end of the last complete month, so
+    that commands run later on ``out/hub.db`` see complete months up to their running one).
 
     Writes ``curves.csv`` (direct and transitive curves of the largest families and of the
     generator's WSB bases), ``fits.csv``, ``rank.csv``, ``truth.csv`` (fits of the WSB bases
@@ -140,7 +145,9 @@ def run_demo(
         clock = now
 
     say("simulate", f"{n_models:,} models, seed {seed}")
-    hub = simulate_hub(n_models, seed)
+    if end is None:
+        end = pd.Timestamp.now(tz="UTC").floor("D").replace(day=1) - pd.Timedelta(seconds=1)
+    hub = simulate_hub(n_models, seed, end=end)
     lap("simulate")
     with LocalHub(hub.models) as server:
         say("crawl", f"{server.endpoint} -> {db}")
@@ -177,7 +184,8 @@ def run_demo(
                                   fit_top=20))
     files.append(db)
     lap("write")
-    return DemoResult(out, files, graph.n_models, len(graph.edges), families, truth, timings)
+    return DemoResult(out, files, graph.n_models, len(graph.edges), families, truth,
+                      hub.snapshot_time, timings)
 
 
 def truth_summary(truth: pd.DataFrame) -> pd.DataFrame:

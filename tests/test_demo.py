@@ -19,7 +19,7 @@ CURVE_COLUMNS = ["model", "scope", "month", "age_months", "count", "cumulative"]
 def demo_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
     stages = []
-    result = run_demo(out, n_models=4_000, seed=5, n_families=3,
+    result = run_demo(out, n_models=4_000, seed=5, n_families=3, end="2026-10-31T23:59:59Z",
                       progress=lambda stage, detail: stages.append(stage))
     return result, stages
 
@@ -53,7 +53,8 @@ def test_curves_fits_and_rank_are_consistent(demo_run):
     curves = pd.read_csv(result.out / "curves.csv")
     assert list(curves.columns) == CURVE_COLUMNS
     assert set(curves["scope"]) == {"direct", "transitive"}
-    assert curves["month"].max() == "2026-10"  # the simulated Hub's last month, not the crawl's
+    # Curves end in the simulated Hub's last (complete) month.
+    assert curves["month"].max() == result.snapshot_time.strftime("%Y-%m")
     last = curves.groupby(["model", "scope"])["cumulative"].last().unstack()
     assert (last["transitive"] >= last["direct"]).all()
     fits = pd.read_csv(result.out / "fits.csv")
