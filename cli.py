@@ -320,12 +320,6 @@ def _read_curve_csv(path: str, models: tuple[str, ...]):
     return frame
 
 
-def _complete_months(graph, frame):
-    """Drop the snapshot's own month: it is still running, and its low count would read as
-    a slowdown. Fits and forecasts use complete months only."""
-    return frame[frame["month"] < graph.snapshot_month]
-
-
 def _fit_records(frame, horizon: int, interval: float, m: float):
     """Fit each (model, scope) series: fitted objects and a tidy result table."""
     import pandas as pd
@@ -425,8 +419,8 @@ def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, fm
         from lineage.graph import LineageGraph
 
         graph = LineageGraph.from_db(db)
-        frame = _complete_months(graph, graph.growth_curves(list(models), scope=scope,
-                                                            relations=list(relations) or None))
+        frame = graph.complete_months(graph.growth_curves(list(models), scope=scope,
+                                                          relations=list(relations) or None))
     fits, table = _fit_records(frame, horizon, interval, m)
     if fmt == "json":
         text = _fit_json(table)
@@ -443,15 +437,13 @@ def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, fm
         click.echo(f"wrote plot to {plot}", err=True)
 
 
-_RANK_COLUMNS = {"fitness": "lambda", "ultimate": "ultimate", "growth-12m": "growth_12m"}
-
-
 @main.command()
 @db_option
 @click.option("--scope", type=click.Choice(["direct", "transitive"]), default="transitive",
               show_default=True, help="Children only, or all distinct descendants.")
 @_relation_option
-@click.option("--by", "by", type=click.Choice(list(_RANK_COLUMNS)), default="fitness",
+@click.option("--by", "by", type=click.Choice(["fitness", "ultimate", "growth-12m"]),
+              default="fitness",
               show_default=True, help="Rank by WSB fitness lambda, ultimate count, or the "
               "forecast growth over the next 12 months.")
 @click.option("--min-derivatives", type=click.IntRange(min=1), default=10, show_default=True,
@@ -468,33 +460,17 @@ def rank(db, scope, relations, by, min_derivatives, top, fmt, output) -> None:
 
     Example: hf-lineage rank --by growth-12m --min-derivatives 50 --top 10
     """
-    from growth.fit import fit_many
     from lineage.graph import LineageGraph
+    from lineage.ranking import rank_models
 
     graph = LineageGraph.from_db(db)
-    rel = list(relations) or None
-    counts = graph.descendant_counts(scope, rel, progress=_graph_progress())
-    chosen = counts[counts >= min_derivatives].index.tolist()
-    cols = ["rank", "model", "derivatives", "status", "lambda", "mu", "sigma", "ultimate",
-            "ultimate_lower", "ultimate_upper", "growth_12m"]
-    if not chosen:
-        click.echo(f"no model has {min_derivatives}+ derivatives in scope {scope}", err=True)
-        _emit(_empty_frame(cols), fmt, output)
-        return
-    curves = graph.growth_curves(chosen, scope=scope, relations=rel, progress=_graph_progress())
-    fits = fit_many(_complete_months(graph, curves), prior="empirical", progress=_fit_progress())
-    fits = fits[fits["status"] != "no-growth"]
-    fits = fits.assign(derivatives=fits["last_count"].astype(int))
-    fits = fits.sort_values([_RANK_COLUMNS[by], "model"], ascending=[False, True],
-                            kind="stable").head(top)
-    fits.insert(0, "rank", range(1, len(fits) + 1))
-    _emit(fits[cols], fmt, output)
-
-
-def _empty_frame(columns):
-    import pandas as pd
-
-    return pd.DataFrame(columns=columns)
+    table = rank_models(graph, scope=scope, relations=relations, by=by,
+                        min_derivatives=min_derivatives, top=top,
+                        graph_progress=_graph_progress(), fit_progress=_fit_progress())
+    if table.empty:
+        click.echo(f"no model has {min_derivatives}+ derivatives in scope {scope}",
+                   err=True)
+    _emit(table, fmt, output)
 
 
 # -- demo --------------------------------------------------------------------------------------

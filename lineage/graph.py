@@ -356,6 +356,29 @@ class LineageGraph:
         """The last month of every growth curve, ``YYYY-MM``."""
         return month_label(self._snap_month)
 
+    @property
+    def last_complete_month(self) -> str:
+        """The last month whose derivatives are all in, ``YYYY-MM``: the snapshot month when
+        the snapshot was taken in its last second, else the month before.
+
+        >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["a"], "created_at": ["2024-01-02"]}),
+        ...                              pd.DataFrame(columns=["child", "parent", "relation"]),
+        ...                              snapshot_time="2024-03-31 23:59:59")
+        >>> g.last_complete_month, g.snapshot_month
+        ('2024-03', '2024-03')
+        """
+        snap = self.snapshot_time
+        month_end = None if snap is None else (snap + pd.offsets.MonthBegin(1)).floor("D")
+        ends_month = month_end is not None and snap >= month_end - pd.Timedelta(seconds=1) \
+            and month_end.year * 12 + month_end.month - 2 == self._snap_month
+        return month_label(self._snap_month if ends_month else self._snap_month - 1)
+
+    def complete_months(self, curves: pd.DataFrame) -> pd.DataFrame:
+        """Rows of a curve frame (a ``month`` column) up to :attr:`last_complete_month`: fits
+        and forecasts leave out the running month, whose low count would read as a slowdown.
+        """
+        return curves[curves["month"] <= self.last_complete_month]
+
     # -- edges and filters ----------------------------------------------------------------
     @property
     def relations(self) -> list[str]:

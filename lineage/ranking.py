@@ -39,8 +39,9 @@ def rank_models(
     graph_progress: Callable | None = None,
     fit_progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
-    """Fit every model with at least ``min_derivatives`` derivatives (with a population
-    prior learned from them all, as ``hf-lineage rank`` does) and rank them.
+    """Fit every model with at least ``min_derivatives`` derivatives on its complete months
+    (:meth:`LineageGraph.complete_months`), with a population prior learned from them all,
+    and rank them (``hf-lineage rank``).
 
     Returns :data:`RANK_TABLE` columns, best first (ties by id), at most ``top`` rows; models
     whose series never grew are left out. ``by``: a key of :data:`RANK_COLUMNS`.
@@ -53,7 +54,7 @@ def rank_models(
     if not chosen:
         return pd.DataFrame(columns=RANK_TABLE)
     curves = graph.growth_curves(chosen, scope=scope, relations=rel, progress=graph_progress)
-    fits = fit_many(curves, prior="empirical", progress=fit_progress)
+    fits = fit_many(graph.complete_months(curves), prior="empirical", progress=fit_progress)
     fits = fits[fits["status"] != "no-growth"]
     fits = fits.assign(derivatives=fits["last_count"].astype(int))
     fits = fits.sort_values([RANK_COLUMNS[by], "model"], ascending=[False, True],

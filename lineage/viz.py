@@ -89,16 +89,31 @@ def _edges_around(
     keep = edges["child"].isin(members) & edges["parent"].isin(members)
     if relations is not None:
         keep &= edges["relation"].str.lower().isin({r.lower() for r in relations})
-    down: dict[str, list[tuple[str, str]]] = {}
-    up: dict[str, list[tuple[str, str]]] = {}
-    among = []
+    pairs: dict[tuple[str, str], list[str]] = {}
     for child, parent, relation in edges.loc[keep, ["child", "parent", "relation"]].itertuples(
         index=False
     ):
+        pairs.setdefault((parent, child), []).append(relation)
+    down: dict[str, list[tuple[str, str]]] = {}
+    up: dict[str, list[tuple[str, str]]] = {}
+    among = []
+    for (parent, child), rels in pairs.items():
+        relation = "+".join(sorted(rels, key=_relation_order))
         down.setdefault(parent, []).append((child, relation))
         up.setdefault(child, []).append((parent, relation))
         among.append(Edge(parent, child, relation))
     return members, down, up, among
+
+
+def _relation_order(relation: str) -> tuple[int, str]:
+    """Named relations first, in legend order: an edge declared twice (``finetune+adapter``)
+    takes the colour of the first."""
+    order = list(RELATION_COLORS)
+    return (order.index(relation) if relation in order else len(order), relation)
+
+
+def _relation_color(relation: str) -> str:
+    return RELATION_COLORS.get(relation.split("+")[0], OTHER_COLOR)
 
 
 def _fit_rows(fits: pd.DataFrame | None) -> dict[str, dict[str, Any]]:
@@ -159,7 +174,7 @@ def _network(
         elif m == sel.root:
             color = {"background": ROOT_COLOR, "border": "#000000"}
         else:
-            c = RELATION_COLORS.get(relation, OTHER_COLOR)
+            c = _relation_color(relation)
             color = {"background": c, "border": c}
         options: dict[str, Any] = {
             "color": color,
@@ -181,8 +196,8 @@ def _network(
             options["fit"] = fit_rows[m]
         net.add_node(index[m], label=m + (" (missing)" if missing else ""), **options)
     for e in sel.edges:
-        c = RELATION_COLORS.get(e.relation, OTHER_COLOR)
-        net.add_edge(index[e.parent], index[e.child], color=c, relation=e.relation)
+        net.add_edge(index[e.parent], index[e.child], color=_relation_color(e.relation),
+                     relation=e.relation)
     for k, f in enumerate(sel.folds):
         fid = len(sel.nodes) + k
         level = sel.level[f.anchor] - low + (1 if f.side == "down" else -1)

@@ -102,6 +102,19 @@ def test_snapshot_month_defaults_to_latest_created_at():
     assert len(g.growth_curve("a")) == 3
 
 
+def test_complete_months_leave_out_the_running_month():
+    def at(snapshot):
+        return LineageGraph.from_frames(
+            pd.DataFrame({"id": ["a", "b"], "created_at": ["2024-01-03", "2024-02-09"]}),
+            pd.DataFrame({"child": ["b"], "parent": ["a"], "relation": ["finetune"]}), snapshot)
+
+    mid, end = at("2024-03-15T10:00:00Z"), at("2024-03-31T23:59:59Z")
+    assert (mid.last_complete_month, end.last_complete_month) == ("2024-02", "2024-03")
+    assert mid.complete_months(mid.growth_curve("a"))["month"].tolist() == ["2024-01", "2024-02"]
+    assert len(end.complete_months(end.growth_curve("a"))) == 3
+    assert at(None).last_complete_month == "2024-01"
+
+
 def test_cycles_are_broken_deterministically_and_reported():
     g = graph({"a": "2023-01-01", "b": "2023-02-01", "c": "2023-03-01"},
               [("b", "a"), ("c", "b"), ("a", "c")])

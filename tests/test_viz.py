@@ -118,6 +118,19 @@ def test_both_directions_and_depth(family, tmp_path):
     assert set(models_on(near)) == {"org/ft1", "org/base", "bob/q1", "carol/m1"}
 
 
+def test_a_pair_declared_with_two_relations_is_one_edge(tmp_path):
+    models = pd.DataFrame({"id": ["org/base", "org/ft"],
+                           "created_at": pd.to_datetime(["2024-01-10", "2024-02-03"], utc=True)})
+    edges = pd.DataFrame({"child": ["org/ft", "org/ft"], "parent": ["org/base", "org/base"],
+                          "relation": ["adapter", "finetune"]})
+    graph = LineageGraph.from_frames(models, edges, snapshot_time=SNAPSHOT)
+    data = page_data(lineage_html(graph, "org/base", path=tmp_path / "p.html"))
+    (edge,) = data["edges"]
+    assert edge["relation"] == "finetune+adapter"
+    assert edge["color"] == viz.RELATION_COLORS["finetune"]
+    assert models_on(data)["org/ft"]["relation"] == "finetune+adapter"
+
+
 def test_relation_filter(family, tmp_path):
     data = page_data(lineage_html(family, "org/base", relations=["finetune", "quantized"],
                                   path=tmp_path / "p.html"))
