@@ -320,7 +320,14 @@ def _read_curve_csv(path: str, models: tuple[str, ...]):
     return frame
 
 
-def _fit_records(frame, horizon: int, interval: float, m: float):
+def _calibration(name: str):
+    """The forecast calibration a ``--calibration`` choice names."""
+    from growth.prior import HUB_CALIBRATION
+
+    return HUB_CALIBRATION if name == "hub" else None
+
+
+def _fit_records(frame, horizon: int, interval: float, m: float, calibration):
     """Fit each (model, scope) series: fitted objects and a tidy result table."""
     import pandas as pd
 
@@ -328,7 +335,8 @@ def _fit_records(frame, horizon: int, interval: float, m: float):
 
     fits, rows = [], []
     for (model, scope), g in frame.groupby(["model", "scope"], sort=False):
-        f = WSBFitter(m=m).fit(g["age_months"].to_numpy(float), g["cumulative"].to_numpy(float))
+        f = WSBFitter(m=m, calibration=calibration).fit(g["age_months"].to_numpy(float),
+                                                        g["cumulative"].to_numpy(float))
         fits.append((model, scope, f))
         base = {"model": model, "scope": scope, "status": f.status_}
         tab = f.params_table(interval)
@@ -394,6 +402,10 @@ def _fit_plot(fits, path: str, horizon: int, interval: float, log_y: bool) -> No
               help="Coverage of the parameter and forecast intervals.")
 @click.option("--m", "m", type=click.FloatRange(min=0.01), default=30.0, show_default=True,
               help="WSB scale m (ultimate count = m (e^lambda - 1)).")
+@click.option("--calibration", type=click.Choice(["hub", "none"]), default="hub",
+              show_default=True, help="Forecast corrections learned on real Hub series "
+              "(growth.prior.HUB_CALIBRATION: blend with the recent trend, 80% intervals widened "
+              "to their measured coverage), or the raw WSB forecast.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
               show_default=True, help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
@@ -401,8 +413,8 @@ def _fit_plot(fits, path: str, horizon: int, interval: float, log_y: bool) -> No
 @click.option("--plot", "plot", type=click.Path(dir_okay=False), default=None,
               help="Also draw data, fit, forecast and band to this PNG.")
 @click.option("--log-y", is_flag=True, help="Logarithmic y axis in --plot.")
-def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, fmt, output, plot,
-                log_y) -> None:
+def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, calibration, fmt,
+                output, plot, log_y) -> None:
     """Fit the WSB growth model to MODELS' derivative counts and forecast them: parameters
     with intervals, ultimate count, status, and the forecast table (complete months only:
     the snapshot's running month is left out).
@@ -421,7 +433,7 @@ def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, fm
         graph = LineageGraph.from_db(db)
         frame = graph.complete_months(graph.growth_curves(list(models), scope=scope,
                                                           relations=list(relations) or None))
-    fits, table = _fit_records(frame, horizon, interval, m)
+    fits, table = _fit_records(frame, horizon, interval, m, _calibration(calibration))
     if fmt == "json":
         text = _fit_json(table)
         if output:
@@ -450,11 +462,13 @@ def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, fm
               help="Fit only models with at least this many derivatives.")
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
               help="How many models to list.")
+@click.option("--calibration", type=click.Choice(["hub", "none"]), default="hub",
+              show_default=True, help="Forecast corrections for growth-12m (see fit --help).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True, help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="File to write (default: stdout).")
-def rank(db, scope, relations, by, min_derivatives, top, fmt, output) -> None:
+def rank(db, scope, relations, by, min_derivatives, top, calibration, fmt, output) -> None:
     """Rank the snapshot's models by fitted influence (all models with enough derivatives
     are fitted, on both cores, with a population prior learned from them all).
 
@@ -466,6 +480,7 @@ def rank(db, scope, relations, by, min_derivatives, top, fmt, output) -> None:
     graph = LineageGraph.from_db(db)
     table = rank_models(graph, scope=scope, relations=relations, by=by,
                         min_derivatives=min_derivatives, top=top,
+                        calibration=_calibration(calibration),
                         graph_progress=_graph_progress(), fit_progress=_fit_progress())
     if table.empty:
         click.echo(f"no model has {min_derivatives}+ derivatives in scope {scope}",

@@ -189,6 +189,9 @@ def main(argv=None) -> int:
                     help="prior of the headline fitter (the other one is an ablation)")
     ap.add_argument("--skip-in-sample", action="store_true", help="backtest only")
     ap.add_argument("--no-paper", action="store_true", help="leave the slow paper fitter out")
+    ap.add_argument("--rows", type=Path, default=None,
+                    help="also write every backtest row (series, origin, forecaster, h, actual, "
+                         "mean, lower, upper) to this CSV")
     ap.add_argument("--paper-sample", type=int, default=400,
                     help="series the paper fitter runs on (its failed fits take ~10 s each); "
                          "0 = all")
@@ -224,6 +227,11 @@ def main(argv=None) -> int:
               + ", ".join(f"{'A' if a else 's'}{'y' if y else 'o'}{h}:{q:+.2f}"
                          for (a, y, h), q in cal.widen))
     rows = pd.concat(rows, ignore_index=True)
+    if args.rows:
+        rows.to_csv(args.rows, index=False)
+    every = learn_calibration(rows, forecaster="ours-uncalibrated")
+    print(f"\ncalibration learned on every backtested series (growth.prior.HUB_CALIBRATION):\n"
+          f"blend={every.blend!r}, widen={every.widen!r}")
     tab = score(rows)
     print("\n== Backtest: fit on months 0..k, forecast k+1..k+6 (2-fold cross-fitted prior) ==")
     fmt = {"float_format": lambda v: f"{v:.3f}", "index": False}

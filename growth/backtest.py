@@ -147,7 +147,8 @@ def score(rows: pd.DataFrame, *, baseline: str = "naive-linear", horizon: int = 
     """Per forecaster, origin and subset (all / active): median APE at the last held-out
     month (series with a positive actual; a failed fit counts as an infinite error, and
     ``median_ape_fitted`` leaves failures out), share beating ``baseline`` there (ties count
-    half), and coverage of the intervals over all held-out months.
+    half), and coverage of the intervals over all held-out months of those same series (a
+    series that never gets a derivative is covered by any interval and would only pad it).
 
     >>> r = pd.DataFrame({"series": ["a", "a"], "origin": 6, "forecaster": ["x", "naive-linear"],
     ...                   "origin_count": 20, "h": 6, "actual": 30.0, "mean": [29.0, 26.0],
@@ -169,7 +170,8 @@ def score(rows: pd.DataFrame, *, baseline: str = "naive-linear", horizon: int = 
             berr = np.abs(b - g["actual"].to_numpy())
             e = err.fillna(np.inf).to_numpy()
             beats = np.mean((e < berr) + 0.5 * (e == berr)) if len(g) else np.nan
-            cov_rows = r_all[(r_all["forecaster"] == fname) & (r_all["origin"] == k)]
+            cov_rows = r_all[(r_all["forecaster"] == fname) & (r_all["origin"] == k)
+                             & r_all["series"].isin(set(g["series"]))]
             cov_rows = cov_rows.dropna(subset=["lower", "upper"])
             inside = (cov_rows["actual"] >= cov_rows["lower"] - 1e-9) & (
                 cov_rows["actual"] <= cov_rows["upper"] + 1e-9)
@@ -187,14 +189,17 @@ def learn_calibration(rows: pd.DataFrame, *, forecaster: str = "ours",
                       baseline: str = "naive-linear", interval: float = 0.8,
                       blends: Sequence[float] = tuple(np.linspace(0.0, 0.8, 9)),
                       active_min: float = 10.0, young_months: float = 9.0,
-                      min_rows: int = 30) -> ForecastCalibration:
+                      min_rows: int = 30, min_origin_count: float = 1.0) -> ForecastCalibration:
     """Learn forecast corrections from backtest rows of an uncalibrated ``forecaster``.
 
     The blend weight with ``baseline`` (linear extrapolation) minimises the mean absolute
     error of log(1 + count); the interval correction is split-conformal (conformalised
     quantile regression on the log(1 + growth) scale), per horizon and for active / small
     series, so that ``interval`` of held-out points fall inside. Learn it on series other
-    than the ones it is scored on.
+    than the ones it is scored on. Series with fewer than ``min_origin_count`` derivatives at
+    the origin are left out of the interval correction: an interval of a series that has no
+    derivative yet covers its (mostly zero) future trivially and would shrink the correction
+    every growing small series needs.
 
     >>> r = backtest([("a", np.arange(20.0), np.arange(20.0) ** 1.5)],
     ...              {"ours": NaiveLinear(1), "naive-linear": NaiveLinear()}, origins=(6,))
@@ -217,7 +222,7 @@ def learn_calibration(rows: pd.DataFrame, *, forecaster: str = "ours",
     lo = np.log1p(np.maximum(a["lower"].to_numpy(float) + shift, c0) - c0)
     hi = np.log1p(np.maximum(a["upper"].to_numpy(float) + shift, c0) - c0)
     g = np.log1p(np.maximum(y - c0, 0.0))
-    score_ = np.maximum(lo - g, g - hi)
+    score_ = np.where(c0 >= min_origin_count, np.maximum(lo - g, g - hi), np.nan)
     h = a.index.get_level_values("h").to_numpy()
     # the origin's age in months since release (t = age + time_offset; origins are ages here)
     young = a.index.get_level_values("origin").to_numpy() <= young_months
@@ -232,4 +237,5 @@ def learn_calibration(rows: pd.DataFrame, *, forecaster: str = "ours",
                 level = min(1.0, np.ceil((e.size + 1) * interval) / e.size)
                 widen[(*cls, int(hh))] = float(np.quantile(e, level, method="higher"))
     return ForecastCalibration(blend=w, widen=tuple(sorted(widen.items())),
-                               active_min=active_min, young_months=young_months)
+                               active_min=active_min, young_months=young_months,
+                               interval=interval)

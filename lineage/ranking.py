@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 import pandas as pd
 
 from growth.fit import fit_many
+from growth.prior import HUB_CALIBRATION, ForecastCalibration
 from lineage.graph import LineageGraph
 
 #: ``by`` choices and the ``fit_many`` column each ranks on.
@@ -36,6 +37,7 @@ def rank_models(
     by: str = "fitness",
     min_derivatives: int = 10,
     top: int | None = 20,
+    calibration: ForecastCalibration | None = HUB_CALIBRATION,
     graph_progress: Callable | None = None,
     fit_progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
@@ -44,7 +46,8 @@ def rank_models(
     and rank them (``hf-lineage rank``).
 
     Returns :data:`RANK_TABLE` columns, best first (ties by id), at most ``top`` rows; models
-    whose series never grew are left out. ``by``: a key of :data:`RANK_COLUMNS`.
+    whose series never grew are left out. ``by``: a key of :data:`RANK_COLUMNS`;
+    ``calibration`` corrects the ``growth_12m`` forecast (None: the raw WSB forecast).
     """
     if by not in RANK_COLUMNS:
         raise ValueError(f"by must be one of {', '.join(RANK_COLUMNS)}, got {by!r}")
@@ -54,7 +57,8 @@ def rank_models(
     if not chosen:
         return pd.DataFrame(columns=RANK_TABLE)
     curves = graph.growth_curves(chosen, scope=scope, relations=rel, progress=graph_progress)
-    fits = fit_many(graph.complete_months(curves), prior="empirical", progress=fit_progress)
+    fits = fit_many(graph.complete_months(curves), prior="empirical", progress=fit_progress,
+                    calibration=calibration)
     fits = fits[fits["status"] != "no-growth"]
     fits = fits.assign(derivatives=fits["last_count"].astype(int))
     fits = fits.sort_values([RANK_COLUMNS[by], "model"], ascending=[False, True],

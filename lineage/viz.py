@@ -45,8 +45,9 @@ from lineage.viz_select import Edge, Selection, radial_layout, select_lineage
 
 try:  # the growth layer is optional for a page: without it, no forecast and no fits
     from growth.fit import WSBFitter, fit_many
+    from growth.prior import HUB_CALIBRATION
 except ImportError:  # pragma: no cover - depends on the installed growth layer
-    WSBFitter = fit_many = None
+    WSBFitter = fit_many = HUB_CALIBRATION = None
 
 DIRECTIONS = ("down", "up", "both")
 LAYOUTS = ("tree", "radial", "force")
@@ -304,9 +305,12 @@ def _fit_shown(
 def _growth_chart(
     graph: LineageGraph, root: str, relations: list[str] | None, fit_rows: dict, notes: list
 ) -> str:
-    """SVG of the root's transitive growth curve with a WSB forecast when one can be fitted."""
+    """SVG of the root's transitive growth curve (complete months) with a calibrated WSB
+    forecast (:data:`growth.prior.HUB_CALIBRATION`) when one can be fitted."""
     curve = graph.growth_curve(root, scope="transitive", relations=relations)
-    if curve is None or len(curve) == 0:
+    complete = graph.complete_months(curve)
+    curve = complete if len(complete) else curve  # a model released this month: its one month
+    if len(curve) == 0:
         return ""
     age = curve["age_months"].astype(float).to_numpy()
     cum = curve["cumulative"].astype(float).to_numpy()
@@ -314,7 +318,7 @@ def _growth_chart(
     caption = f"{int(cum[-1]):,} derivatives after {int(age[-1])} months"
     if WSBFitter is not None and len(age) >= 3 and cum[-1] > 0:
         try:
-            fitter = WSBFitter().fit(age, cum)
+            fitter = WSBFitter(calibration=HUB_CALIBRATION).fit(age, cum)
             pred = fitter.predict(np.arange(age[-1] + 1, age[-1] + FORECAST_MONTHS + 1), 0.8)
             forecast = {
                 k: [float(start)] + pred[k].astype(float).tolist()

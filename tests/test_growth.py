@@ -19,7 +19,7 @@ from growth.backtest import (
 )
 from growth.fit import STATUSES, CurveFitter, WSBFitter, clean_series, compare_curves, fit_many
 from growth.models import WSB, make_curve
-from growth.prior import WEAK_WSB_PRIOR, GaussianPrior, learn_prior
+from growth.prior import WEAK_WSB_PRIOR, ForecastCalibration, GaussianPrior, learn_prior
 
 
 def simulate(curve, theta, months: int, rng, offset: float = 1.0) -> np.ndarray:
@@ -251,6 +251,36 @@ def test_learned_calibration_widens_overconfident_intervals():
     tab = score(backtest(series[30:], fixed, origins=(12,))).set_index(["forecaster", "subset"])
     assert tab.loc[("ours", "active"), "coverage"] > tab.loc[("raw", "active"), "coverage"]
     assert tab.loc[("ours", "active"), "coverage"] >= 0.6
+
+
+def test_calibration_widens_only_its_own_coverage_and_ignores_unstarted_series():
+    cal = ForecastCalibration(blend=0.5, widen=(((True, False, 1), 0.5), ((True, False, 6), 1.0)))
+    assert cal.widening(50, 12, 6) == 1.0 and cal.widening(50, 12, 12) == 1.0
+    assert cal.widening(50, 12, 6, interval=0.9) == 0.0
+    assert cal.widening(5, 12, 6) == 0.0  # no small-series entries: no correction
+    ages, cum = np.arange(14.0), np.array([0, 3, 9, 20, 33, 45, 60, 71, 80, 92, 99, 110, 118, 125])
+    raw = WSBFitter().fit(ages, cum)
+    fixed = WSBFitter(calibration=cal).fit(ages, cum)
+    lin = cum[-1] + 6 * np.mean(np.diff(cum)[-3:])
+    p_raw, p80, p90 = raw.predict([19]), fixed.predict([19]), fixed.predict([19], interval=0.9)
+    assert p80["mean"].iloc[0] == pytest.approx(0.5 * p_raw["mean"].iloc[0] + 0.5 * lin)
+    width = (p80["upper"] - p80["lower"]).iloc[0]
+    assert width > (p_raw["upper"] - p_raw["lower"]).iloc[0] * 1.5
+    raw90 = raw.predict([19], interval=0.9)
+    assert (p90["upper"] - p90["lower"]).iloc[0] == pytest.approx(
+        (raw90["upper"] - raw90["lower"]).iloc[0], abs=1.0)
+    # rows of a series with no derivative at the origin do not enter the interval correction
+    names = [f"z{i}" for i in range(20)] + ["g"]
+    rows = pd.DataFrame({"series": np.repeat(names, 2), "origin": 6, "h": 6,
+                         "forecaster": ["ours", "naive-linear"] * 21,
+                         "origin_count": [0] * 40 + [4, 4], "actual": [0.0] * 40 + [9.0, 9.0],
+                         "mean": [0.0] * 40 + [5.0, 5.0],
+                         "lower": [0.0, np.nan] * 20 + [4.0, np.nan],
+                         "upper": [0.0, np.nan] * 20 + [6.0, np.nan]})
+    learned = dict(learn_calibration(rows, min_rows=1).widen)
+    assert learned[(False, True, 6)] == pytest.approx(np.log1p(5.0) - np.log1p(2.0))
+    padded = dict(learn_calibration(rows, min_rows=1, min_origin_count=0).widen)
+    assert padded[(False, True, 6)] == 0.0
 
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "bhandari2025" / "finetune"

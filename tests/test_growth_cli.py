@@ -62,6 +62,19 @@ def test_fit_from_csv_json_selected_model(series_csv, tmp_path):
     assert [f["age_months"] for f in data[0]["forecast"]] == [15, 16]
 
 
+def test_fit_calibration_hub_by_default_or_none(series_csv):
+    def band(*extra):
+        result = run("fit", "org/a", "--from-csv", series_csv, "--horizon", "6", *extra)
+        assert result.exit_code == 0, result.output
+        table = pd.read_csv(io.StringIO(result.stdout))
+        last = table[table["quantity"] == "cumulative"].iloc[-1]
+        return last["upper"] - last["lower"]
+
+    assert band() > band("--calibration", "none")
+    assert band() == band("--calibration", "hub")
+    assert run("fit", "--from-csv", series_csv, "--calibration", "bayes").exit_code == 2
+
+
 @pytest.mark.parametrize("content,needle", [
     ("model,age\nx,1\n", "lacks column(s) age_months, cumulative"),
     ("model,age_months,cumulative\nx,1,lots\n", "non-numeric value 'lots'"),
