@@ -483,8 +483,7 @@ def rank(db, scope, relations, by, min_derivatives, top, calibration, fmt, outpu
                         calibration=_calibration(calibration),
                         graph_progress=_graph_progress(), fit_progress=_fit_progress())
     if table.empty:
-        click.echo(f"no model has {min_derivatives}+ derivatives in scope {scope}",
-                   err=True)
+        click.echo(f"no model has {min_derivatives}+ derivatives in scope {scope}", err=True)
     _emit(table, fmt, output)
 
 
