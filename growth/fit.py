@@ -99,6 +99,11 @@ def clean_series(age_months, cumulative) -> tuple[np.ndarray, np.ndarray, int]:
     return a, run, n_dec
 
 
+def _band(interval: float) -> tuple[float, float]:
+    """The lower and upper quantile levels of a central ``interval``."""
+    return 0.5 - interval / 2, 0.5 + interval / 2
+
+
 def _nb_terms(y, mu, log_r):
     """NB log-likelihood terms and d/dmu, d/dlog r (Poisson when log_r is None)."""
     if log_r is None:
@@ -291,7 +296,7 @@ class CurveFitter:
         if not np.isfinite(self.ultimate_):
             return (np.nan, np.nan)
         ult = self.curve.ultimate(self._draws()[:, : self.curve.n_params].T)
-        q = (0.5 - interval / 2, 0.5 + interval / 2)
+        q = _band(interval)
         return tuple(float(v) for v in np.quantile(ult, q))
 
     def _draws(self) -> np.ndarray:
@@ -328,7 +333,7 @@ class CurveFitter:
         """
         ages = np.atleast_1d(np.asarray(age_months, dtype=float))
         t = ages + self.time_offset
-        q = (0.5 - interval / 2, 0.5 + interval / 2)
+        q = _band(interval)
         mean, lower, upper = (np.full(ages.size, np.nan) for _ in range(3))
         fut = t > self.t_last_
         past = ~fut
@@ -360,7 +365,7 @@ class CurveFitter:
 
     def _predict_rate(self, ages, t, fut, interval: float) -> pd.DataFrame:
         """Degenerate fits: carry the last count, interval from a Jeffreys constant rate."""
-        q = (0.5 - interval / 2, 0.5 + interval / 2)
+        q = _band(interval)
         months = max(self.t_last_, 1.0)
         rate = (self.c_last_ + 0.5) / months
         h = np.where(fut, t - self.t_last_, 0.0)
