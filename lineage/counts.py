@@ -17,10 +17,12 @@ How the transitive (distinct descendant) counts stay exact and linear-ish:
    are nested or disjoint, so after dropping nested ones they are disjoint and their sizes
    add up to exactly the nodes they cover.
 
-Monthly histograms follow the same decomposition: one (ancestor, month) cell per node and
-primary ancestor (depth is small on the Hub), plus the histograms of the external intervals
-(one sparse matrix product); a derivative dated before its ancestor lands in the ancestor's
-release month as the cells are summed. All results are sparse (CSR) by model and month.
+Monthly histograms read the same decomposition: the descendants of a model are the
+pre-order positions of its own subtree and of its external intervals, so one gather of the
+months at those positions and one sort of (model, month) cells count them all; the work is
+the sum of the transitive counts (about the sum of depths, small on the Hub). A derivative
+dated before its ancestor lands in the ancestor's release month as the cells are summed.
+All results are sparse (CSR) by model and month.
 
 >>> import numpy as np
 >>> child, parent = np.array([1, 2, 3, 3]), np.array([0, 0, 1, 2])  # a diamond
@@ -114,9 +116,17 @@ def gather(indptr: np.ndarray, indices: np.ndarray, nodes: np.ndarray):
 
 
 def _ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
-    """Concatenation of ``arange(s, s + l)`` for each start and length."""
-    total = int(lens.sum())
-    return np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(total)
+    """Concatenation of ``arange(s, s + l)`` for each start and length, in the dtype of
+    ``starts`` (int32 halves the memory traffic where positions fit).
+
+    >>> _ranges(np.array([5, 0]), np.array([2, 3])).tolist()
+    [5, 6, 0, 1, 2]
+    """
+    lens = np.asarray(lens, dtype=np.int64)  # cumsum of int32 to int64 is several times slower
+    ends = np.cumsum(lens)
+    total = int(ends[-1]) if len(ends) else 0
+    offset = (starts - (ends - lens)).astype(starts.dtype)
+    return np.repeat(offset, lens) + np.arange(total, dtype=starts.dtype)
 
 
 def sorted_edges(child: np.ndarray, parent: np.ndarray, n: int) -> np.ndarray:
@@ -154,8 +164,7 @@ def cycle_edges(n: int, child: np.ndarray, parent: np.ndarray, rank: np.ndarray)
 class Forest:
     """The primary-parent forest in pre-order: subtree of ``v`` = positions ``tin[v]..+size``.
 
-    ``levels[k]`` are the nodes at depth ``k``; for ``k >= 1`` they are the children of
-    ``parents[k]`` (nodes of level ``k - 1``), ``fanout[k]`` of each, in that order.
+    ``levels[k]`` are the nodes at depth ``k``.
     """
 
     ppar: np.ndarray  # primary parent or -1
@@ -163,8 +172,6 @@ class Forest:
     size: np.ndarray  # subtree size, the node included
     order: np.ndarray  # node at each position
     levels: list[np.ndarray]
-    parents: list[np.ndarray]
-    fanout: list[np.ndarray]
 
     @property
     def depth(self) -> np.ndarray:
@@ -175,54 +182,52 @@ class Forest:
         return depth
 
 
-def primary_forest(n: int, child: np.ndarray, parent: np.ndarray, by_parent: np.ndarray) -> Forest:
+def primary_forest(n: int, child: np.ndarray, parent: np.ndarray) -> Forest:
     """Primary parent of every node (its lowest-index parent) and the forest's pre-order.
 
-    The edges must come sorted by ``(child, parent)`` (see :func:`sorted_edges`);
-    ``by_parent`` orders them by parent.
+    The edges must come sorted by ``(child, parent)`` (see :func:`sorted_edges`).
 
-    >>> c, p = np.array([1, 2, 3, 3]), np.array([0, 0, 1, 2])
-    >>> f = primary_forest(4, c, p, np.argsort(p, kind="stable"))
+    >>> f = primary_forest(4, np.array([1, 2, 3, 3]), np.array([0, 0, 1, 2]))
     >>> f.ppar.tolist(), f.tin.tolist(), f.size.tolist(), f.depth.tolist()
     ([-1, 0, 0, 1], [0, 1, 3, 2], [4, 2, 1, 1], [0, 1, 1, 2])
     """
     i32 = np.int32  # node numbers: half the memory traffic of int64
-    ppar = np.full(n, -1, dtype=i32)
     first = _heads(child)
+    ppar = np.full(n, -1, dtype=i32)
     ppar[child[first]] = parent[first]
-    pc, pp = child[by_parent].astype(i32), parent[by_parent].astype(i32)
-    primary = ppar[pc] == pp
-    kids = pc[primary]
-    ptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(pp[primary], minlength=n), out=ptr[1:])
-    n_kids = (ptr[1:] - ptr[:-1]).astype(i32)
+    # the primary edges grouped by parent, children in node order: one sort of packed pairs
+    packed = np.sort(parent[first].astype(np.int64) << 32 | child[first])
+    kids, par = (packed & 0xFFFFFFFF).astype(i32), (packed >> 32).astype(i32)
+    run_start = _heads(par).astype(i32)  # the children of par[run_start[r]]: one run each
+    run_len = np.diff(np.append(run_start, len(par)))
+    run_of = np.full(n, -1, dtype=i32)
+    run_of[par[run_start]] = np.arange(len(run_start), dtype=i32)
     roots = np.flatnonzero(ppar < 0).astype(i32)
-    frontier = roots[n_kids[roots] > 0]
-    levels, parents, fanout = [roots], [roots[:0]], [roots[:0]]
-    while len(frontier):
-        lens = n_kids[frontier]
-        par, lens = frontier[lens > 0], lens[lens > 0]
-        if len(par) == 0:
+    levels, at = [roots], []  # at[k]: the positions in ``kids`` of level k + 1
+    while True:
+        run = run_of[levels[-1]]
+        run = run[run >= 0]
+        if not len(run):
             break
-        frontier = kids[_ranges(ptr[par], lens)]
-        levels.append(frontier)
-        parents.append(par)
-        fanout.append(lens)
+        at.append(_ranges(run_start[run], run_len[run]))
+        levels.append(kids[at[-1]])
     size = np.ones(n, dtype=i32)
-    for k in range(len(levels) - 1, 0, -1):
-        starts = np.cumsum(fanout[k]) - fanout[k]
-        size[parents[k]] += np.add.reduceat(size[levels[k]], starts)
+    for pos, nodes in zip(reversed(at), reversed(levels[1:]), strict=True):
+        above = par[pos]
+        heads = _heads(above)
+        size[above[heads]] += np.add.reduceat(size[nodes], heads)
+    # pre-order: a child starts after its parent and the subtrees of its earlier siblings
+    sz = size[kids]
+    before = np.cumsum(sz, dtype=i32) - sz
+    offset = 1 + before - np.repeat(before[run_start], run_len)
     tin = np.zeros(n, dtype=i32)
-    tin[roots] = np.cumsum(size[roots]) - size[roots]
-    for k in range(1, len(levels)):
-        nodes, lens = levels[k], fanout[k]
-        sz = size[nodes]
-        before = np.cumsum(sz) - sz
-        starts = np.cumsum(lens) - lens
-        tin[nodes] = np.repeat(tin[parents[k]] + 1 - before[starts], lens) + before
+    sz = size[roots]
+    tin[roots] = np.cumsum(sz, dtype=i32) - sz
+    for pos, nodes in zip(at, levels[1:], strict=True):
+        tin[nodes] = tin[par[pos]] + offset[pos]
     order = np.empty(n, dtype=i32)
     order[tin] = np.arange(n, dtype=i32)
-    return Forest(ppar, tin, size, order, levels, parents, fanout)
+    return Forest(ppar, tin, size, order, levels)
 
 
 class _Buffer:
@@ -248,7 +253,6 @@ def external_intervals(
     n: int,
     child: np.ndarray,
     parent: np.ndarray,
-    by_parent: np.ndarray,
     forest: Forest,
     progress: Progress | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -256,45 +260,54 @@ def external_intervals(
 
     Returns ``(owner, target)`` sorted by owner: the subtrees of the targets are disjoint,
     outside ``v``'s own subtree, and with it cover exactly ``v`` and its descendants.
-    The edges must be acyclic, distinct and sorted by ``(child, parent)``; ``by_parent``
-    orders them by parent.
+    The edges must be acyclic, distinct and sorted by ``(child, parent)``.
 
-    >>> c, p, bp = np.array([1, 3, 3]), np.array([0, 0, 2]), np.array([0, 1, 2])
-    >>> [a.tolist() for a in external_intervals(4, c, p, bp, primary_forest(4, c, p, bp))]
+    >>> c, p = np.array([1, 3, 3]), np.array([0, 0, 2])
+    >>> [a.tolist() for a in external_intervals(4, c, p, primary_forest(4, c, p))]
     [[2], [3]]
     """
     ppar, tin, size, order = forest.ppar, forest.tin, forest.size, forest.order
-    np_src = parent[ppar[child] != parent]
+    nonprimary = ppar[child] != parent
     empty = np.empty(0, dtype=np.int64)
-    if len(np_src) == 0:
+    if not nonprimary.any():
         return empty, empty
-    up_ptr, up_idx = csr(n, child, parent)
     # the nodes that reach a non-primary edge: the ancestors of its sources
     relevant = np.zeros(n, dtype=bool)
-    frontier = _unique(np_src)
+    frontier = _unique(parent[nonprimary])
     while len(frontier):
         relevant[frontier] = True
-        _, up = gather(up_ptr, up_idx, frontier)
+        lo, hi = np.searchsorted(child, frontier), np.searchsorted(child, frontier, "right")
+        up = parent[_ranges(lo, hi - lo)]
         frontier = _unique(up[~relevant[up]])
-    inner = by_parent[relevant[parent[by_parent]]]
-    down_ptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(parent[inner], minlength=n), out=down_ptr[1:])
-    down_idx = child[inner]
-    pending = np.bincount(parent[inner[relevant[down_idx]]], minlength=n)
+    # relevant nodes get local numbers; the others share the number R (no intervals)
     nodes = np.flatnonzero(relevant)
-    e_start = np.zeros(n, dtype=np.int64)
-    e_len = np.zeros(n, dtype=np.int32)
+    R = len(nodes)
+    local = np.full(n, R, dtype=np.int64)
+    local[nodes] = np.arange(R)
+    # the only edges that can carry an interval: from a relevant node to a relevant one,
+    # or non-primary (edges come sorted by child, so ``up`` lists each node's parents)
+    into = relevant[child]
+    carry = relevant[parent] & (into | nonprimary)
+    kc, kp = child[carry], local[parent[carry]]
+    up_ptr, up_idx = csr(R + 1, local[kc[into[carry]]], kp[into[carry]])
+    down = argsort_stable(kp)
+    down_ptr, down_idx = csr(R + 1, kp[down], kc[down])
+    pending = np.bincount(up_idx, minlength=R + 1)  # relevant children not yet done
+    e_start = np.zeros(R + 1, dtype=np.int64)
+    e_len = np.zeros(R + 1, dtype=np.int32)
     buf = _Buffer()
-    frontier = nodes[pending[nodes] == 0]
-    done, total = 0, len(nodes)
+    frontier = np.flatnonzero(pending[:R] == 0)
+    done = 0
     big = np.int64(n + 1)
     while len(frontier):
-        v, c = gather(down_ptr, down_idx, frontier)
+        vl, c = gather(down_ptr, down_idx, frontier)
+        v = nodes[vl]
+        cl = local[c]
         extra = ppar[c] != v
-        has = e_len[c] > 0
-        lens = e_len[c[has]]
+        has = e_len[cl] > 0
+        lens = e_len[cl[has]]
         cv = np.concatenate([v[extra], np.repeat(v[has], lens)])
-        ct = np.concatenate([c[extra], buf.data[_ranges(e_start[c[has]], lens)]])
+        ct = np.concatenate([c[extra], buf.data[_ranges(e_start[cl[has]], lens)]])
         outside = (tin[ct] < tin[cv]) | (tin[ct] >= tin[cv] + size[cv])
         cv, ct = cv[outside], ct[outside]
         if len(cv):
@@ -308,17 +321,18 @@ def external_intervals(
             kv, kt = kv[keep], kt[keep]
             at = buf.append(kt)
             heads = _heads(kv)
-            e_start[kv[heads]] = at + heads
-            e_len[kv[heads]] = np.diff(np.append(heads, len(kv)))
+            owner = local[kv[heads]]
+            e_start[owner] = at + heads
+            e_len[owner] = np.diff(np.append(heads, len(kv)))
         done += len(frontier)
-        _report(progress, "merges", done, total)
+        _report(progress, "merges", done, R)
         _, ups = gather(up_ptr, up_idx, frontier)
-        cand, k = _runs(ups[relevant[ups]])
+        cand, k = _runs(ups)
         pending[cand] -= k
         frontier = cand[pending[cand] == 0]
     owners = np.flatnonzero(e_len)
     lens = e_len[owners]
-    return np.repeat(owners, lens), buf.data[_ranges(e_start[owners], lens)]
+    return np.repeat(nodes[owners], lens), buf.data[_ranges(e_start[owners], lens)]
 
 
 @dataclass
@@ -328,7 +342,6 @@ class CountIndex:
     n: int
     child: np.ndarray  # distinct edges, acyclic, sorted by (child, parent)
     parent: np.ndarray
-    by_parent: np.ndarray  # edge positions sorted by parent
     forest: Forest
     ext_owner: np.ndarray
     ext_target: np.ndarray
@@ -345,19 +358,19 @@ def count_index(
     [2, 1, 0]
     """
     keep = sorted_edges(child, parent, n)
-    child = np.asarray(child)[keep].astype(np.int32)
-    parent = np.asarray(parent)[keep].astype(np.int32)
-    by_parent = argsort_stable(parent)
+    if len(keep) < len(child):
+        child, parent = np.asarray(child)[keep], np.asarray(parent)[keep]
+    child, parent = np.asarray(child, dtype=np.int32), np.asarray(parent, dtype=np.int32)
     _report(progress, "forest", 0, 1)
-    forest = primary_forest(n, child, parent, by_parent)
+    forest = primary_forest(n, child, parent)
     _report(progress, "forest", 1, 1)
-    owner, target = external_intervals(n, child, parent, by_parent, forest, progress)
+    owner, target = external_intervals(n, child, parent, forest, progress)
     transitive = forest.size.astype(np.int64) - 1
     heads = _heads(owner)
     if len(heads):
         transitive[owner[heads]] += np.add.reduceat(forest.size[target].astype(np.int64), heads)
-    direct = np.bincount(parent, minlength=n).astype(np.int64)
-    return CountIndex(n, child, parent, by_parent, forest, owner, target, direct, transitive)
+    direct = np.bincount(parent, minlength=n)
+    return CountIndex(n, child, parent, forest, owner, target, direct, transitive)
 
 
 @dataclass
@@ -377,22 +390,15 @@ class Histograms:
 
 
 def _cells(
-    row: np.ndarray, col: np.ndarray, weight: np.ndarray | None, release: np.ndarray, n_cols: int
+    key: np.ndarray, floor: np.ndarray, n_rows: int, n_cols: int
 ) -> tuple[sp.csr_matrix, int]:
-    """Sum ``weight`` (default 1) per (row, col) cell after moving columns before each row's
-    ``release`` to it; the CSR matrix and the total weight moved."""
-    early = col < release[row]
-    moved = int(early.sum() if weight is None else weight[early].sum())
-    key = row * n_cols + np.maximum(col, release[row])
-    if weight is None:
-        cells, data = _runs(key)
-    else:
-        order = np.argsort(key, kind="stable")
-        key = key[order]
-        heads = _heads(key)
-        cells = key[heads]
-        data = np.add.reduceat(weight[order], heads) if len(heads) else weight[:0]
-    return _csr(cells, data, len(release), n_cols), moved
+    """Count the flat cells ``row * n_cols + col`` after moving each one below its row's
+    ``floor`` cell (the row's release month) up to it; the CSR matrix and how many moved."""
+    moved = int(np.count_nonzero(key < floor))
+    cells, data = _runs(np.maximum(key, floor))
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cells // n_cols, minlength=n_rows), out=indptr[1:])
+    return sp.csr_matrix((data, cells % n_cols, indptr), shape=(n_rows, n_cols)), moved
 
 
 def histograms(
@@ -412,70 +418,26 @@ def histograms(
     >>> h.rows.tolist(), h.matrix.toarray().tolist(), h.moved
     ([0, 1], [[0, 1, 1], [0, 0, 1]], 1)
     """
-    month = np.asarray(month, dtype=np.int32)
-    rows = np.flatnonzero(index.direct)
-    row_of = np.full(index.n, -1, dtype=np.int64)
-    row_of[rows] = np.arange(len(rows))
-    release = month[rows].astype(np.int64)
+    rows = np.flatnonzero(index.direct > 0)
+    # flat cells row * n_months + month, in int32 when they fit (half the sorting work)
+    cell = np.int32 if len(rows) * n_months < 2**31 else np.int64
+    month = np.asarray(month, dtype=cell)
+    release = month[rows]
+    row_base = np.full(index.n, -1, dtype=cell)
+    row_base[rows] = np.arange(len(rows), dtype=cell) * cell(n_months)
+    _report(progress, "months", 0, 1)
     if scope == "direct":
-        bp = index.by_parent
-        matrix, moved = _cells(
-            row_of[index.parent[bp]], month[index.child[bp]], None, release, n_months
-        )
+        base = row_base[index.parent]
+        key, floor = base + month[index.child], base + month[index.parent]
     else:
-        matrix, moved = _transitive_cells(index, month, n_months, row_of, release, progress)
-    return Histograms(rows, matrix, release, moved)
-
-
-def _csr(cells: np.ndarray, data: np.ndarray, n_rows: int, n_cols: int) -> sp.csr_matrix:
-    """CSR matrix from sorted distinct flat cell numbers and their values."""
-    indptr = np.searchsorted(cells, np.arange(n_rows + 1) * n_cols)
-    return sp.csr_matrix((data.astype(np.int64), cells % n_cols, indptr), shape=(n_rows, n_cols))
-
-
-def _transitive_cells(
-    index: CountIndex,
-    month: np.ndarray,
-    n_months: int,
-    row_of: np.ndarray,
-    release: np.ndarray,
-    progress: Progress | None,
-) -> tuple[sp.csr_matrix, int]:
-    ppar = index.forest.ppar
-    n_rows = len(release)
-    owner, target = index.ext_owner, index.ext_target
-    inner = row_of[target] >= 0  # external intervals with a subtree below their root
-    is_target = np.zeros(index.n, dtype=bool)
-    is_target[target[inner]] = True
-    # primary subtrees: one (ancestor, month) cell per pair, moved to the ancestor's release
-    # month (``folded``), and kept as is for the roots of external intervals (``raw``)
-    x = np.flatnonzero(ppar >= 0)
-    anc, mx = ppar[x], month[x]
-    folded, raw = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
-    moved = 0
-    row_base = row_of * n_months
-    while len(anc):
-        base = row_base[anc]
-        ma = month[anc]
-        moved += int((mx < ma).sum())
-        folded.append(base + np.maximum(mx, ma))
-        hit = is_target[anc]
-        raw.append(base[hit] + mx[hit])
-        above = ppar[anc]
-        up = above >= 0
-        anc, mx = above[up], mx[up]
-        _report(progress, "months", len(folded) - 1, len(index.forest.levels) - 1)
-    main = _csr(*_runs(np.concatenate(folded)), n_rows, n_months)
-    if not len(owner):
-        return main, moved
-    sub = _csr(*_runs(np.concatenate(raw)), n_rows, n_months)
-    ext = sp.csr_matrix(
-        (np.ones(int(inner.sum()), dtype=np.int64), (row_of[owner[inner]], row_of[target[inner]])),
-        shape=(n_rows, n_rows),
-    )
-    extra = (ext @ sub).tocoo()
-    row = np.concatenate([extra.row, row_of[owner]]).astype(np.int64)
-    col = np.concatenate([extra.col, month[target]]).astype(np.int64)
-    weight = np.concatenate([extra.data, np.ones(len(owner), dtype=np.int64)])
-    more, more_moved = _cells(row, col, weight, release, n_months)
-    return main + more, moved + more_moved
+        # the descendants of a model are its primary subtree (a pre-order interval after
+        # the model itself) and the subtrees of its external intervals, all disjoint
+        forest, owner, target = index.forest, index.ext_owner, index.ext_target
+        base = np.concatenate([row_base[rows], row_base[owner]])
+        start = np.concatenate([forest.tin[rows] + 1, forest.tin[target]])
+        size = np.concatenate([forest.size[rows] - 1, forest.size[target]])
+        key = np.repeat(base, size) + month[forest.order][_ranges(start, size)]
+        floor = np.repeat(base + np.concatenate([release, month[owner]]), size)
+    matrix, moved = _cells(key, floor, len(rows), n_months)
+    _report(progress, "months", 1, 1)
+    return Histograms(rows, matrix, release.astype(np.int64), moved)

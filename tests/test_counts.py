@@ -128,12 +128,30 @@ def test_kernels_on_a_wide_random_dag_with_many_merges():
         expected = np.bincount(
             np.maximum(month[list(nx.descendants(G, v))], month[v]), minlength=12)
         assert hist.matrix[row].toarray()[0].tolist() == expected.tolist()
+    early = sum(int((month[list(nx.descendants(G, v))] < month[v]).sum()) for v in range(n))
+    assert hist.moved == early > 0
+    direct = histograms(index, month, 12, scope="direct")
+    assert direct.moved == sum(int(month[c] < month[p]) for c, p in G.reverse().edges) > 0
+    assert direct.matrix.sum() == G.number_of_edges()
+
+
+def test_histograms_with_more_cells_than_int32_holds():
+    # 3 rows x 2**30 months: flat cell numbers pass 2**31, so the kernel switches to int64
+    index = count_index(4, np.array([1, 2, 3, 3]), np.array([0, 0, 1, 2]))
+    month = np.array([5, 2**30 - 1, 7, 5])
+    hist = histograms(index, month, 2**30)
+    assert hist.rows.tolist() == [0, 1, 2]
+    assert hist.matrix.shape == (3, 2**30)
+    c = hist.matrix.tocoo()
+    assert sorted(zip(c.row.tolist(), c.col.tolist(), c.data.tolist(), strict=True)) == [
+        (0, 5, 1), (0, 7, 1), (0, 2**30 - 1, 1), (1, 2**30 - 1, 1), (2, 7, 1)]
+    assert hist.moved == 2  # model 3 (month 5) under models 1 and 2
 
 
 def test_forest_intervals_nest():
     child, parent = np.array([1, 2, 3, 4, 4]), np.array([0, 0, 1, 1, 2])
     keep = sorted_edges(child, parent, 5)
-    f = primary_forest(5, child[keep], parent[keep], np.argsort(parent[keep], kind="stable"))
+    f = primary_forest(5, child[keep], parent[keep])
     assert f.ppar.tolist() == [-1, 0, 0, 1, 1]
     assert f.size.tolist() == [5, 3, 1, 1, 1]
     lo, hi = f.tin, f.tin + f.size
