@@ -396,9 +396,8 @@ def _cells(
     ``floor`` cell (the row's release month) up to it; the CSR matrix and how many moved."""
     moved = int(np.count_nonzero(key < floor))
     cells, data = _runs(np.maximum(key, floor))
-    indptr = np.zeros(n_rows + 1, dtype=np.int64)
-    np.cumsum(np.bincount(cells // n_cols, minlength=n_rows), out=indptr[1:])
-    return sp.csr_matrix((data, cells % n_cols, indptr), shape=(n_rows, n_cols)), moved
+    indptr, cols = csr(n_rows, cells // n_cols, cells % n_cols)
+    return sp.csr_matrix((data, cols, indptr), shape=(n_rows, n_cols)), moved
 
 
 def histograms(
@@ -423,8 +422,9 @@ def histograms(
     cell = np.int32 if len(rows) * n_months < 2**31 else np.int64
     month = np.asarray(month, dtype=cell)
     release = month[rows]
+    first_cell = np.arange(len(rows), dtype=cell) * cell(n_months)  # of each row
     row_base = np.full(index.n, -1, dtype=cell)
-    row_base[rows] = np.arange(len(rows), dtype=cell) * cell(n_months)
+    row_base[rows] = first_cell
     _report(progress, "months", 0, 1)
     if scope == "direct":
         base = row_base[index.parent]
@@ -433,7 +433,7 @@ def histograms(
         # the descendants of a model are its primary subtree (a pre-order interval after
         # the model itself) and the subtrees of its external intervals, all disjoint
         forest, owner, target = index.forest, index.ext_owner, index.ext_target
-        base = np.concatenate([row_base[rows], row_base[owner]])
+        base = np.concatenate([first_cell, row_base[owner]])
         start = np.concatenate([forest.tin[rows] + 1, forest.tin[target]])
         size = np.concatenate([forest.size[rows] - 1, forest.size[target]])
         key = np.repeat(base, size) + month[forest.order][_ranges(start, size)]
