@@ -80,7 +80,7 @@ def crawl(db, endpoint, token, full, max_models) -> None:
 
     Example: hf-lineage crawl --db hub.db --max-models 5000
     """
-    from lineage.crawl import crawl as run_crawl
+    from lineage.hub.crawl import crawl as run_crawl
 
     result = run_crawl(
         db, endpoint=endpoint, token=token, full=full, max_models=max_models,
@@ -101,7 +101,7 @@ def info(db) -> None:
 
     Example: hf-lineage info --db hub.db
     """
-    from lineage.store import Store
+    from lineage.hub.store import Store
 
     with Store(db, readonly=True) as store:
         facts = store.info()

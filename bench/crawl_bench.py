@@ -1,10 +1,10 @@
 """Crawl ingest throughput on 200,000 synthetic Hub models (target: >= 20,000 models/s).
 
 Rows (models/s, best of ``--repeat``):
-- decode + parse: ``json.loads`` of 1,000-model pages and ``lineage.hub.parse_page``;
+- decode + parse: ``json.loads`` of 1,000-model pages and ``lineage.hub.client.parse_page``;
 - decode + parse + store: the above plus ``Store.commit_page`` (one transaction per page);
 - fetching pages over HTTP only (the bound LocalHub and the client set), then end to end:
-  ``lineage.crawl.crawl`` against LocalHub served from another process;
+  ``lineage.hub.crawl.crawl`` against LocalHub served from another process;
 - the obvious alternative: ``huggingface_hub.ModelInfo(**item)`` per item (decode + objects
   only, nothing stored), and ``HfApi.list_models`` over the same HTTP server;
 - reading the snapshot back (``models_frame`` + ``edges_frame``).
@@ -26,10 +26,10 @@ from pathlib import Path
 
 from huggingface_hub import HfApi, ModelInfo
 
-from lineage.crawl import crawl
-from lineage.hub import EXPAND, HubClient, parse_page
-from lineage.hubserver import LocalHub
-from lineage.store import Store
+from lineage.hub.client import EXPAND, HubClient, parse_page
+from lineage.hub.crawl import crawl
+from lineage.hub.store import Store
+from lineage.sim.hubserver import LocalHub
 
 PAGE = 1000
 
@@ -37,7 +37,7 @@ PAGE = 1000
 def synthetic_models(n: int, seed: int = 0) -> list[dict]:
     """Hub model dicts: the simulator's when it is there, else a quick stand-in."""
     try:
-        from lineage.simulate import simulate_hub
+        from lineage.sim.simulate import simulate_hub
 
         return simulate_hub(n, seed).models
     except ImportError:

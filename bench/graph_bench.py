@@ -113,10 +113,10 @@ def timed(work) -> tuple[float, float]:
 
 
 def frames(n: int, seed: int, generator: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The benchmark graph: :func:`hub_dag`, or ``lineage.simulate.simulate_frames`` (the
+    """The benchmark graph: :func:`hub_dag`, or ``lineage.sim.simulate.simulate_frames`` (the
     calibrated simulator: far fewer merges and shallower families than the spec asks)."""
     if generator == "simulate":
-        from lineage.simulate import simulate_frames
+        from lineage.sim.simulate import simulate_frames
 
         models, edges, _ = simulate_frames(n, seed)
         return models[["id", "created_at"]], edges
@@ -215,7 +215,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3,
                         help="time ours this many times and report the best")
     parser.add_argument("--generator", choices=["hub_dag", "simulate"], default="hub_dag",
-                        help="graph generator (simulate: lineage.simulate.simulate_frames)")
+                        help="graph generator (simulate: lineage.sim.simulate.simulate_frames)")
     parser.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:

@@ -24,14 +24,14 @@ from selenium.common.exceptions import TimeoutException
 from urllib3.exceptions import ReadTimeoutError
 
 from lineage.graph import LineageGraph
-from lineage.viz import lineage_html
-from lineage.viz_check import (
+from lineage.testing import (
     PageReport,
     chromium,
     chromium_available,
     family_frames,
     open_page,
 )
+from lineage.viz import lineage_html
 
 PYVIS_STABLE_HOOK = """
 <script>

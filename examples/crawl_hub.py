@@ -22,10 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lineage.crawl import CrawlProgress, crawl  # noqa: E402
 from lineage.errors import HfLineageError  # noqa: E402
 from lineage.graph import LineageGraph  # noqa: E402
-from lineage.store import Store, resolve_db_path  # noqa: E402
+from lineage.hub.crawl import CrawlProgress, crawl  # noqa: E402
+from lineage.hub.store import Store, resolve_db_path  # noqa: E402
 
 
 def report(progress: CrawlProgress) -> None:

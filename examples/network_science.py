@@ -22,7 +22,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lineage.graph import LineageGraph  # noqa: E402
-from lineage.simulate import simulate_frames  # noqa: E402
+from lineage.sim.simulate import simulate_frames  # noqa: E402
 
 
 def load(db: str | None, n_models: int, seed: int) -> LineageGraph:

@@ -1,8 +1,8 @@
 """The offline end-to-end demo: simulate a Hub, serve it, crawl it, count, fit, draw.
 
-Every step is the real one: the synthetic Hub (:mod:`lineage.simulate`) is served on
-127.0.0.1 by :class:`lineage.hubserver.LocalHub`, crawled through huggingface_hub's client
-(:func:`lineage.crawl.crawl`) into a fresh snapshot, read back as a
+Every step is the real one: the synthetic Hub (:mod:`lineage.sim.simulate`) is served on
+127.0.0.1 by :class:`lineage.sim.hubserver.LocalHub`, crawled through huggingface_hub's client
+(:func:`lineage.hub.crawl.crawl`) into a fresh snapshot, read back as a
 :class:`lineage.graph.LineageGraph`, counted, fitted with :mod:`growth`, ranked
 (:func:`lineage.ranking.rank_models`) and drawn (:func:`lineage.viz.lineage_html`). Like
 ``viz``, this module sits at the surface of the data flow: it uses every layer.
@@ -26,12 +26,12 @@ import numpy as np
 import pandas as pd
 
 from growth.fit import WSBFitter, fit_many
-from lineage.crawl import CrawlProgress, crawl
 from lineage.graph import LineageGraph
-from lineage.hubserver import LocalHub
+from lineage.hub.crawl import CrawlProgress, crawl
+from lineage.hub.store import Store
 from lineage.ranking import rank_models
-from lineage.simulate import simulate_hub
-from lineage.store import Store
+from lineage.sim.hubserver import LocalHub
+from lineage.sim.simulate import simulate_hub
 from lineage.viz import lineage_html
 
 #: Called with a stage name and a one-line detail as the demo goes.

@@ -5,7 +5,7 @@ graph layer (which models, which curves) with ``growth`` (the fits).
 
 Example:
     >>> from lineage.graph import LineageGraph
-    >>> from lineage.simulate import simulate_frames
+    >>> from lineage.sim.simulate import simulate_frames
     >>> models, edges, _ = simulate_frames(3_000, seed=0)
     >>> table = rank_models(LineageGraph.from_frames(models, edges), min_derivatives=20, top=3)
     >>> list(table["rank"]), "lambda" in table

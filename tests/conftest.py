@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lineage.hubserver import LocalHub
+from lineage.sim.hubserver import LocalHub
 
 _RELATIONS = ["adapter"] * 43 + ["finetune"] * 36 + ["quantized"] * 19 + ["merge"] * 2
 

@@ -8,8 +8,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lineage.counts import count_index, histograms, primary_forest, sorted_edges
 from lineage.graph import LineageGraph
+from lineage.graph.counts import count_index, histograms, primary_forest, sorted_edges
 
 RELS = ["finetune", "adapter", "quantized", "merge"]
 

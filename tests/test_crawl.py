@@ -1,4 +1,4 @@
-"""lineage.crawl and the crawl/info commands, against LocalHub: full, incremental, resumed."""
+"""lineage.hub.crawl and the crawl/info commands, against LocalHub: full, incremental, resumed."""
 
 from __future__ import annotations
 
@@ -18,15 +18,15 @@ from conftest import bad_db_files, generate_models, hub_model
 from test_store import KNOWN, check_known_snapshot, day
 
 from cli import main
-from lineage.crawl import crawl
 from lineage.errors import (
     CrawlStateError,
     HubHTTPError,
     HubUnreachableError,
     MalformedPageError,
 )
-from lineage.hub import HubClient
-from lineage.store import Store
+from lineage.hub.client import HubClient
+from lineage.hub.crawl import crawl
+from lineage.hub.store import Store
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EDITED = "2026-12-01T00:00:00.000Z"
@@ -236,9 +236,9 @@ def test_kill_9_mid_crawl_then_resume_gives_the_uninterrupted_snapshot(tmp_path,
 
 
 def test_hubserver_module_serves_the_simulated_hub(tmp_path, local_hub):
-    simulate = pytest.importorskip("lineage.simulate")
+    simulate = pytest.importorskip("lineage.sim.simulate")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "lineage.hubserver", "--models", "1500", "--seed", "3"],
+        [sys.executable, "-m", "lineage.sim.hubserver", "--models", "1500", "--seed", "3"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     try:

@@ -10,7 +10,7 @@ import pytest
 
 from lineage.demo import run_demo, truth_summary
 from lineage.graph import LineageGraph
-from lineage.simulate import simulate_frames
+from lineage.sim.simulate import simulate_frames
 
 CURVE_COLUMNS = ["model", "scope", "month", "age_months", "count", "cumulative"]
 

@@ -9,9 +9,9 @@ import matplotlib.image
 import pandas as pd
 import pytest
 
-from lineage.hubserver import LocalHub
-from lineage.simulate import simulate_hub
-from lineage.store import Store
+from lineage.hub.store import Store
+from lineage.sim.hubserver import LocalHub
+from lineage.sim.simulate import simulate_hub
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "bhandari2025"

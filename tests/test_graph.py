@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from conftest import generate_models, hub_model
 
-from lineage.crawl import crawl
 from lineage.errors import StoreMissingError, UnknownModelError, UsageError
 from lineage.graph import LineageGraph
-from lineage.store import Store
+from lineage.hub.crawl import crawl
+from lineage.hub.store import Store
 
 
 def graph(nodes: dict[str, str | None], edges: list[tuple], snapshot=None, **cols) -> LineageGraph:

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from conftest import hub_model
 
 from cli import main
-from lineage.crawl import crawl
+from lineage.hub.crawl import crawl
 
 
 def day(y: int, m: int, d: int) -> datetime:

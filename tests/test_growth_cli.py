@@ -14,7 +14,7 @@ from conftest import hub_model
 
 from cli import main
 from growth.models import WSB
-from lineage.crawl import crawl
+from lineage.hub.crawl import crawl
 
 
 def run(*args: str):

@@ -1,4 +1,4 @@
-"""lineage.hub (parsing, the listing client) and lineage.hubserver (the local Hub's protocol)."""
+"""lineage.hub.client (parsing, the listing client) and lineage.sim.hubserver (local Hub)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from conftest import hub_model
 from huggingface_hub import HfApi
 
 from lineage.errors import HubHTTPError, HubUnreachableError, MalformedPageError
-from lineage.hub import EXPAND, HubClient, declared_parents, is_hub_id, parse_page
+from lineage.hub.client import EXPAND, HubClient, declared_parents, is_hub_id, parse_page
 
 T0 = datetime(2023, 1, 1, tzinfo=UTC)
 
@@ -118,7 +118,7 @@ def test_client_requests_like_list_models_and_follows_link(local_hub):
 
 
 def test_server_headers_fields_and_cap():
-    from lineage.hubserver import LocalHub
+    from lineage.sim.hubserver import LocalHub
 
     with LocalHub(_models(5), max_limit=2) as hub:
         with urllib.request.urlopen(hub.endpoint + "/api/models?limit=50&sort=downloads") as r:

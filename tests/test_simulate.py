@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lineage.hub import declared_parents
-from lineage.simulate import HUB_DATE_FLOOR, RELATION_MIX, simulate_frames, simulate_hub
+from lineage.hub.client import declared_parents
+from lineage.sim.simulate import HUB_DATE_FLOOR, RELATION_MIX, simulate_frames, simulate_hub
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -129,9 +129,9 @@ def test_too_small_a_hub_is_refused():
 def test_docstring_examples_run():
     import doctest
 
-    import lineage.simulate
+    import lineage.sim.simulate
 
-    assert doctest.testmod(lineage.simulate).failed == 0
+    assert doctest.testmod(lineage.sim.simulate).failed == 0
 
 
 def test_plain_dates_are_utc_and_never_before_the_hubs_floor():

@@ -1,4 +1,4 @@
-"""lineage.store: schema checks on open, generations, resolution of parents at read time."""
+"""lineage.hub.store: schema checks on open, generations, resolution of parents at read time."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from lineage.errors import (
     StoreMissingError,
     StoreReadOnlyError,
 )
-from lineage.hub import parse_page
-from lineage.store import APPLICATION_ID, SCHEMA_VERSION, Store, resolve_db_path
+from lineage.hub.client import parse_page
+from lineage.hub.store import APPLICATION_ID, SCHEMA_VERSION, Store, resolve_db_path
 
 T0 = datetime(2023, 1, 1, tzinfo=UTC)
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lineage import viz
 from lineage.errors import HfLineageError, UsageError
 from lineage.graph import LineageGraph
+from lineage.testing import chromium, chromium_available, family_frames, open_page
 from lineage.viz import lineage_html
-from lineage.viz_check import chromium, chromium_available, family_frames, open_page
+from lineage.viz import network as viz
 
 SNAPSHOT = pd.Timestamp("2026-10-31 12:00", tz="UTC")
 

@@ -1,4 +1,4 @@
-"""Selection and folding of lineage pages (lineage.viz_select), on hand-made and random trees."""
+"""Selection and folding of lineage pages (lineage.viz.select), on hand-made and random trees."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lineage.viz import pick_layout
-from lineage.viz_select import (
+from lineage.viz.network import pick_layout
+from lineage.viz.select import (
     Fold,
     fold_tree,
     lineage_tree,

@@ -13,7 +13,7 @@
   trial crawls (an incremental run cut short misses edits beyond the cap).
 
 Example:
-    >>> from lineage.hubserver import LocalHub
+    >>> from lineage.sim.hubserver import LocalHub
     >>> import tempfile, pathlib
     >>> db = pathlib.Path(tempfile.mkdtemp()) / "hub.db"
     >>> models = [{"_id": "1", "id": "a/b", "createdAt": "2024-01-01T00:00:00.000Z"}]
@@ -30,8 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from lineage.errors import CrawlStateError
-from lineage.hub import HubClient, ParsedPage, parse_page
-from lineage.store import CrawlRun, Store
+from lineage.hub.client import HubClient, ParsedPage, parse_page
+from lineage.hub.store import CrawlRun, Store
 
 
 @dataclass

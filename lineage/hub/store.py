@@ -48,7 +48,7 @@ from lineage.errors import (
 )
 
 if TYPE_CHECKING:
-    from lineage.hub import ParsedPage
+    from lineage.hub.client import ParsedPage
 
 SCHEMA_VERSION = 1
 APPLICATION_ID = 0x48464C47  # "HFLG"

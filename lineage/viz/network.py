@@ -40,8 +40,8 @@ from pyvis.network import Network
 
 from lineage.errors import UsageError
 from lineage.graph import LineageGraph
-from lineage.viz_page import growth_chart_svg, render_page
-from lineage.viz_select import Edge, Selection, radial_layout, select_lineage
+from lineage.viz.page import growth_chart_svg, render_page
+from lineage.viz.select import Edge, Selection, radial_layout, select_lineage
 
 try:  # the growth layer is optional for a page: without it, no forecast and no fits
     from growth.fit import WSBFitter, fit_many

@@ -3,7 +3,7 @@
 Nodes are models (index ``0..n-1`` in :attr:`LineageGraph.ids`); an edge ``(child, parent,
 relation)`` says the child was derived from the parent. References resolve to model ids
 exactly, else case-insensitively; a parent that is not a model becomes a *missing* node.
-Cycles are broken on construction (see :func:`lineage.counts.cycle_edges`) and the dropped
+Cycles are broken on construction (see :func:`lineage.graph.counts.cycle_edges`) and the dropped
 edges listed in :attr:`LineageGraph.dropped_cycle_edges`.
 
 Time: calendar months ``YYYY-MM`` (UTC). A model's release month is the month of its
@@ -38,9 +38,9 @@ import pandas as pd
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from lineage import counts as _counts
-from lineage.counts import Progress
 from lineage.errors import UnknownModelError, UsageError
+from lineage.graph import counts as _counts
+from lineage.graph.counts import Progress
 
 RELATIONS = ("finetune", "adapter", "quantized", "merge", "unknown")
 """Relations the Hub uses; other words it emits are kept verbatim."""
@@ -292,7 +292,7 @@ class LineageGraph:
 
         A missing file raises ``StoreMissingError`` (run ``hf-lineage crawl`` first).
         """
-        from lineage.store import Store
+        from lineage.hub.store import Store
 
         with Store(path, readonly=True) as store:
             return cls.from_frames(

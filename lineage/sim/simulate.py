@@ -25,7 +25,7 @@ Oderinwale and Kleinberg, arXiv 2508.06811):
 
 :func:`simulate_frames` makes the graph as two frames in vectorised numpy (millions of
 models in seconds); :func:`simulate_hub` renders it as the Hub's JSON model objects, ready
-for :class:`lineage.hubserver.LocalHub`.
+for :class:`lineage.sim.hubserver.LocalHub`.
 
 Example:
     >>> hub = simulate_hub(2_000, seed=1)
