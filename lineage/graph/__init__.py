@@ -5,6 +5,8 @@
 - :mod:`lineage.graph.counts`: direct and transitive derivative counts, every model at once.
 """
 
-from lineage.graph.lineage_graph import LineageGraph, MonthlyCounts, month_label, month_number
+from lineage.graph.calendar import month_label, month_number
+from lineage.graph.curves import MonthlyCounts
+from lineage.graph.lineage_graph import LineageGraph
 
 __all__ = ["LineageGraph", "MonthlyCounts", "month_label", "month_number"]

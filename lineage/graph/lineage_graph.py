@@ -31,7 +31,6 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -39,104 +38,12 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from lineage.errors import UnknownModelError, UsageError
+from lineage.graph import convert
 from lineage.graph import counts as _counts
+from lineage.graph.calendar import month_label, month_number, months_of
 from lineage.graph.counts import Progress
-
-RELATIONS = ("finetune", "adapter", "quantized", "merge", "unknown")
-"""Relations the Hub uses; other words it emits are kept verbatim."""
-
-CURVE_COLUMNS = ["model", "scope", "month", "age_months", "count", "cumulative"]
-SCOPES = ("transitive", "direct")
-
-
-def month_label(month: int) -> str:
-    """``YYYY-MM`` of an absolute month number (``year * 12 + month - 1``).
-
-    >>> month_label(2023 * 12 + 1)
-    '2023-02'
-    """
-    return f"{month // 12:04d}-{month % 12 + 1:02d}"
-
-
-def month_number(label: str) -> int:
-    """Absolute month number of ``YYYY-MM`` (bad input: :class:`UsageError`).
-
-    >>> month_number("2023-02") == 2023 * 12 + 1
-    True
-    """
-    try:
-        year, month = (int(part) for part in str(label).split("-")[:2])
-        if not 1 <= month <= 12:
-            raise ValueError
-    except ValueError:
-        raise UsageError(f"bad month {label!r}: use YYYY-MM, e.g. 2024-05") from None
-    return year * 12 + month - 1
-
-
-def _months_of(times: pd.Series) -> np.ndarray:
-    """Absolute month numbers of UTC timestamps, ``-1`` for NaT."""
-    out = (times.dt.year * 12 + times.dt.month - 1).to_numpy(dtype=float, na_value=np.nan)
-    return np.where(np.isnan(out), -1, out).astype(np.int64)
-
-
-@dataclass
-class MonthlyCounts:
-    """Derivatives per calendar month of every model that has any (one filter, one scope).
-
-    ``matrix`` (scipy CSR): ``matrix[i, j]`` derivatives of ``models[i]`` counted in
-    ``months[j]``; ``release[i]`` is the column of its release month (the last column is the
-    snapshot month); ``moved`` is how many (model, derivative) pairs were dated before the
-    model and counted in its release month.
-    """
-
-    scope: str
-    models: np.ndarray
-    months: list[str]
-    matrix: csr_matrix
-    release: np.ndarray
-    moved: int
-
-    def by_age(self) -> csr_matrix:
-        """The counts by age: ``[i, a]`` counts derivatives of ``models[i]`` in its ``a``-th
-        month after release (0 = the release month)."""
-        cells = self.matrix.tocoo()
-        return csr_matrix(
-            (cells.data, (cells.row, cells.col - self.release[cells.row])),
-            shape=self.matrix.shape,
-        )
-
-    def curves(self, models: Iterable[str] | None = None) -> pd.DataFrame:
-        """Long growth-curve frame (``model, scope, month, age_months, count, cumulative``).
-
-        One row per month from each model's release month to the snapshot month.
-        """
-        rows = np.arange(len(self.models))
-        if models is not None:
-            pos = pd.Index(self.models).get_indexer(list(models))
-            rows = pos[pos >= 0]
-        n_cols = len(self.months)
-        lens = n_cols - self.release[rows]
-        row = np.repeat(rows, lens)
-        local = np.repeat(np.arange(len(rows)), lens)
-        age = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
-        col = self.release[row] + age
-        count = self.matrix[rows].toarray()[local, col].astype(np.int64)
-        cumulative = np.cumsum(count)
-        if len(cumulative):
-            starts = np.cumsum(lens) - lens
-            base = np.repeat(np.concatenate([[0], cumulative])[starts], lens)
-            cumulative = cumulative - base
-        return pd.DataFrame(
-            {
-                "model": self.models[row],
-                "scope": self.scope,
-                "month": np.asarray(self.months, dtype=object)[col],
-                "age_months": age,
-                "count": count,
-                "cumulative": cumulative,
-            },
-            columns=CURVE_COLUMNS,
-        )
+from lineage.graph.curves import CURVE_COLUMNS, MonthlyCounts, check_scope, empty_curves
+from lineage.hub.client import RELATIONS, UNKNOWN_RELATION
 
 
 class LineageGraph:
@@ -234,7 +141,7 @@ class LineageGraph:
             if "relation" in edges
             else np.full(n_edges, "unknown", dtype=object)
         )
-        names = sorted(set(rel_text.tolist()) | set(RELATIONS))
+        names = sorted(set(rel_text.tolist()) | set(RELATIONS) | {UNKNOWN_RELATION})
         rel = pd.Index(names).get_indexer(rel_text).astype(np.int16)
         keep = child != parent
         child, parent, rel = child[keep], parent[keep], rel[keep]
@@ -308,18 +215,12 @@ class LineageGraph:
         >>> LineageGraph.from_networkx(G).children("base")
         ['ft']
         """
-        rows = [{"id": str(node), **data} for node, data in graph.nodes(data=True)]
-        models = pd.DataFrame(rows, columns=["id", "created_at"] + sorted(
-            {k for r in rows for k in r} - {"id", "created_at"}))
-        edges = pd.DataFrame(
-            [(str(v), str(u), d.get("relation", "unknown")) for u, v, d in graph.edges(data=True)],
-            columns=["child", "parent", "relation"],
-        )
-        return cls.from_frames(models, edges, graph.graph.get("snapshot_time"))
+        models, edges, snapshot_time = convert.frames_from_networkx(graph)
+        return cls.from_frames(models, edges, snapshot_time)
 
     # -- time -----------------------------------------------------------------------------
     def _month_setup(self) -> None:
-        month = _months_of(self.models["created_at"])
+        month = months_of(self.models["created_at"])
         latest = int(month.max()) if (month >= 0).any() else None
         snap = self.snapshot_time
         snap_month = None if snap is None else snap.year * 12 + snap.month - 1
@@ -395,6 +296,12 @@ class LineageGraph:
                 "relation": np.asarray(self._rel_names, dtype=object)[self._rel],
             }
         )
+
+    def edges_with(self, relations: Iterable[str] | str | None = None) -> pd.DataFrame:
+        """The kept edges of the given relations (all when None): ``child, parent, relation``."""
+        edges = self.edges
+        mask = self._mask(relations)
+        return edges if isinstance(mask, slice) else edges[mask].reset_index(drop=True)
 
     def _codes(self, relations: Iterable[str] | str | None) -> tuple[int, ...]:
         if relations is None:
@@ -607,7 +514,7 @@ class LineageGraph:
     ) -> pd.Series:
         """Derivatives of every model: ``direct`` (distinct children) or ``transitive``
         (distinct descendants), as a Series indexed by id."""
-        _check_scope(scope)
+        check_scope(scope)
         index = self._index(relations, progress)
         values = index.transitive if scope == "transitive" else index.direct
         return pd.Series(values, index=self._exact, name=scope)
@@ -630,7 +537,7 @@ class LineageGraph:
         >>> m.by_age().toarray().tolist()
         [[1, 0, 1, 0]]
         """
-        _check_scope(scope)
+        check_scope(scope)
         index = self._index(relations, progress)
         hist = _counts.histograms(index, self._col, self._n_cols, scope, progress)
         months = [month_label(m) for m in range(self._month0, self._snap_month + 1)]
@@ -650,7 +557,7 @@ class LineageGraph:
         ``frame.attrs["moved"]`` is how many derivatives dated before it were counted in its
         release month.
         """
-        _check_scope(scope)
+        check_scope(scope)
         i = self.index_of(model)
         if scope == "direct":
             mask = self._mask(relations)
@@ -686,7 +593,7 @@ class LineageGraph:
 
         ``frame.attrs["moved"]`` totals the derivatives counted in a later release month.
         """
-        _check_scope(scope)
+        check_scope(scope)
         if models is not None:
             wanted = [self.ids[self.index_of(m)] for m in models]
             if len(wanted) <= 200:
@@ -696,7 +603,7 @@ class LineageGraph:
                     curve = self.growth_curve(m, scope, relations)
                     moved += curve.attrs["moved"]
                     parts.append(curve.assign(model=m, scope=scope)[CURVE_COLUMNS])
-                frame = pd.concat(parts, ignore_index=True) if parts else _empty_curves()
+                frame = pd.concat(parts, ignore_index=True) if parts else empty_curves()
                 frame.attrs["moved"] = moved
                 return frame
         monthly = self.monthly_counts(scope, relations, progress)
@@ -718,20 +625,9 @@ class LineageGraph:
                 out.append(parts[m])
             else:
                 out.append(self.growth_curve(m, scope).assign(model=m, scope=scope)[CURVE_COLUMNS])
-        return pd.concat(out, ignore_index=True) if out else _empty_curves()
+        return pd.concat(out, ignore_index=True) if out else empty_curves()
 
     # -- interop --------------------------------------------------------------------------
-    def _node_records(self) -> tuple[list[str], dict[str, list]]:
-        columns = [c for c in self.models.columns if c != "id"]
-        values = {}
-        for col in columns:
-            series = self.models[col]
-            if isinstance(series.dtype, pd.DatetimeTZDtype):
-                values[col] = [None if pd.isna(t) else t for t in series]
-            else:
-                values[col] = [None if _isna(v) else v for v in series.tolist()]
-        return columns, values
-
     def to_networkx(self, relations: Iterable[str] | None = None):
         """networkx DiGraph, edges parent -> child with ``relation``; node attributes are
         the model columns (created_at, author, downloads, likes, pipeline_tag, missing...).
@@ -744,49 +640,9 @@ class LineageGraph:
         >>> list(g.to_networkx().edges(data=True))
         [('a', 'b', {'relation': 'unknown'})]
         """
-        import networkx as nx
-
-        graph = nx.DiGraph(snapshot_time=self.snapshot_time)
-        columns, values = self._node_records()
-        graph.add_nodes_from(
-            (node, {c: values[c][i] for c in columns}) for i, node in enumerate(self.ids)
-        )
-        edges = self.edges
-        mask = self._mask(relations)
-        edges = edges[mask] if not isinstance(mask, slice) else edges
-        graph.add_edges_from(
-            (p, c, {"relation": r})
-            for c, p, r in zip(edges["child"], edges["parent"], edges["relation"], strict=True)
-        )
-        return graph
+        return convert.to_networkx(self, relations)
 
     def to_igraph(self, relations: Iterable[str] | None = None):
         """python-igraph directed Graph (edges parent -> child), vertex ``name`` = id, the
         model columns as vertex attributes and ``relation`` on the edges."""
-        import igraph as ig
-
-        mask = self._mask(relations)
-        parent, child = self._parent[mask], self._child[mask]
-        graph = ig.Graph(
-            n=self.n_models, edges=np.column_stack([parent, child]).tolist(), directed=True
-        )
-        graph.vs["name"] = self.ids.tolist()
-        columns, values = self._node_records()
-        for col in columns:
-            graph.vs[col] = values[col]
-        graph.es["relation"] = np.asarray(self._rel_names, dtype=object)[self._rel[mask]].tolist()
-        graph["snapshot_time"] = self.snapshot_time
-        return graph
-
-
-def _isna(value) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT
-
-
-def _check_scope(scope: str) -> None:
-    if scope not in SCOPES:
-        raise UsageError(f"scope must be 'transitive' or 'direct', not {scope!r}")
-
-
-def _empty_curves() -> pd.DataFrame:
-    return pd.DataFrame({c: [] for c in CURVE_COLUMNS})
+        return convert.to_igraph(self, relations)

@@ -48,6 +48,8 @@ EXPAND = (
 PAGE_LIMIT = 1000
 #: Relations the Hub derives; any other word it emits is kept verbatim.
 RELATIONS = ("finetune", "adapter", "quantized", "merge")
+#: The relation of an edge whose declaration states none.
+UNKNOWN_RELATION = "unknown"
 
 # huggingface_hub's REPO_ID_REGEX, anchored, plus its "--" / ".." rules.
 _REPO_ID = re.compile(r"(?:\b[\w\-.]+\b/)?\b[\w\-.]{1,96}\b")

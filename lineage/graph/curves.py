@@ -1,0 +1,85 @@
+"""Monthly derivative counts and the long growth-curve frame they become
+(``model, scope, month, age_months, count, cumulative``: the contract with :mod:`growth`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import csr_matrix
+
+from lineage.errors import UsageError
+
+CURVE_COLUMNS = ["model", "scope", "month", "age_months", "count", "cumulative"]
+SCOPES = ("transitive", "direct")
+
+
+@dataclass
+class MonthlyCounts:
+    """Derivatives per calendar month of every model that has any (one filter, one scope).
+
+    ``matrix`` (scipy CSR): ``matrix[i, j]`` derivatives of ``models[i]`` counted in
+    ``months[j]``; ``release[i]`` is the column of its release month (the last column is the
+    snapshot month); ``moved`` is how many (model, derivative) pairs were dated before the
+    model and counted in its release month.
+    """
+
+    scope: str
+    models: np.ndarray
+    months: list[str]
+    matrix: csr_matrix
+    release: np.ndarray
+    moved: int
+
+    def by_age(self) -> csr_matrix:
+        """The counts by age: ``[i, a]`` counts derivatives of ``models[i]`` in its ``a``-th
+        month after release (0 = the release month)."""
+        cells = self.matrix.tocoo()
+        return csr_matrix(
+            (cells.data, (cells.row, cells.col - self.release[cells.row])),
+            shape=self.matrix.shape,
+        )
+
+    def curves(self, models: Iterable[str] | None = None) -> pd.DataFrame:
+        """Long growth-curve frame (``model, scope, month, age_months, count, cumulative``).
+
+        One row per month from each model's release month to the snapshot month.
+        """
+        rows = np.arange(len(self.models))
+        if models is not None:
+            pos = pd.Index(self.models).get_indexer(list(models))
+            rows = pos[pos >= 0]
+        n_cols = len(self.months)
+        lens = n_cols - self.release[rows]
+        row = np.repeat(rows, lens)
+        local = np.repeat(np.arange(len(rows)), lens)
+        age = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
+        col = self.release[row] + age
+        count = self.matrix[rows].toarray()[local, col].astype(np.int64)
+        cumulative = np.cumsum(count)
+        if len(cumulative):
+            starts = np.cumsum(lens) - lens
+            base = np.repeat(np.concatenate([[0], cumulative])[starts], lens)
+            cumulative = cumulative - base
+        return pd.DataFrame(
+            {
+                "model": self.models[row],
+                "scope": self.scope,
+                "month": np.asarray(self.months, dtype=object)[col],
+                "age_months": age,
+                "count": count,
+                "cumulative": cumulative,
+            },
+            columns=CURVE_COLUMNS,
+        )
+
+
+def check_scope(scope: str) -> None:
+    if scope not in SCOPES:
+        raise UsageError(f"scope must be 'transitive' or 'direct', not {scope!r}")
+
+
+def empty_curves() -> pd.DataFrame:
+    return pd.DataFrame({c: [] for c in CURVE_COLUMNS})
