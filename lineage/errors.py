@@ -11,8 +11,11 @@ class HfLineageError(Exception):
     exit_code = 1
 
 
-class UsageError(HfLineageError):
-    """Bad input from the user: an option, a file or an id that cannot be used."""
+class UsageError(HfLineageError, ValueError):
+    """Bad input from the user: an option, a file or an id that cannot be used.
+
+    Also a :class:`ValueError`, so library callers can catch it as one.
+    """
 
     exit_code = 2
 
