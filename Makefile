@@ -19,6 +19,12 @@ browser:
 	  { apt-get update -q && apt-get install -y -q chromium chromium-driver; } || \
 	  echo "chromium could not be installed: the browser tests will be skipped"
 
+# Lint, format and type checks of the packages (CI runs it before the tests).
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy lineage growth cli.py
+
 test: $(VENV)/.installed browser
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
