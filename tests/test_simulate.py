@@ -126,14 +126,6 @@ def test_too_small_a_hub_is_refused():
         simulate_frames(5)
 
 
-def test_docstring_examples_run():
-    import doctest
-
-    import lineage.sim.simulate
-
-    assert doctest.testmod(lineage.sim.simulate).failed == 0
-
-
 def test_plain_dates_are_utc_and_never_before_the_hubs_floor():
     hub = simulate_hub(1_000, seed=0, start="2022-01-01", end="2024-06-30")
     assert hub.snapshot_time == pd.Timestamp("2024-06-30", tz="UTC")
