@@ -104,7 +104,7 @@ KNOWN = [
     hub_model(12, "c/two", day(11), ["c/one"], "finetune"),
     hub_model(13, "p/peft", day(12), tags=["peft", "base_model:adapter:/workspace/out"],
               cardData={"base_model": "/workspace/out"}),  # not a Hub id
-    hub_model(14, "r/override", day(13), ["org/base"], "finetune",
+    hub_model(14, "r/override", day(13), ["org/base"], "finetune",  # the tag wins over the card
               cardData={"base_model": "org/base", "base_model_relation": "quantized"}),
     hub_model(15, "d/distil", day(14), tags=["base_model:distillation:Org/Base"]),
 ]
@@ -116,24 +116,31 @@ KNOWN_EDGES = [
     ("c/one", "c/two", "finetune"),
     ("c/two", "c/one", "finetune"),
     ("d/distil", "Org/Base", "distillation"),
-    ("m/card-merge", "a/ft", "merge"),
-    ("m/card-merge", "a/q", "merge"),
     ("m/merged", "Org/Base", "merge"),
     ("m/merged", "org/other-base", "merge"),
-    ("r/override", "Org/Base", "quantized"),
+    ("r/override", "Org/Base", "finetune"),
     ("x/orphan", "Deleted/Gone", "finetune"),
     ("x/orphan2", "Deleted/Gone", "adapter"),
 ]
 
 
-def check_known_snapshot(st: Store) -> None:
-    """The exact snapshot of KNOWN, however it was crawled."""
+#: The card-only references of KNOWN (kept apart, with --card-refs or when cards are given).
+KNOWN_CARD_EDGES = [
+    ("m/card-merge", "a/ft", "unknown", "card"), ("m/card-merge", "a/q", "unknown", "card"),
+]
+
+
+def check_known_snapshot(st: Store, *, cards: bool = False) -> None:
+    """The exact snapshot of KNOWN, however it was crawled (``cards``: with card data)."""
     edges = st.edges_frame()
     assert list(edges.columns) == ["child", "parent", "relation", "source"]
     assert list(edges[["child", "parent", "relation"]].itertuples(index=False, name=None)) == (
         KNOWN_EDGES
     )
-    assert set(edges.loc[edges["child"] == "m/card-merge", "source"]) == {"card"}
+    assert set(edges["source"]) == {"relation_tag"}
+    card = st.card_edges_frame()
+    assert list(card.columns) == ["child", "parent", "relation", "source"]
+    assert list(card.itertuples(index=False, name=None)) == (KNOWN_CARD_EDGES if cards else [])
     models = st.models_frame()
     assert list(models.columns) == [
         "id", "created_at", "last_modified", "author", "downloads", "likes", "pipeline_tag",
@@ -149,10 +156,10 @@ def check_known_snapshot(st: Store) -> None:
     assert {k: info[k] for k in (
         "models", "missing_parents", "edges", "self_loops", "invalid_refs", "cycles",
         "models_in_cycles")} == {
-        "models": 15, "missing_parents": 1, "edges": 13, "self_loops": 1, "invalid_refs": 1,
+        "models": 15, "missing_parents": 1, "edges": 11, "self_loops": 1, "invalid_refs": 1,
         "cycles": 1, "models_in_cycles": 2}
     assert info["edges_by_relation"] == {
-        "adapter": 2, "distillation": 1, "finetune": 4, "merge": 4, "quantized": 2}
+        "adapter": 2, "distillation": 1, "finetune": 5, "merge": 2, "quantized": 1}
     assert info["created_min"] == pd.Timestamp("2023-01-01", tz="UTC")
     assert info["created_max"] == pd.Timestamp("2023-01-15", tz="UTC")
 
@@ -165,9 +172,9 @@ def test_known_graph_resolves_at_read_time(tmp_path):
         st.commit_page(run, parse_page(KNOWN[7:][::-1]), phase="full", next_url="u2")
         st.commit_page(run, parse_page(KNOWN[:7][::-1]), phase="full", next_url=None)
         st.finish_run(run)
-        check_known_snapshot(st)
+        check_known_snapshot(st, cards=True)
     with Store(path, readonly=True) as st:
-        check_known_snapshot(st)
+        check_known_snapshot(st, cards=True)
         assert st.snapshot_time() is not None
 
 
@@ -178,7 +185,7 @@ def test_new_generation_stays_hidden_until_it_commits(tmp_path):
         run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u", hub_mark=None)
         st.commit_page(run, parse_page([hub_model(99, "new/only", day(30))]), phase="full",
                        next_url="u2")
-        check_known_snapshot(st)  # the old snapshot, untouched
+        check_known_snapshot(st, cards=True)  # the old snapshot, untouched
         assert st.pending_run().models_seen == 1
         st.finish_run(run)
         assert list(st.models_frame()["id"]) == ["new/only"]
@@ -197,4 +204,4 @@ def test_relisted_model_replaces_its_edges(tmp_path):
         edges = st.edges_frame()
         assert edges[edges["child"] == "m/merged"][["parent", "relation"]].values.tolist() == [
             ["Org/Base", "finetune"]]
-        assert len(edges) == 12 and st.info()["models"] == 15
+        assert len(edges) == 10 and st.info()["models"] == 15
