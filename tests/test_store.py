@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pathlib
 import sqlite3
+import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
@@ -205,3 +207,115 @@ def test_relisted_model_replaces_its_edges(tmp_path):
         assert edges[edges["child"] == "m/merged"][["parent", "relation"]].values.tolist() == [
             ["Org/Base", "finetune"]]
         assert len(edges) == 10 and st.info()["models"] == 15
+
+
+@contextlib.contextmanager
+def read_only_folder(folder: pathlib.Path):
+    """Make ``folder`` unwritable for this process (chmod; as root also ``chattr +i``), or skip."""
+    os.chmod(folder, 0o555)
+    immutable = False
+    try:
+        probe = folder / ".probe"
+        try:
+            probe.touch()
+            probe.unlink()
+        except OSError:
+            pass
+        else:
+            immutable = subprocess.run(["chattr", "+i", str(folder)],
+                                       capture_output=True).returncode == 0
+            try:
+                probe.touch()
+            except OSError:
+                pass
+            else:
+                probe.unlink()
+                pytest.skip("cannot make a folder read-only here")
+        yield
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(folder)], check=True)
+        os.chmod(folder, 0o755)
+
+
+def test_snapshot_in_a_read_only_folder_can_be_read(tmp_path):
+    from click.testing import CliRunner
+
+    from cli import main
+    from lineage.graph import LineageGraph
+
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    path = folder / "hub.db"
+    write_snapshot(path, KNOWN)
+    with read_only_folder(folder):
+        assert not (folder / "hub.db-shm").exists()
+        with Store(path, readonly=True) as st:
+            check_known_snapshot(st, cards=True)
+        out = CliRunner().invoke(main, ["info", "--db", str(path)])
+        assert out.exit_code == 0 and "15 listed" in out.output, out.output
+        assert LineageGraph.from_db(path).n_models == 16
+        out = CliRunner().invoke(main, ["crawl", "--db", str(path), "--endpoint",
+                                        "http://127.0.0.1:9"])
+        assert out.exit_code == 1 and out.output.count("\n") == 1, out.output
+        assert "not writable" in out.output
+
+
+def _schema_1_file(path: pathlib.Path, *, capped: bool) -> None:
+    """A snapshot as hf-lineage wrote schema 1: card edges as lineage, a re-upload's two rows,
+    a value no reader can read, and a capped crawl recorded as done."""
+    from lineage.hub.store import _SCHEMA_V1
+
+    con = sqlite3.connect(path)
+    con.executescript(f"PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 1;"
+                      + _SCHEMA_V1)
+    rows = [
+        (1, "o1", "Org/Base", "org/base", "2023-01-01T00:00:00.000Z", 5),
+        (1, "o2", "a/ft", "a/ft", "2023-02-01T00:00:00.000Z", "lots"),
+        (1, "o3", "a/ft", "a/ft", "2024-02-01T00:00:00.000Z", 7),  # re-uploaded
+        (1, "o4", "m/card", "m/card", "2023-13-01T00:00:00.000Z", 1),
+    ]
+    con.executemany("INSERT INTO models (gen, oid, id, id_lower, created_at, downloads)"
+                    " VALUES (?, ?, ?, ?, ?, ?)", rows)
+    con.executemany("INSERT INTO edges VALUES (1, ?, ?, ?, ?, ?)", [
+        ("o2", "Org/Base", "org/base", "finetune", "relation_tag"),
+        ("o3", "Org/Base", "org/base", "adapter", "relation_tag"),
+        ("o4", "a/ft", "a/ft", "merge", "card"),
+    ])
+    con.execute("INSERT INTO meta VALUES ('live_gen', '1')")
+    con.execute("INSERT INTO runs (started, finished, endpoint, mode, status, gen, max_models,"
+                " models_seen, pages) VALUES ('2024', '2024', 'e', 'full', 'done', 1, ?, 4, 1)",
+                (4 if capped else None,))
+    con.commit()
+    con.close()
+
+
+@pytest.mark.parametrize("readonly", [False, True])
+def test_schema_1_is_migrated_in_place(tmp_path, readonly):
+    path = tmp_path / "v1.db"
+    _schema_1_file(path, capped=False)
+    with Store(path, readonly=readonly) as st:
+        models, edges = st.models_frame(), st.edges_frame()
+        assert list(models["id"]) == ["Org/Base", "a/ft", "m/card"]
+        assert models.set_index("id").loc["a/ft", "downloads"] == 7
+        assert pd.isna(models.set_index("id").loc["m/card", "created_at"])
+        assert list(edges.itertuples(index=False, name=None)) == [
+            ("a/ft", "Org/Base", "adapter", "relation_tag")]
+        assert list(st.card_edges_frame()["parent"]) == ["a/ft"]
+        assert st.completeness().complete
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    capped = tmp_path / "capped.db"
+    _schema_1_file(capped, capped=True)
+    with Store(capped, readonly=True) as st:
+        assert st.completeness().state == "partial"
+
+
+def test_schema_1_in_a_read_only_place_is_refused_in_one_line(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    _schema_1_file(folder / "v1.db", capped=False)
+    with read_only_folder(folder):
+        with pytest.raises(StoreReadOnlyError, match="schema 1.*needs write access") as err:
+            Store(folder / "v1.db", readonly=True)
+        assert "\n" not in str(err.value)

@@ -57,6 +57,7 @@ from lineage.errors import (
     HubUnreachableError,
     MalformedPageError,
     RateLimitWaitError,
+    UsageError,
 )
 
 #: Listing fields a crawl asks for (``expand``): the Hub's lineage is in ``tags``.
@@ -186,6 +187,26 @@ def declared_parents(item: dict) -> tuple[list[tuple[str, str]], str]:
     word = word.strip().lower() if isinstance(word, str) else ""
     relation = word if _RELATION_WORD.fullmatch(word) else UNKNOWN_RELATION
     return [(relation, ref) for ref in refs], CARD_SOURCE
+
+
+def edge_sources(sources) -> tuple[str, ...]:
+    """The stored edge sources a ``sources=`` choice names ("tags" is both tag kinds).
+
+    Example:
+        >>> edge_sources(["tags", "card"])
+        ('relation_tag', 'base_model_tag', 'card')
+    """
+    names = [sources] if isinstance(sources, str) else list(sources)
+    out: list[str] = []
+    for name in names:
+        expanded = TAG_SOURCES if name == "tags" else (name,)
+        for source in expanded:
+            if source not in (*TAG_SOURCES, CARD_SOURCE):
+                raise UsageError(f"unknown edge source {name!r}; choose from tags, card, "
+                                 "relation_tag, base_model_tag")
+            if source not in out:
+                out.append(source)
+    return tuple(out)
 
 
 def _timestamp(value: Any) -> str | None:

@@ -36,7 +36,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lineage.errors import CrawlStateError, HfLineageError, PaginationLoopError
+from lineage.errors import (
+    CrawlStateError,
+    ForeignOriginError,
+    HfLineageError,
+    PaginationLoopError,
+)
 from lineage.hub.client import (
     CARD_EXPAND,
     DEFAULT_MAX_WAIT,
@@ -207,7 +212,14 @@ def _start_or_resume(
             f"--endpoint {pending.endpoint} to resume it, or --full to start over"
         )
     live_cards = store.card_refs_crawled() if store.live_gen() is not None else None
-    if pending and (pending.endpoint == client.endpoint) and (pending.mode == "full" or not full):
+    resumable = pending and pending.endpoint == client.endpoint and (
+        pending.mode == "full" or not full)
+    if resumable and full and pending.next_url:  # --full starts over from a foreign resume URL
+        try:
+            client.check_url(pending.next_url)
+        except ForeignOriginError:
+            resumable = False
+    if resumable:
         if card_refs is not None and bool(card_refs) != bool(pending.card_refs):
             raise CrawlStateError(
                 f"the unfinished crawl in {store.path} was started "

@@ -306,11 +306,13 @@ class Store:
 
     @staticmethod
     def _stamp(con: sqlite3.Connection) -> tuple[int, int, int]:
-        return (
-            con.execute("PRAGMA application_id").fetchone()[0],
-            con.execute("PRAGMA user_version").fetchone()[0],
-            con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0],
-        )
+        """(application id, schema version, tables), read in one statement: one snapshot of a
+        file another process may be creating right now."""
+        return con.execute(
+            "SELECT (SELECT application_id FROM pragma_application_id),"
+            " (SELECT user_version FROM pragma_user_version),"
+            " (SELECT count(*) FROM sqlite_master)"
+        ).fetchone()
 
     def _upgrade(self, con: sqlite3.Connection, version: int) -> sqlite3.Connection:
         """Migrate an older snapshot in place (one transaction), or refuse read-only ones."""
