@@ -29,11 +29,31 @@ class _Group(click.Group):
             sys.exit(130)
 
 
+def _warn_if_partial(ctx: click.Context, param: click.Parameter, value):
+    """``--db`` callback: one stderr line when a reading command's snapshot is not whole
+    (a first look, an unfinished update; see ``Store.completeness``)."""
+    if ctx.resilient_parsing or ctx.info_name in ("crawl", "info"):
+        return value
+    from lineage.hub.store import Store, resolve_db_path
+
+    path = resolve_db_path(value)
+    if path.is_file():
+        try:
+            with Store(path, readonly=True) as store:
+                state = store.completeness()
+        except HfLineageError:
+            return value  # the command itself reports it
+        if not state.complete and state.state != "empty":
+            click.echo(f"warning: {state.message}", err=True)
+    return value
+
+
 db_option = click.option(
     "--db",
     "db",
     type=click.Path(dir_okay=False),
     default=None,
+    callback=_warn_if_partial,
     help="Snapshot file (default: $HF_LINEAGE_DB, else ~/.cache/hf-lineage/hub.db).",
 )
 
@@ -74,8 +94,13 @@ def _crawl_progress_printer():
 @click.option("--token", default=None, help="Hub token (default: $HF_TOKEN); never stored.")
 @click.option("--full", is_flag=True, help="Re-crawl all; the old snapshot stays until it is done.")
 @click.option("--max-models", type=click.IntRange(min=1), default=None,
-              help="Stop the listing after this many models.")
-def crawl(db, endpoint, token, full, max_models) -> None:
+              help="Stop after this many models (a first look); a plain crawl continues it.")
+@click.option("--card-refs", "card_refs", is_flag=True, default=None,
+              help="Also keep model cards' base_model references the Hub did not turn into "
+              "tags (kept apart; about 3x the bytes per page).")
+@click.option("--max-wait", type=click.FloatRange(min=0), default=300.0, show_default=True,
+              help="Longest rate-limit wait (seconds) before the crawl stops (resumable).")
+def crawl(db, endpoint, token, full, max_models, card_refs, max_wait) -> None:
     """Crawl the Hub's model listing and lineage into the snapshot (resumes if interrupted).
 
     Example: hf-lineage crawl --db hub.db --max-models 5000
@@ -84,14 +109,22 @@ def crawl(db, endpoint, token, full, max_models) -> None:
 
     result = run_crawl(
         db, endpoint=endpoint, token=token, full=full, max_models=max_models,
-        progress=_crawl_progress_printer(),
+        card_refs=card_refs, max_wait=max_wait, progress=_crawl_progress_printer(),
     )
     how = "resumed and finished" if result.resumed else "finished"
+    if not result.complete:
+        how = "stopped (--max-models)"
+    rate = f"{result.models / max(result.elapsed, 1e-9):,.0f} models/s"
+    found = (f"; {result.renames:,} renamed models found by {result.lookups:,} lookups"
+             if result.lookups else "")
     click.echo(
         f"{result.mode} crawl {how}: {result.models:,} models in {result.pages:,} pages "
-        f"({result.elapsed:,.1f} s, {result.models / max(result.elapsed, 1e-9):,.0f} models/s)",
+        f"({result.elapsed:,.1f} s, {rate}){found}",
         err=True,
     )
+    if not result.complete:
+        click.echo("the snapshot is partial: run `hf-lineage crawl` to continue the listing to "
+                   "the end", err=True)
 
 
 @main.command()
@@ -105,6 +138,7 @@ def info(db) -> None:
 
     with Store(db, readonly=True) as store:
         facts = store.info()
+        report = store.crawl_report()
     rel = ", ".join(f"{k} {v:,}" for k, v in facts["edges_by_relation"].items()) or "none"
     created = (
         f"{facts['created_min']:%Y-%m-%d} .. {facts['created_max']:%Y-%m-%d}"
@@ -124,22 +158,58 @@ def info(db) -> None:
         ("Complete crawl", f"{snap:%Y-%m-%d %H:%M:%S} UTC from {facts['endpoint']}"
          if snap is not None else "none yet"),
     ]
+    rows += _crawl_report_rows(report)
     pending = facts["pending"]
     if pending:
+        how = (
+            "running now" if report["crawl_active"]
+            else f"interrupted: {pending['note']}" if pending["note"]
+            else "interrupted: the crawl process ended"
+        )
         rows.append(("Crawl state", (
-            f"unfinished {pending['mode']} crawl of {pending['endpoint']} ({pending['phase']}: "
-            f"{pending['pages']:,} pages, {pending['models_seen']:,} models); "
-            "run `hf-lineage crawl` to resume")))
+            f"unfinished {pending['mode']} crawl of {pending['endpoint']}, {how} "
+            f"({pending['phase']}: {pending['pages']:,} pages, {pending['models_seen']:,} "
+            "models); run `hf-lineage crawl` to resume")))
     else:
         rows.append(("Crawl state", "complete" if snap is not None else "never crawled"))
+    state = report["completeness"]
+    if not state.complete and state.state != "empty":
+        rows.append(("Completeness", state.message))
     for key, value in rows:
         click.echo(f"{key:<16}{value}")
     click.echo("Runs:")
     for run in facts["runs"][-5:]:
+        note = f"  ({run['note']})" if run["note"] else ""
         click.echo(
-            f"  #{run['id']} {run['mode']:<11} {run['status']:<9} {run['started']} -> "
-            f"{run['finished'] or '...'}  {run['models_seen']:,} models  {run['endpoint']}"
+            f"  #{run['id']} {run['mode']:<11} {run['status']:<11} {run['started']} -> "
+            f"{run['finished'] or '...'}  {run['models_seen']:,} models  {run['endpoint']}{note}"
         )
+
+
+def _crawl_report_rows(report: dict) -> list[tuple[str, str]]:
+    """``info`` lines for what the crawls met on the wire (``Store.crawl_report``)."""
+
+    def counts(d: dict) -> str:
+        total = sum(d.values())
+        return f"{total:,}" + (f" ({', '.join(f'{k} {v:,}' for k, v in sorted(d.items()))})"
+                               if d else "")
+
+    renames = report["renames"]
+    shown = ", ".join(f"{old} -> {new}" for old, new in list(renames.items())[:3])
+    rows = [
+        ("Card refs", (
+            f"{report['card_refs_stored']:,} stored, {report['card_refs_listed']:,} name a "
+            "listed model (not counted unless asked: LineageGraph.from_db(sources=...))"
+            if report["card_refs"] else "not crawled (crawl --card-refs; the Hub's tags are "
+            "the lineage)")),
+        ("Skipped items", f"{counts(report['skipped'])} (not stored)"),
+        ("Repaired", f"{counts(report['repaired'])} fields coerced or dropped"),
+        ("Renames", f"{len(renames):,}" + (f" ({shown}{', ...' if len(renames) > 3 else ''})"
+                                          if renames else "")),
+        ("Floor-dated", f"{report['floor_dated']:,} models carry the Hub's floor date "
+                        "2022-03-02 (created then or before)"),
+    ]
+    return rows
 
 
 # -- html (html) -------------------------------------------------------------------------------

@@ -4,10 +4,14 @@ Rows (models/s, best of ``--repeat``):
 - decode + parse: ``json.loads`` of 1,000-model pages and ``lineage.hub.client.parse_page``;
 - decode + parse + store: the above plus ``Store.commit_page`` (one transaction per page);
 - fetching pages over HTTP only (the bound LocalHub and the client set), then end to end:
-  ``lineage.hub.crawl.crawl`` against LocalHub served from another process;
+  ``lineage.hub.crawl.crawl`` against LocalHub served from another process, each both ways:
+  the default listing (the Hub's tags) and ``--card-refs`` (``cardData`` too), with the
+  bytes of a page of each;
 - the obvious alternative: ``huggingface_hub.ModelInfo(**item)`` per item (decode + objects
   only, nothing stored), and ``HfApi.list_models`` over the same HTTP server;
-- reading the snapshot back (``models_frame`` + ``edges_frame``).
+- reading the snapshot back (``models_frame`` + ``edges_frame``);
+- where ``../shared/data/hubstats`` is present: bytes per 1,000 *real* listing items with and
+  without ``cardData`` (real cards carry evaluation results; the synthetic ones do not).
 
 Run: ``python bench/crawl_bench.py [--models 200000] [--repeat 1]``.
 """
@@ -26,12 +30,17 @@ from pathlib import Path
 
 from huggingface_hub import HfApi, ModelInfo
 
-from lineage.hub.client import EXPAND, HubClient, parse_page
+from lineage.hub.client import CARD_EXPAND, EXPAND, HubClient, parse_page
 from lineage.hub.crawl import crawl
 from lineage.hub.store import Store
-from lineage.sim.hubserver import LocalHub
+from lineage.sim.hubserver import LocalHub, load_items
 
 PAGE = 1000
+# ../shared/data/hubstats beside the checkout (main or a worktree one level deeper)
+HUBSTATS = next((p / "shared" / "data" / "hubstats" / "items.json.gz"
+                 for p in Path(__file__).resolve().parents[2:4]
+                 if (p / "shared" / "data" / "hubstats" / "items.json.gz").exists()),
+                Path("../shared/data/hubstats/items.json.gz"))
 
 
 def synthetic_models(n: int, seed: int = 0) -> list[dict]:
@@ -96,6 +105,7 @@ def main() -> None:
     ]
     tmp = Path(tempfile.mkdtemp())
     rows: list[tuple[str, tuple[float, float], int]] = []
+    page_bytes: dict[str, float] = {}
 
     rows.append(("decode + parse (hf-lineage)", _best(
         lambda: [parse_page(json.loads(p.decode())) for p in pages], args.repeat), n))
@@ -122,19 +132,29 @@ def main() -> None:
         client = HubClient(endpoint, token=False)
         db = tmp / "e2e.db"
 
-        def fetch_only() -> None:
-            url: str | None = client.listing_url("createdAt")
+        def fetch_only(expand=EXPAND, label: str = "") -> None:
+            url: str | None = client.listing_url("createdAt", expand=expand)
+            sizes = []
             while url:
-                url = client.fetch(url).next_url
+                page = client.fetch(url)
+                sizes.append(page.n_bytes)
+                url = page.next_url
+            if label:
+                page_bytes[label] = sum(sizes) / len(sizes)
 
-        fetch_only()  # warm the server's JSON cache
-        rows.append(("fetch + decode pages over HTTP only", _best(fetch_only, args.repeat), n))
+        for label, expand in (("tags only (default)", EXPAND), ("--card-refs", CARD_EXPAND)):
+            fetch_only(expand, label)  # warm the server's JSON cache; bytes per page
+            rows.append((f"fetch + decode pages over HTTP, {label}",
+                         _best(lambda e=expand: fetch_only(e), args.repeat), n))
 
-        def end_to_end() -> None:
-            db.unlink(missing_ok=True)
-            crawl(db, client=client)
+        for label, cards in (("tags only (default)", False), ("--card-refs", True)):
+            def end_to_end(cards=cards) -> None:
+                for leftover in tmp.glob("e2e.db*"):
+                    leftover.unlink()
+                crawl(db, client=client, card_refs=cards)
 
-        rows.append(("crawl end to end over HTTP (hf-lineage)", _best(end_to_end, args.repeat), n))
+            rows.append((f"crawl end to end over HTTP, {label}",
+                         _best(end_to_end, args.repeat), n))
         api = HfApi(endpoint=endpoint, token=False)
         rows.append(("HfApi.list_models over HTTP, no store", _best(
             lambda: sum(1 for _ in api.list_models(sort="createdAt", expand=list(EXPAND))),
@@ -154,11 +174,35 @@ def main() -> None:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"{n:,} models, {info['edges']:,} edges, pages of {PAGE}; best of {args.repeat}; "
           f"{os.cpu_count()} CPUs, load average {load} (wall-clock rates drop on a busy machine)")
-    print(f"{'step':<44}{'seconds':>9}{'models/s':>11}{'CPU s':>8}{'models/CPU s':>14}")
+    print(f"{'step':<52}{'seconds':>9}{'models/s':>11}{'CPU s':>8}{'models/CPU s':>14}")
     for name, (seconds, cpu), count in rows:
-        print(f"{name:<44}{seconds:>9.2f}{count / seconds:>11,.0f}{cpu:>8.2f}"
+        print(f"{name:<52}{seconds:>9.2f}{count / seconds:>11,.0f}{cpu:>8.2f}"
               f"{count / cpu:>14,.0f}")
     print("target: >= 20,000 models/s ingest (CPU s: this process only, not the server's)")
+    print(f"\n{'bytes per page of ' + str(PAGE) + ' items':<52}{'synthetic':>12}{'real rows':>12}")
+    real = _real_page_bytes()
+    for label in page_bytes:
+        shown = f"{real[label]:>12,.0f}" if real else f"{'-':>12}"
+        print(f"{label:<52}{page_bytes[label]:>12,.0f}{shown}")
+
+
+def _real_page_bytes() -> dict[str, float] | None:
+    """Bytes per 1,000 real listing items (hub-stats sample) served both ways, if present."""
+    if not HUBSTATS.exists():
+        return None
+    items = load_items(str(HUBSTATS))
+    out = {}
+    with LocalHub(items) as hub:
+        client = HubClient(hub.endpoint, token=False)
+        for label, expand in (("tags only (default)", EXPAND), ("--card-refs", CARD_EXPAND)):
+            url: str | None = client.listing_url("createdAt", expand=expand)
+            total = 0
+            while url:
+                page = client.fetch(url)
+                total += page.n_bytes
+                url = page.next_url
+            out[label] = total * PAGE / len(items)
+    return out
 
 
 if __name__ == "__main__":

@@ -60,6 +60,23 @@ class MalformedPageError(HubError):
     """A listing page was not the JSON array of model objects the Hub sends."""
 
 
+class ForeignOriginError(HubError):
+    """A next-page, redirect or stored resume URL leads off the endpoint's own origin.
+
+    Nothing is sent there (in particular not the token).
+    """
+
+    exit_code = 2
+
+
+class PaginationLoopError(HubError):
+    """A ``Link: rel="next"`` header repeats a page the crawl has already read."""
+
+
+class RateLimitWaitError(HubHTTPError):
+    """The Hub asks for a longer rate-limit wait than the crawl's ``max_wait`` allows."""
+
+
 class CrawlStateError(HfLineageError):
     """A crawl cannot start or resume as asked (e.g. another endpoint's crawl is pending)."""
 

@@ -34,16 +34,20 @@ def test_bare_tags_then_card_string_and_list():
     bare = declared_parents({"tags": ["base_model:a/x"]})
     assert bare == ([("unknown", "a/x")], "base_model_tag")
     assert declared_parents({"cardData": {"base_model": "a/x"}}) == ([("unknown", "a/x")], "card")
+    # two card parents are no merge unless the card says so (the Hub made 46 of them finetunes)
     assert declared_parents({"cardData": {"base_model": ["a/x", "b/y"]}}) == (
-        [("merge", "a/x"), ("merge", "b/y")], "card",
+        [("unknown", "a/x"), ("unknown", "b/y")], "card",
     )
-    # a list of one (or of one id twice, differing in case) is no merge
-    assert declared_parents({"cardData": {"base_model": ["a/x", "A/X"]}})[0][0][0] == "unknown"
+    stated = {"base_model": ["a/x", "b/y"], "base_model_relation": " Merge "}
+    assert declared_parents({"cardData": stated})[0] == [("merge", "a/x"), ("merge", "b/y")]
+    odd = {"base_model": "a/x", "base_model_relation": "=cmd|' /C calc'!A0"}
+    assert declared_parents({"cardData": odd})[0] == [("unknown", "a/x")]  # no word: unknown
 
 
-def test_card_relation_overrides_and_unknown_words_are_verbatim():
+def test_tags_are_the_lineage_and_unknown_words_are_verbatim():
+    # the card never overrides the Hub's tags (the Hub derived them from it)
     item = {"tags": ["base_model:merge:a/x"], "cardData": {"base_model_relation": "finetune"}}
-    assert declared_parents(item)[0] == [("finetune", "a/x")]
+    assert declared_parents(item)[0] == [("merge", "a/x")]
     other = declared_parents({"tags": ["base_model:distillation:a/x"]})
     assert other[0] == [("distillation", "a/x")]
 
@@ -52,7 +56,8 @@ def test_card_relation_overrides_and_unknown_words_are_verbatim():
     "ref, ok",
     [("gpt2", True), ("meta-llama/Llama-2-7b-hf", True), ("/workspace/out", False), ("./x", False),
      ("", False), ("a/b/c", False), ("a--b/c", False), ("a/b..c", False), ("C:\\models\\x", False),
-     ("org/model.v1_2", True)],
+     ("org/model.v1_2", True), ("espnet/" + "kamo_naoyuki_" * 17, True),
+     ("Qwen2-1.5B", True), ("a/" + "x" * 1100, False), ("a/b\nc", False)],
 )
 def test_is_hub_id(ref, ok):
     assert is_hub_id(ref) is ok
@@ -67,24 +72,64 @@ def test_parse_page_rows_self_loops_invalid_urls_and_duplicates():
         {"_id": "4", "id": "me/url", "cardData": {"base_model": "https://huggingface.co/Org/Base"}},
         {"_id": "5", "id": "me/dup",
          "tags": ["base_model:quantized:a/x", "base_model:quantized:A/X"]},
+        {"_id": "6", "id": "me/nons", "cardData": {"base_model": ["Qwen2-1.5B", "me/nons"]}},
     ]
     page = parse_page(items)
-    assert [m[1] for m in page.models] == ["me/tuned", "me/peft", "me/self", "me/url", "me/dup"]
+    assert [m[1] for m in page.models] == [
+        "me/tuned", "me/peft", "me/self", "me/url", "me/dup", "me/nons"]
     assert page.models[0][:3] == ("000000000000000000000001", "me/tuned", "me/tuned")
     assert page.edges == [
         ("000000000000000000000001", "Org/Base", "org/base", "finetune", "relation_tag"),
-        ("4", "Org/Base", "org/base", "unknown", "card"),
         ("5", "a/x", "a/x", "quantized", "relation_tag"),
     ]
-    assert [(r[0], r[1], r[4]) for r in page.rejected] == [
-        ("2", "/workspace/out", "invalid"), ("2", "./x", "invalid"), ("2", "", "invalid"),
-        ("3", "ME/SELF", "self-loop"),
+    # card references are kept apart (they resolve to listed models only, at read time)
+    assert page.card_refs == [("4", "Org/Base", "org/base", "unknown"),
+                              ("6", "Qwen2-1.5B", "qwen2-1.5b", "unknown")]
+    assert [(r[0], r[1], r[3], r[4]) for r in page.rejected] == [
+        ("2", "/workspace/out", "relation_tag", "invalid"), ("2", "./x", "relation_tag", "invalid"),
+        ("2", "", "relation_tag", "invalid"), ("3", "ME/SELF", "relation_tag", "self-loop"),
+        ("6", "me/nons", "card", "self-loop"),
     ]
+    assert page.skipped == [] and page.repaired == []
 
 
-def test_parse_page_rejects_non_model_items():
-    with pytest.raises(MalformedPageError):
-        parse_page([{"_id": "1"}])
+@pytest.mark.parametrize("field, value, stored, what", [
+    ("downloads", "lots", None, "dropped"), ("downloads", "12", 12, "coerced"),
+    ("downloads", 12.0, 12, "coerced"), ("downloads", -3, None, "dropped"),
+    ("downloads", 2**70, None, "dropped"), ("downloads", True, None, "dropped"),
+    ("likes", [1], None, "dropped"), ("likes", float("nan"), None, "dropped"),
+    ("createdAt", "yesterday", None, "dropped"), ("createdAt", "2024-13-45T00:00:00Z", None,
+                                                  "dropped"),
+    ("createdAt", "9999-01-01T00:00:00.000Z", None, "dropped"),
+    ("createdAt", "2024-02-28T15:24:14+01:00", "2024-02-28T14:24:14.000Z", "coerced"),
+    ("createdAt", "2024-02-28", "2024-02-28T00:00:00.000Z", "coerced"),
+    ("lastModified", 1700000000, None, "dropped"),
+    ("author", {}, "me", "coerced"), ("pipeline_tag", ["x"], None, "dropped"),
+    ("library_name", "peft\x1b[31m", None, "dropped"),
+])
+def test_each_poison_field_is_coerced_or_dropped_never_stored_raw(field, value, stored, what):
+    item = hub_model(1, "me/m", T0)
+    item[field] = value
+    page = parse_page([item])
+    columns = ["oid", "id", "id_lower", "createdAt", "lastModified", "author", "downloads",
+               "likes", "pipeline_tag", "library_name"]
+    assert dict(zip(columns, page.models[0], strict=True))[field] == stored
+    assert page.repaired == [(item["_id"], field, what)]
+
+
+def test_unusable_private_and_repeated_items_are_skipped_and_counted():
+    good = hub_model(1, "a/b", T0, ["x/y"], "finetune")
+    items = [good, {"_id": "2", "id": ""}, {"_id": "3"}, "not a dict", {"id": "bad id\n"},
+             hub_model(4, "me/private", T0, private=True), dict(good),
+             dict(hub_model(5, "A/B", T0))]  # same id in another case: one id, one model
+    page = parse_page(items)
+    assert [m[1] for m in page.models] == ["a/b"] and len(page.edges) == 1
+    assert [s[1] for s in page.skipped] == [
+        "no usable id", "no usable id", "not a model object", "no usable id", "private",
+        "duplicate in page", "duplicate in page"]
+    tags = parse_page([{"_id": "9", "id": "t/x", "tags": "base_model:a/b"}])
+    assert tags.edges == [] and tags.repaired == [("9", "tags", "dropped")]
+    assert parse_page([{"id": "legacy-name"}]).models[0][0] == "id:legacy-name"
 
 
 # -- the local Hub's wire protocol ---------------------------------------------------------------

@@ -70,6 +70,7 @@ class LineageGraph:
         self._rel = relation
         self._rel_names = relation_names
         self._lower: dict[str, int] | None = None
+        self.aliases: dict[str, str] = {}  # renamed models: old id (lower case) -> new id
         self._exact = pd.Index(self.ids, name="model") if id_index is None else id_index
         self._cache: dict[tuple[int, ...], _counts.CountIndex] = {}
         self._component: np.ndarray | None = None
@@ -194,17 +195,30 @@ class LineageGraph:
         )
 
     @classmethod
-    def from_db(cls, path: str | os.PathLike | None = None) -> LineageGraph:
+    def from_db(
+        cls, path: str | os.PathLike | None = None, *, sources=("tags",)
+    ) -> LineageGraph:
         """Graph of a crawled snapshot (``path``, else ``$HF_LINEAGE_DB``, else the default).
 
-        A missing file raises ``StoreMissingError`` (run ``hf-lineage crawl`` first).
+        ``sources``: which declarations make edges: "tags" (the Hub's ``base_model:`` tags,
+        the default), "card" (card references of models without tags, stored by
+        ``crawl --card-refs``; only those naming a listed model), or the stored source names
+        "relation_tag" / "base_model_tag". Renamed models' old ids resolve as aliases
+        (:meth:`index_of`). A missing file raises ``StoreMissingError``.
         """
+        from lineage.hub.client import edge_sources
         from lineage.hub.store import Store
 
+        wanted = edge_sources(sources)
         with Store(path, readonly=True) as store:
-            return cls.from_frames(
-                store.models_frame(), store.edges_frame(), store.snapshot_time()
+            edges = store.edges_frame()
+            if "card" in wanted:
+                edges = pd.concat([edges, store.card_edges_frame()], ignore_index=True)
+            graph = cls.from_frames(
+                store.models_frame(), edges[edges["source"].isin(wanted)], store.snapshot_time()
             )
+            graph.aliases = {old.lower(): new for old, new in store.aliases().items()}
+        return graph
 
     @classmethod
     def from_networkx(cls, graph) -> LineageGraph:
@@ -353,6 +367,8 @@ class LineageGraph:
             lower = pd.Series(self.ids).str.lower().to_numpy()
             self._lower = {k: i for i, k in reversed(list(enumerate(lower)))}
         pos = self._lower.get(str(model).lower())
+        if pos is None and str(model).lower() in self.aliases:
+            pos = self._lower.get(self.aliases[str(model).lower()].lower())
         if pos is None:
             raise UnknownModelError(str(model), self._suggest(str(model)))
         return pos

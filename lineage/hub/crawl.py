@@ -6,11 +6,18 @@
   page holds a model the store already has; phase ``modified`` lists ``sort=lastModified``
   until it passes the previous crawl's *hub mark* (the newest ``lastModified`` on the Hub when
   that crawl started), catching edited lineage on old models. A re-listed model's edges are
-  replaced, so edges it no longer declares disappear.
+  replaced, so edges it no longer declares disappear. Then phase ``lookups`` asks
+  ``GET /api/models/{id}`` about each parent reference of those pages that names no model of
+  the snapshot: a known ``_id`` under a new id is a rename (the Hub rewrites children's tags
+  without touching their ``lastModified``, so a listing alone never sees it), a new ``_id``
+  is added, a 404 is remembered.
 - Every page is committed with the next-page URL; an unfinished crawl is resumed from there by
-  the next call, whatever stopped it. One crawl at a time per file (an advisory lock).
-- Models deleted from the Hub leave the snapshot only with a full crawl; ``max_models`` is for
-  trial crawls (an incremental run cut short misses edits beyond the cap).
+  the next call, whatever stopped it (Ctrl-C and errors mark the run *interrupted*). One crawl
+  at a time per file (an advisory lock, taken before the file is even created).
+- ``max_models`` stops this call after that many models; the crawl stays resumable. On a new
+  file that is a *first look*: its models are readable at once, flagged partial, and the next
+  plain call continues the listing to the end.
+- Models deleted from the Hub leave the snapshot only with a full crawl.
 
 Example:
     >>> from lineage.sim.hubserver import LocalHub
@@ -29,9 +36,24 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lineage.errors import CrawlStateError
-from lineage.hub.client import HubClient, ParsedPage, parse_page
-from lineage.hub.store import CrawlRun, Store
+from lineage.errors import (
+    CrawlStateError,
+    ForeignOriginError,
+    HfLineageError,
+    PaginationLoopError,
+)
+from lineage.hub.client import (
+    CARD_EXPAND,
+    DEFAULT_MAX_WAIT,
+    EXPAND,
+    HubClient,
+    ParsedPage,
+    parse_page,
+)
+from lineage.hub.store import CrawlRun, Store, crawl_lock
+
+#: Most ``GET /api/models/{id}`` lookups one call makes (each is one request of the quota).
+MAX_LOOKUPS = 500
 
 
 @dataclass
@@ -50,7 +72,11 @@ class CrawlProgress:
 
 @dataclass
 class CrawlResult:
-    """What one call of :func:`crawl` did (``pages``/``models`` of this call only)."""
+    """What one call of :func:`crawl` did (``pages``/``models`` of this call only).
+
+    ``complete``: the snapshot is whole after it (False after a capped call); ``renames``:
+    models found renamed; ``lookups``: references looked up one by one.
+    """
 
     run_id: int
     mode: str
@@ -58,6 +84,9 @@ class CrawlResult:
     pages: int
     models: int
     elapsed: float
+    complete: bool = True
+    renames: int = 0
+    lookups: int = 0
 
 
 def crawl(
@@ -67,51 +96,114 @@ def crawl(
     token: str | None = None,
     full: bool = False,
     max_models: int | None = None,
+    card_refs: bool | None = None,
+    max_wait: float = DEFAULT_MAX_WAIT,
+    max_lookups: int = MAX_LOOKUPS,
     progress: Callable[[CrawlProgress], None] | None = None,
     client: HubClient | None = None,
 ) -> CrawlResult:
     """Crawl (or resume crawling) the Hub's model listing into the snapshot at ``db``.
 
-    ``client`` overrides the :class:`HubClient` built from ``endpoint``/``token`` (e.g. with
-    shorter retry waits). ``max_models`` stops the listing after that many models.
+    Parameters
+    ----------
+    db : path, optional
+        The snapshot (default: ``$HF_LINEAGE_DB``, else ``~/.cache/hf-lineage/hub.db``).
+    endpoint, token : str, optional
+        The Hub (default ``$HF_ENDPOINT``, else hf.co) and token (default ``$HF_TOKEN``),
+        sent to the endpoint's own origin only, never stored.
+    full : bool
+        Re-crawl everything into a new generation (the old one stays readable until done).
+    max_models : int, optional
+        Stop this call after that many models; the crawl stays resumable.
+    card_refs : bool, optional
+        Also request ``cardData`` and keep the card's ``base_model`` references of models
+        without ``base_model:`` tags (apart from the tag lineage). Default: as the snapshot
+        was crawled (False for a new one); changing it needs ``full=True``.
+    max_wait : float
+        Longest rate-limit wait sat out (seconds); beyond it the crawl stops, resumable.
+    max_lookups : int
+        Most single-model lookups (renames, unknown parents) in this call.
+    progress : callable, optional
+        Called with a :class:`CrawlProgress` after each committed page.
+    client : HubClient, optional
+        Overrides the client built from ``endpoint``/``token``/``max_wait``.
+
+    Returns
+    -------
+    CrawlResult
     """
-    client = client or HubClient(endpoint, token)
+    client = client or HubClient(endpoint, token, max_wait=max_wait)
     started = time.monotonic()
-    with Store(db) as store, store.crawl_lock():
-        run, resumed = _start_or_resume(store, client, full=full, max_models=max_models)
+    with crawl_lock(db), Store(db) as store:
+        run, resumed = _start_or_resume(store, client, full=full, card_refs=card_refs)
         pages = models = 0
-        while run.next_url:
-            raw = client.fetch(run.next_url)
-            fetched_phase = run.phase
-            items = raw.items
-            cap = run.max_models
-            if cap is not None and run.models_seen + len(items) >= cap:
-                items = items[: max(0, cap - run.models_seen)]
-            parsed = parse_page(items)
-            phase, next_url = _next_cursor(store, client, run, parsed, raw.next_url)
-            if cap is not None and run.models_seen + len(items) >= cap:
-                phase, next_url = run.phase, None
-            store.commit_page(run, parsed, phase=phase, next_url=next_url)
-            pages += 1
-            models += len(items)
-            if progress:
-                elapsed = time.monotonic() - started
-                progress(CrawlProgress(
-                    run.mode, fetched_phase, run.pages, run.models_seen, elapsed,
-                    models / elapsed if elapsed else 0.0, False, raw.ratelimit_remaining,
-                ))
-        store.finish_run(run)
+        lookups = renames = 0
+        followed: set[str] = set()
+        try:
+            while run.next_url and (max_models is None or models < max_models):
+                url = run.next_url
+                followed.add(url)
+                raw = client.fetch(url)
+                if raw.next_url is not None and raw.next_url in followed:
+                    raise PaginationLoopError(
+                        f"{client.endpoint}'s next-page link repeats a page already read "
+                        f"({raw.next_url[:120]}); stopped so no model is counted twice, nothing "
+                        "of that page was stored; rerun later or report the endpoint"
+                    )
+                fetched_phase = run.phase
+                items = raw.items
+                if max_models is not None and models + len(items) >= max_models:
+                    items = items[: max_models - models]
+                parsed = parse_page(items)
+                phase, next_url = _next_cursor(store, client, run, parsed, raw.next_url)
+                capped = len(items) < len(raw.items)
+                if capped and phase == fetched_phase:
+                    next_url = url  # the rest of this page is read again on resume
+                store.commit_page(run, parsed, phase=phase, next_url=next_url)
+                pages += 1
+                models += len(items)
+                if progress:
+                    elapsed = time.monotonic() - started
+                    progress(CrawlProgress(
+                        run.mode, fetched_phase, run.pages, run.models_seen, elapsed,
+                        models / elapsed if elapsed else 0.0, False, raw.ratelimit_remaining,
+                    ))
+            if run.next_url:  # capped by max_models
+                store.stop_run(run, f"stopped after {models:,} models (--max-models)")
+                if run.mode == "full" and store.live_gen() is None:
+                    store.publish_partial(run)
+                complete = False
+            else:
+                if run.mode == "incremental":
+                    lookups, renames = _look_up(store, client, run, max_lookups)
+                store.finish_run(run)
+                complete = store.completeness().complete
+        except KeyboardInterrupt:
+            _stopped(store, run, "interrupted (Ctrl-C)")
+            raise
+        except HfLineageError as exc:
+            _stopped(store, run, str(exc))
+            raise
         elapsed = time.monotonic() - started
         if progress:
             progress(CrawlProgress(
                 run.mode, None, run.pages, run.models_seen, elapsed,
                 models / elapsed if elapsed else 0.0, True,
             ))
-        return CrawlResult(run.id, run.mode, resumed, pages, models, elapsed)
+        return CrawlResult(run.id, run.mode, resumed, pages, models, elapsed, complete,
+                           renames, lookups)
+
+
+def _stopped(store: Store, run: CrawlRun, note: str) -> None:
+    """Mark ``run`` interrupted (resumable) if the store can still be written."""
+    try:
+        store.stop_run(run, note[:300])
+    except HfLineageError:
+        pass
 
 
 def _start_or_resume(
-    store: Store, client: HubClient, *, full: bool, max_models: int | None
+    store: Store, client: HubClient, *, full: bool, card_refs: bool | None
 ) -> tuple[CrawlRun, bool]:
     pending = store.pending_run()
     if pending and pending.endpoint != client.endpoint and not full:
@@ -119,7 +211,24 @@ def _start_or_resume(
             f"an unfinished crawl of {pending.endpoint} is pending in {store.path}; rerun with "
             f"--endpoint {pending.endpoint} to resume it, or --full to start over"
         )
-    if pending and (pending.endpoint == client.endpoint) and (pending.mode == "full" or not full):
+    live_cards = store.card_refs_crawled() if store.live_gen() is not None else None
+    resumable = pending and pending.endpoint == client.endpoint and (
+        pending.mode == "full" or not full)
+    if resumable and full and pending.next_url:  # --full starts over from a foreign resume URL
+        try:
+            client.check_url(pending.next_url)
+        except ForeignOriginError:
+            resumable = False
+    if resumable:
+        if card_refs is not None and bool(card_refs) != bool(pending.card_refs):
+            raise CrawlStateError(
+                f"the unfinished crawl in {store.path} was started "
+                f"{'with' if pending.card_refs else 'without'} --card-refs; resume it as it "
+                "was, or pass --full to start over"
+            )
+        if pending.next_url:
+            client.check_url(pending.next_url, "stored resume URL")
+        store.mark_running(pending)
         return pending, True
     last = store.last_complete_run()
     if not full and last is not None and last.endpoint != client.endpoint:
@@ -127,17 +236,26 @@ def _start_or_resume(
             f"the snapshot in {store.path} came from {last.endpoint}; pass --full to replace it "
             f"with a crawl of {client.endpoint}, or another --db"
         )
+    incremental = not full and last is not None and store.completeness().state != "partial"
+    if incremental and card_refs is not None and bool(card_refs) != live_cards:
+        raise CrawlStateError(
+            f"the snapshot in {store.path} was crawled {'with' if live_cards else 'without'} "
+            "--card-refs; pass --full to re-crawl it the other way"
+        )
+    cards = bool(live_cards if incremental else card_refs)
+    expand = CARD_EXPAND if cards else EXPAND
     mark = client.hub_mark()
-    if full or last is None:
+    if not incremental:
         run = store.start_run(
             mode="full", endpoint=client.endpoint, phase="full",
-            next_url=client.listing_url("createdAt"), hub_mark=mark, max_models=max_models,
+            next_url=client.listing_url("createdAt", expand=expand), hub_mark=mark,
+            card_refs=cards,
         )
     else:
         run = store.start_run(
             mode="incremental", endpoint=client.endpoint, phase="new",
-            next_url=client.listing_url("createdAt"), hub_mark=mark, cutoff=last.hub_mark,
-            max_models=max_models,
+            next_url=client.listing_url("createdAt", expand=expand), hub_mark=mark,
+            cutoff=last.hub_mark, card_refs=cards,
         )
     return run, False
 
@@ -150,9 +268,24 @@ def _next_cursor(
     if phase == "new" and store.known_ids(row[0] for row in parsed.models):
         next_url = None
     elif phase == "modified" and any(
-        row[4] is not None and row[4] < run.cutoff for row in parsed.models
+        row[4] is not None and run.cutoff is not None and row[4] < run.cutoff
+        for row in parsed.models
     ):
         next_url = None
     if phase == "new" and next_url is None and run.cutoff is not None:
-        return "modified", client.listing_url("lastModified")
+        expand = CARD_EXPAND if run.card_refs else EXPAND
+        return "modified", client.listing_url("lastModified", expand=expand)
     return phase, next_url
+
+
+def _look_up(store: Store, client: HubClient, run: CrawlRun, budget: int) -> tuple[int, int]:
+    """Ask the Hub about references of this run that name no model: (lookups, renames)."""
+    store.set_cursor(run, phase="lookups", next_url=None)
+    expand = CARD_EXPAND if run.card_refs else EXPAND
+    asked = renamed = 0
+    for ref_lower, ref in store.lookups_due(run.gen)[:budget]:
+        item = client.model(ref, expand=expand)
+        page = parse_page([item]) if item is not None else None
+        renamed += store.apply_lookup(run.gen, ref_lower, page) == "renamed"
+        asked += 1
+    return asked, renamed

@@ -4,18 +4,28 @@ Layout (schema version :data:`SCHEMA_VERSION`, ``PRAGMA application_id`` :data:`
 both checked on open: a newer, foreign or corrupt file is an error, never rewritten):
 
 - ``models``: one row per listed model and *generation*; keyed by the Hub's ``_id`` so a
-  renamed model replaces its old row.
+  renamed model replaces its old row, and one id is one model: a model re-uploaded under the
+  same id (a new ``_id``) replaces the old one.
 - ``edges``: (child ``_id``, parent reference as written, its lower-case form, relation,
-  source). Parents are resolved case-insensitively to listed ids at read time, because a
-  newest-first listing meets children before their parents (and an index on lower-case ids
-  would make every page's inserts slower).
+  source), from the Hub's ``base_model:`` tags. Parents are resolved case-insensitively to
+  listed ids at read time, because a newest-first listing meets children before their parents.
+- ``card_refs``: the card's ``base_model`` references of models without such tags (only with
+  ``crawl --card-refs``); they resolve to listed models only, and count only when asked.
 - ``rejected``: references that are not edges (self-loops, strings that are no Hub id).
-- ``runs``: one row per crawl (started, finished, endpoint, mode, models seen, status) holding
-  the resume cursor (phase + next-page URL) of an unfinished crawl.
+- ``skipped`` / ``repaired``: listing items not stored (no usable id, private, repeated) and
+  fields stored as NULL or coerced, so ``info`` can report what the wire sent.
+- ``aliases``: old id -> new id of renamed models (same ``_id``), as the Hub redirects them;
+  ``lookups``: parent references a crawl asked ``GET /api/models/{id}`` about, and the answer.
+- ``runs``: one row per crawl (started, finished, endpoint, mode, models seen, status: running,
+  interrupted, done or abandoned, and a note on why it stopped) holding the resume cursor
+  (phase + next-page URL) of an unfinished crawl.
 
 A full crawl writes a new generation; the live one stays readable until the new one is
-complete, then one transaction swaps them. Each page is committed in one transaction
-together with the cursor, so an interrupted crawl resumes from its last committed page.
+complete, then one transaction swaps them. A first look (``crawl --max-models N`` on an empty
+file) publishes its generation as a *partial* snapshot (:meth:`Store.completeness`) and stays
+resumable: the next plain crawl continues the listing to the end. Each page is committed in
+one transaction together with the cursor, so an interrupted crawl resumes from its last
+committed page.
 
 Example:
     >>> import tempfile, pathlib
@@ -46,15 +56,17 @@ from lineage.errors import (
     StoreMissingError,
     StoreReadOnlyError,
 )
+from lineage.hub.client import HUB_DATE_FLOOR
 
 if TYPE_CHECKING:
     from lineage.hub.client import ParsedPage
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION_ID = 0x48464C47  # "HFLG"
 DEFAULT_DB = pathlib.Path("~/.cache/hf-lineage/hub.db")
 
-_SCHEMA = """
+# The tables of schema 1 ...
+_SCHEMA_V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE models (
     gen INTEGER NOT NULL, oid TEXT NOT NULL, id TEXT NOT NULL, id_lower TEXT NOT NULL,
@@ -74,6 +86,28 @@ CREATE TABLE runs (
     mode TEXT NOT NULL, status TEXT NOT NULL, gen INTEGER NOT NULL, phase TEXT,
     next_url TEXT, hub_mark TEXT, cutoff TEXT, max_models INTEGER,
     models_seen INTEGER NOT NULL DEFAULT 0, pages INTEGER NOT NULL DEFAULT 0);
+"""
+# ... and what schema 2 adds (a new file runs both; _migrate_1_to_2 runs the second).
+_SCHEMA_V2 = """
+ALTER TABLE runs ADD COLUMN card_refs INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN note TEXT;
+CREATE INDEX models_lower ON models (gen, id_lower);
+CREATE TABLE card_refs (
+    gen INTEGER NOT NULL, child_oid TEXT NOT NULL, parent_ref TEXT NOT NULL,
+    parent_lower TEXT NOT NULL, relation TEXT NOT NULL);
+CREATE INDEX card_refs_child ON card_refs (gen, child_oid);
+CREATE TABLE skipped (
+    gen INTEGER NOT NULL, item_key TEXT NOT NULL, reason TEXT NOT NULL, detail TEXT NOT NULL,
+    UNIQUE (gen, item_key, reason, detail));
+CREATE TABLE repaired (
+    gen INTEGER NOT NULL, oid TEXT NOT NULL, field TEXT NOT NULL, what TEXT NOT NULL,
+    PRIMARY KEY (gen, oid, field)) WITHOUT ROWID;
+CREATE TABLE aliases (
+    old_lower TEXT PRIMARY KEY, old_id TEXT NOT NULL, new_id TEXT NOT NULL, oid TEXT,
+    seen TEXT NOT NULL);
+CREATE TABLE lookups (
+    ref_lower TEXT PRIMARY KEY, ref TEXT NOT NULL, status TEXT NOT NULL, oid TEXT, id TEXT,
+    checked TEXT);
 """
 
 MODEL_COLUMNS = [
@@ -117,15 +151,80 @@ class CrawlRun:
     max_models: int | None
     models_seen: int
     pages: int
+    card_refs: int = 0
+    note: str | None = None
 
 
 _RUN_FIELDS = list(CrawlRun.__dataclass_fields__)
+#: Tables with rows per generation, and those rows' model key.
+_GEN_TABLES = ("models", "edges", "card_refs", "rejected", "skipped", "repaired")
+_CHILD_TABLES = (
+    ("edges", "child_oid"), ("card_refs", "child_oid"), ("rejected", "child_oid"),
+    ("repaired", "oid"), ("skipped", "item_key"),
+)
+#: Run statuses a later ``crawl`` resumes.
+RESUMABLE = ("running", "interrupted")
+
+
+@dataclass
+class Completeness:
+    """Whether the snapshot readers see is whole: ``state`` is "complete", "partial"
+    (a first look, ``crawl --max-models``, not yet continued), "updating" (an incremental
+    crawl stopped part way) or "empty"; ``message`` is one line saying what to do.
+    """
+
+    complete: bool
+    state: str
+    message: str
+
+
+@contextlib.contextmanager
+def crawl_lock(path: str | os.PathLike | None) -> Iterator[None]:
+    """Hold the snapshot's crawl lock (an advisory ``flock`` on the file, created if needed).
+
+    Taken before the file is opened as a store, so two crawls starting together on a new file
+    never race to create its tables: the second gets a one-line :class:`CrawlStateError`.
+    """
+    path = resolve_db_path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "ab")  # noqa: SIM115 (held for the block)
+    except OSError as exc:
+        raise StoreReadOnlyError(
+            f"cannot create {path} ({exc.strerror}); pass another --db"
+        ) from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise CrawlStateError(
+                f"another crawl is writing {path}; wait for it or pass another --db"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _crawl_active(path: pathlib.Path) -> bool:
+    """Whether a crawl holds the file's lock right now (works in a read-only folder)."""
+    try:
+        with open(path, "rb") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except OSError:
+                return True
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    except OSError:
+        pass
+    return False
 
 
 class Store:
     """A snapshot file; use as a context manager.
 
-    ``readonly=True`` opens an existing file for reading only (missing file: an error).
+    ``readonly=True`` opens an existing file for reading only (missing file: an error); it
+    also works in a read-only folder, where SQLite cannot create the WAL's ``-shm`` file.
 
     Example:
         >>> import tempfile, pathlib
@@ -142,6 +241,19 @@ class Store:
         self._con = self._open()
 
     # -- opening and checking -------------------------------------------------------------
+    def _connect_readonly(self, path: pathlib.Path) -> sqlite3.Connection:
+        uri = path.resolve().as_uri()
+        con = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
+        try:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError as exc:
+            if "unable to open" not in str(exc):
+                raise
+            # A WAL file in a read-only folder: no -shm can be made; read the file as it is.
+            con.close()
+            con = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None)
+        return con
+
     def _open(self) -> sqlite3.Connection:
         path = self.path
         if self.readonly and not path.exists():
@@ -152,9 +264,7 @@ class Store:
             self._check_writable(path)
         try:
             if self.readonly:
-                con = sqlite3.connect(
-                    f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None
-                )
+                con = self._connect_readonly(path)
             else:
                 try:
                     path.parent.mkdir(parents=True, exist_ok=True)
@@ -164,20 +274,18 @@ class Store:
                     ) from None
                 con = sqlite3.connect(path, isolation_level=None)
             con.execute("PRAGMA busy_timeout = 10000")
-            app_id = con.execute("PRAGMA application_id").fetchone()[0]
-            version = con.execute("PRAGMA user_version").fetchone()[0]
-            n_tables = con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            app_id, version, n_tables = self._stamp(con)
+            if app_id == 0 and n_tables == 0 and version == 0 and not self.readonly:
+                self._init_schema(con)
+                app_id, version, n_tables = self._stamp(con)
         except sqlite3.DatabaseError as exc:
             raise StoreCorruptError(
                 f"{path} is not a readable hf-lineage snapshot ({exc}); move it away or pass "
                 "another --db"
             ) from None
         if app_id == 0 and n_tables == 0 and version == 0:
-            if self.readonly:
-                con.close()
-                raise StoreMissingError(f"{path} is an empty file; run `hf-lineage crawl` first")
-            self._init_schema(con)
-            return con
+            con.close()
+            raise StoreMissingError(f"{path} is an empty file; run `hf-lineage crawl` first")
         if app_id != APPLICATION_ID:
             con.close()
             raise ForeignStoreError(
@@ -190,8 +298,41 @@ class Store:
                 f"{path} has snapshot schema {version}, newer than this hf-lineage's "
                 f"{SCHEMA_VERSION}; upgrade hf-lineage or pass another --db"
             )
+        if version < SCHEMA_VERSION:
+            con = self._upgrade(con, version)
         if not self.readonly:
             self._pragma(con)
+        return con
+
+    @staticmethod
+    def _stamp(con: sqlite3.Connection) -> tuple[int, int, int]:
+        """(application id, schema version, tables), read in one statement: one snapshot of a
+        file another process may be creating right now."""
+        return con.execute(
+            "SELECT (SELECT application_id FROM pragma_application_id),"
+            " (SELECT user_version FROM pragma_user_version),"
+            " (SELECT count(*) FROM sqlite_master)"
+        ).fetchone()
+
+    def _upgrade(self, con: sqlite3.Connection, version: int) -> sqlite3.Connection:
+        """Migrate an older snapshot in place (one transaction), or refuse read-only ones."""
+        if self.readonly:
+            con.close()
+            if not os.access(self.path, os.W_OK) or not os.access(self.path.parent, os.W_OK):
+                raise StoreReadOnlyError(
+                    f"{self.path} has snapshot schema {version}; this hf-lineage reads "
+                    f"{SCHEMA_VERSION} and upgrades it once in place, which needs write access: "
+                    "make it writable (or copy it somewhere writable) and rerun"
+                )
+            Store(self.path).close()  # upgrades
+            return self._connect_readonly(self.path)
+        try:
+            with _WriteTx(con, self.path):
+                if con.execute("PRAGMA user_version").fetchone()[0] == 1:
+                    _migrate_1_to_2(con)
+        except StoreCorruptError:
+            con.close()
+            raise
         return con
 
     @staticmethod
@@ -220,26 +361,21 @@ class Store:
             ) from None
 
     def _init_schema(self, con: sqlite3.Connection) -> None:
+        """Create the tables of a new file, unless another process just did (checked under
+        the write lock, so two openers of a new file never both create them)."""
         self._pragma(con)
-        con.executescript(
-            f"BEGIN; PRAGMA application_id = {APPLICATION_ID};"
-            f" PRAGMA user_version = {SCHEMA_VERSION}; {_SCHEMA} COMMIT;"
-        )
+        with _WriteTx(con, self.path):
+            if con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                return
+            con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            for statement in (_SCHEMA_V1 + _SCHEMA_V2).split(";"):
+                if statement.strip():
+                    con.execute(statement)
 
-    @contextlib.contextmanager
-    def crawl_lock(self) -> Iterator[None]:
-        """Hold the file's crawl lock (an advisory ``flock``): one crawl per snapshot at a time."""
-        with open(self.path, "rb") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                raise CrawlStateError(
-                    f"another crawl is writing {self.path}; wait for it or pass another --db"
-                ) from None
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+    def crawl_lock(self) -> contextlib.AbstractContextManager[None]:
+        """Hold the file's crawl lock (see the module function :func:`crawl_lock`)."""
+        return crawl_lock(self.path)
 
     def close(self) -> None:
         """Close the file (a finished writer folds the WAL back into it)."""
@@ -272,14 +408,47 @@ class Store:
         return self._runs("ORDER BY id")
 
     def pending_run(self) -> CrawlRun | None:
-        """The unfinished crawl to resume, if any."""
-        runs = self._runs("WHERE status = 'running' ORDER BY id DESC LIMIT 1")
+        """The unfinished crawl to resume (running, or interrupted), if any."""
+        runs = self._runs("WHERE status IN ('running', 'interrupted') ORDER BY id DESC LIMIT 1")
         return runs[0] if runs else None
 
     def last_complete_run(self) -> CrawlRun | None:
         """The last crawl that finished."""
         runs = self._runs("WHERE status = 'done' ORDER BY id DESC LIMIT 1")
         return runs[0] if runs else None
+
+    def crawl_active(self) -> bool:
+        """Whether a crawl process is writing this file right now."""
+        return _crawl_active(self.path)
+
+    def card_refs_crawled(self) -> bool:
+        """Whether the live snapshot was crawled with card references (``--card-refs``)."""
+        return self._meta("card_refs") == "1"
+
+    def completeness(self) -> Completeness:
+        """Whether the snapshot readers see is whole, and if not, why and what to do.
+
+        Example:
+            >>> import tempfile, pathlib
+            >>> with Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db") as st:
+            ...     st.completeness().state
+            'empty'
+        """
+        pending = self.pending_run()
+        if self.live_gen() is None:
+            return Completeness(False, "empty", "no crawl has finished yet; run `hf-lineage crawl`")
+        if self._meta("live_complete") == "0":
+            seen = self._con.execute(
+                "SELECT count(*) FROM models WHERE gen = ?", (self.live_gen(),)
+            ).fetchone()[0]
+            return Completeness(False, "partial", (
+                f"partial snapshot: a first look at {seen:,} models (crawl --max-models); run "
+                "`hf-lineage crawl` to continue the listing to the end"))
+        if pending is not None and pending.mode == "incremental":
+            return Completeness(False, "updating", (
+                f"an update of this snapshot stopped part way ({pending.note or 'unfinished'}); "
+                "run `hf-lineage crawl` to finish it"))
+        return Completeness(True, "complete", "complete")
 
     def start_run(
         self,
@@ -291,6 +460,7 @@ class Store:
         hub_mark: str | None,
         cutoff: str | None = None,
         max_models: int | None = None,
+        card_refs: bool = False,
     ) -> CrawlRun:
         """Record a new crawl (``mode`` "full" builds a new generation) and its first cursor.
 
@@ -302,58 +472,79 @@ class Store:
             gen = (live or 0) + 1 if mode == "full" else live
             if gen is None:
                 raise ValueError("an incremental crawl needs a complete snapshot")
-            con.execute("UPDATE runs SET status = 'abandoned' WHERE status = 'running'")
+            con.execute(
+                "UPDATE runs SET status = 'abandoned' WHERE status IN ('running', 'interrupted')"
+            )
             if mode == "full":
-                for table in ("models", "edges", "rejected"):
+                for table in _GEN_TABLES:
                     con.execute(f"DELETE FROM {table} WHERE gen = ?", (gen,))
             cur = con.execute(
                 "INSERT INTO runs (started, endpoint, mode, status, gen, phase, next_url,"
-                " hub_mark, cutoff, max_models) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)",
-                (utc_now(), endpoint, mode, gen, phase, next_url, hub_mark, cutoff, max_models),
+                " hub_mark, cutoff, max_models, card_refs)"
+                " VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)",
+                (utc_now(), endpoint, mode, gen, phase, next_url, hub_mark, cutoff, max_models,
+                 int(card_refs)),
             )
             run_id = cur.lastrowid
         return self._runs("WHERE id = ?", (run_id,))[0]
 
+    def mark_running(self, run: CrawlRun) -> None:
+        """Record that ``run`` (resumed) is being crawled again."""
+        with self._write() as con:
+            con.execute("UPDATE runs SET status = 'running', note = NULL WHERE id = ?", (run.id,))
+        run.status, run.note = "running", None
+
+    def stop_run(self, run: CrawlRun, note: str) -> None:
+        """Record that ``run`` stopped before its end (resumable): Ctrl-C, an error, a cap."""
+        with self._write() as con:
+            con.execute(
+                "UPDATE runs SET status = 'interrupted', note = ? WHERE id = ?", (note, run.id)
+            )
+        run.status, run.note = "interrupted", note
+
+    def publish_partial(self, run: CrawlRun) -> None:
+        """Make a first look's generation the one readers see, flagged partial."""
+        with self._write() as con:
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('live_gen', ?)", (str(run.gen),))
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('live_complete', '0')")
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('card_refs', ?)",
+                        (str(int(bool(run.card_refs))),))
+
     def known_ids(self, oids: Iterable[str]) -> set[str]:
         """Which of these Hub ``_id`` values the live generation already holds."""
         live = self.live_gen()
-        return set() if live is None else self._present(live, list(oids))
+        return set() if live is None else set(self._by_oid(live, list(oids)))
 
-    def _present(self, gen: int, oids: list[str]) -> set[str]:
-        found: set[str] = set()
-        for i in range(0, len(oids), 900):  # SQLite's bound-parameter limit
-            chunk = oids[i:i + 900]
-            rows = self._con.execute(
-                f"SELECT oid FROM models WHERE gen = ? AND oid IN ({','.join('?' * len(chunk))})",
-                (gen, *chunk),
+    def _chunks(self, sql: str, gen: int, keys: list[str]) -> Iterator[tuple]:
+        for i in range(0, len(keys), 900):  # SQLite's bound-parameter limit
+            chunk = keys[i:i + 900]
+            yield from self._con.execute(
+                sql.format(marks=",".join("?" * len(chunk))), (gen, *chunk)
             )
-            found.update(row[0] for row in rows)
-        return found
+
+    def _by_oid(self, gen: int, oids: list[str]) -> dict[str, str]:
+        """_id -> id of these ``oids`` in ``gen``."""
+        sql = "SELECT oid, id FROM models WHERE gen = ? AND oid IN ({marks})"
+        return dict(self._chunks(sql, gen, oids))
+
+    def _by_lower(self, gen: int, lowers: list[str]) -> list[tuple[str, str]]:
+        """(id_lower, _id) of the models of ``gen`` with these lower-case ids."""
+        sql = "SELECT id_lower, oid FROM models WHERE gen = ? AND id_lower IN ({marks})"
+        return list(self._chunks(sql, gen, lowers))
 
     def commit_page(
         self, run: CrawlRun, page: ParsedPage, *, phase: str | None, next_url: str | None
     ) -> None:
         """Store one parsed page and the cursor after it in one transaction.
 
-        A re-listed model replaces its row, its edges and its rejected references.
+        A re-listed model replaces its row, its edges and its rejected references; a known
+        ``_id`` under a new id is a rename (:meth:`rename`); another ``_id`` under a listed id
+        (a re-upload) replaces that model, so one id is always one model. In an incremental
+        run, parent references that name no model of the snapshot are queued for a lookup.
         ``run`` is updated in place (pages, models seen, cursor).
         """
-        gen = run.gen
         with self._write() as con:
-            relisted = [(gen, oid) for oid in self._present(gen, [row[0] for row in page.models])]
-            con.executemany("DELETE FROM edges WHERE gen = ? AND child_oid = ?", relisted)
-            con.executemany("DELETE FROM rejected WHERE gen = ? AND child_oid = ?", relisted)
-            con.executemany(
-                "INSERT OR REPLACE INTO models VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(gen, *row) for row in page.models],
-            )
-            con.executemany(
-                "INSERT INTO edges VALUES (?, ?, ?, ?, ?, ?)", [(gen, *e) for e in page.edges]
-            )
-            con.executemany(
-                "INSERT INTO rejected VALUES (?, ?, ?, ?, ?, ?)",
-                [(gen, *r) for r in page.rejected],
-            )
+            self._store_rows(con, run.gen, page, incremental=run.mode == "incremental")
             con.execute(
                 "UPDATE runs SET phase = ?, next_url = ?, pages = pages + 1,"
                 " models_seen = models_seen + ? WHERE id = ?",
@@ -362,6 +553,125 @@ class Store:
         run.phase, run.next_url = phase, next_url
         run.pages += 1
         run.models_seen += len(page.models)
+
+    def _store_rows(self, con: sqlite3.Connection, gen: int, page: ParsedPage, *,
+                    incremental: bool) -> None:
+        incoming = {row[0]: row for row in page.models}
+        for oid, old_id in self._by_oid(gen, list(incoming)).items():
+            if old_id.lower() != incoming[oid][2]:
+                self._rename(con, gen, oid, old_id, incoming[oid][1])
+        stale = [
+            oid for low, oid in self._by_lower(gen, [row[2] for row in page.models])
+            if oid not in incoming
+        ]
+        gone = [(gen, oid) for oid in [*incoming, *stale]]
+        for table, key in _CHILD_TABLES:
+            con.executemany(f"DELETE FROM {table} WHERE gen = ? AND {key} = ?", gone)
+        con.executemany("DELETE FROM models WHERE gen = ? AND oid = ?", [(gen, o) for o in stale])
+        aliases = self._alias_map() if incremental else {}
+        edges = page.edges
+        if aliases:  # a reference to a renamed model's old id names the new one
+            edges = [self._aliased(gen, e, aliases) for e in edges]
+        con.executemany(
+            "INSERT OR REPLACE INTO models VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(gen, *row) for row in page.models],
+        )
+        con.executemany("INSERT INTO edges VALUES (?, ?, ?, ?, ?, ?)", [(gen, *e) for e in edges])
+        con.executemany(
+            "INSERT INTO card_refs VALUES (?, ?, ?, ?, ?)", [(gen, *r) for r in page.card_refs]
+        )
+        con.executemany(
+            "INSERT INTO rejected VALUES (?, ?, ?, ?, ?, ?)", [(gen, *r) for r in page.rejected]
+        )
+        con.executemany(
+            "INSERT OR IGNORE INTO skipped VALUES (?, ?, ?, ?)", [(gen, *r) for r in page.skipped]
+        )
+        con.executemany(
+            "INSERT OR REPLACE INTO repaired VALUES (?, ?, ?, ?)",
+            [(gen, *r) for r in page.repaired],
+        )
+        if incremental and edges:
+            refs = {e[2]: e[1] for e in edges}
+            known = {low for low, _ in self._by_lower(gen, list(refs))}
+            con.executemany(
+                "INSERT OR IGNORE INTO lookups (ref_lower, ref, status) VALUES (?, ?, 'todo')",
+                [(low, ref) for low, ref in refs.items() if low not in known],
+            )
+
+    def _alias_map(self) -> dict[str, str]:
+        return dict(self._con.execute("SELECT old_lower, new_id FROM aliases"))
+
+    def _aliased(self, gen: int, edge: tuple, aliases: dict[str, str]) -> tuple:
+        new = aliases.get(edge[2])
+        if new is None or self._by_lower(gen, [edge[2]]):
+            return edge
+        return (edge[0], new, new.lower(), *edge[3:])
+
+    def _rename(self, con: sqlite3.Connection, gen: int, oid: str, old_id: str,
+                new_id: str) -> None:
+        """``old_id`` is now ``new_id`` (same ``_id``): as the Hub does, children's references
+        follow, and the old id becomes an alias."""
+        old_low, new_low = old_id.lower(), new_id.lower()
+        con.execute("UPDATE models SET id = ?, id_lower = ? WHERE gen = ? AND oid = ?",
+                    (new_id, new_low, gen, oid))
+        for table in ("edges", "card_refs"):
+            con.execute(
+                f"UPDATE {table} SET parent_ref = ?, parent_lower = ? WHERE gen = ? AND"
+                " parent_lower = ?", (new_id, new_low, gen, old_low),
+            )
+        con.execute("DELETE FROM aliases WHERE old_lower = ?", (new_low,))
+        con.execute("UPDATE aliases SET new_id = ? WHERE lower(new_id) = ?", (new_id, old_low))
+        con.execute("INSERT OR REPLACE INTO aliases VALUES (?, ?, ?, ?, ?)",
+                    (old_low, old_id, new_id, oid, utc_now()))
+
+    def lookups_due(self, gen: int) -> list[tuple[str, str]]:
+        """(ref_lower, ref) of queued references that still name no model of ``gen``."""
+        todo = self._con.execute(
+            "SELECT ref_lower, ref FROM lookups WHERE status = 'todo' ORDER BY ref_lower"
+        ).fetchall()
+        listed = {low for low, _ in self._by_lower(gen, [low for low, _ in todo])}
+        if listed:
+            with self._write() as con:
+                con.executemany("UPDATE lookups SET status = 'listed', checked = ? WHERE"
+                                " ref_lower = ?", [(utc_now(), low) for low in listed])
+        return [(low, ref) for low, ref in todo if low not in listed]
+
+    def apply_lookup(self, gen: int, ref_lower: str, page: ParsedPage | None) -> str:
+        """Store what ``GET /api/models/{ref}`` answered (``page``: the parsed model, None if
+        the Hub has none): a known ``_id`` under a new id is a rename, the reference becomes
+        an alias of the id it redirects to, an unknown model is added. Returns the status
+        recorded: "absent", "found" or "renamed".
+        """
+        with self._write() as con:
+            if page is None or not page.models:
+                status, oid, new_id = "absent", None, None
+            else:
+                oid, new_id, new_low = page.models[0][:3]
+                known = self._by_oid(gen, [oid]).get(oid)
+                status = "renamed" if (known and known.lower() != new_low) or (
+                    ref_lower != new_low) else "found"
+                self._store_rows(con, gen, page, incremental=False)  # renames a known _id
+                if ref_lower != new_low and not self._by_lower(gen, [ref_lower]):
+                    old = self._con.execute(
+                        "SELECT ref FROM lookups WHERE ref_lower = ?", (ref_lower,)
+                    ).fetchone()
+                    self._rename(con, gen, oid, old[0] if old else ref_lower, new_id)
+            con.execute(
+                "UPDATE lookups SET status = ?, oid = ?, id = ?, checked = ? WHERE ref_lower = ?",
+                (status, oid, new_id, utc_now(), ref_lower),
+            )
+        return status
+
+    def aliases(self) -> dict[str, str]:
+        """Old id -> current id of every model seen renamed.
+
+        Example:
+            >>> import tempfile, pathlib
+            >>> with Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db") as st:
+            ...     st.aliases()
+            {}
+        """
+        return dict(self._con.execute("SELECT old_id, new_id FROM aliases ORDER BY old_lower"))
 
     def set_cursor(self, run: CrawlRun, *, phase: str | None, next_url: str | None) -> None:
         """Move an unfinished run to another phase/URL without storing a page."""
@@ -375,18 +685,21 @@ class Store:
         """Mark ``run`` complete; a full run's generation replaces the live one atomically."""
         with self._write() as con:
             if run.mode == "full":
-                for table in ("models", "edges", "rejected"):
+                for table in _GEN_TABLES:
                     con.execute(f"DELETE FROM {table} WHERE gen != ?", (run.gen,))
                 con.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('live_gen', ?)", (str(run.gen),)
                 )
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('live_complete', '1')")
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('card_refs', ?)",
+                            (str(int(bool(run.card_refs))),))
             run.finished = utc_now()
             con.execute(
-                "UPDATE runs SET status = 'done', finished = ?, phase = NULL, next_url = NULL"
-                " WHERE id = ?",
+                "UPDATE runs SET status = 'done', finished = ?, phase = NULL, next_url = NULL,"
+                " note = NULL WHERE id = ?",
                 (run.finished, run.id),
             )
-        run.status, run.phase, run.next_url = "done", None, None
+        run.status, run.phase, run.next_url, run.note = "done", None, None, None
 
     def _write(self) -> sqlite3.Connection:
         if self.readonly:
@@ -510,6 +823,96 @@ class Store:
             "pending": vars(pending) if pending else None,
             "runs": [vars(run) for run in self.runs()],
         }
+
+    def card_edges_frame(self) -> pd.DataFrame:
+        """Card references (``crawl --card-refs``) as edges ``child, parent, relation, source``
+        (source ``card``): only those naming a listed model, matched case-insensitively;
+        a card never adds a missing node.
+        """
+        gen = self.live_gen()
+        return pd.read_sql_query(
+            "SELECT c.id AS child, p.id AS parent, r.relation AS relation, 'card' AS source"
+            " FROM card_refs r JOIN models c ON c.gen = r.gen AND c.oid = r.child_oid"
+            " JOIN models p ON p.gen = r.gen AND p.id_lower = r.parent_lower"
+            " WHERE r.gen = ? ORDER BY child, parent",
+            self._con, params=(-1 if gen is None else gen,),
+        )
+
+    def crawl_report(self) -> dict[str, Any]:
+        """What the crawls met on the wire, beyond :meth:`info`'s counts.
+
+        Keys: completeness (:class:`Completeness`), crawl_active, card_refs (bool: crawled
+        with ``--card-refs``), card_refs_stored, card_refs_listed (those naming a listed
+        model), skipped ({reason: items}), repaired ({field: items}), renames ({old: new}),
+        lookups ({status: references}), floor_dated (models carrying the Hub's floor date).
+        """
+        gen = self.live_gen()
+        args = (-1 if gen is None else gen,)
+
+        def grouped(sql: str) -> dict[str, int]:
+            return {k: int(v) for k, v in self._con.execute(sql, args).fetchall()}
+
+        return {
+            "completeness": self.completeness(),
+            "crawl_active": self.crawl_active(),
+            "card_refs": self.card_refs_crawled(),
+            "card_refs_stored": self._con.execute(
+                "SELECT count(*) FROM card_refs WHERE gen = ?", args).fetchone()[0],
+            "card_refs_listed": self._con.execute(
+                "SELECT count(*) FROM card_refs r JOIN models p ON p.gen = r.gen AND"
+                " p.id_lower = r.parent_lower WHERE r.gen = ?", args).fetchone()[0],
+            "skipped": grouped(
+                "SELECT reason, count(*) FROM skipped WHERE gen = ? GROUP BY reason"),
+            "repaired": grouped(
+                "SELECT field, count(*) FROM repaired WHERE gen = ? GROUP BY field"),
+            "renames": self.aliases(),
+            "lookups": dict(self._con.execute(
+                "SELECT status, count(*) FROM lookups GROUP BY status").fetchall()),
+            "floor_dated": self._con.execute(
+                "SELECT count(*) FROM models WHERE gen = ? AND created_at IN (?, ?)",
+                (*args, *HUB_DATE_FLOOR)).fetchone()[0],
+        }
+
+
+def _migrate_1_to_2(con: sqlite3.Connection) -> None:
+    """Schema 1 -> 2, inside the caller's transaction.
+
+    Adds the new tables; moves card-derived edges (lineage in schema 1) to ``card_refs``;
+    keeps one model per id and generation (the newest created, as a full crawl would have
+    it); sets values a reader cannot read to NULL; flags a schema-1 capped crawl (which was
+    recorded as complete) as a partial snapshot.
+    """
+    for statement in _SCHEMA_V2.split(";"):
+        if statement.strip():
+            con.execute(statement)
+    con.execute("INSERT INTO card_refs SELECT gen, child_oid, parent_ref, parent_lower,"
+                " relation FROM edges WHERE source = 'card'")
+    con.execute("DELETE FROM edges WHERE source = 'card'")
+    stale = con.execute(
+        "SELECT gen, oid FROM (SELECT gen, oid, row_number() OVER (PARTITION BY gen, id_lower"
+        " ORDER BY created_at DESC, oid DESC) AS r FROM models) WHERE r > 1"
+    ).fetchall()
+    for table, key in (*_CHILD_TABLES[:3], ("models", "oid")):
+        con.executemany(f"DELETE FROM {table} WHERE gen = ? AND {key} = ?", stale)
+    for col in ("downloads", "likes"):
+        con.execute(f"UPDATE models SET {col} = NULL WHERE {col} IS NOT NULL AND"
+                    f" (typeof({col}) != 'integer' OR {col} < 0)")
+    for col in ("created_at", "last_modified"):
+        con.execute(f"UPDATE models SET {col} = NULL WHERE {col} IS NOT NULL AND"
+                    f" (typeof({col}) != 'text' OR julianday({col}) IS NULL"
+                    f" OR substr({col}, 1, 4) NOT BETWEEN '1970' AND '2200')")
+    for col in ("author", "pipeline_tag", "library_name"):
+        con.execute(f"UPDATE models SET {col} = NULL WHERE typeof({col}) NOT IN ('text', 'null')")
+    live = con.execute("SELECT value FROM meta WHERE key = 'live_gen'").fetchone()
+    if live is not None:
+        capped = con.execute(
+            "SELECT max_models IS NOT NULL AND models_seen >= max_models FROM runs"
+            " WHERE status = 'done' AND mode = 'full' AND gen = ? ORDER BY id DESC LIMIT 1",
+            (int(live[0]),),
+        ).fetchone()
+        complete = "0" if capped and capped[0] else "1"
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('live_complete', ?)", (complete,))
+    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 def _cycles(ids: pd.Series, edges: pd.DataFrame) -> tuple[int, int]:

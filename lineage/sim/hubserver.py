@@ -11,8 +11,13 @@ opaque ``cursor``: a keyset on (sort value, ``_id``) carried in
 id, 404 with ``X-Error-Code: RepoNotFound`` otherwise).
 
 Faults are queued with :meth:`LocalHub.fail` and served to the next listing requests: HTTP
-429 (``RateLimit: "api";r=0;t=N``), 503, a malformed JSON body, or a delay. ``hub.models``
-may be edited between crawls (call :meth:`LocalHub.touch` after in-place edits).
+429 (``RateLimit: "api";r=0;t=N``), 503, a malformed JSON body, a delay, or a ``Link`` that
+points back at the page just served (a pagination loop) or to another origin. ``hub.models``
+may be edited between crawls (call :meth:`LocalHub.touch` after in-place edits);
+:meth:`LocalHub.rename` and :meth:`LocalHub.reupload` stage what the Hub does on a rename
+(children's tags rewritten, ``lastModified`` untouched, the old id answering 307) and on a
+deletion and re-creation under the same id (a new ``_id`` and ``createdAt``).
+:func:`load_items` reads real listing rows (the hub-stats sample's format) to serve.
 
 Example:
     >>> import json, urllib.request
@@ -21,7 +26,8 @@ Example:
     >>> [m["id"] for m in json.loads(body)]
     ['a/b']
 
-Run ``python -m lineage.sim.hubserver --models 20000 --seed 0`` to serve a simulated Hub.
+Run ``python -m lineage.sim.hubserver --models 20000 --seed 0`` to serve a simulated Hub, or
+``python -m lineage.hubserver --items items.json.gz`` to serve real listing rows.
 """
 
 from __future__ import annotations
@@ -29,7 +35,10 @@ from __future__ import annotations
 import argparse
 import base64
 import bisect
+import gzip
+import hashlib
 import json
+import re
 import socket
 import sys
 import threading
@@ -38,7 +47,7 @@ from collections import deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, quote, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 SORT_KEYS = ("createdAt", "lastModified", "downloads", "likes", "trendingScore")
 #: Fields of a listing item when neither ``expand`` nor ``full`` is asked for.
@@ -48,13 +57,48 @@ DEFAULT_FIELDS = (
 )
 
 
+#: Fields the Hub serves for one model only, never in listings.
+SINGLE_MODEL_FIELDS = ("baseModels", "childrenModelCount")
+
+
 @dataclass
 class Fault:
-    """One injected answer: ``kind`` in 429, 503, "malformed", "delay"."""
+    """One injected answer: ``kind`` in 429, 503, "malformed", "delay", "loop" (the ``Link``
+    names the page just served), "foreign-link" (the ``Link`` names ``location``'s origin)
+    or "redirect" (a 307 to ``location``)."""
 
     kind: int | str
     reset: int = 0
     seconds: float = 0.0
+    location: str = ""
+
+
+def oid_of(model_id: str, salt: str = "") -> str:
+    """A stable 24-hex ``_id`` for a model id (and a re-upload ``salt``).
+
+    Example:
+        >>> oid_of("gpt2")
+        'b533ba679e743a63dbbea670'
+    """
+    return hashlib.sha1(f"{model_id}{salt}".encode()).hexdigest()[:24]
+
+
+def load_items(path: str) -> list[dict]:
+    """Listing items from a JSON (or ``.gz``) file holding a list of Hub model objects, as
+    the Hub would serve them: an ``_id`` (:func:`oid_of` the id) and ``private: false`` are
+    added where missing; ``baseModels`` stays for ``GET /api/models/{id}`` only.
+    """
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        items = json.load(handle)
+    if not isinstance(items, list):
+        raise ValueError(f"{path} does not hold a JSON list of model objects")
+    out = []
+    for item in items:
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            item = {"_id": oid_of(item["id"]), "private": False, **item}
+        out.append(item)
+    return out
 
 
 class LocalHub:
@@ -144,15 +188,59 @@ class LocalHub:
         after: int = 0,
         reset: int = 0,
         seconds: float = 0.0,
+        location: str = "",
     ) -> None:
         """Answer ``times`` listing requests, after ``after`` normal ones, with a fault.
 
         ``kind``: 429 (its ``RateLimit`` says the window resets in ``reset`` seconds), 503,
-        "malformed" (a truncated JSON body) or "delay" (``seconds`` before answering).
+        "malformed" (a truncated JSON body), "delay" (``seconds`` before answering), "loop"
+        (the page's ``Link`` names the page itself), "foreign-link" (the ``Link`` names the
+        same path and query on ``location``, another origin) or "redirect" (307 to
+        ``location`` + the request's path and query).
         """
         with self._lock:
             self._faults.extend([None] * after)
-            self._faults.extend(Fault(kind, reset, seconds) for _ in range(times))
+            self._faults.extend(Fault(kind, reset, seconds, location) for _ in range(times))
+
+    def rename(self, old_id: str, new_id: str, *, touch_modified: bool = False) -> dict:
+        """Rename a model as the Hub does: same ``_id``, new id; every child's ``base_model:``
+        tags rewritten to the new id without changing its ``lastModified``; the old id
+        answers 307 to the new one. Returns the renamed model.
+        """
+        low = old_id.lower()
+        model = next(m for m in self._models if m["id"].lower() == low)
+        model["id"] = new_id
+        if "/" in new_id:
+            model["author"] = new_id.split("/")[0]
+        if touch_modified:
+            model["lastModified"] = _now_iso()
+        pattern = re.compile(r"^(base_model:(?:[A-Za-z_-]+:)?)" + re.escape(old_id) + "$",
+                             re.IGNORECASE)
+        for m in self._models:
+            tags = m.get("tags")
+            if isinstance(tags, list):
+                m["tags"] = [pattern.sub(lambda g: g.group(1) + new_id, t)
+                             if isinstance(t, str) else t for t in tags]
+        for old, new in list(self.renames.items()):
+            if new.lower() == low:
+                self.renames[old] = new_id
+        self.renames.pop(new_id, None)
+        self.renames[old_id] = new_id
+        self.touch()
+        return model
+
+    def reupload(self, model_id: str, *, created_at: str | None = None) -> dict:
+        """Delete a model and create it again under the same id: a new ``_id``, ``createdAt``
+        and ``lastModified`` (``created_at``, default now). Children keep their tags.
+        Returns the new model.
+        """
+        low = model_id.lower()
+        model = next(m for m in self._models if m["id"].lower() == low)
+        when = created_at or _now_iso()
+        model["_id"] = oid_of(model["id"], salt=f"reupload {when} {model['_id']}")
+        model["createdAt"] = model["lastModified"] = when
+        self.touch()
+        return model
 
     def touch(self) -> None:
         """Tell the server ``models`` changed in place (drops its sorted indexes)."""
@@ -250,15 +338,24 @@ class LocalHub:
             parts.append(text)
         return 200, ("[" + ",".join(parts) + "]").encode(), headers
 
-    def model(self, model_id: str) -> tuple[int, bytes, dict]:
-        """Answer ``/api/models/{id}``: the full object, a 307 for a renamed id, or 404."""
+    def model(self, model_id: str, query: dict[str, list[str]] | None = None,
+              raw_query: str = "") -> tuple[int, bytes, dict]:
+        """Answer ``/api/models/{id}``: the model (fields: ``expand`` / ``expand[]`` if
+        given, else all but ``cardData``; ``baseModels`` only when expanded), a 307 for a
+        renamed id (to the new id, same query), or 404.
+        """
+        query = query or {}
         low = model_id.lower()
-        renamed = {k.lower(): v for k, v in self.renames.items()}
-        if low in renamed:
-            return 307, b"", {"Location": f"/api/models/{quote(renamed[low])}"}
         for m in self.models:
             if m["id"].lower() == low:
-                return 200, json.dumps(m).encode(), {}
+                expand = query.get("expand", []) + query.get("expand[]", [])
+                keys = ["_id", "id", *expand] if expand else [
+                    k for k in m if k not in ("cardData", *SINGLE_MODEL_FIELDS)]
+                return 200, json.dumps({k: m[k] for k in keys if k in m}).encode(), {}
+        renamed = {k.lower(): v for k, v in self.renames.items()}
+        if low in renamed:
+            where = f"/api/models/{quote(renamed[low])}" + (f"?{raw_query}" if raw_query else "")
+            return 307, b"", {"Location": where}
         return _error(404, "Repository not found", code="RepoNotFound")
 
 
@@ -277,7 +374,8 @@ def _fields(expand: list[str], full: bool, card: bool):
     if expand:
         chosen = ("_id", "id", *expand)
     elif full:
-        return lambda m: [k for k in m if k != "cardData" or card]
+        return lambda m: [k for k in m if (k != "cardData" or card)
+                          and k not in SINGLE_MODEL_FIELDS]
     else:
         chosen = DEFAULT_FIELDS + (("cardData",) if card else ())
     return lambda m: [k for k in chosen if k in m]
@@ -303,6 +401,10 @@ def _matcher(one: dict[str, str], filters: list[str]):
         return True
 
     return ok
+
+
+def _now_iso() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
 
 
 def _error(status: int, message: str, code: str | None = None) -> tuple[int, bytes, dict]:
@@ -346,6 +448,9 @@ def _make_handler(hub: LocalHub) -> type[BaseHTTPRequestHandler]:
                 if fault is not None and fault.kind == 503:
                     self._send(*_error(503, "Service Unavailable"), limits)
                     return
+                if fault is not None and fault.kind == "redirect":
+                    self._send(307, b"", {"Location": fault.location + self.path}, limits)
+                    return
                 if fault is not None and fault.kind == "delay":
                     time.sleep(fault.seconds)
                 if hub.page_delay:
@@ -354,9 +459,14 @@ def _make_handler(hub: LocalHub) -> type[BaseHTTPRequestHandler]:
                 status, body, extra = hub.listing(query, f"http://{host}/api/models")
                 if fault is not None and fault.kind == "malformed":
                     body = body[: max(1, len(body) // 2)]
+                if fault is not None and fault.kind == "loop":
+                    extra["Link"] = f'<http://{host}{self.path}>; rel="next"'
+                if fault is not None and fault.kind == "foreign-link":
+                    extra["Link"] = f'<{fault.location}{self.path}>; rel="next"'
                 self._send(status, body, {**extra, **limits})
             elif parts.path.startswith("/api/models/"):
-                self._send(*hub.model(parts.path[len("/api/models/"):]), limits)
+                model_id = unquote(parts.path[len("/api/models/"):])
+                self._send(*hub.model(model_id, query, parts.query), limits)
             else:
                 self._send(*_error(404, "not found"), limits)
 
@@ -373,20 +483,32 @@ def _make_handler(hub: LocalHub) -> type[BaseHTTPRequestHandler]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m lineage.sim.hubserver --models N --seed S [--page-delay X] [--port P]``."""
+    """``python -m lineage.sim.hubserver [--models N --seed S | --items FILE] [--page-delay X]
+    [--max-limit L] [--port P]``: serve a simulated Hub, or real listing rows, on 127.0.0.1
+    (the endpoint URL is printed on the first line)."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--models", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--items", default=None,
+                        help="JSON (.gz) list of listing items to serve instead of simulating")
     parser.add_argument("--page-delay", type=float, default=0.0)
+    parser.add_argument("--max-limit", type=int, default=1000)
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args(argv)
-    try:
-        from lineage.sim.simulate import simulate_hub
-    except ImportError:
-        parser.error("lineage.sim.simulate is not installed; LocalHub needs its synthetic models")
+    if args.items:
+        try:
+            models = load_items(args.items)
+        except (OSError, ValueError) as exc:
+            parser.error(f"cannot read --items {args.items}: {exc}")
+    else:
+        try:
+            from lineage.sim.simulate import simulate_hub
+        except ImportError:
+            parser.error("lineage.sim.simulate is not installed; pass --items FILE")
+        models = simulate_hub(args.models, args.seed).models
 
     hub = LocalHub(
-        simulate_hub(args.models, args.seed).models, page_delay=args.page_delay, port=args.port
+        models, page_delay=args.page_delay, max_limit=args.max_limit, port=args.port
     )
     with hub:
         print(hub.endpoint, flush=True)
