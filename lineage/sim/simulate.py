@@ -12,8 +12,9 @@ Oderinwale and Kleinberg, arXiv 2508.06811):
   Pareto-distributed), which gives heavy-tailed family sizes;
 - the number of new models grows over time; creation dates before 2022-03-02T23:29:04Z are
   floored to that instant, as the Hub does;
-- a few references are stale (the parent was deleted: a missing node), differ in letter case
-  from the listed id, or are not ids at all (a PEFT local path); about 1% of parents were
+- a few references are stale (the parent was deleted: a missing node) or are not ids at all
+  (a PEFT local path); 1.7% of models state a card ``base_model`` the Hub rejected (no tag:
+  a re-cased id, a name without namespace, a nonexistent id); about 1% of parents were
   re-uploaded, so the Hub dates them after some of their derivatives (JSON only: the frames
   keep the original dates);
 - a handful of early base models get their *direct* derivatives from Wang-Song-Barabasi
@@ -55,6 +56,9 @@ _FERTILE_TAKEN = 0.68
 #: Share of drawn merges whose 2-4 parent draws hit at least two models; the rest become
 #: one-parent finetunes, so merges are drawn that much more often (and finetunes less).
 _MERGE_KEPT = 0.8
+#: Share of models (among those declaring no parent) whose card names a parent the Hub
+#: rejected (no tag): 1.7% of real listing rows.
+REJECTED_CARD_SHARE = 0.017 / (1 - PARENT_SHARE)
 #: Share of (non-merge) children whose parent is itself a derivative.
 DEEP_SHARE = 0.2
 _LIBRARY = {"adapter": "peft", "finetune": "transformers", "quantized": "gguf",
@@ -382,11 +386,12 @@ def simulate_hub(
 ) -> SyntheticHub:
     """A synthetic Hub as the Hub's JSON model objects (listing with expand fields).
 
-    Most children carry the Hub's derived tags (``base_model:<id>`` and
-    ``base_model:<relation>:<id>``) and ``cardData.base_model``; some only the card (relation
-    ``unknown`` unless ``base_model_relation`` says it) or only a bare tag. About 0.5% of
-    references name a deleted model, 1% differ in letter case from the listed id, and 0.5% of
-    adapters also carry a PEFT local path (``base_model:adapter:/workspace/out``).
+    As on the real Hub, every child carries the Hub's derived tags, which name the parent's
+    exact id: ``base_model:<id>`` and ``base_model:<relation>:<id>`` (1% only the bare tag),
+    plus ``cardData.base_model``. About 0.5% of references name a deleted model, and 0.5% of
+    adapters also carry a PEFT local path (``base_model:adapter:/workspace/out``). About 1.7%
+    of models state a card ``base_model`` with no tag: references the Hub rejected (a
+    re-cased id, a name without its namespace, an id that does not exist), never lineage.
 
     Parameters
     ----------
@@ -415,6 +420,7 @@ def simulate_hub(
         created_ns + (rng.exponential(20.0, n) * 86_400e9).astype(np.int64), snapshot.value)
     parents_of = _stated_references(rng, edges)
     style = rng.random(n)  # how a child states its lineage
+    rejected = _rejected_references(rng, models, parents_of)
     downloads = (rng.pareto(1.0, n) * 50).astype(np.int64)
     likes = (rng.pareto(1.3, n) * 2).astype(np.int64)
     pipelines = rng.choice(_PIPELINES, n)
@@ -432,7 +438,7 @@ def simulate_hub(
             "private": False,
             "pipeline_tag": str(pipelines[i]),
             **_lineage_fields(relations[i] if isinstance(relations[i], str) else None,
-                              parents_of.get(mid), style[i]),
+                              parents_of.get(mid), style[i], rejected.get(mid)),
         }
         for i, mid in enumerate(models["id"].to_numpy())
     ]
@@ -453,39 +459,48 @@ def _redate_reuploads(rng: np.random.Generator, models: pd.DataFrame, edges: pd.
 
 
 def _stated_references(rng: np.random.Generator, edges: pd.DataFrame) -> dict[str, list[str]]:
-    """Each child's parent references as its card states them: about 0.5% name a deleted
-    model, 1% of the others differ in letter case from the listed id."""
+    """Each child's parent references as its tags state them (exact ids, as the Hub writes
+    them); about 0.5% name a model deleted since."""
     refs = edges["parent"].to_numpy().copy()
     deleted = rng.random(refs.size) < 0.005
     refs[deleted] = [f"{p.split('/')[0]}/deleted-model-{i}" for i, p in
                      zip(np.flatnonzero(deleted), refs[deleted], strict=True)]
-    recased = ~deleted & (rng.random(refs.size) < 0.01)
-    refs[recased] = [r.upper() for r in refs[recased]]
     parents_of: dict[str, list[str]] = {}
     for child, ref in zip(edges["child"].to_numpy(), refs, strict=True):
         parents_of.setdefault(child, []).append(ref)
     return parents_of
 
 
-def _lineage_fields(relation: str | None, parents: list[str] | None, style: float) -> dict:
-    """``library_name``, ``tags`` and ``cardData`` of one model: 90% of children state their
-    parents in tags and card, 5% in the card only (3% with ``base_model_relation``), 5% in a
-    bare tag only; 0.5% of adapters add a PEFT local path."""
+def _rejected_references(rng: np.random.Generator, models: pd.DataFrame,
+                         parents_of: dict[str, list[str]]) -> dict[str, str]:
+    """Card ``base_model`` references the Hub rejected (no tag), on about 1.7% of the models
+    that declare no parent: a third re-cased ids, a third names without their namespace, a
+    third ids that do not exist."""
+    ids = models["id"].to_numpy()
+    free = np.flatnonzero(~models["id"].isin(list(parents_of)).to_numpy())
+    chosen = free[rng.random(free.size) < REJECTED_CARD_SHARE]
+    targets = ids[rng.integers(0, ids.size, chosen.size)]
+    kind = rng.integers(0, 3, chosen.size)
+    refs = [t.upper() if k == 0 else t.split("/")[-1] if k == 1 else f"{t}-missing"
+            for t, k in zip(targets.tolist(), kind.tolist(), strict=True)]
+    return dict(zip(ids[chosen].tolist(), refs, strict=True))
+
+
+def _lineage_fields(relation: str | None, parents: list[str] | None, style: float,
+                    rejected: str | None) -> dict:
+    """``library_name``, ``tags`` and ``cardData`` of one model: a child's parents in
+    relation and bare tags and in the card (1% in a bare tag only); 0.5% of adapters add a
+    PEFT local path; a rejected reference is in the card alone."""
     tags = [_LIBRARY[relation], "safetensors", "license:apache-2.0"]
     card: dict = {"license": "apache-2.0"}
     if parents:
         word = "merge" if len(parents) > 1 else relation
-        base = parents[0] if len(parents) == 1 else parents
-        if style < 0.90:
-            tags += [f"base_model:{p}" for p in parents]
+        tags += [f"base_model:{p}" for p in parents]
+        if style < 0.99:
             tags += [f"base_model:{word}:{p}" for p in parents]
-            card["base_model"] = base
-        elif style < 0.95:
-            card["base_model"] = base
-            if style < 0.93:
-                card["base_model_relation"] = word
-        else:
-            tags += [f"base_model:{p}" for p in parents]
+            card["base_model"] = parents[0] if len(parents) == 1 else parents
         if relation == "adapter" and style > 0.995:
             tags.append("base_model:adapter:/workspace/out")
+    elif rejected is not None:
+        card["base_model"] = rejected
     return {"library_name": _LIBRARY[relation], "tags": tags, "cardData": card}
