@@ -594,11 +594,11 @@ def _read_curve_csv(path: str, models: tuple[str, ...]):
         raise CurveFileError(f"{path} lacks column(s) {', '.join(missing)}; expected "
                              "model,age_months,cumulative")
     frame = frame.apply(lambda col: col.str.strip())
-    empty = frame[["model", "age_months", "cumulative"]].apply(
+    empty = (frame["model"] == "") | frame[["age_months", "cumulative"]].apply(
         lambda col: col.str.lower().isin(_NAN_TEXT)).any(axis=1)
     if empty.any():
-        click.echo(f"note: {path}: {int(empty.sum()):,} row(s) dropped: empty or NaN model, "
-                   "age_months or cumulative", err=True)
+        click.echo(f"note: {path}: {int(empty.sum()):,} row(s) dropped: empty model, or "
+                   "empty or NaN age_months or cumulative", err=True)
         frame = frame[~empty]
     for col in ("age_months", "cumulative"):
         text = frame[col]

@@ -9,8 +9,9 @@ Conventions of every figure:
 
 - x is ``age_months`` (0 = the model's release month); a cumulative count observed at age
   ``a`` is the count at the end of that month, ``t = a + time_offset`` in the fitter's time.
-  The fitted curve is drawn on a fine grid from the first observed month to the last, the
-  forecast from the last observed count (where it is anchored) month by month.
+  The fitted curve is drawn on a fine grid from the first observed month (on a log axis,
+  the first with a positive count) to the last, the forecast from the last observed count
+  (where it is anchored) month by month.
 - Legends sit outside the axes, so they never cover data.
 - The band is filled and edged, so it stays visible on linear and logarithmic axes; a
   logarithmic axis is a true log scale (zero counts are not drawn), not a symlog whose
@@ -37,7 +38,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 #: Points of the fitted curve's grid per observed month.
 GRID_PER_MONTH = 8
@@ -143,6 +144,8 @@ def draw_fit(ax: Axes, fitter, *, horizon: int, interval: float = 0.8, log_y: bo
             mfc=data_color if label is None else "white", label=f"{prefix}observed", zorder=3,
             gid="observed")
     if np.all(np.isfinite(fitter.x_)) and age.size > 1:
+        if log_y and np.any(cum > 0):
+            first = float(age[np.argmax(cum > 0)])
         grid = np.linspace(first, last, max(2, int((last - first) * GRID_PER_MONTH) + 1))
         fitted = fitter.predict(grid, interval)["mean"].to_numpy()
         keep = fitted > 0 if log_y else np.isfinite(fitted)
@@ -179,6 +182,9 @@ def style_axes(ax: Axes, *, log_y: bool = False) -> None:
     positive = positive[positive > 0]
     if log_y and positive.size:
         ax.set_yscale("log", nonpositive="mask")
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1
+                                                   else f"{v:g}"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
         floor = 0.7 * float(positive.min())
         ax.set_ylim(floor, max(ax.get_ylim()[1], 10 * floor))
     else:
