@@ -108,9 +108,9 @@ def _one_line(text: str) -> str:
 
 
 def _safe_text(text: str) -> str:
-    """``text`` without terminal control characters (tabs and line breaks become spaces).
+    r"""``text`` without terminal control characters (tabs and line breaks become spaces).
 
-    >>> _safe_text("org/m\x1b[2J\tx")
+    >>> _safe_text("org/m\x1b[2J\tx\u202e")
     'org/m[2J x'
     """
     return _CONTROL.sub("", re.sub("[\t\n\r]", " ", text))
@@ -182,13 +182,14 @@ def _write_text(text: str, output: str | None, *, what: str) -> None:
     click.echo(f"wrote {what} to {output}", err=True)
 
 
-def _format_number(value) -> str:
-    """A number rounded to its meaningful digits: 3 significant, whole from 100 on.
+def _format_number(value, *, count: bool = False) -> str:
+    """A number rounded to its meaningful digits: 3 significant, whole from 100 on; a
+    ``count`` (expected or forecast derivatives) whole from 10 on, else 2 significant.
 
     >>> [_format_number(v) for v in (3.04217, 0.81234, 45.678, 1234.5, 7, float("nan"))]
     ['3.04', '0.812', '45.7', '1,234', '7', '-']
-    >>> _format_number(3.0004), _format_number(0.5)
-    ('3.00', '0.500')
+    >>> _format_number(3.0004), _format_number(45.04, count=True), _format_number(0.174, count=True)
+    ('3.00', '45', '0.17')
     """
     if isinstance(value, bool):
         return str(value)
@@ -199,13 +200,14 @@ def _format_number(value) -> str:
         return "-"
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
-    if abs(value) >= 100 or value.is_integer():
+    if abs(value) >= (10 if count else 100) or value.is_integer():
         return f"{value:,.0f}"
-    return f"{value:#.3g}"
+    return f"{value:#.2g}" if count else f"{value:#.3g}"
 
 
-def _table_text(frame) -> str:
-    """``frame`` as an aligned text table: numbers rounded, control characters stripped."""
+def _table_text(frame, *, counts: tuple[str, ...] = ()) -> str:
+    """``frame`` as an aligned text table: numbers rounded (``counts`` columns as counts,
+    see :func:`_format_number`), control characters stripped."""
     import pandas as pd
 
     shown = pd.DataFrame(index=frame.index)
@@ -215,8 +217,8 @@ def _table_text(frame) -> str:
                    and not pd.api.types.is_bool_dtype(values))
         shown[_safe_text(str(col))] = [
             "-" if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v)
-            else _format_number(v.item() if hasattr(v, "item") else v) if numeric
-            else _safe_text(str(v))
+            else _format_number(v.item() if hasattr(v, "item") else v, count=col in counts)
+            if numeric else _safe_text(str(v))
             for v in values.astype(object)]
     return shown.to_string(index=False) + "\n"
 
@@ -273,11 +275,13 @@ def _json_text(value) -> str:
     return json.dumps(_json_ready(value), indent=1, allow_nan=False, ensure_ascii=False) + "\n"
 
 
-def _write_table(frame, fmt: str, output: str | None, *, empty: str | None = None) -> None:
+def _write_table(frame, fmt: str, output: str | None, *, empty: str | None = None,
+                 counts: tuple[str, ...] = ()) -> None:
     """Write ``frame`` as ``fmt`` (table, csv or json records) to ``output`` or stdout.
 
-    An empty frame in table format prints ``empty`` (why it is empty) on stderr instead of a
-    header; CSV keeps its header and JSON is ``[]``.
+    The table rounds numbers (``counts``: columns of expected counts, rounded as such); CSV
+    and JSON keep every digit. An empty frame in table format prints ``empty`` (why it is
+    empty) on stderr instead of a header; CSV keeps its header and JSON is ``[]``.
     """
     if fmt == "table" and frame.empty:
         click.echo(empty or "no rows", err=True)
@@ -287,7 +291,7 @@ def _write_table(frame, fmt: str, output: str | None, *, empty: str | None = Non
     elif fmt == "json":
         text = _json_text(frame.to_dict(orient="records"))
     else:
-        text = _table_text(frame)
+        text = _table_text(frame, counts=counts)
     _write_text(text, output, what=f"{len(frame):,} rows")
 
 
@@ -562,7 +566,8 @@ _NAN_TEXT = {"", "nan", "na", "n/a", "null", "none", "<na>"}
 
 
 def _bad_rows(frame, mask, col: str, what: str, path: str, fix: str) -> None:
-    """Raise a CurveFileError naming the first row of ``frame`` where ``mask`` holds."""
+    """Raise a CurveFileError naming the first row where ``mask`` (indexed like ``frame``,
+    the file's text) holds."""
     from lineage.errors import CurveFileError
 
     if mask.any():
@@ -594,26 +599,30 @@ def _read_curve_csv(path: str, models: tuple[str, ...]):
         raise CurveFileError(f"{path} lacks column(s) {', '.join(missing)}; expected "
                              "model,age_months,cumulative")
     frame = frame.apply(lambda col: col.str.strip())
+    raw = frame.copy()
     empty = (frame["model"] == "") | frame[["age_months", "cumulative"]].apply(
         lambda col: col.str.lower().isin(_NAN_TEXT)).any(axis=1)
+    dropped = (f"{int(empty.sum()):,} row(s) dropped: empty model, or empty or NaN "
+               "age_months or cumulative")
+    if empty.all():
+        raise CurveFileError(f"{path} has no data rows ({dropped}); give "
+                             "model,age_months,cumulative rows")
     if empty.any():
-        click.echo(f"note: {path}: {int(empty.sum()):,} row(s) dropped: empty model, or "
-                   "empty or NaN age_months or cumulative", err=True)
+        click.echo(f"note: {path}: {dropped}", err=True)
         frame = frame[~empty]
     for col in ("age_months", "cumulative"):
-        text = frame[col]
-        values = pd.to_numeric(text, errors="coerce")
-        _bad_rows(frame, values.isna(), col, "a non-numeric value", path, "give numbers")
-        _bad_rows(frame, ~np.isfinite(values), col, "an infinite value", path,
+        values = pd.to_numeric(frame[col], errors="coerce")
+        _bad_rows(raw, values.isna(), col, "a non-numeric value", path, "give numbers")
+        _bad_rows(raw, ~np.isfinite(values), col, "an infinite value", path,
                   "give finite numbers")
-        _bad_rows(frame, values < 0, col, "a negative value", path, "give 0 or more")
+        _bad_rows(raw, values < 0, col, "a negative value", path, "give 0 or more")
         frame[col] = values
-    _bad_rows(frame, frame["age_months"] % 1 != 0, "age_months", "a fractional value", path,
+    _bad_rows(raw, frame["age_months"] % 1 != 0, "age_months", "a fractional value", path,
               "give whole months since release (0 = the release month)")
     if "scope" not in frame.columns:
         frame["scope"] = "csv"
     frame["scope"] = frame["scope"].replace("", "csv")
-    _bad_rows(frame, frame.duplicated(["model", "scope", "age_months"]), "age_months",
+    _bad_rows(raw, frame.duplicated(["model", "scope", "age_months"]), "age_months",
               "a repeated value", path, "give one row per model and month")
     if models:
         unknown = sorted(set(models) - set(frame["model"]))
@@ -725,7 +734,8 @@ def _fit_text(table, fits, interval: float, describe: str) -> str:
                          f"({status}: the parameters mostly reflect the prior)")
         cols = (["month"] if fc["month"].notna().any() else []) + [
             "age", "forecast", f"{band} lower", f"{band} upper"]
-        lines += ["", _table_text(fc[cols]).rstrip("\n")]
+        lines += ["", _table_text(fc[cols], counts=(
+            "forecast", f"{band} lower", f"{band} upper")).rstrip("\n")]
         blocks.append("\n".join(lines) + "\n")
     return "\n".join(blocks)
 
@@ -853,6 +863,10 @@ def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, ca
         def describe(scope_name: str) -> str:
             return f"{scope_name} derivatives, {relation_text}"
     fits, table = _fit_records(frame, horizon, interval, m, _calibration(calibration))
+    if plot:
+        _fit_plot(fits, plot, horizon=horizon, interval=interval, log_y=log_y,
+                  overlay=overlay, describe=describe)
+        click.echo(f"wrote plot to {plot}", err=True)
     if fmt == "json":
         _write_text(_json_text(_fit_json(table)), output, what=f"{len(fits):,} fits")
     elif fmt == "csv":
@@ -860,10 +874,6 @@ def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, ca
     else:
         _write_text(_fit_text(table, fits, interval, describe), output,
                     what=f"{len(fits):,} fits")
-    if plot:
-        _fit_plot(fits, plot, horizon=horizon, interval=interval, log_y=log_y,
-                  overlay=overlay, describe=describe)
-        click.echo(f"wrote plot to {plot}", err=True)
 
 
 @main.command()
@@ -907,7 +917,8 @@ def rank(db, scope, relations, by, min_derivatives, top, calibration, fmt, outpu
            "try a lower --min-derivatives")
     if table.empty and fmt != "table":
         click.echo(why, err=True)
-    _write_table(table, fmt, output, empty=why)
+    _write_table(table, fmt, output, empty=why, counts=(
+        "ultimate", "ultimate_lower", "ultimate_upper", "growth_12m"))
 
 
 # -- demo --------------------------------------------------------------------------------------

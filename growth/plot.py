@@ -22,7 +22,7 @@ Conventions of every figure:
 >>> from growth.fit import WSBFitter
 >>> fitter = WSBFitter().fit(np.arange(12), [0, 2, 5, 9, 14, 18, 21, 23, 25, 26, 27, 27])
 >>> fig = fits_figure([[Panel(fitter, "example")]], horizon=6)
->>> [ax.get_title() for ax in fig.axes]
+>>> [ax.get_title(loc="left") for ax in fig.axes]
 ['example']
 """
 
