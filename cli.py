@@ -39,10 +39,10 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except click.UsageError as exc:
             where = f" (see '{exc.ctx.command_path} -h')" if exc.ctx is not None else ""
-            click.echo(f"Error: {_one_line(exc.format_message())}{where}", err=True)
+            click.echo(f"Error: {_safe_text(_one_line(exc.format_message()))}{where}", err=True)
             sys.exit(exc.exit_code)
         except HfLineageError as exc:
-            click.echo(f"Error: {_one_line(str(exc))}", err=True)
+            click.echo(f"Error: {_safe_text(_one_line(str(exc)))}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
@@ -169,9 +169,12 @@ def _refuse_snapshot_outputs(command: click.Command, ctx: click.Context) -> None
 
 
 def _write_text(text: str, output: str | None, *, what: str) -> None:
-    """Write ``text`` to ``output`` (saying so on stderr) or to stdout."""
+    """Write ``text`` to ``output`` (saying so on stderr) or to stdout: exactly into a pipe,
+    without terminal control characters onto a terminal."""
     if not output:
-        click.echo(text, nl=False)
+        if sys.stdout.isatty():
+            text = "\n".join(_safe_text(line) for line in text.split("\n"))
+        click.echo(text, nl=False, color=True)
         return
     try:
         with open(output, "w", encoding="utf-8", newline="") as fh:

@@ -245,6 +245,32 @@ def test_table_output_strips_terminal_control_characters(tmp_path):
     assert as_json[0]["model"] == evil  # data formats keep the id exactly
 
 
+def test_data_onto_a_terminal_has_no_control_characters_and_into_a_pipe_is_exact(tmp_path):
+    import os
+    import pty
+
+    evil = "org/evil\x1b]0;pwned\x07"
+    path = write_series(tmp_path / "s.csv", {evil: wsb_series()})
+    args = [sys.executable, "-m", "cli", "fit", "--from-csv", path, "--format", "csv"]
+    piped = subprocess.run(args, capture_output=True, timeout=120)
+    assert piped.returncode == 0 and piped.stdout.count(evil.encode()) == 4 + DEFAULT_HORIZON
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(args, stdout=follower, stderr=subprocess.DEVNULL)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    assert proc.wait(timeout=120) == 0
+    assert b"org/evil]0;pwned," in shown and b"\x1b" not in shown and b"\x07" not in shown
+
+
 def digest(path) -> str:
     return hashlib.sha256(open(path, "rb").read()).hexdigest()
 
