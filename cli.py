@@ -213,17 +213,22 @@ def _table_text(frame, *, counts: tuple[str, ...] = ()) -> str:
     see :func:`_format_number`), control characters stripped."""
     import pandas as pd
 
-    shown = pd.DataFrame(index=frame.index)
+    columns = {}
     for col in frame.columns:
         values = frame[col]
         numeric = (pd.api.types.is_numeric_dtype(values)
                    and not pd.api.types.is_bool_dtype(values))
-        shown[_safe_text(str(col))] = [
+        cells = [
             "-" if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v)
             else _format_number(v.item() if hasattr(v, "item") else v, count=col in counts)
             if numeric else _safe_text(str(v))
             for v in values.astype(object)]
-    return shown.to_string(index=False) + "\n"
+        header = _safe_text(str(col))
+        width = max([len(header), *map(len, cells)])
+        align = str.rjust if numeric else str.ljust
+        columns[align(header, width)] = [align(cell, width) for cell in cells]
+    text = pd.DataFrame(columns).to_string(index=False)
+    return "".join(line.rstrip() + "\n" for line in text.splitlines())
 
 
 def _neutralise(value):
