@@ -193,6 +193,9 @@ def _format_number(value, *, count: bool = False) -> str:
     ['3.04', '0.812', '45.7', '1,234', '7', '-']
     >>> _format_number(3.0004), _format_number(45.04, count=True), _format_number(0.174, count=True)
     ('3.00', '45', '0.17')
+    >>> _format_number(6e-09, count=True)
+    '0'
+
     """
     if isinstance(value, bool):
         return str(value)
@@ -203,6 +206,8 @@ def _format_number(value, *, count: bool = False) -> str:
         return "-"
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
+    if count and abs(value) < 0.005:
+        return "0"
     if abs(value) >= (10 if count else 100) or value.is_integer():
         return f"{value:,.0f}"
     return f"{value:#.2g}" if count else f"{value:#.3g}"
@@ -884,6 +889,18 @@ def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, ca
                     what=f"{len(fits):,} fits")
 
 
+def _empty_ranking(graph, scope: str, relations, min_derivatives: int) -> str:
+    """Why a ranking came out empty, in one line."""
+    rel = f" by relation {', '.join(relations)}" if relations else ""
+    counts = graph.descendant_counts(scope, list(relations) or None)
+    enough = int((counts >= min_derivatives).sum())
+    if not enough:
+        return (f"no model has {min_derivatives}+ {scope} derivatives{rel}; try a lower "
+                "--min-derivatives")
+    return (f"{enough:,} model(s) have {min_derivatives}+ {scope} derivatives{rel}, but none "
+            f"grew over the snapshot's complete months (up to {graph.last_complete_month})")
+
+
 @main.command()
 @db_option
 @click.option("--scope", type=click.Choice(["direct", "transitive"]), default="transitive",
@@ -919,11 +936,8 @@ def rank(db, scope, relations, by, min_derivatives, top, calibration, fmt, outpu
                         min_derivatives=min_derivatives, top=top,
                         calibration=_calibration(calibration),
                         graph_progress=_graph_progress(), fit_progress=_fit_progress())
-    relation_text = f" by relation {', '.join(relations)}" if relations else ""
-    why = (f"no model has {min_derivatives}+ {scope} derivatives{relation_text} that grew "
-           f"over the snapshot's complete months (up to {graph.last_complete_month}); "
-           "try a lower --min-derivatives")
-    if table.empty and fmt != "table":
+    why = _empty_ranking(graph, scope, relations, min_derivatives) if table.empty else None
+    if why and fmt != "table":
         click.echo(why, err=True)
     _write_table(table, fmt, output, empty=why, counts=(
         "ultimate", "ultimate_lower", "ultimate_upper", "growth_12m"))

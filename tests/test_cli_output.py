@@ -45,7 +45,7 @@ def day(y: int, m: int, d: int = 10) -> datetime:
 @pytest.fixture
 def db(tmp_path, local_hub):
     """org/NaNo-7b (2023-01) with 45 fine-tunes over 2023; small/base with 3; lonely/base
-    with none."""
+    with none; fresh/base with 3 adapters in the running month."""
     models = [hub_model(0, "org/NaNo-7b", day(2023, 1, 2)),
               hub_model(1, "small/base", day(2023, 1)), hub_model(2, "lonely/base", day(2023, 2))]
     i = 3
@@ -56,6 +56,9 @@ def db(tmp_path, local_hub):
             i += 1
     for k in range(3):
         models.append(hub_model(i + k, f"s{k}/ft", day(2023, 3 + k), ["small/base"], "finetune"))
+    now = datetime.now(UTC)  # fresh/base and its 3 adapters: all in the running month
+    models.append(hub_model(80, "fresh/base", now))
+    models += [hub_model(81 + k, f"f{k}/ad", now, ["fresh/base"], "adapter") for k in range(3)]
     path = tmp_path / "hub.db"
     crawl(path, endpoint=local_hub(models).endpoint)
     return str(path)
@@ -162,13 +165,13 @@ def test_fit_default_horizon_is_the_shared_constant(db):
 
 def test_every_data_command_speaks_table_csv_and_json(db, tmp_path):
     info = json.loads(run("info", "--db", db, "--format", "json").stdout)
-    assert info["models"] == 51 and info["edges_by_relation"] == {"finetune": 48}
+    assert info["models"] == 55 and info["edges_by_relation"] == {"adapter": 3, "finetune": 48}
     fields = pd.read_csv(io.StringIO(run("info", "--db", db, "--format", "csv").stdout))
     assert fields.set_index("field").loc["edges_by_relation.finetune", "value"] == "48"
-    assert "Models          51 listed" in run("info", "--db", db).stdout
+    assert "Models          55 listed" in run("info", "--db", db).stdout
     out = tmp_path / "info.json"
     assert run("info", "--db", db, "--format", "json", "-o", str(out)).exit_code == 0
-    assert json.loads(out.read_text())["models"] == 51
+    assert json.loads(out.read_text())["models"] == 55
 
     curves = run("curves", "small/base", "--db", db, "--format", "table").stdout
     assert curves.split("\n")[0].split() == ["model", "scope", "month", "age_months", "count",
@@ -196,6 +199,11 @@ def test_rank_table_rounds_and_an_empty_ranking_says_why(db):
     assert as_csv.stdout.startswith("rank,model,") and len(as_csv.stdout.splitlines()) == 1
     assert json.loads(run("rank", "--db", db, "--min-derivatives", "1000",
                           "--format", "json").stdout) == []
+    fresh = run("rank", "--db", db, "--min-derivatives", "3", "--relation", "adapter")
+    assert fresh.exit_code == 0 and fresh.stdout == ""
+    assert fresh.stderr.splitlines()[-1] == (
+        "1 model(s) have 3+ transitive derivatives by relation adapter, but none grew over "
+        f"the snapshot's complete months (up to {LineageGraph.from_db(db).last_complete_month})")
 
 
 def test_help_first_sentences_examples_and_environment():
