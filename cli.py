@@ -6,27 +6,58 @@ Only this module imports click, prints or exits; everything below raises
 
 from __future__ import annotations
 
+import math
+import re
 import sys
 import time
+from pathlib import Path
 
 import click
 
 from lineage import __version__
-from lineage.errors import HfLineageError
+from lineage.errors import HfLineageError, UsageError
+
+
+class _Command(click.Command):
+    """A command whose output files (options of type :class:`_OutputPath`) are checked
+    against its snapshot (``--db``, else ``$HF_LINEAGE_DB``, else the default) before it
+    runs: writing over the snapshot is refused."""
+
+    def invoke(self, ctx: click.Context):
+        if any(p.name == "db" for p in self.params):
+            _refuse_snapshot_outputs(self, ctx)
+        return super().invoke(ctx)
 
 
 class _Group(click.Group):
     """A click group that turns hf-lineage errors into one line on stderr and an exit code."""
 
+    command_class = _Command
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            where = f" (see '{exc.ctx.command_path} -h')" if exc.ctx is not None else ""
+            click.echo(f"Error: {_safe_text(_one_line(exc.format_message()))}{where}", err=True)
+            sys.exit(exc.exit_code)
         except HfLineageError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {_safe_text(_one_line(str(exc)))}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(130)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List the commands with their whole first sentence (click cuts it with '...')."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=1_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
 
 def _warn_if_partial(ctx: click.Context, param: click.Parameter, value):
@@ -63,8 +94,265 @@ db_option = click.option(
 def main() -> None:
     """Crawl, count and forecast the Hugging Face model derivative graph.
 
-    Example: hf-lineage crawl && hf-lineage curves meta-llama/Llama-2-7b-hf
+    \b
+    Examples:
+      hf-lineage crawl --db hub.db
+      hf-lineage curves meta-llama/Llama-2-7b-hf --db hub.db
+      hf-lineage fit meta-llama/Llama-2-7b-hf --db hub.db --plot llama.png
+
+    \b
+    Environment:
+      HF_LINEAGE_DB  snapshot file when --db is not given
+                     (else ~/.cache/hf-lineage/hub.db)
+      HF_ENDPOINT    Hub endpoint crawled when --endpoint is not given
+                     (else https://huggingface.co)
+      HF_TOKEN       Hub token when --token is not given; sent to that
+                     endpoint only, never stored
+
+    Results go to stdout or -o FILE, progress and notes to stderr.
     """
+
+
+# -- output layer: every command that prints data writes through these -------------------------
+#: Output formats of data commands: an aligned text table, CSV, or JSON records.
+FORMATS = ("table", "csv", "json")
+#: First characters that make a spreadsheet read a CSV cell as a formula (OWASP).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Terminal control characters (C0, DEL, C1) and bidirectional overrides.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _one_line(text: str) -> str:
+    """``text`` on one line: line breaks become spaces."""
+    return " ".join(text.split())
+
+
+def _safe_text(text: str) -> str:
+    r"""``text`` without terminal control characters (tabs and line breaks become spaces).
+
+    >>> _safe_text("org/m\x1b[2J\tx\u202e")
+    'org/m[2J x'
+    """
+    return _CONTROL.sub("", re.sub("[\t\n\r]", " ", text))
+
+
+def format_option(default: str = "table", choices: tuple[str, ...] = FORMATS):
+    """The ``--format`` option of a data command."""
+    return click.option("--format", "fmt", type=click.Choice(choices), default=default,
+                        show_default=True, help="Output format.")
+
+
+class _OutputPath(click.Path):
+    """A file to write: its folder must exist and the file, if there, be a writable file."""
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False, path_type=str)
+
+    def convert(self, value, param, ctx):
+        path = Path(value).expanduser()
+        if path.is_dir():
+            self.fail(f"{value} is a folder; give a file name", param, ctx)
+        folder = path.parent
+        if not folder.exists():
+            self.fail(f"folder {str(folder)!r} does not exist; create it first", param, ctx)
+        if not folder.is_dir():
+            self.fail(f"{str(folder)!r} is not a folder", param, ctx)
+        import os
+
+        if path.exists() and not os.access(path, os.W_OK):
+            self.fail(f"{value} is not writable; choose another file", param, ctx)
+        if not path.exists() and not os.access(folder, os.W_OK):
+            self.fail(f"folder {str(folder)!r} is not writable; choose another", param, ctx)
+        return str(path)
+
+
+def output_option(help: str = "File to write (default: stdout).", *names: str):
+    """An output-file option (``-o/--output`` unless ``names`` are given): checked before
+    the command runs (folder exists, writable, not the snapshot)."""
+    return click.option(*(names or ("-o", "--output")), type=_OutputPath(), default=None,
+                        help=help)
+
+
+def _refuse_snapshot_outputs(command: click.Command, ctx: click.Context) -> None:
+    """Raise a UsageError when an output option names the snapshot (or its -wal/-shm)."""
+    from lineage.hub.store import resolve_db_path
+
+    snapshot = resolve_db_path(ctx.params.get("db")).resolve()
+    guarded = {snapshot} | {snapshot.with_name(snapshot.name + s)
+                            for s in ("-wal", "-shm", "-journal")}
+    for param in command.params:
+        value = ctx.params.get(param.name) if isinstance(param.type, _OutputPath) else None
+        if value and Path(value).resolve() in guarded:
+            flag = max(param.opts, key=len)
+            raise UsageError(f"{flag} {value} is the snapshot file {snapshot}; writing there "
+                             "would destroy it: choose another file")
+
+
+def _write_text(text: str, output: str | None, *, what: str) -> None:
+    """Write ``text`` to ``output`` (saying so on stderr) or to stdout: exactly into a pipe,
+    without terminal control characters onto a terminal."""
+    if not output:
+        if sys.stdout.isatty():
+            text = "\n".join(_safe_text(line) for line in text.split("\n"))
+        click.echo(text, nl=False, color=True)
+        return
+    try:
+        with open(output, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}; choose another "
+                         "file") from exc
+    click.echo(f"wrote {what} to {output}", err=True)
+
+
+def _format_number(value, *, count: bool = False) -> str:
+    """A number rounded to its meaningful digits: 3 significant, whole from 100 on; a
+    ``count`` (expected or forecast derivatives) whole from 10 on, else 2 significant.
+
+    >>> [_format_number(v) for v in (3.04217, 0.81234, 45.678, 1234.5, 7, float("nan"))]
+    ['3.04', '0.812', '45.7', '1,234', '7', '-']
+    >>> _format_number(3.0004), _format_number(45.04, count=True), _format_number(0.174, count=True)
+    ('3.00', '45', '0.17')
+    >>> _format_number(6e-09, count=True)
+    '0'
+
+    """
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    value = float(value)
+    if math.isnan(value):
+        return "-"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if count and abs(value) < 0.005:
+        return "0"
+    if abs(value) >= (10 if count else 100) or value.is_integer():
+        return f"{value:,.0f}"
+    return f"{value:#.2g}" if count else f"{value:#.3g}"
+
+
+def _table_text(frame, *, counts: tuple[str, ...] = ()) -> str:
+    """``frame`` as an aligned text table: numbers rounded (``counts`` columns as counts,
+    see :func:`_format_number`), control characters stripped."""
+    import pandas as pd
+
+    columns = {}
+    for col in frame.columns:
+        values = frame[col]
+        numeric = (pd.api.types.is_numeric_dtype(values)
+                   and not pd.api.types.is_bool_dtype(values))
+        cells = [
+            "-" if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v)
+            else _format_number(v.item() if hasattr(v, "item") else v, count=col in counts)
+            if numeric else _safe_text(str(v))
+            for v in values.astype(object)]
+        header = _safe_text(str(col))
+        width = max([len(header), *map(len, cells)])
+        align = str.rjust if numeric else str.ljust
+        columns[align(header, width)] = [align(cell, width) for cell in cells]
+    text = pd.DataFrame(columns).to_string(index=False)
+    return "".join(line.rstrip() + "\n" for line in text.splitlines())
+
+
+def _neutralise(value):
+    """A CSV cell a spreadsheet will not run: a string starting like a formula gets a '.
+
+    >>> _neutralise("=HYPERLINK(1)"), _neutralise("-2"), _neutralise(-2), _neutralise("org/m")
+    ("'=HYPERLINK(1)", "'-2", -2, 'org/m')
+    """
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
+def _csv_text(frame) -> str:
+    """``frame`` as CSV; string cells that would start a formula are neutralised (numbers in
+    numeric columns, negative ones included, stay numbers)."""
+    import pandas as pd
+
+    safe = frame.copy()
+    for col in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[col]):
+            safe[col] = safe[col].map(_neutralise)
+    safe.columns = [_neutralise(str(c)) for c in safe.columns]
+    return safe.to_csv(index=False)
+
+
+def _json_ready(value):
+    """``value`` made of JSON types only: NaN, infinities and NA become None (by value)."""
+    import datetime as dt
+
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, (pd.Timestamp, dt.datetime, dt.date)):
+        return value.isoformat()
+    return str(value)
+
+
+def _json_text(value) -> str:
+    import json
+
+    return json.dumps(_json_ready(value), indent=1, allow_nan=False, ensure_ascii=False) + "\n"
+
+
+def _write_table(frame, fmt: str, output: str | None, *, empty: str | None = None,
+                 counts: tuple[str, ...] = ()) -> None:
+    """Write ``frame`` as ``fmt`` (table, csv or json records) to ``output`` or stdout.
+
+    The table rounds numbers (``counts``: columns of expected counts, rounded as such); CSV
+    and JSON keep every digit. An empty frame in table format prints ``empty`` (why it is
+    empty) on stderr instead of a header; CSV keeps its header and JSON is ``[]``.
+    """
+    if fmt == "table" and frame.empty:
+        click.echo(empty or "no rows", err=True)
+        return
+    if fmt == "csv":
+        text = _csv_text(frame)
+    elif fmt == "json":
+        text = _json_text(frame.to_dict(orient="records"))
+    else:
+        text = _table_text(frame, counts=counts)
+    _write_text(text, output, what=f"{len(frame):,} rows")
+
+
+def _write_record(record: dict, fmt: str, output: str | None, *, table: str) -> None:
+    """Write one nested record: ``table`` (its text rendering), JSON, or CSV ``field,value``
+    rows (nested keys joined with '.')."""
+    import pandas as pd
+
+    if fmt == "json":
+        text = _json_text(record)
+    elif fmt == "csv":
+        rows: list[tuple[str, object]] = []
+
+        def flatten(prefix: str, value) -> None:
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    flatten(f"{prefix}.{key}" if prefix else str(key), item)
+            elif isinstance(value, list):
+                for i, item in enumerate(value):
+                    flatten(f"{prefix}.{i}", item)
+            else:
+                rows.append((prefix, _json_ready(value)))
+
+        flatten("", record)
+        text = _csv_text(pd.DataFrame(rows, columns=["field", "value"]))
+    else:
+        text = "".join(_safe_text(line) + "\n" for line in table.splitlines())
+    _write_text(text, output, what=fmt)
 
 
 # -- crawl, info (crawler) ---------------------------------------------------------------------
@@ -101,9 +389,13 @@ def _crawl_progress_printer():
 @click.option("--max-wait", type=click.FloatRange(min=0), default=300.0, show_default=True,
               help="Longest rate-limit wait (seconds) before the crawl stops (resumable).")
 def crawl(db, endpoint, token, full, max_models, card_refs, max_wait) -> None:
-    """Crawl the Hub's model listing and lineage into the snapshot (resumes if interrupted).
+    """Crawl the Hub's model listing and lineage into the snapshot.
 
-    Example: hf-lineage crawl --db hub.db --max-models 5000
+    An interrupted crawl resumes where it stopped; a finished one updates incrementally.
+
+    \b
+    Example:
+      hf-lineage crawl --db hub.db --max-models 5000
     """
     from lineage.hub.crawl import crawl as run_crawl
 
@@ -129,10 +421,17 @@ def crawl(db, endpoint, token, full, max_models, card_refs, max_wait) -> None:
 
 @main.command()
 @db_option
-def info(db) -> None:
-    """Print what the snapshot holds: models, edges by relation, anomalies, crawl state.
+@format_option()
+@output_option()
+def info(db, fmt, output) -> None:
+    """Print what the snapshot holds.
 
-    Example: hf-lineage info --db hub.db
+    Models, missing parents, edges by relation, anomalies, date range and crawl state;
+    --format json gives every fact as one JSON object.
+
+    \b
+    Example:
+      hf-lineage info --db hub.db
     """
     from lineage.hub.store import Store
 
@@ -175,15 +474,18 @@ def info(db) -> None:
     state = report["completeness"]
     if not state.complete and state.state != "empty":
         rows.append(("Completeness", state.message))
-    for key, value in rows:
-        click.echo(f"{key:<16}{value}")
-    click.echo("Runs:")
+    lines = [f"{key:<16}{value}" for key, value in rows]
+    lines.append("Runs:")
     for run in facts["runs"][-5:]:
         note = f"  ({run['note']})" if run["note"] else ""
-        click.echo(
+        lines.append(
             f"  #{run['id']} {run['mode']:<11} {run['status']:<11} {run['started']} -> "
             f"{run['finished'] or '...'}  {run['models_seen']:,} models  {run['endpoint']}{note}"
         )
+    import dataclasses
+
+    crawl_facts = {**report, "completeness": dataclasses.asdict(report["completeness"])}
+    _write_record({**facts, "crawl": crawl_facts}, fmt, output, table="\n".join(lines))
 
 
 def _crawl_report_rows(report: dict) -> list[tuple[str, str]]:
@@ -229,12 +531,15 @@ def _crawl_report_rows(report: dict) -> list[tuple[str, str]]:
               help="tree: top-down (rings when a generation is too wide); force: physics.")
 @click.option("--fit-top", type=click.IntRange(min=0), default=20, show_default=True,
               help="Fit the growth of this many of the largest shown models for the tooltips.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="Page to write (default: MODEL.lineage.html here).")
+@output_option("Page to write (default: MODEL.lineage.html here).")
 def html_page(model, db, direction, depth, max_nodes, relations, layout, fit_top, output) -> None:
-    """Write MODEL's lineage as one self-contained interactive HTML page (works offline).
+    """Write MODEL's lineage as one interactive HTML page.
 
-    Example: hf-lineage html meta-llama/Llama-2-7b-hf --depth 3 -o llama.html
+    The page is self-contained and works offline.
+
+    \b
+    Example:
+      hf-lineage html meta-llama/Llama-2-7b-hf --depth 3 -o llama.html
     """
     from lineage.graph import LineageGraph
     from lineage.viz import lineage_html
@@ -265,22 +570,6 @@ def _graph_progress():
     return show
 
 
-def _emit(frame, fmt: str, output: str | None) -> None:
-    """Write ``frame`` as csv, json (records) or a text table to ``output`` or stdout."""
-    if fmt == "csv":
-        text = frame.to_csv(index=False)
-    elif fmt == "json":
-        text = frame.to_json(orient="records") + "\n"
-    else:
-        text = frame.to_string(index=False) + "\n"
-    if output:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        click.echo(f"wrote {len(frame):,} rows to {output}", err=True)
-    else:
-        click.echo(text, nl=False)
-
-
 _relation_option = click.option(
     "--relation", "relations", multiple=True,
     help="Only this relation (repeatable): finetune, adapter, quantized, merge, unknown.",
@@ -293,15 +582,17 @@ _relation_option = click.option(
 @click.option("--scope", type=click.Choice(["direct", "transitive"]), default="transitive",
               show_default=True, help="Children only, or all distinct descendants.")
 @_relation_option
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
-              show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="File to write (default: stdout).")
+@format_option("csv")
+@output_option()
 def curves(models, db, scope, relations, fmt, output) -> None:
-    """Monthly derivative counts of MODELS from release to snapshot month (long format:
-    model,scope,month,age_months,count,cumulative).
+    """Print MODELS' monthly derivative counts, from release to the snapshot month.
 
-    Example: hf-lineage curves meta-llama/Llama-2-7b-hf --scope direct --relation finetune
+    Long format, one row per model and month: model, scope, month, age_months, count,
+    cumulative.
+
+    \b
+    Example:
+      hf-lineage curves meta-llama/Llama-2-7b-hf --scope direct --relation finetune
     """
     from lineage.graph import LineageGraph
 
@@ -315,7 +606,7 @@ def curves(models, db, scope, relations, fmt, output) -> None:
             "counted in its release month",
             err=True,
         )
-    _emit(frame, fmt, output)
+    _write_table(frame, fmt, output)
 
 
 @main.command()
@@ -323,14 +614,16 @@ def curves(models, db, scope, relations, fmt, output) -> None:
 @db_option
 @click.option("--up", is_flag=True, help="List the ancestors instead of the derivatives.")
 @_relation_option
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-              show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="File to write (default: stdout).")
+@format_option()
+@output_option()
 def family(model, db, up, relations, fmt, output) -> None:
-    """List MODEL's derivatives (or, with --up, its ancestors) with depth, parent and relation.
+    """List MODEL's derivatives, or with --up its ancestors.
 
-    Example: hf-lineage family meta-llama/Llama-2-7b-hf --relation adapter --format csv
+    One row per model with its depth, parent and relation.
+
+    \b
+    Example:
+      hf-lineage family meta-llama/Llama-2-7b-hf --relation adapter --format csv
     """
     from lineage.graph import LineageGraph
 
@@ -338,7 +631,7 @@ def family(model, db, up, relations, fmt, output) -> None:
     table = graph.lineage_table(
         model, direction="up" if up else "down", relations=list(relations) or None
     )
-    _emit(table, fmt, output)
+    _write_table(table, fmt, output)
 
 
 # -- fit, rank (growth) ----------------------------------------------------------------------
@@ -355,29 +648,68 @@ def _fit_progress():
     return show
 
 
+_NAN_TEXT = {"", "nan", "na", "n/a", "null", "none", "<na>"}
+
+
+def _bad_rows(frame, mask, col: str, what: str, path: str, fix: str) -> None:
+    """Raise a CurveFileError naming the first row where ``mask`` (indexed like ``frame``,
+    the file's text) holds."""
+    from lineage.errors import CurveFileError
+
+    if mask.any():
+        first = mask.idxmax()
+        raise CurveFileError(f"{path}: column {col} has {what} {frame.loc[first, col]!r} "
+                             f"(row {int(first) + 2}); {fix}")
+
+
 def _read_curve_csv(path: str, models: tuple[str, ...]):
-    """The user's long curve frame (model,age_months,cumulative) or a CurveFileError."""
+    """The user's long curve frame (model,age_months,cumulative), checked and repaired.
+
+    Rows with an empty or NaN model, age or count are dropped and the drop is said on
+    stderr; non-numeric, infinite or negative values, fractional or duplicated ages are
+    one-line :class:`CurveFileError`\\ s; a decreasing cumulative is fitted on its running
+    maximum (as :func:`growth.fit.clean_series` does), which is said too.
+    """
+    import numpy as np
     import pandas as pd
 
     from lineage.errors import CurveFileError
 
     try:
-        frame = pd.read_csv(path)
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise CurveFileError(f"cannot read {path}: {exc}; give a CSV file with columns "
-                             "model,age_months,cumulative") from exc
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise CurveFileError(f"cannot read {path}: {_one_line(str(exc))}; give a CSV file "
+                             "with columns model,age_months,cumulative") from exc
     missing = [c for c in ("model", "age_months", "cumulative") if c not in frame.columns]
     if missing:
         raise CurveFileError(f"{path} lacks column(s) {', '.join(missing)}; expected "
                              "model,age_months,cumulative")
+    frame = frame.apply(lambda col: col.str.strip())
+    raw = frame.copy()
+    empty = (frame["model"] == "") | frame[["age_months", "cumulative"]].apply(
+        lambda col: col.str.lower().isin(_NAN_TEXT)).any(axis=1)
+    dropped = (f"{int(empty.sum()):,} row(s) dropped: empty model, or empty or NaN "
+               "age_months or cumulative")
+    if empty.all():
+        raise CurveFileError(f"{path} has no data rows ({dropped}); give "
+                             "model,age_months,cumulative rows")
+    if empty.any():
+        click.echo(f"note: {path}: {dropped}", err=True)
+        frame = frame[~empty]
     for col in ("age_months", "cumulative"):
         values = pd.to_numeric(frame[col], errors="coerce")
-        bad = values.isna() & frame[col].notna()
-        if bad.any():
-            raise CurveFileError(f"{path}: column {col} has a non-numeric value "
-                                 f"{frame.loc[bad, col].iloc[0]!r} (row {int(bad.idxmax()) + 2})")
+        _bad_rows(raw, values.isna(), col, "a non-numeric value", path, "give numbers")
+        _bad_rows(raw, ~np.isfinite(values), col, "an infinite value", path,
+                  "give finite numbers")
+        _bad_rows(raw, values < 0, col, "a negative value", path, "give 0 or more")
         frame[col] = values
-    frame["model"] = frame["model"].astype(str)
+    _bad_rows(raw, frame["age_months"] % 1 != 0, "age_months", "a fractional value", path,
+              "give whole months since release (0 = the release month)")
+    if "scope" not in frame.columns:
+        frame["scope"] = "csv"
+    frame["scope"] = frame["scope"].replace("", "csv")
+    _bad_rows(raw, frame.duplicated(["model", "scope", "age_months"]), "age_months",
+              "a repeated value", path, "give one row per model and month")
     if models:
         unknown = sorted(set(models) - set(frame["model"]))
         if unknown:
@@ -385,8 +717,12 @@ def _read_curve_csv(path: str, models: tuple[str, ...]):
         frame = frame[frame["model"].isin(models)]
     if frame.empty:
         raise CurveFileError(f"{path} has no data rows; give model,age_months,cumulative rows")
-    if "scope" not in frame.columns:
-        frame["scope"] = "csv"
+    frame = frame.sort_values(["model", "scope", "age_months"], kind="stable")
+    for (model, _), g in frame.groupby(["model", "scope"], sort=False):
+        drops = int((np.diff(g["cumulative"].to_numpy()) < 0).sum())
+        if drops:
+            click.echo(f"note: {_safe_text(model)}: cumulative decreases {drops} time(s) "
+                       "(deleted derivatives?); its running maximum is fitted", err=True)
     return frame
 
 
@@ -395,6 +731,18 @@ def _calibration(name: str):
     from growth.prior import HUB_CALIBRATION
 
     return HUB_CALIBRATION if name == "hub" else None
+
+
+def _release_month(g):
+    """The calendar month of age 0 of one series (a ``month`` column), else None."""
+    import pandas as pd
+
+    if "month" not in g.columns or g["month"].isna().iloc[0]:
+        return None
+    try:
+        return pd.Period(str(g["month"].iloc[0]), "M") - int(g["age_months"].iloc[0])
+    except (ValueError, TypeError):
+        return None
 
 
 def _fit_records(frame, horizon: int, interval: float, m: float, calibration):
@@ -413,21 +761,25 @@ def _fit_records(frame, horizon: int, interval: float, m: float, calibration):
         lo, hi = f.ultimate_interval(interval)
         tab.loc["ultimate"] = (f.ultimate_, lo, hi)
         for name, r in tab.iterrows():
-            rows.append(base | {"quantity": name, "age_months": None, "estimate": r["estimate"],
-                                "lower": r["lower"], "upper": r["upper"]})
+            rows.append(base | {"quantity": name, "age_months": None, "month": None,
+                                "estimate": r["estimate"], "lower": r["lower"],
+                                "upper": r["upper"]})
         last = float(f.age_[-1]) if f.age_.size else 0.0
+        release = _release_month(g)
         pred = f.predict(last + 1 + pd.RangeIndex(horizon).to_numpy(float), interval)
         for _, r in pred.iterrows():
-            rows.append(base | {"quantity": "cumulative", "age_months": int(r["age_months"]),
-                                "estimate": r["mean"], "lower": r["lower"], "upper": r["upper"]})
+            age = int(r["age_months"])
+            rows.append(base | {"quantity": "cumulative", "age_months": age,
+                                "month": None if release is None else str(release + age),
+                                "estimate": r["mean"], "lower": r["lower"],
+                                "upper": r["upper"]})
     table = pd.DataFrame(rows)
     table["age_months"] = table["age_months"].astype("Int64")
     return fits, table
 
 
-def _fit_json(table) -> str:
-    import json
-
+def _fit_json(table) -> list[dict]:
+    """The fit table as one record per series: parameters apart from the forecast."""
     out = []
     for (model, scope), g in table.groupby(["model", "scope"], sort=False):
         params = g[g["quantity"] != "cumulative"]
@@ -436,26 +788,107 @@ def _fit_json(table) -> str:
             "model": model, "scope": scope, "status": g["status"].iloc[0],
             "parameters": {r.quantity: {"estimate": r.estimate, "lower": r.lower,
                                         "upper": r.upper} for r in params.itertuples()},
-            "forecast": [{"age_months": int(r.age_months), "mean": r.estimate,
+            "forecast": [{"age_months": int(r.age_months), "month": r.month, "mean": r.estimate,
                           "lower": r.lower, "upper": r.upper} for r in fc.itertuples()],
         })
-    return json.dumps(out, indent=1, allow_nan=True).replace("NaN", "null") + "\n"
+    return out
 
 
-def _fit_plot(fits, path: str, horizon: int, interval: float, log_y: bool) -> None:
-    import matplotlib
+def _fit_text(table, fits, interval: float, describe: str) -> str:
+    """The fit table for people: per series a heading, the parameters, then the forecast."""
+    from growth.plot import describe_method
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    band = f"{interval:.0%}"
+    blocks = []
+    for (model, scope, fitter), (_, g) in zip(
+            fits, table.groupby(["model", "scope"], sort=False), strict=True):
+        status = fitter.status_
+        params = g[g["quantity"] != "cumulative"]
+        params = params.rename(columns={"quantity": "parameter", "lower": f"{band} lower",
+                                        "upper": f"{band} upper"})
+        fc = g[g["quantity"] == "cumulative"].rename(columns={
+            "age_months": "age", "estimate": "forecast", "lower": f"{band} lower",
+            "upper": f"{band} upper"})
+        lines = [f"{_safe_text(model)}  ({describe(scope)})  status: {status}",
+                 f"{describe_method(fitter)}, m = {fitter.m:g}", ""]
+        lines.append(_table_text(params[["parameter", "estimate", f"{band} lower",
+                                         f"{band} upper"]]).rstrip("\n"))
+        if status != "ok":
+            lines.append("(not saturating: the ultimate count is an extrapolation, not an "
+                         "observed plateau)" if status == "not-yet-saturating" else
+                         f"({status}: no ultimate count)" if status == "no-growth" else
+                         f"({status}: the parameters mostly reflect the prior)")
+        cols = (["month"] if fc["month"].notna().any() else []) + [
+            "age", "forecast", f"{band} lower", f"{band} upper"]
+        lines += ["", _table_text(fc[cols], counts=(
+            "forecast", f"{band} lower", f"{band} upper")).rstrip("\n")]
+        blocks.append("\n".join(lines) + "\n")
+    return "\n".join(blocks)
 
-    n = len(fits)
-    fig, axes = plt.subplots(n, 1, figsize=(7, 3.6 * n), squeeze=False)
-    for ax, (model, scope, f) in zip(axes[:, 0], fits, strict=True):
-        f.plot(ax, horizon=horizon, interval=interval, log_y=log_y,
-               title=f"{model} ({scope}): {f.status_}, ultimate {f.ultimate_:,.0f}")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+
+def _fit_plot(fits, path: str, *, horizon: int, interval: float, log_y: bool,
+              overlay: bool, describe) -> None:
+    """Draw the fits to a PNG: a panel per series, or all in one axes (``overlay``)."""
+    from growth.plot import (
+        Panel,
+        describe_fit,
+        describe_method,
+        describe_result,
+        fits_figure,
+        overlay_figure,
+        save_png,
+    )
+
+    if overlay:
+        scopes = list(dict.fromkeys(scope for _, scope, _ in fits))
+        series = [(f"{_safe_text(model)}" + (f" ({scope})" if len(scopes) > 1 else "")
+                   + f": {describe_result(f, interval=interval)}", f)
+                  for model, scope, f in fits]
+        title = (f"{'; '.join(describe(s) for s in scopes)}\n{describe_method(fits[0][2])}, "
+                 f"{horizon}-month forecast")
+        fig = overlay_figure(series, horizon=horizon, interval=interval, log_y=log_y,
+                             title=title)
+    else:
+        panels = [[Panel(f, f"{_safe_text(model)}: {describe(scope)}\n"
+                         f"{describe_fit(f, interval=interval)}")] for model, scope, f in fits]
+        fig = fits_figure(panels, horizon=horizon, interval=interval, log_y=log_y,
+                          title=f"{horizon}-month forecast" if len(panels) > 1 else None)
+    try:
+        save_png(fig, path)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}; choose another "
+                         "file") from exc
+
+
+class _HorizonOption(click.Option):
+    """``--horizon``, whose default is :data:`growth.fit.DEFAULT_HORIZON`, imported only when
+    a command runs or shows its help (``growth`` takes a while to import)."""
+
+    def get_default(self, ctx: click.Context, call: bool = True):
+        from growth.fit import DEFAULT_HORIZON
+
+        return DEFAULT_HORIZON
+
+
+def _number(low: float, high: float):
+    """A click type for a finite float in [low, high] (NaN and infinities refused)."""
+
+    class FiniteFloat(click.ParamType):
+        name = "number"
+
+        def convert(self, value, param, ctx):
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                self.fail(f"{value!r} is not a number", param, ctx)
+            if not math.isfinite(number):
+                self.fail(f"{value} is not a finite number; give one from {low:g} to "
+                          f"{high:g}", param, ctx)
+            if not low <= number <= high:
+                self.fail(f"{value} is not in the range {low:g} to {high:g}", param, ctx)
+            return number
+
+    return FiniteFloat()
 
 
 @main.command("fit")
@@ -466,35 +899,43 @@ def _fit_plot(fits, path: str, horizon: int, interval: float, log_y: bool) -> No
 @click.option("--scope", type=click.Choice(["direct", "transitive"]), default="transitive",
               show_default=True, help="Children only, or all distinct descendants.")
 @_relation_option
-@click.option("--horizon", type=click.IntRange(1, 240), default=12, show_default=True,
-              help="Months to forecast after the last observed month.")
-@click.option("--interval", type=click.FloatRange(0.5, 0.99), default=0.8, show_default=True,
-              help="Coverage of the parameter and forecast intervals.")
-@click.option("--m", "m", type=click.FloatRange(min=0.01), default=30.0, show_default=True,
-              help="WSB scale m (ultimate count = m (e^lambda - 1)).")
+@click.option("--horizon", cls=_HorizonOption, type=click.IntRange(1, 240), show_default=True,
+              help="Months to forecast after the last observed month (one default for the "
+              "PNG, the tables and the HTML pages).")
+@click.option("--interval", type=_number(0.5, 0.99), default=0.8, show_default=True,
+              help="Coverage of the parameter and forecast intervals (0.5 to 0.99).")
+@click.option("--m", "m", type=_number(0.01, 1e4), default=30.0, show_default=True,
+              help="WSB scale m (ultimate count = m (e^lambda - 1)), 0.01 to 10,000.")
 @click.option("--calibration", type=click.Choice(["hub", "none"]), default="hub",
               show_default=True, help="Forecast corrections learned on real Hub series "
               "(growth.prior.HUB_CALIBRATION: blend with the recent trend, 80% intervals widened "
               "to their measured coverage), or the raw WSB forecast.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
-              show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="File to write (default: stdout).")
-@click.option("--plot", "plot", type=click.Path(dir_okay=False), default=None,
-              help="Also draw data, fit, forecast and band to this PNG.")
+@format_option()
+@output_option()
+@output_option("Also draw data, fit, forecast and band to this PNG.", "--plot", "plot")
 @click.option("--log-y", is_flag=True, help="Logarithmic y axis in --plot.")
+@click.option("--overlay", is_flag=True,
+              help="In --plot, draw every model in one axes (by age) instead of one panel each.")
 def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, calibration, fmt,
-                output, plot, log_y) -> None:
-    """Fit the WSB growth model to MODELS' derivative counts and forecast them: parameters
-    with intervals, ultimate count, status, and the forecast table (complete months only:
-    the snapshot's running month is left out).
+                output, plot, log_y, overlay) -> None:
+    """Fit the WSB growth model to MODELS' derivative counts and forecast them.
 
-    Example: hf-lineage fit meta-llama/Llama-2-7b-hf --horizon 12 --plot llama.png
+    Prints the parameters with intervals, the ultimate count and the status, then the
+    forecast by calendar month. Complete months only: the snapshot's running month is left
+    out.
+
+    \b
+    Examples:
+      hf-lineage fit meta-llama/Llama-2-7b-hf --plot llama.png
+      hf-lineage fit org/a org/b --scope direct --overlay --plot ab.png --log-y
+      hf-lineage fit --from-csv series.csv --format csv -o fits.csv
     """
-    from lineage.errors import UsageError
-
     if from_csv:
         frame = _read_curve_csv(from_csv, models)
+
+        def describe(scope_name: str) -> str:
+            return f"series from {Path(from_csv).name}" + (
+                "" if scope_name == "csv" else f", {scope_name}")
     elif not models:
         raise UsageError("give one or more model ids, or --from-csv FILE")
     else:
@@ -503,20 +944,34 @@ def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, ca
         graph = LineageGraph.from_db(db)
         frame = graph.complete_months(graph.growth_curves(list(models), scope=scope,
                                                           relations=list(relations) or None))
+        relation_text = (f"relation {', '.join(relations)}" if relations else "all relations")
+
+        def describe(scope_name: str) -> str:
+            return f"{scope_name} derivatives, {relation_text}"
     fits, table = _fit_records(frame, horizon, interval, m, _calibration(calibration))
-    if fmt == "json":
-        text = _fit_json(table)
-        if output:
-            with open(output, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            click.echo(f"wrote {len(fits):,} fits to {output}", err=True)
-        else:
-            click.echo(text, nl=False)
-    else:
-        _emit(table, "csv", output)
     if plot:
-        _fit_plot(fits, plot, horizon, interval, log_y)
+        _fit_plot(fits, plot, horizon=horizon, interval=interval, log_y=log_y,
+                  overlay=overlay, describe=describe)
         click.echo(f"wrote plot to {plot}", err=True)
+    if fmt == "json":
+        _write_text(_json_text(_fit_json(table)), output, what=f"{len(fits):,} fits")
+    elif fmt == "csv":
+        _write_table(table, "csv", output)
+    else:
+        _write_text(_fit_text(table, fits, interval, describe), output,
+                    what=f"{len(fits):,} fits")
+
+
+def _empty_ranking(graph, scope: str, relations, min_derivatives: int) -> str:
+    """Why a ranking came out empty, in one line."""
+    rel = f" by relation {', '.join(relations)}" if relations else ""
+    counts = graph.descendant_counts(scope, list(relations) or None)
+    enough = int((counts >= min_derivatives).sum())
+    if not enough:
+        return (f"no model has {min_derivatives}+ {scope} derivatives{rel}; try a lower "
+                "--min-derivatives")
+    return (f"{enough:,} model(s) have {min_derivatives}+ {scope} derivatives{rel}, but none "
+            f"grew over the snapshot's complete months (up to {graph.last_complete_month})")
 
 
 @main.command()
@@ -534,15 +989,17 @@ def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, ca
               help="How many models to list.")
 @click.option("--calibration", type=click.Choice(["hub", "none"]), default="hub",
               show_default=True, help="Forecast corrections for growth-12m (see fit --help).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-              show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="File to write (default: stdout).")
+@format_option()
+@output_option()
 def rank(db, scope, relations, by, min_derivatives, top, calibration, fmt, output) -> None:
-    """Rank the snapshot's models by fitted influence (all models with enough derivatives
-    are fitted, on both cores, with a population prior learned from them all).
+    """Rank the snapshot's models by fitted influence.
 
-    Example: hf-lineage rank --by growth-12m --min-derivatives 50 --top 10
+    Every model with enough derivatives is fitted, on all cores, with a population prior
+    learned from them all.
+
+    \b
+    Example:
+      hf-lineage rank --by growth-12m --min-derivatives 50 --top 10
     """
     from lineage.graph import LineageGraph
     from lineage.ranking import rank_models
@@ -552,9 +1009,11 @@ def rank(db, scope, relations, by, min_derivatives, top, calibration, fmt, outpu
                         min_derivatives=min_derivatives, top=top,
                         calibration=_calibration(calibration),
                         graph_progress=_graph_progress(), fit_progress=_fit_progress())
-    if table.empty:
-        click.echo(f"no model has {min_derivatives}+ derivatives in scope {scope}", err=True)
-    _emit(table, fmt, output)
+    why = _empty_ranking(graph, scope, relations, min_derivatives) if table.empty else None
+    if why and fmt != "table":
+        click.echo(why, err=True)
+    _write_table(table, fmt, output, empty=why, counts=(
+        "ultimate", "ultimate_lower", "ultimate_upper", "growth_12m"))
 
 
 # -- demo --------------------------------------------------------------------------------------
@@ -565,10 +1024,14 @@ def rank(db, scope, relations, by, min_derivatives, top, calibration, fmt, outpu
 @click.option("--out", "out", type=click.Path(file_okay=False), default="demo-out",
               show_default=True, help="Folder for the outputs.")
 def demo(n_models, seed, out) -> None:
-    """Run everything offline: simulate a Hub, serve it on 127.0.0.1, crawl it, count,
-    fit, rank, and write curves, fits, a plot and a lineage page into OUT.
+    """Run the whole pipeline offline on a simulated Hub.
 
-    Example: hf-lineage demo --models 20000 --seed 1 --out demo-out
+    Simulates a Hub, serves it on 127.0.0.1, crawls it, counts, fits and ranks, and writes
+    curves, fits, a plot and a lineage page into OUT.
+
+    \b
+    Example:
+      hf-lineage demo --models 20000 --seed 1 --out demo-out
     """
     from lineage.demo import run_demo, truth_summary
 

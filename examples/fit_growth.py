@@ -76,14 +76,9 @@ def main(argv: list[str] | None = None) -> None:
           .to_string(index=False, float_format=lambda v: f"{v:.2f}"))
 
     if args.plot:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(6, 4))
-        fitter.plot(ax, horizon=args.horizon, interval=0.8, title="WSB fit and forecast")
-        fig.savefig(args.plot, dpi=100)
+        # A figure of its own (no pyplot, no backend switch): ax.figure.savefig writes it.
+        ax = fitter.plot(horizon=args.horizon, interval=0.8, title="WSB fit and forecast")
+        ax.figure.savefig(args.plot, dpi=100)
         print(f"\nwrote {args.plot}")
 
 

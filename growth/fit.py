@@ -68,6 +68,11 @@ from growth.models import WSB, Curve, make_curve
 from growth.prior import WEAK_WSB_PRIOR, ForecastCalibration, GaussianPrior, learn_prior
 
 STATUSES = ("ok", "not-yet-saturating", "too-short", "no-growth")
+#: Months forecast after the last observed month by default, in the CLI's ``fit`` table and
+#: PNG and in the HTML pages' growth charts: one horizon everywhere. The forecast
+#: calibration was learned at 6 and 12 months ahead; beyond a year the bands are wide and
+#: untested.
+DEFAULT_HORIZON = 12
 _METHOD = "SLSQP"
 _MU_FLOOR = 1e-9
 _LOG_R_BOUNDS = (np.log(0.05), np.log(1e4))
@@ -97,6 +102,25 @@ def clean_series(age_months, cumulative) -> tuple[np.ndarray, np.ndarray, int]:
     run = np.maximum.accumulate(c) if c.size else c
     n_dec = int(np.sum(np.diff(c) < 0)) if c.size > 1 else 0
     return a, run, n_dec
+
+
+class NotFittedError(ValueError, AttributeError):
+    """A fitter's results were asked for before :meth:`CurveFitter.fit` was called.
+
+    Both a :class:`ValueError` and an :class:`AttributeError`, like scikit-learn's.
+
+    >>> WSBFitter().predict([3])
+    Traceback (most recent call last):
+    ...
+    growth.fit.NotFittedError: this WSBFitter is not fitted yet: call fit(...) before predict()
+    """
+
+
+def _require_fit(fitter: CurveFitter, method: str, attribute: str = "status_") -> None:
+    """Raise :class:`NotFittedError` naming ``method`` unless ``fitter`` was fitted."""
+    if not hasattr(fitter, attribute):
+        raise NotFittedError(f"this {type(fitter).__name__} is not fitted yet: call "
+                             f"fit(...) before {method}()")
 
 
 def _band(interval: float) -> tuple[float, float]:
@@ -293,6 +317,7 @@ class CurveFitter:
 
     def ultimate_interval(self, interval: float = 0.8) -> tuple[float, float]:
         """Interval of the ultimate count from parameter draws."""
+        _require_fit(self, "ultimate_interval", "ultimate_")
         if not np.isfinite(self.ultimate_):
             return (np.nan, np.nan)
         ult = self.curve.ultimate(self._draws()[:, : self.curve.n_params].T)
@@ -313,6 +338,7 @@ class CurveFitter:
         return self.params_table(0.95)
 
     def params_table(self, interval: float = 0.95) -> pd.DataFrame:
+        _require_fit(self, "params_table")
         names = list(self.curve.natural(np.zeros(self.curve.n_params)))
         if not np.all(np.isfinite(self.theta_)):
             nan = np.full(len(names), np.nan)
@@ -331,6 +357,7 @@ class CurveFitter:
         Ages after the last observation are forecasts anchored on the last count; ages at or
         before it give the fitted curve (interval from parameter uncertainty only).
         """
+        _require_fit(self, "predict")
         ages = np.atleast_1d(np.asarray(age_months, dtype=float))
         t = ages + self.time_offset
         q = _band(interval)
@@ -415,6 +442,7 @@ class CurveFitter:
 
     def summary(self, interval: float = 0.95) -> pd.DataFrame:
         """One row per parameter plus ``ultimate``, with status, loglik and AIC as columns."""
+        _require_fit(self, "summary")
         tab = self.params_table(interval)
         tab.loc["ultimate"] = (self.ultimate_, *self.ultimate_interval(interval))
         tab["status"] = self.status_
@@ -423,34 +451,23 @@ class CurveFitter:
         tab.index.name = "parameter"
         return tab
 
-    def plot(self, ax=None, *, horizon: int = 12, interval: float = 0.8, log_y: bool = False,
-             title: str | None = None):
-        """Data, fitted curve, anchored forecast and its band on a matplotlib axis."""
-        import matplotlib
+    def plot(self, ax=None, *, horizon: int = DEFAULT_HORIZON, interval: float = 0.8,
+             log_y: bool = False, title: str | None = None):
+        """Data, fitted curve, anchored forecast and its band on a matplotlib axis.
 
+        Without ``ax`` a new :class:`matplotlib.figure.Figure` is made (``ax.figure``;
+        ``ax.figure.savefig("fit.png")`` writes it); matplotlib's backend is never changed.
+        See :mod:`growth.plot` for the conventions.
+        """
+        from growth.plot import describe_fit, draw_fit, new_figure, style_axes
+
+        _require_fit(self, "plot")
         if ax is None:
-            matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
-
-            _, ax = plt.subplots(figsize=(7, 4.2))
-        last = float(self.age_[-1]) if self.age_.size else 0.0
-        grid = np.linspace(0.0, last, 200) if self.age_.size else np.array([0.0])
-        future = np.arange(last, last + horizon + 1)
-        ax.plot(self.age_, self.cum_, "o", ms=3.5, color="k", label="observed")
-        if np.all(np.isfinite(self.x_)):
-            fitted = self.predict(grid, interval)
-            ax.plot(grid, fitted["mean"], color="C0", label=f"{self.curve.name} fit")
-        fc = self.predict(future[1:], interval)
-        xs = np.r_[last, fc["age_months"]]
-        ax.plot(xs, np.r_[self.c_last_, fc["mean"]], "--", color="C1", label="forecast")
-        ax.fill_between(xs, np.r_[self.c_last_, fc["lower"]], np.r_[self.c_last_, fc["upper"]],
-                        color="C1", alpha=0.25, label=f"{interval:.0%} interval")
-        if log_y:
-            ax.set_yscale("symlog", linthresh=1.0)
-        ax.set_xlabel("months since release")
-        ax.set_ylabel("cumulative derivatives")
-        ax.set_title(title or f"status: {self.status_}, ultimate {self.ultimate_:,.0f}")
-        ax.legend(loc="upper left", fontsize=8)
+            ax = new_figure(7.0, 4.2).subplots()
+        draw_fit(ax, self, horizon=horizon, interval=interval, log_y=log_y)
+        style_axes(ax, log_y=log_y)
+        ax.set_title(title or describe_fit(self, interval=interval), fontsize=9, loc="left")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
         return ax
 
 

@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from growth.fit import WSBFitter, fit_many
+from growth.fit import DEFAULT_HORIZON, WSBFitter, fit_many
+from growth.plot import Panel, describe_method, describe_result, fits_figure, save_png
 from lineage.graph import LineageGraph
 from lineage.hub.crawl import CrawlProgress, crawl
 from lineage.hub.store import Store
@@ -84,29 +85,23 @@ def compare_with_truth(graph: LineageGraph, truth: pd.DataFrame,
 
 
 def _plot_families(graph: LineageGraph, families: list[str], path: Path,
-                   horizon: int = 12, interval: float = 0.8) -> None:
+                   horizon: int = DEFAULT_HORIZON, interval: float = 0.8) -> None:
     """A row per family: direct derivatives (left) and whole subtree (right), each with its
-    fit, forecast and band."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(len(families), 2, figsize=(11, 3.2 * len(families)),
-                             squeeze=False)
-    for row, model in zip(axes, families, strict=True):
-        for ax, scope in zip(row, ("direct", "transitive"), strict=True):
+    fit, forecast and band (:mod:`growth.plot`)."""
+    panels = []
+    for model in families:
+        row = []
+        for scope in ("direct", "transitive"):
             curve = graph.growth_curve(model, scope=scope)
             fitter = WSBFitter().fit(curve["age_months"], curve["cumulative"])
-            fitter.plot(ax, horizon=horizon, interval=interval, log_y=True,
-                        title=f"{model} ({scope}): {fitter.status_}")
-            ax.title.set_fontsize(8)
-            ax.legend(fontsize=6, loc="upper left")
-    fig.suptitle("Largest families: direct derivatives and whole subtree, WSB fit, "
-                 f"{horizon}-month forecast, {interval:.0%} band", fontsize=10)
-    fig.tight_layout(rect=(0, 0, 1, 0.98))
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+            row.append(Panel(fitter, f"{model}: {scope} derivatives, all relations\n"
+                                     f"{describe_result(fitter, interval=interval)}"))
+        panels.append(row)
+    method = describe_method(panels[0][0].fitter)
+    fig = fits_figure(panels, horizon=horizon, interval=interval, log_y=True,
+                      title=f"Largest families: direct derivatives and whole subtree; {method}, "
+                            f"{horizon}-month forecast", panel_size=(5.5, 3.0))
+    save_png(fig, path, dpi=100)
 
 
 def run_demo(

@@ -56,9 +56,11 @@ def rank_models(
     chosen = counts[counts >= min_derivatives].index.tolist()
     if not chosen:
         return pd.DataFrame(columns=RANK_TABLE)
-    curves = graph.growth_curves(chosen, scope=scope, relations=rel, progress=graph_progress)
-    fits = fit_many(graph.complete_months(curves), prior="empirical", progress=fit_progress,
-                    calibration=calibration)
+    curves = graph.complete_months(
+        graph.growth_curves(chosen, scope=scope, relations=rel, progress=graph_progress))
+    if curves.empty:  # every chosen model was released in the running month
+        return pd.DataFrame(columns=RANK_TABLE)
+    fits = fit_many(curves, prior="empirical", progress=fit_progress, calibration=calibration)
     fits = fits[fits["status"] != "no-growth"]
     fits = fits.assign(derivatives=fits["last_count"].astype(int))
     fits = fits.sort_values([RANK_COLUMNS[by], "model"], ascending=[False, True],

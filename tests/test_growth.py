@@ -220,9 +220,6 @@ def test_backtest_and_paper_fitter():
 
 
 def test_plot_writes_png(tmp_path):
-    import matplotlib
-
-    matplotlib.use("Agg")
     cum = simulate(WSB(m=30.0), WSB().from_natural(2.0, 1.5, 0.8), 20, np.random.default_rng(0))
     ax = WSBFitter().fit(np.arange(20), cum).plot(horizon=6, log_y=True)
     out = tmp_path / "fit.png"

@@ -37,11 +37,12 @@ def series_csv(tmp_path):
 
 def test_fit_from_csv_table_and_plot(series_csv, tmp_path):
     png = tmp_path / "fit.png"
-    result = run("fit", "--from-csv", series_csv, "--horizon", "3", "--plot", str(png), "--log-y")
+    result = run("fit", "--from-csv", series_csv, "--horizon", "3", "--plot", str(png), "--log-y",
+                 "--format", "csv")
     assert result.exit_code == 0, result.output
     table = pd.read_csv(io.StringIO(result.stdout))
     assert list(table.columns) == ["model", "scope", "status", "quantity", "age_months",
-                                   "estimate", "lower", "upper"]
+                                   "month", "estimate", "lower", "upper"]
     a = table[table["model"] == "org/a"].set_index("quantity")
     assert a.loc["lambda", "estimate"] == pytest.approx(3.0, rel=0.05)
     assert a.loc["lambda", "lower"] < 3.0 < a.loc["lambda", "upper"]
@@ -64,7 +65,8 @@ def test_fit_from_csv_json_selected_model(series_csv, tmp_path):
 
 def test_fit_calibration_hub_by_default_or_none(series_csv):
     def band(*extra):
-        result = run("fit", "org/a", "--from-csv", series_csv, "--horizon", "6", *extra)
+        result = run("fit", "org/a", "--from-csv", series_csv, "--horizon", "6", "--format", "csv",
+                     *extra)
         assert result.exit_code == 0, result.output
         table = pd.read_csv(io.StringIO(result.stdout))
         last = table[table["quantity"] == "cumulative"].iloc[-1]
@@ -121,7 +123,7 @@ def db(tmp_path, local_hub):
 def test_fit_snapshot_model(db, tmp_path):
     png = tmp_path / "big.png"
     result = run("fit", "big/base", "--db", db, "--scope", "direct", "--relation", "finetune",
-                 "--plot", str(png))
+                 "--plot", str(png), "--format", "csv")
     assert result.exit_code == 0, result.output
     table = pd.read_csv(io.StringIO(result.stdout))
     ult = table[table["quantity"] == "ultimate"]["estimate"].iloc[0]
@@ -129,7 +131,8 @@ def test_fit_snapshot_model(db, tmp_path):
     fc = table[table["quantity"] == "cumulative"]
     assert len(fc) == 12 and (fc["lower"] >= 45).all()
     assert png.exists()
-    transitive = pd.read_csv(io.StringIO(run("fit", "big/base", "--db", db).stdout))
+    transitive = pd.read_csv(io.StringIO(run("fit", "big/base", "--db", db, "--format",
+                                             "csv").stdout))
     assert transitive[transitive["quantity"] == "ultimate"]["estimate"].iloc[0] > 45
 
 
