@@ -47,7 +47,8 @@ from growth.backtest import (  # noqa: E402
 )
 from growth.fit import WSBFitter, fit_many  # noqa: E402
 from growth.models import WSB  # noqa: E402
-from growth.prior import learn_prior  # noqa: E402
+from growth.pooled import PooledForecaster  # noqa: E402
+from growth.prior import HUB_CALIBRATION, learn_prior  # noqa: E402
 
 TIME_OFFSET = 0.0  # the data's month 0 is the count at release (always 0): t = age
 
@@ -67,6 +68,91 @@ def read_series(path: Path) -> list[tuple[str, np.ndarray, np.ndarray]]:
                 else vals[:0]
             out.append((row["model"], np.arange(vals.size, dtype=float), vals))
     return out
+
+
+def read_meta(path: Path) -> pd.DataFrame:
+    """model -> organisation (the data's ``company``) and release month (YYYY-MM)."""
+    parts = [pd.read_csv(f, usecols=["model", "company", "created_at"])
+             for f in sorted((path / "finetune").glob("*.csv"))]
+    meta = pd.concat(parts).drop_duplicates("model").set_index("model")
+    created = pd.to_datetime(meta["created_at"], utc=True)
+    return pd.DataFrame({"organisation": meta["company"].astype(str),
+                         "release": created.dt.year * 12 + created.dt.month - 1})
+
+
+def pooled_frame(series, meta: pd.DataFrame) -> pd.DataFrame:
+    """The long curve frame PooledForecaster reads: calendar months and organisations."""
+    frame = _frame(series)
+    months = meta["release"].reindex(frame["model"]).to_numpy() + frame["age_months"].to_numpy()
+    frame["month"] = [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in months.astype(int)]
+    frame["organisation"] = meta["organisation"].reindex(frame["model"]).to_numpy()
+    return frame
+
+
+def pooled_rows(train, test, history, meta, origins=(6, 12), horizon=6) -> pd.DataFrame:
+    """Backtest rows of PooledForecaster learned on ``train`` only (release-history
+    features from ``history``, cut at each origin's month), forecasting ``test``."""
+    pf = PooledForecaster(horizon=horizon, time_offset=TIME_OFFSET)
+    pf.fit(pooled_frame(train, meta), history=history)
+    out = []
+    for k in origins:
+        cut = [(n, a[a <= k], c[a <= k]) for n, a, c in test if a.size and a[-1] >= k + horizon]
+        if not cut:
+            continue
+        fc = pf.predict(pooled_frame(cut, meta), history=history)
+        actual = {n: c for n, _, c in test}
+        fc["actual"] = [actual[m][k + h] for m, h in zip(fc["model"], fc["h"], strict=True)]
+        out.append(pd.DataFrame({"series": fc["model"], "origin": k, "forecaster": "pooled",
+                                 "origin_count": fc["origin_count"], "h": fc["h"],
+                                 "actual": fc["actual"], "mean": fc["mean"],
+                                 "lower": fc["lower"], "upper": fc["upper"]}))
+    rows = pd.concat(out, ignore_index=True)
+    rows.attrs["forecaster"] = pf
+    return rows
+
+
+def naive_quantile_rows(train_rows, test_rows, interval=0.8, active_min=10.0) -> pd.DataFrame:
+    """Naive linear with empirical-quantile intervals: the quantiles of log(1 + actual
+    growth) - log(1 + naive growth) on the training rows, by horizon and active/small."""
+    q = (0.5 - interval / 2, 0.5 + interval / 2)
+
+    def parts(rows):
+        r = rows[rows["forecaster"] == "naive-linear"]
+        c0 = r["origin_count"].to_numpy(float)
+        return r, c0, np.log1p(np.maximum(r["mean"].to_numpy(float) - c0, 0.0))
+
+    tr, c0, g = parts(train_rows)
+    resid = np.log1p(np.maximum(tr["actual"].to_numpy(float) - c0, 0.0)) - g
+    te, c1, g1 = parts(test_rows)
+    lo, hi = np.empty(len(te)), np.empty(len(te))
+    for (h, act), idx in te.groupby([te["h"], c1 >= active_min]).indices.items():
+        e = resid[(tr["h"].to_numpy() == h) & ((c0 >= active_min) == act)]
+        lo[idx], hi[idx] = np.quantile(e, q)
+    out = te.copy()
+    out["forecaster"] = "naive-linear-eq"
+    out["lower"] = c1 + np.expm1(np.maximum(g1 + lo, 0.0))
+    out["upper"] = np.maximum(c1 + np.expm1(np.maximum(g1 + hi, 0.0)), out["mean"])
+    out["lower"] = np.minimum(out["lower"], out["mean"])
+    return out
+
+
+def interval_scores(rows: pd.DataFrame, interval=0.8, active_min=10.0, horizon=6):
+    """Mean interval score (Gneiting and Raftery 2007) of the central ``interval`` on the
+    log(1 + count) scale, over every held-out month of the series ``score`` uses (positive
+    actual at the last month); lower is better. A proper score: it rewards honest bands."""
+    alpha = 1 - interval
+    keep = rows[(rows["h"] == horizon) & (rows["actual"] > 0)][["series", "origin"]]
+    r = rows.merge(keep.drop_duplicates(), on=["series", "origin"]).dropna(subset=["lower"])
+    y, lo, hi = (np.log1p(r[c].to_numpy(float)) for c in ("actual", "lower", "upper"))
+    s_ = (hi - lo) + 2 / alpha * (np.maximum(lo - y, 0) + np.maximum(y - hi, 0))
+    r = r.assign(interval_score=s_)
+    out = []
+    for subset in ("all", "active"):
+        rr = r if subset == "all" else r[r["origin_count"] >= active_min]
+        for (f, k), g in rr.groupby(["forecaster", "origin"]):
+            out.append({"forecaster": f, "origin": k, "subset": subset,
+                        "interval_score": g["interval_score"].mean()})
+    return pd.DataFrame(out)
 
 
 def fold_of(name: str) -> int:
@@ -296,7 +382,9 @@ def fold_rows(train_series, test_series, train_fits, sample, args) -> pd.DataFra
     cal = learn_calibration(train_rows)
     fcs = {"ours": WSBForecaster(kwargs=kwargs | {"calibration": cal}),
            "ours-uncalibrated": raw["ours"], "naive-linear": NaiveLinear(3),
-           "naive-last": NaiveLinear(1)}
+           "naive-last": NaiveLinear(1),
+           "wsb-hub-calibration": WSBForecaster(kwargs={"time_offset": TIME_OFFSET,
+                                                        "calibration": HUB_CALIBRATION})}
     if args.ablation:
         weak = args.prior == "empirical"
         other = "weak" if weak else learn_prior(train_fits)
@@ -305,6 +393,12 @@ def fold_rows(train_series, test_series, train_fits, sample, args) -> pd.DataFra
         fcs["ours-poisson"] = WSBForecaster(kwargs=kwargs | {"likelihood": "poisson",
                                                              "calibration": cal})
     rows = run_parallel(_backtest_chunk, [(c, fcs) for c in _chunks(test_series, 40)], args.jobs)
+    rows.append(naive_quantile_rows(train_rows, pd.concat(rows)))
+    t0 = time.perf_counter()
+    pooled = pooled_rows(train_series, test_series, args.history, args.meta)
+    print(f"  pooled forecaster: learned and forecast in {time.perf_counter() - t0:.0f} s; "
+          "coefficients:", pooled.attrs["forecaster"].coef_.round(3).to_dict())
+    rows.append(pooled)
     paper_test = [s for s in test_series if s[0] in sample]
     if paper_test and not args.no_paper:
         rows += run_parallel(_backtest_chunk, [(c, {"paper": PaperForecaster()})
@@ -339,6 +433,8 @@ def main(argv=None) -> int:
         series = series[: args.limit]
     print(f"{len(series)} series from {path}")
     sample = paper_sample(series, args.paper_sample)
+    args.meta = read_meta(path)
+    args.history = pooled_frame(series, args.meta)
     if args.skip_in_sample:
         ours = fit_many(_frame(series), time_offset=TIME_OFFSET, n_jobs=args.jobs)
     else:
@@ -371,14 +467,16 @@ def main(argv=None) -> int:
     every = learn_calibration(rows, forecaster="ours-uncalibrated")
     print(f"\ncalibration learned on every backtested series (growth.prior.HUB_CALIBRATION):\n"
           f"blend={every.blend!r}, widen={every.widen!r}")
-    tab = score(rows)
+    tab = score(rows).merge(interval_scores(rows), on=["forecaster", "origin", "subset"],
+                            how="left")
     print("\n== Backtest: fit on months 0..k, forecast k+1..k+6 (2-fold cross-fitted prior) ==")
     fmt = {"float_format": lambda v: f"{v:.3f}", "index": False}
     print(tab.sort_values(["subset", "origin", "forecaster"]).to_string(**fmt))
     if not args.no_paper:
         same = rows[rows["series"].isin(set(rows.loc[rows["forecaster"] == "paper", "series"]))]
         print(f"\n== Same backtest on the paper fitter's {same['series'].nunique()} series ==")
-        tab = score(same)
+        tab = score(same).merge(interval_scores(same), on=["forecaster", "origin", "subset"],
+                                how="left")
         print(tab.sort_values(["subset", "origin", "forecaster"]).to_string(**fmt))
     return 0
 
