@@ -89,10 +89,13 @@ def pooled_frame(series, meta: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def pooled_rows(train, test, history, meta, origins=(6, 12), horizon=6) -> pd.DataFrame:
+def pooled_rows(train, test, history, meta, origins=(6, 12), horizon=6,
+                **options) -> pd.DataFrame:
     """Backtest rows of PooledForecaster learned on ``train`` only (release-history
     features from ``history``, cut at each origin's month), forecasting ``test``."""
-    pf = PooledForecaster(horizon=horizon, time_offset=TIME_OFFSET)
+    if "origins_train" in options:
+        options["origins"] = options.pop("origins_train")
+    pf = PooledForecaster(horizon=horizon, time_offset=TIME_OFFSET, **options)
     pf.fit(pooled_frame(train, meta), history=history)
     out = []
     for k in origins:
@@ -397,7 +400,8 @@ def fold_rows(train_series, test_series, train_fits, sample, args) -> pd.DataFra
     t0 = time.perf_counter()
     pooled = pooled_rows(train_series, test_series, args.history, args.meta)
     print(f"  pooled forecaster: learned and forecast in {time.perf_counter() - t0:.0f} s; "
-          "coefficients:", pooled.attrs["forecaster"].coef_.round(3).to_dict())
+          "coefficients (learned on the other half):")
+    print(pooled.attrs["forecaster"].coef_.T.to_string(float_format=lambda v: f"{v:.2f}"))
     rows.append(pooled)
     paper_test = [s for s in test_series if s[0] in sample]
     if paper_test and not args.no_paper:

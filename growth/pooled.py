@@ -11,11 +11,13 @@ interpretable summary:
   organisation with ``n`` fitted series (:func:`organisation_priors`);
 - **a median regression of the log growth** ``log(1 + c[k + h] - c[k])`` on the log of the
   linear extrapolation of the last three months, the log of the WSB forecast with the
-  organisation's prior, the horizon, the age, the series' own acceleration, and the
-  organisation's release history at the origin's calendar month: how its other series'
-  derivative flow changed over the last six months and how much of it goes to models the
-  organisation released after this one. Each predictor also enters multiplied by h / 6, so
-  the correction can grow with the horizon;
+  organisation's prior, the horizon, the age, the series' own recent dynamics (last month
+  against the last three, last three against the three before, count against the current
+  rate), and the organisation's release history at the origin's calendar month: how its
+  other series' derivative flow changed over the last six months and how much of it goes to
+  models the organisation released after this one. Each predictor also enters multiplied by
+  h / horizon, so the correction can grow with the horizon. Small and active series get a
+  model each, learned from every origin from 3 to 24 months of the training series;
 - **an organisation effect**: the median residual of the organisation's series, shrunk
   towards 0 by ``n / (n + effect_strength)`` for ``n`` series;
 - **intervals** from the residual quantiles of a 2-fold cross-fit within the training series
@@ -34,7 +36,7 @@ age_months, cumulative``, plus ``month`` as YYYY-MM for the release history, and
 >>> frame = pd.concat([pd.DataFrame({"model": f"org{i % 3}/m{i}", "age_months": np.arange(20),
 ...     "month": [f"{2022 + (i % 12 + a) // 12}-{(i % 12 + a) % 12 + 1:02d}" for a in range(20)],
 ...     "cumulative": np.cumsum(rng.poisson(3 + i % 5, 20))}) for i in range(60)])
->>> pf = PooledForecaster(horizon=6).fit(frame)
+>>> pf = PooledForecaster(horizon=6, origins=(4, 8)).fit(frame)
 >>> fc = pf.predict(frame[frame["age_months"] <= 12], history=frame)
 >>> list(fc.columns[:6])
 ['model', 'h', 'mean', 'lower', 'upper', 'origin_count']
@@ -45,7 +47,7 @@ True
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -53,8 +55,9 @@ import pandas as pd
 from growth.fit import WSBFitter
 from growth.prior import GaussianPrior, learn_prior
 
-FEATURES = ("log_linear", "log_wsb", "log_h", "log_age", "acceleration", "org_momentum",
-            "newer_share")
+_CLASSES = {1: "small", 2: "active"}
+FEATURES = ("log_linear", "log_wsb", "log_h", "log_age", "acceleration", "trend", "maturity",
+            "org_momentum", "newer_share")
 
 
 def organisation_of(model_ids) -> np.ndarray:
@@ -153,6 +156,15 @@ class _History:
         return float(momentum), float(np.log(share))
 
 
+def _check_frame(frame: pd.DataFrame, name: str) -> None:
+    missing = {"model", "age_months", "cumulative", "month"} - set(frame.columns)
+    if missing:
+        raise ValueError(f"{name} lacks columns {sorted(missing)}: PooledForecaster needs "
+                         "model, age_months, cumulative and month (YYYY-MM)")
+    if frame.empty:
+        raise ValueError(f"{name} has no rows")
+
+
 def _organisations(frame: pd.DataFrame) -> pd.Series:
     if "organisation" in frame.columns:
         return frame["organisation"].astype(str)
@@ -197,14 +209,13 @@ class PooledForecaster:
     """
 
     horizon: int = 6
-    origins: tuple = (3, 4, 6, 8, 10, 12, 15, 18, 24)
+    origins: tuple = tuple(range(3, 25))
     m: float = 30.0
     time_offset: float = 1.0
     prior_strength: float = 10.0
     effect_strength: float = 10.0
     interval: float = 0.8
     active_min: float = 10.0
-    coef_: pd.Series = field(default=None, init=False, repr=False)
 
     # ----------------------------------------------------------------- helpers
     def _series(self, frame: pd.DataFrame):
@@ -232,8 +243,10 @@ class PooledForecaster:
             momentum, newer = history.features(model, org, release, release + int(k))
             est = fitter.params_table(0.8)["estimate"]
             hs = np.arange(1, self.horizon + 1, dtype=float)
-            lin_rate = np.mean(np.diff(c)[-3:]) if c.size > 1 else 0.0
-            last_inc = np.diff(c)[-1] if c.size > 1 else 0.0
+            inc = np.diff(c)
+            lin_rate = np.mean(inc[-3:]) if inc.size else 0.0
+            last_inc = inc[-1] if inc.size else 0.0
+            prev_rate = np.mean(inc[-6:-3]) if inc.size > 3 else lin_rate
             if np.all(np.isfinite(fitter.theta_)):
                 t = np.r_[k, k + hs] + self.time_offset
                 base = fitter.curve.cumulative(t, fitter.theta_)
@@ -249,6 +262,8 @@ class PooledForecaster:
                     "log_linear": np.log1p(lin_rate * h), "log_wsb": np.log1p(wsb_growth[j]),
                     "log_h": np.log(h), "log_age": np.log1p(k),
                     "acceleration": np.log1p(last_inc) - np.log1p(lin_rate),
+                    "trend": np.log1p(lin_rate) - np.log1p(prev_rate),
+                    "maturity": np.log1p(c[-1]) - np.log1p(lin_rate),
                     "org_momentum": momentum, "newer_share": newer,
                     "lambda": est["lambda"], "mu": est["mu"], "sigma": est["sigma"],
                     "status": fitter.status_})
@@ -259,20 +274,35 @@ class PooledForecaster:
         scale = (rows["h"].to_numpy(float) / self.horizon)[:, None]
         return np.column_stack([np.ones(len(rows)), base, base * scale])
 
-    def _learn(self, rows: pd.DataFrame) -> tuple[np.ndarray, dict]:
-        y = _log_growth(rows)
-        beta = _median_regression(self._design(rows), y)
-        resid = y - self._design(rows) @ beta
-        effects = {}
-        for org, g in pd.Series(resid).groupby(rows["organisation"].to_numpy()):
-            models = rows["model"].to_numpy()[g.index]
-            n = len(set(models))
-            effects[org] = float(n / (n + self.effect_strength) * np.median(g))
-        return beta, effects
+    def _learn(self, rows: pd.DataFrame) -> dict:
+        """{class: (coefficients, organisation effects)}, one model for small and one for
+        active series (their dynamics differ; small series would dominate a shared fit)."""
+        cls = self._class(rows["origin_count"])
+        out = {}
+        for c in (1, 2):
+            part = rows[cls == c].reset_index(drop=True)
+            if len(part) < 50:
+                part = rows[cls > 0].reset_index(drop=True)
+            y = _log_growth(part)
+            beta = _median_regression(self._design(part), y)
+            resid = y - self._design(part) @ beta
+            effects = {}
+            for org, g in pd.Series(resid).groupby(part["organisation"].to_numpy()):
+                n = part["model"].iloc[g.index].nunique()
+                effects[org] = float(n / (n + self.effect_strength) * np.median(g))
+            out[c] = (beta, effects)
+        return out
 
-    def _predict_log(self, rows: pd.DataFrame, beta, effects) -> np.ndarray:
-        org = rows["organisation"].map(effects).fillna(0.0).to_numpy(float)
-        return self._design(rows) @ beta + org
+    def _predict_log(self, rows: pd.DataFrame, model: dict) -> np.ndarray:
+        cls = self._class(rows["origin_count"])
+        out = np.zeros(len(rows))
+        for c, (beta, effects) in model.items():
+            sel = cls == c
+            if sel.any():
+                part = rows[sel]
+                org = part["organisation"].map(effects).fillna(0.0).to_numpy(float)
+                out[sel] = self._design(part) @ beta + org
+        return out
 
     # ----------------------------------------------------------------- API
     def fit(self, curves: pd.DataFrame, *, history: pd.DataFrame | None = None,
@@ -281,6 +311,8 @@ class PooledForecaster:
         optionally ``organisation``); release-history features come from ``history``
         (default: ``curves``), only up to each origin's month."""
         history = curves if history is None else history
+        _check_frame(curves, "curves")
+        _check_frame(history, "history")
         hist = _History.build(history)
         series = list(self._series(curves))
         full = []
@@ -309,15 +341,17 @@ class PooledForecaster:
         for f in (0, 1):
             if (fold == f).all() or (fold != f).all():
                 continue
-            beta, eff = self._learn(started[fold != f].reset_index(drop=True))
+            model = self._learn(started[fold != f].reset_index(drop=True))
             part = started[fold == f]
-            resid[fold == f] = _log_growth(part) - self._predict_log(part, beta, eff)
-        self.coef_beta_, self.org_effect_ = self._learn(started)
+            resid[fold == f] = _log_growth(part) - self._predict_log(part, model)
+        self.model_ = self._learn(started)
         names = ["intercept", *FEATURES, *(f"{n}_x_h" for n in FEATURES)]
-        self.coef_ = pd.Series(self.coef_beta_, index=names)
+        self.coef_ = pd.DataFrame({_CLASSES[c]: beta for c, (beta, _) in self.model_.items()},
+                                  index=names)
+        self.org_effect_ = pd.DataFrame({_CLASSES[c]: eff
+                                         for c, (_, eff) in self.model_.items()}).fillna(0.0)
         if np.isnan(resid).all():
-            resid = _log_growth(started) - self._predict_log(started, self.coef_beta_,
-                                                             self.org_effect_)
+            resid = _log_growth(started) - self._predict_log(started, self.model_)
         resid = np.r_[resid, _log_growth(rows[rows["origin_count"] < 1])]
         h_all = np.r_[started["h"], rows.loc[rows["origin_count"] < 1, "h"]]
         cls = self._class(np.r_[started["origin_count"],
@@ -348,7 +382,10 @@ class PooledForecaster:
         status`` (the WSB fit with the organisation's prior: the interpretable summary).
         """
         horizon = self.horizon if horizon is None else min(int(horizon), self.horizon)
-        hist = _History.build(curves if history is None else history)
+        history = curves if history is None else history
+        _check_frame(curves, "curves")
+        _check_frame(history, "history")
+        hist = _History.build(history)
         rows = []
         for model, org, age, cum, release in self._series(curves):
             rows += self._rows(model, org, age, cum, release, hist, with_future=False)
@@ -357,7 +394,7 @@ class PooledForecaster:
         c0 = rows["origin_count"].to_numpy(float)
         cls = self._class(c0)
         log_growth = np.where(cls > 0, np.maximum(
-            self._predict_log(rows, self.coef_beta_, self.org_effect_), 0.0), 0.0)
+            self._predict_log(rows, self.model_), 0.0), 0.0)
         q = np.array([self.residual_quantiles_[(int(h), int(c))]
                       for h, c in zip(rows["h"], cls, strict=True)])
         mean = c0 + np.expm1(log_growth)
@@ -371,18 +408,30 @@ class PooledForecaster:
         return out
 
     def summary(self) -> pd.DataFrame:
-        """One row per organisation: series learned from, forecast multiplier (exp of the
-        shrunk effect) and the organisation's WSB prior mean (lambda, mu, sigma)."""
+        """One row per organisation: series learned from, its WSB prior mean (lambda, mu,
+        sigma) and its forecast growth multipliers (exp of the shrunk organisation effect)
+        for small and active series.
+
+        >>> import numpy as np, pandas as pd
+        >>> frame = pd.DataFrame({"model": np.repeat([f"o{i % 2}/m{i}" for i in range(8)], 16),
+        ...                       "age_months": np.tile(np.arange(16), 8),
+        ...                       "month": np.tile([f"2023-{m:02d}" for m in range(1, 13)]
+        ...                                        + [f"2024-{m:02d}" for m in range(1, 5)], 8),
+        ...                       "cumulative": np.tile(np.arange(16) * 3, 8)})
+        >>> PooledForecaster(origins=(4, 6, 8)).fit(frame).summary()["organisation"].tolist()
+        ['o0', 'o1']
+        """
         rows = self.training_rows_
         n = rows.groupby("organisation")["model"].nunique()
         out = []
         for org, count in n.items():
             prior = self.organisation_priors_.get(org, self.population_prior_)
-            out.append({"organisation": org, "series": int(count),
-                        "growth_multiplier": float(np.exp(self.org_effect_.get(org, 0.0))),
-                        "lambda": float(np.exp(prior.mean[0])), "mu": float(prior.mean[1]),
-                        "sigma": float(np.exp(prior.mean[2]))})
+            row = {"organisation": org, "series": int(count),
+                   "lambda": float(np.exp(prior.mean[0])), "mu": float(prior.mean[1]),
+                   "sigma": float(np.exp(prior.mean[2]))}
+            for cls in self.org_effect_.columns:
+                effect = self.org_effect_[cls].get(org, 0.0)
+                row[f"growth_multiplier_{cls}"] = float(np.exp(effect))
+            out.append(row)
         return pd.DataFrame(out).sort_values("series", ascending=False, kind="stable") \
             .reset_index(drop=True)
-
-
