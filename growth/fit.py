@@ -13,8 +13,10 @@ everything learned from data is cross-fitted on the other half of the series)
   (:data:`DISPERSION_PRIOR`), which lifted raw 80% coverage on active series from 60% to
   66% (k = 6) and 69% to 73% (k = 12). Point forecasts were level with Poisson.
 - Parameters ``theta = (log lambda, mu, log sigma)`` (plus ``log r``), box bounds (ultimate
-  count at most 200 times the last count), closed-form probit starts, SLSQP with an
-  analytic gradient (16 ms a fit vs 48 ms for L-BFGS-B, equal likelihoods); weak Gaussian
+  count at most 200 times the last count), closed-form probit starts, a projected Newton
+  search from the best start (objective, analytic gradient and difference Hessian in one
+  vectorised pass per step; about 4x faster than the three SLSQP runs it replaced, at
+  optima as good or better: ``bench/growth_bench.py`` times both); weak Gaussian
   priors on ``mu`` and ``log sigma`` keep ridge-walking fits finite (the default for a
   lone series). With many series, an empirical-Bayes population prior
   (:func:`growth.prior.learn_prior`, ``fit_many(prior="empirical")``) replaces them: on the
@@ -73,7 +75,6 @@ STATUSES = ("ok", "not-yet-saturating", "too-short", "no-growth")
 #: calibration was learned at 6 and 12 months ahead; beyond a year the bands are wide and
 #: untested.
 DEFAULT_HORIZON = 12
-_METHOD = "SLSQP"
 _MU_FLOOR = 1e-9
 _LOG_R_BOUNDS = (np.log(0.05), np.log(1e4))
 #: Prior (mean, sd) on log r, the NB dispersion: Hub series are overdispersed (Pearson
@@ -128,18 +129,25 @@ def _band(interval: float) -> tuple[float, float]:
     return 0.5 - interval / 2, 0.5 + interval / 2
 
 
-def _nb_terms(y, mu, log_r):
-    """NB log-likelihood terms and d/dmu, d/dlog r (Poisson when log_r is None)."""
+def _nb_terms(y, log_y_factorial, mu, log_r):
+    """NB log-likelihood terms and d/dmu, d/dlog r, for n parameter vectors at once.
+
+    ``y`` (T,) increments, ``log_y_factorial`` their ``gammaln(y + 1)``, ``mu`` (n, T)
+    means, ``log_r`` (n, 1) log dispersions or None (Poisson). Returns (n, T) arrays
+    (d/dlog r None for Poisson).
+    """
+    log_mu = np.log(mu)
     if log_r is None:
-        ll = special.xlogy(y, mu) - mu - special.gammaln(y + 1.0)
-        return ll, y / mu - 1.0, None
+        return y * log_mu - mu - log_y_factorial, y / mu - 1.0, None
     r = np.exp(log_r)
-    lrm = np.log(r + mu)
-    ll = (special.gammaln(y + r) - special.gammaln(r) - special.gammaln(y + 1.0)
-          + r * (log_r - lrm) + special.xlogy(y, mu) - y * lrm)
-    dmu = y / mu - (y + r) / (r + mu)
-    dr = special.digamma(y + r) - special.digamma(r) + log_r - lrm + 1.0 - (y + r) / (r + mu)
-    return ll, dmu, dr * r
+    r_mu = r + mu
+    log_r_mu = np.log(r_mu)
+    y_r = y + r
+    ratio = y_r / r_mu
+    ll = (special.gammaln(y_r) - special.gammaln(r) - log_y_factorial + r * log_r
+          + y * log_mu - y_r * log_r_mu)
+    d_log_r = r * (special.digamma(y_r) - special.digamma(r) + log_r - log_r_mu + 1.0 - ratio)
+    return ll, y / mu - ratio, d_log_r
 
 
 class CurveFitter:
@@ -179,44 +187,88 @@ class CurveFitter:
         self.dispersion_prior = dispersion_prior
 
     # ----------------------------------------------------------------- objective
-    def _split(self, x):
-        k = self.curve.n_params
-        return x[:k], (x[k] if self.likelihood == "nb" else None)
-
-    def _objective(self, x):
-        """Negative log posterior and its gradient."""
-        theta, log_r = self._split(x)
-        cum = self.curve.cumulative(self._tt, theta)
-        mu = np.maximum(np.diff(cum), _MU_FLOOR)
-        ll, dmu, dr = _nb_terms(self._y, mu, log_r)
-        w = self._w
-        jac = self.curve.jacobian(self._tt, theta)
-        g_theta = -((w * dmu)[:, None] * np.diff(jac, axis=0)).sum(axis=0)
-        f = -(w * ll).sum()
-        grad = g_theta if log_r is None else np.r_[g_theta, -(w * dr).sum()]
+    def _terms(self, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Negative log posterior, its gradient and the (unweighted) log-likelihood at each
+        row of ``xs`` (shape (n, k)), in one vectorised pass."""
+        p = self.curve.n_params
+        theta = xs[:, :p]
+        log_r = xs[:, p:] if self.likelihood == "nb" else None
+        cum, jac = self.curve.value_and_jacobian(self._time, theta)
+        mu = np.maximum(cum[:, 1:] - cum[:, :-1], _MU_FLOOR)
+        ll, dmu, d_log_r = _nb_terms(self._y, self._log_y_factorial, mu, log_r)
+        loglik = ll.sum(axis=1)
+        if self._w is not None:
+            ll, dmu = ll * self._w, dmu * self._w
+            d_log_r = d_log_r * self._w if d_log_r is not None else None
+        # d/dtheta of sum_i dmu_i (C_{i+1} - C_i) = sum_j C'_j (dmu_{j-1} - dmu_j)
+        per_point = np.zeros(cum.shape)
+        per_point[:, 1:] = dmu
+        per_point[:, :-1] -= dmu
+        f = -ll.sum(axis=1) if self._w is not None else -loglik
+        grad = np.empty(xs.shape)
+        grad[:, :p] = -(jac * per_point).sum(axis=2).T
+        if log_r is not None:
+            grad[:, p] = -d_log_r.sum(axis=1)
         if self.prior is not None:
             d = theta - self.prior.mean
-            pd_ = self._prec @ d
-            f += 0.5 * d @ pd_
-            grad[: theta.size] += pd_
+            pd_ = d @ self._prec
+            f = f + 0.5 * (d * pd_).sum(axis=1)
+            grad[:, :p] += pd_
         if log_r is not None and self.dispersion_prior is not None:
             mean_r, sd_r = self.dispersion_prior
-            f += 0.5 * ((log_r - mean_r) / sd_r) ** 2
-            grad[-1] += (log_r - mean_r) / sd_r**2
-        if not np.isfinite(f):
-            return 1e300, np.zeros_like(x)
-        return f, grad
+            dr = (log_r[:, 0] - mean_r) / sd_r
+            f = f + 0.5 * dr**2
+            grad[:, p] += dr / sd_r
+        bad = ~np.isfinite(f)
+        if bad.any():
+            f[bad], grad[bad] = 1e300, 0.0
+        return f, grad, loglik
+
+    def _local_quadratic(self, x):
+        """Objective, gradient and Hessian at ``x``: the Hessian by central differences of the
+        analytic gradient, all 2k + 1 points in one vectorised pass."""
+        p = x.size
+        steps = 1e-4 * np.maximum(1.0, np.abs(x))
+        points = np.repeat(x[None], 2 * p + 1, axis=0)
+        points[1 + np.arange(p), np.arange(p)] += steps
+        points[1 + p + np.arange(p), np.arange(p)] -= steps
+        f, grads, _ = self._terms(points)
+        h = ((grads[1: p + 1] - grads[p + 1:]) / (2 * steps)[:, None]).T
+        return f[0], grads[0], 0.5 * (h + h.T)
 
     def _hessian(self, x):
-        p = x.size
-        h = np.empty((p, p))
-        for j in range(p):
-            e = 1e-4 * max(1.0, abs(x[j]))
-            up, dn = x.copy(), x.copy()
-            up[j] += e
-            dn[j] -= e
-            h[:, j] = (self._objective(up)[1] - self._objective(dn)[1]) / (2 * e)
-        return 0.5 * (h + h.T)
+        return self._local_quadratic(x)[2]
+
+    def _newton(self, x, *, max_iter: int = 100) -> optimize.OptimizeResult:
+        """Projected Newton within the box bounds: variables at a bound that the gradient
+        pushes outward are held, the others take a Newton step (Hessian eigenvalues taken
+        in absolute value, so saddles are left), with a backtracking (Armijo) line search.
+        Every trial point comes with its Hessian in the same pass, so an accepted step costs
+        one call. Converged when the predicted decrease is below 1e-10."""
+        lo, hi = self._bounds[:, 0], self._bounds[:, 1]
+        x = np.clip(x, lo, hi)
+        f, g, h = self._local_quadratic(x)
+        for it in range(1, max_iter + 1):
+            if not f < 1e300:
+                break
+            free = ~(((x <= lo) & (g > 0)) | ((x >= hi) & (g < 0)))
+            w, v = np.linalg.eigh(h[np.ix_(free, free)])
+            w = np.maximum(np.abs(w), 1e-8 * max(1.0, float(np.abs(w).max())))
+            step = np.zeros_like(x)
+            step[free] = -(v @ ((v.T @ g[free]) / w))
+            if -(g @ step) < 2e-10:
+                return optimize.OptimizeResult(x=x, fun=f, nit=it, success=True)
+            t = 1.0
+            while t > 1e-10:
+                cand = np.clip(x + t * step, lo, hi)
+                f_c, g_c, h_c = self._local_quadratic(cand)
+                if f_c <= f + 1e-4 * (g @ (cand - x)):
+                    break
+                t *= 0.25
+            else:
+                return optimize.OptimizeResult(x=x, fun=f, nit=it, success=True)
+            x, f, g, h = cand, f_c, g_c, h_c
+        return optimize.OptimizeResult(x=x, fun=f, nit=max_iter, success=False)
 
     # ----------------------------------------------------------------- fitting
     def fit(self, age_months, cumulative) -> CurveFitter:
@@ -228,8 +280,10 @@ class CurveFitter:
         self.c_last_ = float(c[-1]) if c.size else 0.0
         prepend = not (t.size and t[0] <= 0)
         self._tt = np.r_[0.0, t] if prepend else t
+        self._time = self.curve.prepare(self._tt)
         self._y = np.diff(np.r_[0.0, c]) if prepend else np.diff(c)
-        self._w = np.ones(self._y.size)
+        self._log_y_factorial = special.gammaln(self._y + 1.0)
+        self._w = None
         if self.half_life and self._y.size:
             self._w = 0.5 ** ((self._tt[-1] - self._tt[1:]) / self.half_life)
         self.n_increments_ = int(self._y.size)
@@ -243,19 +297,13 @@ class CurveFitter:
         if self.likelihood == "nb":
             bounds.append(_LOG_R_BOUNDS)
         self._bounds = np.array(bounds)
-        starts = [np.clip(np.r_[s, np.log(10.0)][:k], self._bounds[:, 0], self._bounds[:, 1])
+        starts = [np.r_[s, np.log(10.0)][:k]
                   for s in self.curve.starts(t[t > 0] if t.size else t,
                                              c[t > 0] if t.size else c)]
         if self.prior is not None:
-            starts.append(np.clip(np.r_[self.prior.mean, np.log(10.0)][:k],
-                                  self._bounds[:, 0], self._bounds[:, 1]))
-        vals = [self._objective(s)[0] for s in starts]
-        best = None
-        for i in np.argsort(vals)[:3]:
-            res = optimize.minimize(self._objective, starts[i], jac=True, method=_METHOD,
-                                    bounds=self._bounds, options={"maxiter": 200})
-            if np.isfinite(res.fun) and (best is None or res.fun < best.fun):
-                best = res
+            starts.append(np.r_[self.prior.mean, np.log(10.0)][:k])
+        starts = np.clip(np.array(starts), self._bounds[:, 0], self._bounds[:, 1])
+        best = self._optimise(starts)
         if best is None:
             self._set_degenerate("too-short")
             return self
@@ -264,14 +312,26 @@ class CurveFitter:
         self._finish()
         return self
 
+    def _optimise(self, starts: np.ndarray):
+        """Newton from the best start by objective value; the next best starts (up to three in
+        all) only when a run does not converge. On the real series, SLSQP runs from the three
+        best starts always reached the same optimum as the first (within 1e-6) at 3x the cost."""
+        values = self._terms(starts)[0]
+        best = None
+        for i in np.argsort(values, kind="stable")[:3]:
+            res = self._newton(starts[i])
+            if np.isfinite(res.fun) and (best is None or res.fun < best.fun):
+                best = res
+            if res.success and np.isfinite(res.fun):
+                break
+        return best
+
     def _finish(self):
         x = self.x_
-        theta, log_r = self._split(x)
+        theta = x[: self.curve.n_params]
         self.theta_ = theta
-        self.dispersion_ = float(np.exp(log_r)) if log_r is not None else np.inf
-        cum = self.curve.cumulative(self._tt, theta)
-        mu = np.maximum(np.diff(cum), _MU_FLOOR)
-        self.loglik_ = float(_nb_terms(self._y, mu, log_r)[0].sum())
+        self.dispersion_ = float(np.exp(x[-1])) if self.likelihood == "nb" else np.inf
+        self.loglik_ = float(self._terms(x[None])[2][0])
         self.aic_ = 2 * self.k_ - 2 * self.loglik_
         h = self._hessian(x)
         try:

@@ -11,6 +11,8 @@ month-0 value is the count AT release (as in Bhandari et al.'s data, always 0 th
 
 Each curve works on an internal, unconstrained parameter vector ``theta`` (logs of positive
 quantities) and exposes ``cumulative(t, theta)``, ``jacobian(t, theta)`` (d C / d theta),
+``value_and_jacobian(prepare(t), thetas)`` (both at once for many parameter vectors, what the
+fitters call),
 ``starts(t, c, m)`` (starting points from the data), ``bounds(c_last)``, ``natural(theta)``
 (the published parameters) and ``ultimate(theta)`` (C at t -> infinity).
 
@@ -74,6 +76,22 @@ class Curve:
             out[:, j] = (self.cumulative(t, up) - self.cumulative(t, dn)) / (2 * h)
         return out
 
+    def prepare(self, t: np.ndarray) -> np.ndarray:
+        """The time grid in the form :meth:`value_and_jacobian` takes (computed once per fit)."""
+        return np.asarray(t, dtype=float)
+
+    def value_and_jacobian(self, prepared: np.ndarray,
+                           thetas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """C and d C / d theta for ``n`` parameter vectors at once.
+
+        ``prepared`` is ``prepare(t)``; ``thetas`` has shape (n, n_params). Returns C of
+        shape (n, len(t)) and the Jacobian of shape (n_params, n, len(t)).
+        """
+        thetas = np.atleast_2d(thetas)
+        values = np.array([self.cumulative(prepared, th) for th in thetas])
+        jacobians = np.array([self.jacobian(prepared, th).T for th in thetas])
+        return values, jacobians.transpose(1, 0, 2)
+
     def ultimate(self, theta: np.ndarray) -> np.ndarray:
         """C(t -> infinity); vectorised over trailing axes of theta."""
         raise NotImplementedError
@@ -121,11 +139,31 @@ class WSB(Curve):
         return self.m * (e - 1.0)
 
     def jacobian(self, t, theta):
-        lam, sig, z, e = self._parts(t, theta)
-        zf = np.where(np.isfinite(z), z, 0.0)
-        pdf = np.where(np.isfinite(z), _phi_pdf(zf), 0.0)
-        me = self.m * e * lam
-        return np.column_stack([me * _phi_cdf(z), -me * pdf / sig, -me * pdf * zf])
+        theta = np.asarray(theta, dtype=float)[None]
+        return self.value_and_jacobian(self.prepare(t), theta)[1][:, 0].T
+
+    def prepare(self, t):
+        """ln t, with t <= 0 mapped to ln(1e-300): there C and its derivatives are exactly 0."""
+        return np.log(np.maximum(np.asarray(t, dtype=float), 1e-300))
+
+    def value_and_jacobian(self, prepared, thetas):
+        """One fused pass: z, Phi(z), phi(z) and exp(lambda Phi) shared by C and its Jacobian."""
+        thetas = np.atleast_2d(thetas)
+        lam = np.exp(thetas[:, :1])
+        sig = np.exp(thetas[:, 2:3])
+        z = (prepared - thetas[:, 1:2]) / sig
+        cdf = special.ndtr(z)
+        me = self.m * np.exp(lam * cdf)
+        value = me - self.m
+        me *= lam
+        pdf_me = _phi_pdf(z)
+        pdf_me *= me
+        jac = np.empty((3, *z.shape))
+        np.multiply(me, cdf, out=jac[0])
+        np.divide(pdf_me, -sig, out=jac[1])
+        np.multiply(pdf_me, z, out=jac[2])
+        np.negative(jac[2], out=jac[2])
+        return value, jac
 
     def ultimate(self, theta):
         return self.m * np.expm1(np.exp(theta[0]))
@@ -139,25 +177,30 @@ class WSB(Curve):
         return [(np.log(1e-4), np.log(lam_max)), (-3.0, 7.0), (np.log(0.1), np.log(10.0))]
 
     def starts(self, t, c):
-        """Closed form: for a guessed ultimate U, probit(log1p(c/m)/lambda) is linear in ln t."""
+        """Closed form: for a guessed ultimate U, probit(log1p(c/m)/lambda) is linear in ln t
+        (least-squares line for each of six guesses at once)."""
         c_last = float(c[-1])
         lo, hi = self.bounds(c_last)[0]
         keep = (t > 0) & (c > 0)
-        out = []
-        for mult in (1.05, 1.3, 2.0, 4.0, 10.0, 40.0):
-            lam = np.log1p(mult * c_last / self.m)
-            th = np.clip(np.log(lam), lo, hi)
-            frac = np.log1p(c[keep] / self.m) / np.exp(th)
-            ok = (frac > 0) & (frac < 1)
-            if ok.sum() >= 2 and np.ptp(np.log(t[keep][ok])) > 0:
-                y = special.ndtri(frac[ok])
-                slope, icpt = np.polyfit(np.log(t[keep][ok]), y, 1)
-                if slope > 0:
-                    sig = 1.0 / slope
-                    out.append(np.array([th, -icpt * sig, np.log(sig)]))
-                    continue
-            out.append(np.array([th, np.log(max(t[-1], 1.0)), 0.0]))
-        return out
+        log_t = np.log(t[keep])
+        mults = np.array([1.05, 1.3, 2.0, 4.0, 10.0, 40.0])
+        th = np.clip(np.log(np.log1p(mults * c_last / self.m)), lo, hi)
+        frac = np.log1p(c[keep] / self.m) / np.exp(th)[:, None]
+        ok = (frac > 0) & (frac < 1)
+        n = ok.sum(axis=1)
+        y = np.where(ok, special.ndtri(np.where(ok, frac, 0.5)), 0.0)
+        x = np.where(ok, log_t, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            x_mean = x.sum(axis=1) / n
+            y_mean = y.sum(axis=1) / n
+            sxx = np.where(ok, (log_t - x_mean[:, None]) ** 2, 0.0).sum(axis=1)
+            sxy = np.where(ok, (log_t - x_mean[:, None]) * (y - y_mean[:, None]), 0.0).sum(axis=1)
+            slope = sxy / sxx
+        spread = np.where(ok, log_t, -np.inf).max(axis=1) - np.where(ok, log_t, np.inf).min(axis=1)
+        line = (n >= 2) & (spread > 0) & (slope > 1e-9)  # a flat probit is no line
+        sig = np.where(line, 1.0 / np.where(line, slope, 1.0), 1.0)
+        mu = np.where(line, x_mean - y_mean * sig, np.log(max(t[-1], 1.0)))
+        return list(np.column_stack([th, mu, np.log(sig)]))
 
 
 @dataclass(frozen=True)
