@@ -199,6 +199,7 @@ def test_site_in_a_browser(built, snapshot):
     if not chromium_available():
         pytest.skip("needs chromium, chromedriver and selenium")
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
     out, _ = built
@@ -254,12 +255,9 @@ def test_site_in_a_browser(built, snapshot):
         assert direct_column() == sorted(direct_column(), reverse=True)
         header.click()
         assert direct_column() == sorted(direct_column()) and len(direct_column()) == TOP
-        # the family page opens without errors and links back
+        # Enter opens the first result's family page; it has no errors and links back
         box.clear()
-        box.send_keys(top)
-        WebDriverWait(d, 10).until(
-            lambda drv: drv.find_elements(By.CSS_SELECTOR, "#results li a.model"))
-        d.find_element(By.CSS_SELECTOR, "#results li a.model").click()
+        box.send_keys(top + Keys.ENTER)
         WebDriverWait(d, 60).until(
             lambda drv: drv.execute_script("return window.hflStable") is not None)
         assert top in d.title
@@ -332,3 +330,17 @@ def test_site_with_no_families(tmp_path):
     site = write_site(graph, tmp_path / "empty")
     assert site.families == [] and site.index.is_file()
     assert search_index(tmp_path / "empty")["ids"] == []
+
+
+def test_a_missing_base_can_head_a_family(tmp_path):
+    models = pd.DataFrame({"id": ["a/ft1", "b/ft2", "c/q"],
+                           "created_at": ["2024-01-02", "2024-02-03", "2024-03-04"]})
+    edges = pd.DataFrame({"child": ["a/ft1", "b/ft2", "c/q"],
+                          "parent": ["gone/base", "gone/base", "a/ft1"],
+                          "relation": ["finetune", "finetune", "quantized"]})
+    site = write_site(LineageGraph.from_frames(models, edges), tmp_path / "s", top=5)
+    assert site.families == ["gone/base", "a/ft1"]
+    rows = [r for r in parse(site.index).rows if r]
+    assert [r[1] for r in rows] == ["gone/base (missing: never listed)", "a/ft1"]
+    assert [(r[2], r[3]) for r in rows] == [("2", "3"), ("1", "1")]
+    assert "gone/base" in site.pages["gone/base"].read_text(encoding="utf-8")

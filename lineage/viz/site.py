@@ -124,8 +124,8 @@ def snapshot_status(db: str | os.PathLike | None = None) -> SnapshotStatus:
             f"partial: the {run.mode} crawl of {run.endpoint} stopped at --max-models "
             f"{run.max_models:,}; run `hf-lineage crawl --full` for the whole listing" + tail
         ), path)
-    return SnapshotStatus(time, True, f"complete {last.mode} crawl of {last.endpoint}" + tail,
-                          path)
+    return SnapshotStatus(time, True, f"complete snapshot ({last.mode} crawl of {last.endpoint})"
+                          + tail, path)
 
 
 # -- what the index shows -----------------------------------------------------------------------
@@ -435,6 +435,13 @@ _SEARCH_JS = r"""
     });
   }
   box.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(show, 80); });
+  box.addEventListener("keydown", function (e) {  // Enter opens the first result's page
+    if (e.key !== "Enter") return;
+    clearTimeout(timer);
+    show();
+    var first = list.querySelector("a.model");
+    if (first) window.location.href = first.href;
+  });
   document.getElementById("search-count").textContent = fmt(n);
 })();
 (function () {  // sortable table: click a header
@@ -659,7 +666,8 @@ def write_site(
     out_dir = check_site_dir(out, snapshot=snapshot)
     report = progress or (lambda _stage, _done, _total: None)
 
-    families = largest_families(graph, top, progress=progress)
+    counting = None if progress is None else (lambda s, d, t: progress(f"counting {s}", d, t))
+    families = largest_families(graph, top, progress=counting)
     models = families["model"].tolist()
     pages = _slugs(models)
     targets = ["index.html", PLOTLY_JS, SEARCH_JS, *pages.values()]
