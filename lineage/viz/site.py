@@ -549,8 +549,10 @@ double in width; log scale): the heavy tail of the Hub.</p></section>
 <section id="families-section">
 <h2>The {{ rows|length }} largest families</h2>
 <p class="caption">By transitive derivatives (every distinct model downstream), then direct ones
-(children). Fits: WSB on complete months up to {{ complete_month }}, a population prior learned
-from these {{ rows|length }} families' series, forecasts with the Hub calibration
+(children), up to the snapshot. Fits: WSB on complete months up to {{ complete_month }}
+{%- if running %} (so c&infin; can sit just below a count that includes {{ running }})
+{%- endif %}, a population prior learned from these {{ rows|length }} families' series,
+forecasts with the Hub calibration
 (<code>hf-lineage rank</code> uses the same method). c&infin; is shown only for fits with status
 ok. Click a column to sort; click a model for its lineage page.</p>
 <table id="families">
