@@ -195,6 +195,7 @@ def test_lineage_depths_are_the_longest_chains_of_bases(snapshot):
     assert max(depth.values()) >= 3
 
 
+@pytest.mark.browser
 def test_site_in_a_browser(built, snapshot):
     if not chromium_available():
         pytest.skip("needs chromium, chromedriver and selenium")
@@ -344,3 +345,23 @@ def test_a_missing_base_can_head_a_family(tmp_path):
     assert [r[1] for r in rows] == ["gone/base (missing: never listed)", "a/ft1"]
     assert [(r[2], r[3]) for r in rows] == [("2", "3"), ("1", "1")]
     assert "gone/base" in site.pages["gone/base"].read_text(encoding="utf-8")
+
+
+def test_ids_are_text_never_markup(tmp_path):
+    evil = 'o/<img src=x onerror="alert(1)">'
+    models = pd.DataFrame({"id": [evil, "a/ft"], "created_at": ["2024-01-02", "2024-02-03"]})
+    edges = pd.DataFrame({"child": ["a/ft"], "parent": [evil], "relation": ["finetune"]})
+    site = write_site(LineageGraph.from_frames(models, edges), tmp_path / "s", top=1)
+    text = site.index.read_text(encoding="utf-8")
+    assert "<img" not in text and "&lt;img src=x" in text
+    assert [p.parent.name for p in site.pages.values()] == ["families"]
+    assert [r[1] for r in parse(site.index).rows if r] == [evil]
+    assert search_index(tmp_path / "s")["ids"] == [evil]
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import lineage.viz.site
+
+    assert doctest.testmod(lineage.viz.site).failed == 0
