@@ -365,3 +365,25 @@ def test_docstring_examples_run():
     import lineage.viz.site
 
     assert doctest.testmod(lineage.viz.site).failed == 0
+
+
+def test_unfinished_crawls_are_reported(tmp_path, local_hub):
+    from lineage.errors import MalformedPageError
+
+    hub = local_hub(simulate_hub(300, seed=5).models, max_limit=50)
+    db = tmp_path / "hub.db"
+    hub.fail("malformed", after=3)
+    with pytest.raises(MalformedPageError):
+        crawl(db, endpoint=hub.endpoint)
+    first = snapshot_status(db)
+    assert first.complete is False and first.note.startswith("no crawl has finished yet")
+    assert "a newer full crawl is unfinished" in first.note
+    crawl(db, endpoint=hub.endpoint)
+    hub.fail("malformed", after=3)
+    with pytest.raises(MalformedPageError):
+        crawl(db, endpoint=hub.endpoint, full=True)
+    later = snapshot_status(db)
+    assert later.complete is True and "a newer full crawl is unfinished" in later.note
+    result = run("site", str(tmp_path / "s"), "--db", str(db), "--top", "1")
+    assert result.exit_code == 0, result.output
+    assert "run `hf-lineage crawl` to resume it" in (tmp_path / "s" / "index.html").read_text()
