@@ -29,6 +29,10 @@ from lineage.viz.site import (
 )
 
 TOP = 8
+# ../shared/data beside the checkout (or beside the folder of worktrees)
+HUBSTATS = next((p for p in (up / "shared" / "data" / "hubstats" / "items.json.gz"
+                             for up in Path(__file__).resolve().parents[2:4]) if p.exists()),
+                Path("../shared/data/hubstats/items.json.gz"))
 
 
 def run(*args: str):
@@ -292,6 +296,11 @@ def test_bad_folders_are_one_line_errors_and_nothing_is_lost(tmp_path, snapshot)
     assert result.exit_code == 2 and "was not written by `hf-lineage site`" in result.stderr
     assert (foreign / "index.html").read_text() == "<p>someone else's page</p>"
     assert sorted(p.name for p in foreign.iterdir()) == ["index.html"]
+    (foreign / "index.html").unlink()
+    (foreign / "families").write_text("a file where the site wants a folder")
+    result = run("site", str(foreign), "--db", str(snapshot), "--top", "2")
+    assert result.exit_code == 2 and "families is a file" in result.stderr
+    assert sorted(p.name for p in foreign.iterdir()) == ["families"]
 
 
 def test_rerun_overwrites_only_its_own_files(tmp_path, snapshot):
@@ -387,3 +396,35 @@ def test_unfinished_crawls_are_reported(tmp_path, local_hub):
     result = run("site", str(tmp_path / "s"), "--db", str(db), "--top", "1")
     assert result.exit_code == 0, result.output
     assert "run `hf-lineage crawl` to resume it" in (tmp_path / "s" / "index.html").read_text()
+
+
+@pytest.mark.realdata
+def test_site_of_real_hub_rows(tmp_path):
+    """2,122 real listing rows (leaderboard merges, missing bases, long chains)."""
+    if not HUBSTATS.exists():
+        pytest.skip(f"needs {HUBSTATS}")
+    import gzip
+    import hashlib
+
+    rows = json.loads(gzip.decompress(HUBSTATS.read_bytes()))
+    for row in rows:
+        row["_id"] = hashlib.sha1(row["id"].encode()).hexdigest()[:24]
+        row["private"] = False
+        row.pop("baseModels", None)
+    db = tmp_path / "real.db"
+    with LocalHub(rows) as hub:
+        crawl(db, endpoint=hub.endpoint)
+    result = run("site", str(tmp_path / "site"), "--db", str(db), "--top", "12")
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "site"
+    _, counts = reference(db)
+    expected = counts[counts["transitive"] > 0].sort_values(
+        ["transitive", "direct", "model"], ascending=[False, False, True]).head(12)
+    rows = [r for r in parse(out / "index.html").rows if r]
+    assert [r[1].split(" (missing")[0] for r in rows] == expected["model"].tolist()
+    assert any("(missing: never listed)" in r[1] for r in rows)  # real bases go unlisted
+    for page in [out / "index.html", *(out / "families").glob("*.html")]:
+        for _, url in parse(page).urls:
+            target = local_target(page, url)
+            assert target is None or target.is_file(), (page.name, url)
+    assert sorted(search_index(out)["ids"]) == sorted(counts.loc[counts["direct"] > 0, "model"])

@@ -343,6 +343,10 @@ def _check_targets(out: Path, targets: list[str], snapshot: Path | None) -> set[
     """The files of a previous site run, after checking no target would overwrite a file the
     site does not own (or the snapshot)."""
     owned = _owned(out)
+    for folder in sorted({(out / rel).parent for rel in targets}):
+        if folder.exists() and not folder.is_dir():
+            raise UsageError(f"{folder} is a file, but the site writes a folder there; move it "
+                             "or give another folder")
     for rel in targets:
         target = out / rel
         if snapshot is not None and target.resolve() == snapshot:
@@ -554,7 +558,8 @@ double in width; log scale): the heavy tail of the Hub.</p></section>
 {%- endif %}, a population prior learned from these {{ rows|length }} families' series,
 forecasts with the Hub calibration
 (<code>hf-lineage rank</code> uses the same method). c&infin; is shown only for fits with status
-ok. Click a column to sort; click a model for its lineage page.</p>
+ok.{% if rows|selectattr("missing")|list %} * A missing model (never listed) is dated by its first
+derivative.{% endif %} Click a column to sort; click a model for its lineage page.</p>
 <table id="families">
 <thead><tr><th data-type="num" class="num">#</th><th data-type="text">model</th>
 <th data-type="num" class="num">direct</th><th data-type="num" class="num">transitive</th>
@@ -568,7 +573,8 @@ ok. Click a column to sort; click a model for its lineage page.</p>
 <span class="missing">(missing: never listed)</span>{% endif %}</td>
 <td class="num" data-v="{{ r.direct }}">{{ r.direct_text }}</td>
 <td class="num" data-v="{{ r.transitive }}">{{ r.transitive_text }}</td>
-<td data-v="{{ r.released }}">{{ r.released }}</td>
+<td data-v="{{ r.released }}"{% if r.missing %} title="never listed: the month of its first
+ derivative"{% endif %}>{{ r.released }}{% if r.missing %}*{% endif %}</td>
 <td class="status-{{ r.status_t }}" data-v="{{ r.status_t }}">{{ r.status_t }}</td>
 <td class="num" data-v="{{ r.growth_v }}">{{ r.growth }}</td>
 <td class="num" data-v="{{ r.ultimate_v }}">{{ r.ultimate }}</td>
