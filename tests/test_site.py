@@ -428,3 +428,18 @@ def test_site_of_real_hub_rows(tmp_path):
             target = local_target(page, url)
             assert target is None or target.is_file(), (page.name, url)
     assert sorted(search_index(out)["ids"]) == sorted(counts.loc[counts["direct"] > 0, "model"])
+
+
+def test_an_interrupted_run_can_be_rerun(tmp_path, snapshot):
+    graph = LineageGraph.from_db(snapshot)
+
+    def stop(stage, done, total):
+        if stage == "family pages" and done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_site(graph, tmp_path / "s", top=4, progress=stop)
+    assert len(list((tmp_path / "s" / "families").glob("*.html"))) == 2
+    assert not list((tmp_path / "s").rglob("*.tmp"))
+    site = write_site(graph, tmp_path / "s", top=4)
+    assert len(site.pages) == 4 and site.index.is_file()

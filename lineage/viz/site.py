@@ -688,6 +688,9 @@ def write_site(
 
     import plotly.offline
 
+    # claim every file first, so a run interrupted half-way can be re-run over its own files
+    _write(out_dir / MANIFEST, json.dumps({"generator": GENERATOR,
+                                           "files": sorted(previous | set(targets))}, indent=1))
     _write(out_dir / PLOTLY_JS, plotly.offline.get_plotlyjs())
     _write(out_dir / SEARCH_JS, _search_index(direct, transitive, pages))
     written = {}
