@@ -297,6 +297,11 @@ def test_bad_folders_are_one_line_errors_and_nothing_is_lost(tmp_path, snapshot)
     assert (foreign / "index.html").read_text() == "<p>someone else's page</p>"
     assert sorted(p.name for p in foreign.iterdir()) == ["index.html"]
     (foreign / "index.html").unlink()
+    (foreign / MANIFEST).write_text("{}")
+    result = run("site", str(foreign), "--db", str(snapshot), "--top", "2")
+    assert result.exit_code == 2 and f"{MANIFEST} exists and was not written" in result.stderr
+    assert (foreign / MANIFEST).read_text() == "{}"
+    (foreign / MANIFEST).unlink()
     (foreign / "families").write_text("a file where the site wants a folder")
     result = run("site", str(foreign), "--db", str(snapshot), "--top", "2")
     assert result.exit_code == 2 and "families is a file" in result.stderr

@@ -308,13 +308,18 @@ def _slugs(models: list[str]) -> dict[str, str]:
 
 
 def _owned(out: Path) -> set[str]:
-    """Files a previous run of the site wrote into ``out`` (relative paths)."""
+    """Files a previous run of the site wrote into ``out`` (relative paths); a manifest file
+    that is not the site's is an error (it would be overwritten)."""
+    manifest = out / MANIFEST
+    if not manifest.exists():
+        return set()
     try:
-        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        data = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return set()
+        data = None
     if not isinstance(data, dict) or data.get("generator") != GENERATOR:
-        return set()
+        raise UsageError(f"{manifest} exists and was not written by `hf-lineage site`; "
+                         "move it or give another folder")
     return {str(f) for f in data.get("files", []) if isinstance(f, str)}
 
 
