@@ -143,6 +143,8 @@ def test_site_lists_the_exact_largest_families(built, snapshot):
     assert names == expected["model"].tolist()
     assert [int(r[2].replace(",", "")) for r in rows] == expected["direct"].tolist()
     assert [int(r[3].replace(",", "")) for r in rows] == expected["transitive"].tolist()
+    # 2 x 8 series cannot give the 20 good fits a population prior needs: said so
+    assert "the weak default prior (too few good fits" in (out / "index.html").read_text()
     statuses = {r[5] for r in rows} | {r[8] for r in rows}
     assert statuses <= {"ok", "not-yet-saturating", "too-short", "no-growth"}
     manifest = json.loads((out / MANIFEST).read_text())
@@ -358,6 +360,7 @@ def test_a_missing_base_can_head_a_family(tmp_path):
     rows = [r for r in parse(site.index).rows if r]
     assert [r[1] for r in rows] == ["gone/base (missing: never listed)", "a/ft1"]
     assert [(r[2], r[3]) for r in rows] == [("2", "3"), ("1", "1")]
+    assert "the weak default prior (too few good fits" in site.index.read_text(encoding="utf-8")
     assert "gone/base" in site.pages["gone/base"].read_text(encoding="utf-8")
 
 
@@ -419,15 +422,18 @@ def test_site_of_real_hub_rows(tmp_path):
     db = tmp_path / "real.db"
     with LocalHub(rows) as hub:
         crawl(db, endpoint=hub.endpoint)
-    result = run("site", str(tmp_path / "site"), "--db", str(db), "--top", "12")
+    result = run("site", str(tmp_path / "site"), "--db", str(db), "--top", "15")
     assert result.exit_code == 0, result.output
     out = tmp_path / "site"
     _, counts = reference(db)
     expected = counts[counts["transitive"] > 0].sort_values(
-        ["transitive", "direct", "model"], ascending=[False, False, True]).head(12)
+        ["transitive", "direct", "model"], ascending=[False, False, True]).head(15)
     rows = [r for r in parse(out / "index.html").rows if r]
     assert [r[1].split(" (missing")[0] for r in rows] == expected["model"].tolist()
     assert any("(missing: never listed)" in r[1] for r in rows)  # real bases go unlisted
+    said = [p in (out / "index.html").read_text() for p in
+            ("a population prior learned from these 15 families", "the weak default prior")]
+    assert sum(said) == 1
     for page in [out / "index.html", *(out / "families").glob("*.html")]:
         for _, url in parse(page).urls:
             target = local_target(page, url)

@@ -36,7 +36,7 @@ import math
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
@@ -82,7 +82,7 @@ class SiteResult:
     index: Path
     families: list[str]
     pages: dict[str, Path]
-    files: list[Path] = field(default_factory=list)
+    files: list[Path]
 
 
 def snapshot_status(db: str | os.PathLike | None = None) -> SnapshotStatus:
@@ -560,7 +560,7 @@ double in width; log scale): the heavy tail of the Hub.</p></section>
 <p class="caption">By transitive derivatives (every distinct model downstream), then direct ones
 (children), up to the snapshot. Fits: WSB on complete months up to {{ complete_month }}
 {%- if running %} (so c&infin; can sit just below a count that includes {{ running }})
-{%- endif %}, a population prior learned from these {{ rows|length }} families' series,
+{%- endif %}, {{ prior }},
 forecasts with the Hub calibration
 (<code>hf-lineage rank</code> uses the same method). c&infin; is shown only for fits with status
 ok.{% if rows|selectattr("missing")|list %} * A missing model (never listed) is dated by its first
@@ -595,6 +595,16 @@ this folder.</p>
 </body>
 </html>
 """)
+
+
+def _prior_text(fits: pd.DataFrame, n_families: int) -> str:
+    """How the table's fits were regularised: a learned population prior, or the weak
+    default when too few series fitted well to learn one."""
+    from growth.prior import WEAK_WSB_PRIOR
+
+    if fits.attrs.get("prior", WEAK_WSB_PRIOR) is WEAK_WSB_PRIOR:
+        return "the weak default prior (too few good fits to learn a population prior)"
+    return f"a population prior learned from these {n_families} families' series"
 
 
 def _fmt_count(v: float) -> str:
@@ -725,16 +735,17 @@ def write_site(
 
 def _index_html(graph, status, families, fits, pages, direct, transitive, depths) -> str:
     missing = graph.models["missing"].to_numpy(dtype=bool)
-    edges_by = graph.edges["relation"].value_counts()
+    edges = graph.edges
+    edges_by = edges["relation"].value_counts()
     running = graph.snapshot_month if graph.snapshot_month != graph.last_complete_month else None
     snap = status.time if status.time is not None else graph.snapshot_time
     snap_label = f"{snap:%Y-%m-%d %H:%M} UTC" if snap is not None else graph.snapshot_month
-    n_children = int(graph.edges["child"].nunique())
+    n_children = int(edges["child"].nunique())
     in_lineage = (direct.to_numpy() > 0) | (depths.to_numpy() > 0)
     cards = [
         (f"{int((~missing).sum()):,}", "models listed"),
         (f"{int(missing.sum()):,}", "missing parents (referenced, never listed)"),
-        (f"{len(graph.edges):,}", "lineage edges: " + ", ".join(
+        (f"{len(edges):,}", "lineage edges: " + ", ".join(
             f"{r} {v:,}" for r, v in edges_by.items())),
         (f"{n_children:,}", "models declaring a base model"),
         (f"{int((direct > 0).sum()):,}", "models with derivatives"),
@@ -756,7 +767,7 @@ def _index_html(graph, status, families, fits, pages, direct, transitive, depths
         growth_caption="Listed models by creation month (bars) and in all (line)." + floor
                        + lighter,
         isolated=f"{int((~in_lineage).sum()):,}",
-        rows=_table_rows(families, fits, pages),
+        rows=_table_rows(families, fits, pages), prior=_prior_text(fits, len(families)),
         source=str(status.path) if status.path is not None else "a graph in memory",
         plotly_js=PLOTLY_JS, search_js=SEARCH_JS, script=_SEARCH_JS,
     )
