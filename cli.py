@@ -522,8 +522,8 @@ def site_command(out_dir, db, top) -> None:
     from lineage.hub.store import resolve_db_path
     from lineage.viz.site import check_site_dir, snapshot_status, write_site
 
-    check_site_dir(out_dir, snapshot=resolve_db_path(db))
     status = snapshot_status(db)
+    check_site_dir(out_dir, snapshot=resolve_db_path(db))
     graph = LineageGraph.from_db(db)
     result = write_site(graph, out_dir, top=top, status=status, progress=_stage_progress())
     click.echo(f"wrote {len(result.files):,} files ({len(result.families):,} family pages)",

@@ -288,6 +288,9 @@ def test_bad_folders_are_one_line_errors_and_nothing_is_lost(tmp_path, snapshot)
         assert result.exit_code == 2, result.output
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and needle in lines[0], result.stderr
+    result = run("site", str(tmp_path / "new"), "--db", str(tmp_path / "none.db"))
+    assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "new").exists()
     assert a_file.read_text() == "mine"
     with Store(snapshot, readonly=True) as store:
         assert store.info()["models"] > 0
