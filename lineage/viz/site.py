@@ -483,6 +483,7 @@ _INDEX = jinja2.Environment(autoescape=True).from_string(r"""<!DOCTYPE html>
 <meta http-equiv="Content-Security-Policy" content="{{ csp }}">
 <meta name="generator" content="{{ generator }}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>Lineage snapshot {{ snap_label }}</title>
 <script src="{{ plotly_js }}"></script>
 <style>
