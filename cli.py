@@ -1016,6 +1016,50 @@ def rank(db, scope, relations, by, min_derivatives, top, calibration, fmt, outpu
         "ultimate", "ultimate_lower", "ultimate_upper", "growth_12m"))
 
 
+# -- site (site) -------------------------------------------------------------------------------
+def _stage_progress():
+    """Render ``progress(stage, done, total)`` on stderr: rewritten in place on a tty, else a
+    line every ~2 s and at the end of each stage."""
+    tty = sys.stderr.isatty()
+    last = [-float("inf")]
+
+    def show(stage: str, done: int, total: int) -> None:
+        finished = done >= total
+        now = time.monotonic()
+        if tty:
+            click.echo(f"\r{stage}: {done:,}/{total:,}".ljust(60), err=True, nl=finished)
+        elif finished or now - last[0] >= 2.0:
+            last[0] = now
+            click.echo(f"{stage}: {done:,}/{total:,}", err=True)
+
+    return show
+
+
+@main.command("site")
+@click.argument("out_dir", metavar="DIR", type=click.Path())
+@db_option
+@click.option("--top", type=click.IntRange(min=1), default=50, show_default=True,
+              help="How many of the largest families get a table row and a page.")
+def site_command(out_dir, db, top) -> None:
+    """Write a static site of the whole snapshot into DIR (works offline): vital signs and
+    charts, the largest families with their fitted growth, a search over every model with
+    derivatives, and one lineage page per listed family.
+
+    Example: hf-lineage site snapshot-site --top 50 --db hub.db
+    """
+    from lineage.graph import LineageGraph
+    from lineage.hub.store import resolve_db_path
+    from lineage.viz.site import check_site_dir, snapshot_status, write_site
+
+    status = snapshot_status(db)
+    check_site_dir(out_dir, snapshot=resolve_db_path(db))
+    graph = LineageGraph.from_db(db)
+    result = write_site(graph, out_dir, top=top, status=status, progress=_stage_progress())
+    click.echo(f"wrote {len(result.files):,} files ({len(result.families):,} family pages)",
+               err=True)
+    click.echo(str(result.index))
+
+
 # -- demo --------------------------------------------------------------------------------------
 @main.command()
 @click.option("--models", "n_models", type=click.IntRange(min=1_000), default=30_000,
