@@ -33,7 +33,8 @@ snapshot exports in minutes with memory bounded by the graph itself
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "g.graphml"
 >>> result = export_graph(g, path, format="graphml")
 >>> G = nx.read_graphml(path)
->>> G.nodes["org/base"]["created_at"], G.nodes["org/base"]["transitive"], G.edges["org/base", "a/ft"]
+>>> base = G.nodes["org/base"]
+>>> base["created_at"], base["transitive"], G.edges["org/base", "a/ft"]
 ('2024-01-02T00:00:00.000Z', 1, {'relation': 'finetune', 'source': 'unknown'})
 """
 
