@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
+from functools import partial
 
 import click
 
@@ -36,6 +37,24 @@ db_option = click.option(
     default=None,
     help="Snapshot file (default: $HF_LINEAGE_DB, else ~/.cache/hf-lineage/hub.db).",
 )
+
+
+as_of_option = click.option(
+    "--as-of", "as_of", default=None, metavar="YYYY-MM[-DD]",
+    help="Use the graph as it stood at the end of this month or day: models created later "
+    "are left out, as a crawl then would have found the models that still exist.",
+)
+
+
+def _load_graph(db, as_of: str | None = None):
+    """The snapshot's graph, as it stood at the end of ``as_of`` when given."""
+    from lineage.graph import LineageGraph
+    from lineage.graph.calendar import end_of
+
+    if as_of is not None:
+        end_of(as_of)  # a bad date fails before the snapshot is read
+    graph = LineageGraph.from_db(db)
+    return graph if as_of is None else graph.as_of(as_of)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -96,11 +115,15 @@ def crawl(db, endpoint, token, full, max_models) -> None:
 
 @main.command()
 @db_option
-def info(db) -> None:
+@as_of_option
+def info(db, as_of) -> None:
     """Print what the snapshot holds: models, edges by relation, anomalies, crawl state.
 
     Example: hf-lineage info --db hub.db
     """
+    if as_of is not None:
+        _info_as_of(_load_graph(db, as_of))
+        return
     from lineage.hub.store import Store
 
     with Store(db, readonly=True) as store:
@@ -142,6 +165,25 @@ def info(db) -> None:
         )
 
 
+def _info_as_of(graph) -> None:
+    """``info --as-of``: what the graph held at that date (from the graph, not the store)."""
+    models = graph.models
+    listed = models[~models["missing"]]
+    rel = graph.edges["relation"].value_counts().sort_index()
+    rows = [
+        ("As of", f"{graph.snapshot_time:%Y-%m-%d %H:%M:%S} UTC (models created later left out)"),
+        ("Models", f"{len(listed):,} listed"),
+        ("Missing parents", f"{int(models['missing'].sum()):,} (referenced, not listed then)"),
+        ("Edges", f"{len(graph.edges):,} ("
+         + (", ".join(f"{k} {v:,}" for k, v in rel.items()) or "none") + ")"),
+        ("Cycle edges", f"{len(graph.dropped_cycle_edges):,} dropped"),
+        ("Created", f"{listed['created_at'].min():%Y-%m-%d} .. "
+         f"{listed['created_at'].max():%Y-%m-%d}" if listed["created_at"].notna().any() else "-"),
+    ]
+    for key, value in rows:
+        click.echo(f"{key:<16}{value}")
+
+
 # -- html (html) -------------------------------------------------------------------------------
 @main.command("html")
 @click.argument("model")
@@ -161,15 +203,16 @@ def info(db) -> None:
               help="Fit the growth of this many of the largest shown models for the tooltips.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Page to write (default: MODEL.lineage.html here).")
-def html_page(model, db, direction, depth, max_nodes, relations, layout, fit_top, output) -> None:
+@as_of_option
+def html_page(model, db, direction, depth, max_nodes, relations, layout, fit_top, output,
+              as_of) -> None:
     """Write MODEL's lineage as one self-contained interactive HTML page (works offline).
 
     Example: hf-lineage html meta-llama/Llama-2-7b-hf --depth 3 -o llama.html
     """
-    from lineage.graph import LineageGraph
     from lineage.viz import lineage_html
 
-    graph = LineageGraph.from_db(db)
+    graph = _load_graph(db, as_of)
     path = lineage_html(
         graph, model, direction=direction, depth=depth, max_nodes=max_nodes,
         relations=list(relations) or None, path=output, layout=layout, fit_top=fit_top,
@@ -227,15 +270,14 @@ _relation_option = click.option(
               show_default=True, help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="File to write (default: stdout).")
-def curves(models, db, scope, relations, fmt, output) -> None:
+@as_of_option
+def curves(models, db, scope, relations, fmt, output, as_of) -> None:
     """Monthly derivative counts of MODELS from release to snapshot month (long format:
     model,scope,month,age_months,count,cumulative).
 
     Example: hf-lineage curves meta-llama/Llama-2-7b-hf --scope direct --relation finetune
     """
-    from lineage.graph import LineageGraph
-
-    graph = LineageGraph.from_db(db)
+    graph = _load_graph(db, as_of)
     frame = graph.growth_curves(
         list(models), scope=scope, relations=list(relations) or None, progress=_graph_progress()
     )
@@ -257,14 +299,13 @@ def curves(models, db, scope, relations, fmt, output) -> None:
               show_default=True, help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="File to write (default: stdout).")
-def family(model, db, up, relations, fmt, output) -> None:
+@as_of_option
+def family(model, db, up, relations, fmt, output, as_of) -> None:
     """List MODEL's derivatives (or, with --up, its ancestors) with depth, parent and relation.
 
     Example: hf-lineage family meta-llama/Llama-2-7b-hf --relation adapter --format csv
     """
-    from lineage.graph import LineageGraph
-
-    graph = LineageGraph.from_db(db)
+    graph = _load_graph(db, as_of)
     table = graph.lineage_table(
         model, direction="up" if up else "down", relations=list(relations) or None
     )
@@ -413,8 +454,11 @@ def _fit_plot(fits, path: str, horizon: int, interval: float, log_y: bool) -> No
 @click.option("--plot", "plot", type=click.Path(dir_okay=False), default=None,
               help="Also draw data, fit, forecast and band to this PNG.")
 @click.option("--log-y", is_flag=True, help="Logarithmic y axis in --plot.")
+@click.option("--org", is_flag=True,
+              help="MODELS are authors: fit each organisation's distinct derivatives.")
+@as_of_option
 def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, calibration, fmt,
-                output, plot, log_y) -> None:
+                output, plot, log_y, org, as_of) -> None:
     """Fit the WSB growth model to MODELS' derivative counts and forecast them: parameters
     with intervals, ultimate count, status, and the forecast table (complete months only:
     the snapshot's running month is left out).
@@ -428,11 +472,12 @@ def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, ca
     elif not models:
         raise UsageError("give one or more model ids, or --from-csv FILE")
     else:
-        from lineage.graph import LineageGraph
+        from lineage.graph.orgs import org_curves
 
-        graph = LineageGraph.from_db(db)
-        frame = graph.complete_months(graph.growth_curves(list(models), scope=scope,
-                                                          relations=list(relations) or None))
+        graph = _load_graph(db, as_of)
+        curves_of = partial(org_curves, graph) if org else graph.growth_curves
+        frame = graph.complete_months(curves_of(list(models), scope=scope,
+                                                relations=list(relations) or None))
     fits, table = _fit_records(frame, horizon, interval, m, _calibration(calibration))
     if fmt == "json":
         text = _fit_json(table)
@@ -468,22 +513,138 @@ def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, ca
               show_default=True, help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="File to write (default: stdout).")
-def rank(db, scope, relations, by, min_derivatives, top, calibration, fmt, output) -> None:
+@as_of_option
+def rank(db, scope, relations, by, min_derivatives, top, calibration, fmt, output,
+         as_of) -> None:
     """Rank the snapshot's models by fitted influence (all models with enough derivatives
     are fitted, on both cores, with a population prior learned from them all).
 
     Example: hf-lineage rank --by growth-12m --min-derivatives 50 --top 10
     """
-    from lineage.graph import LineageGraph
     from lineage.ranking import rank_models
 
-    graph = LineageGraph.from_db(db)
+    graph = _load_graph(db, as_of)
     table = rank_models(graph, scope=scope, relations=relations, by=by,
                         min_derivatives=min_derivatives, top=top,
                         calibration=_calibration(calibration),
                         graph_progress=_graph_progress(), fit_progress=_fit_progress())
     if table.empty:
         click.echo(f"no model has {min_derivatives}+ derivatives in scope {scope}", err=True)
+    _emit(table, fmt, output)
+
+
+# -- export, top, orgs (export) ----------------------------------------------------------------
+_SUFFIX_FORMATS = {".graphml": "graphml", ".gexf": "gexf", ".edgelist": "edgelist",
+                   ".tsv": "edgelist", ".txt": "edgelist"}
+
+
+def _export_progress():
+    """Render export progress on stderr: a line per stage (rewritten on a tty)."""
+    tty = sys.stderr.isatty()
+
+    def show(stage: str, done: int, total: int) -> None:
+        if tty:
+            click.echo(f"\rexporting {stage}: {done:,}/{total:,}".ljust(50), err=True,
+                       nl=done >= total)
+        elif done >= total:
+            click.echo(f"exporting {stage}: {total:,} done", err=True)
+
+    return show
+
+
+@main.command("export")
+@click.argument("model", required=False)
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["graphml", "gexf", "edgelist", "csv",
+                                                    "parquet"]), default=None,
+              help="File format (default: from the -o suffix: .graphml, .gexf, .tsv); csv "
+              "and parquet write nodes and edges tables into the directory -o.")
+@click.option("-o", "--output", type=click.Path(), required=True,
+              help="File to write, or directory for csv and parquet.")
+@click.option("--direction", type=click.Choice(["down", "up", "both"]), default="down",
+              show_default=True, help="With MODEL: derivatives (down), base models (up) or both.")
+@click.option("--depth", type=click.IntRange(min=0), default=None,
+              help="With MODEL: at most this many hops from it (default: all).")
+@_relation_option
+@as_of_option
+def export(model, db, fmt, output, direction, depth, relations, as_of) -> None:
+    """Export the whole snapshot, or MODEL's family, for networkx, igraph, Gephi, pandas:
+    node attributes id, author, created_at, downloads, likes, pipeline_tag, library_name,
+    missing, direct and transitive counts; edge attributes relation and source.
+
+    Example: hf-lineage export meta-llama/Llama-2-7b-hf --format gexf -o llama.gexf
+    """
+    import pathlib
+
+    from lineage.errors import UsageError
+    from lineage.graph.export import export_graph
+
+    if fmt is None:
+        fmt = _SUFFIX_FORMATS.get(pathlib.Path(output).suffix.lower())
+        if fmt is None:
+            raise UsageError(f"cannot tell the format from {output!r}; give --format "
+                             "graphml|gexf|edgelist|csv|parquet")
+    graph = _load_graph(db, as_of)
+    result = export_graph(graph, output, format=fmt, model=model, direction=direction,
+                          depth=depth, relations=list(relations) or None,
+                          progress=_export_progress())
+    click.echo(f"wrote {result.nodes:,} nodes and {result.edges:,} edges to "
+               f"{', '.join(str(p) for p in result.paths)}", err=True)
+
+
+@main.command("top")
+@db_option
+@click.option("--by", "by", type=click.Choice(["transitive", "direct"]), default="transitive",
+              show_default=True, help="Rank by distinct descendants or by children.")
+@_relation_option
+@click.option("--author", default=None, help="Only this author's models (case-insensitive).")
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
+              help="How many models to list.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="File to write (default: stdout).")
+@as_of_option
+def top_command(db, by, relations, author, top, fmt, output, as_of) -> None:
+    """List the models with the most derivatives (counts only, no fitting): rank, model,
+    author, created_at, direct, transitive.
+
+    Example: hf-lineage top --by direct --relation finetune --top 10
+    """
+    from lineage.graph.export import top_models
+
+    graph = _load_graph(db, as_of)
+    table = top_models(graph, by=by, relations=list(relations) or None, author=author, top=top)
+    if table.empty:
+        click.echo(f"no model by author {author} in this snapshot", err=True)
+    _emit(table, fmt, output)
+
+
+@main.command()
+@db_option
+@click.option("--by", "by", type=click.Choice(["transitive", "direct", "models",
+                                               "transitive_by_others", "direct_by_others"]),
+              default="transitive", show_default=True,
+              help="Rank by distinct derivatives of the author's models, or models released.")
+@_relation_option
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
+              help="How many authors to list.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="File to write (default: stdout).")
+@as_of_option
+def orgs(db, by, relations, top, fmt, output, as_of) -> None:
+    """Rank authors (organisations) by the distinct derivatives their models received, each
+    counted once, split into those made by others and by the author itself.
+
+    Example: hf-lineage orgs --by transitive_by_others --top 10
+    """
+    from lineage.graph.orgs import org_table
+
+    graph = _load_graph(db, as_of)
+    table = org_table(graph, relations=list(relations) or None, by=by).head(top)
+    table.insert(0, "rank", range(1, len(table) + 1))
     _emit(table, fmt, output)
 
 
