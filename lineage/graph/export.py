@@ -13,7 +13,8 @@ counts (in the whole graph, under the relation filter); and the same edge attrib
 - ``graphml`` and ``gexf``: one XML file, node ids are the model ids; a missing text value is
   written as the empty string (:data:`lineage.graph.convert.MISSING_TEXT`), a missing number
   as NaN. networkx ``read_graphml``/``read_gexf`` and igraph ``Graph.Read_GraphML`` read them
-  back (as multigraphs where a pair is declared with several relations).
+  back (as multigraphs where a pair is declared with several relations). (igraph's reader
+  leaves ``&`` in an XML attribute as ``&#38;``; Hub ids never contain one.)
 - ``edgelist``: tab-separated ``parent child relation source`` lines after a ``#`` header
   (``nx.read_edgelist(path, delimiter="\\t", data=[("relation", str), ("source", str)])``);
   nodes without edges are not in it.
@@ -176,7 +177,7 @@ def node_chunks(
         out = {"id": graph.ids[rows]}
         for col, kind in kinds.items():
             if col == "author":
-                values = authors[rows]
+                values = np.where(authors[rows] == "", None, authors[rows])
             elif col == "direct":
                 values = direct[rows]
             elif col == "transitive":
@@ -382,7 +383,7 @@ def export_graph(
                 pass
             fh.write("# parent\tchild\trelation\tsource\n")
             for chunk in edges_iter:
-                cols = [_text(chunk[c]) for c in ("parent", "child", "relation", "source")]
+                cols = [_plain(chunk[c]) for c in ("parent", "child", "relation", "source")]
                 fh.write("".join(map("{}\t{}\t{}\t{}\n".format, *cols)))
     os.replace(tmp, path)
     result.paths = [path]
@@ -409,6 +410,12 @@ def _text(values) -> list[str]:
     escaped = [_escape(u) if isinstance(u, str) else str(u) for u in uniques.tolist()]
     table = np.asarray([*escaped, MISSING_TEXT], dtype=object)
     return table[codes].tolist()  # the sentinel -1 picks MISSING_TEXT
+
+
+def _plain(values) -> list[str]:
+    """Strings safe in a tab-separated line (whitespace runs become one space)."""
+    text = pd.Series(values, dtype=object).fillna(MISSING_TEXT).astype(str)
+    return text.str.replace(r"\s+", " ", regex=True).tolist()
 
 
 def _escape(text: str) -> str:
