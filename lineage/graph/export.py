@@ -379,8 +379,6 @@ def export_graph(
         elif format == "gexf":
             _write_gexf(fh, kinds, nodes_iter, edges_iter, snapshot_text(graph))
         else:
-            for _ in nodes_iter:  # the counts are not in an edge list; nodes only for progress
-                pass
             fh.write("# parent\tchild\trelation\tsource\n")
             for chunk in edges_iter:
                 cols = [_plain(chunk[c]) for c in ("parent", "child", "relation", "source")]
