@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> None:
                 path = Path(scratch) / f"hub-{n}.{fmt}"
                 result = {}
 
-                def run(fmt=fmt, path=path, result=result):
+                def run(fmt=fmt, path=path, result=result, graph=graph):
                     result["out"] = export_graph(graph, path, format=fmt)
 
                 seconds, peak, before = measure(run)
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> None:
 
                 path = Path(scratch) / f"nx-{n}.graphml"
 
-                def run_nx(path=path):
+                def run_nx(path=path, graph=graph):
                     nx.write_graphml(graph.to_networkx(), path)
 
                 seconds, peak, before = measure(run_nx)
