@@ -169,7 +169,6 @@ def node_chunks(
     nodes = np.arange(graph.n_models) if nodes is None else np.asarray(nodes)
     direct = graph.descendant_counts("direct", relations).to_numpy()
     transitive = graph.descendant_counts("transitive", relations).to_numpy()
-    authors = model_authors(graph)
     models = graph.models
     for start in range(0, max(len(nodes), 1), chunk_size):
         rows = nodes[start:start + chunk_size]
@@ -177,7 +176,8 @@ def node_chunks(
         out = {"id": graph.ids[rows]}
         for col, kind in kinds.items():
             if col == "author":
-                values = np.where(authors[rows] == "", None, authors[rows])
+                authors = model_authors(graph, rows)
+                values = np.where(authors == "", None, authors)
             elif col == "direct":
                 values = direct[rows]
             elif col == "transitive":
@@ -508,24 +508,36 @@ def _arrow_types(kinds: dict[str, str]) -> dict[str, str]:
     return {"id": "string", **kinds}
 
 
-def _write_csv(path: pathlib.Path, chunks: Iterator[pd.DataFrame], _types) -> None:
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
-        for i, chunk in enumerate(chunks):
-            chunk.to_csv(fh, index=False, header=i == 0)
-    os.replace(tmp, path)
-
-
-def _write_parquet(path: pathlib.Path, chunks: Iterator[pd.DataFrame], types: dict) -> None:
+def _arrow_tables(chunks: Iterator[pd.DataFrame], types: dict):
+    """The chunks as pyarrow tables of one schema, and that schema."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     arrow = {"string": pa.string(), "long": pa.int64(), "double": pa.float64(),
              "boolean": pa.bool_()}
     schema = pa.schema([(col, arrow[kind]) for col, kind in types.items()])
+    tables = (pa.Table.from_pandas(chunk, schema=schema, preserve_index=False)
+              for chunk in chunks)
+    return tables, schema
+
+
+def _write_csv(path: pathlib.Path, chunks: Iterator[pd.DataFrame], types: dict) -> None:
+    import pyarrow.csv as pa_csv
+
+    tables, schema = _arrow_tables(chunks, types)
     tmp = path.with_name(path.name + ".part")
-    with pq.ParquetWriter(tmp, schema) as writer:
-        for chunk in chunks:
-            writer.write_table(pa.Table.from_pandas(chunk, schema=schema, preserve_index=False))
+    options = pa_csv.WriteOptions(quoting_style="needed")
+    with pa_csv.CSVWriter(tmp, schema, write_options=options) as writer:
+        for table in tables:
+            writer.write_table(table)
     os.replace(tmp, path)
 
+
+def _write_parquet(path: pathlib.Path, chunks: Iterator[pd.DataFrame], types: dict) -> None:
+    import pyarrow.parquet as pq
+
+    tables, schema = _arrow_tables(chunks, types)
+    tmp = path.with_name(path.name + ".part")
+    with pq.ParquetWriter(tmp, schema) as writer:
+        for table in tables:
+            writer.write_table(table)
+    os.replace(tmp, path)

@@ -40,26 +40,26 @@ ORG_COLUMNS = ["author", "models", "direct", "direct_by_others", "direct_by_self
 ORG_ORDER = ("transitive", "direct", "models", "transitive_by_others", "direct_by_others")
 
 
-def model_authors(graph: LineageGraph) -> np.ndarray:
-    """The author of every model: the ``author`` column where set, else the id's namespace
-    (the part before ``/``; empty for an id without one).
+def model_authors(graph: LineageGraph, rows: np.ndarray | None = None) -> np.ndarray:
+    """The author of every model (or of the nodes ``rows``): the ``author`` column where set,
+    else the id's namespace (the part before ``/``; empty for an id without one).
 
     >>> from lineage.graph import LineageGraph
     >>> g = LineageGraph.from_frames(
     ...     pd.DataFrame({"id": ["org/a", "gpt2"], "created_at": [None] * 2}),
     ...     pd.DataFrame({"child": [], "parent": []}))
-    >>> model_authors(g).tolist()
-    ['org', '']
+    >>> model_authors(g).tolist(), model_authors(g, np.array([1])).tolist()
+    (['org', ''], [''])
     """
-    ids = pd.Series(graph.ids, dtype=object)
+    rows = slice(None) if rows is None else rows
+    ids = pd.Series(graph.ids[rows], dtype=object)
     namespace = ids.str.partition("/")
     derived = namespace[0].where(namespace[1] == "/", "")
     if "author" in graph.models:
-        given = graph.models["author"].reset_index(drop=True).astype(object)
+        given = graph.models["author"].iloc[rows].reset_index(drop=True).astype(object)
         given = given.where(given.notna() & (given != ""), None)
         derived = given.fillna(derived)
     return derived.to_numpy(dtype=object)
-
 
 def org_table(
     graph: LineageGraph,
