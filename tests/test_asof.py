@@ -159,3 +159,17 @@ def test_reading_commands_take_as_of(tmp_path, local_hub, hub):
     assert page.stat().st_size > 1000
     out = runner.invoke(main, ["top", "--db", str(db), "--as-of", "2024-13"])
     assert out.exit_code == 2 and out.stderr.count("\n") == 1 and "YYYY-MM" in out.stderr
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import lineage.graph.calendar
+
+    assert doctest.testmod(lineage.graph.calendar).failed == 0
+    runner = doctest.DocTestRunner()
+    for method in (LineageGraph.as_of, LineageGraph.edge_sources):
+        for test in doctest.DocTestFinder().find(
+                method, globs={"LineageGraph": LineageGraph, "pd": pd}):
+            runner.run(test)
+    assert runner.tries >= 4 and runner.failures == 0

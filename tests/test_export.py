@@ -298,3 +298,13 @@ def test_cli_top_and_export(tmp_path, local_hub):
     nodes = pd.read_parquet(tmp_path / "fam" / "nodes.parquet")
     assert set(nodes["id"]) == {model, *g.children(model, relations=["finetune"])}
     assert np.all(pd.read_parquet(tmp_path / "fam" / "edges.parquet")["relation"] == "finetune")
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import lineage.graph.convert
+    import lineage.graph.export
+
+    for module in (lineage.graph.export, lineage.graph.convert):
+        assert doctest.testmod(module).failed == 0

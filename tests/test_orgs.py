@@ -161,3 +161,11 @@ def test_cli_orgs_and_fit_org(crawled):
     assert (fit["quantity"] == "cumulative").sum() == 3
     out = runner.invoke(main, ["fit", "no-such-org", "--org", "--db", str(crawled)])
     assert out.exit_code != 0 and "no model by author" in out.stderr
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import lineage.graph.orgs
+
+    assert doctest.testmod(lineage.graph.orgs).failed == 0
