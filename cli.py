@@ -10,6 +10,7 @@ import math
 import re
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import click
@@ -87,6 +88,24 @@ db_option = click.option(
     callback=_warn_if_partial,
     help="Snapshot file (default: $HF_LINEAGE_DB, else ~/.cache/hf-lineage/hub.db).",
 )
+
+
+as_of_option = click.option(
+    "--as-of", "as_of", default=None, metavar="YYYY-MM[-DD]",
+    help="Use the graph as it stood at the end of this month or day: models created later "
+    "are left out, as a crawl then would have found the models that still exist.",
+)
+
+
+def _load_graph(db, as_of: str | None = None):
+    """The snapshot's graph, as it stood at the end of ``as_of`` when given."""
+    from lineage.graph import LineageGraph
+    from lineage.graph.calendar import end_of
+
+    if as_of is not None:
+        end_of(as_of)  # a bad date fails before the snapshot is read
+    graph = LineageGraph.from_db(db)
+    return graph if as_of is None else graph.as_of(as_of)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -423,7 +442,8 @@ def crawl(db, endpoint, token, full, max_models, card_refs, max_wait) -> None:
 @db_option
 @format_option()
 @output_option()
-def info(db, fmt, output) -> None:
+@as_of_option
+def info(db, fmt, output, as_of) -> None:
     """Print what the snapshot holds.
 
     Models, missing parents, edges by relation, anomalies, date range and crawl state;
@@ -433,6 +453,9 @@ def info(db, fmt, output) -> None:
     Example:
       hf-lineage info --db hub.db
     """
+    if as_of is not None:
+        _info_as_of(_load_graph(db, as_of))
+        return
     from lineage.hub.store import Store
 
     with Store(db, readonly=True) as store:
@@ -514,6 +537,25 @@ def _crawl_report_rows(report: dict) -> list[tuple[str, str]]:
     return rows
 
 
+def _info_as_of(graph) -> None:
+    """``info --as-of``: what the graph held at that date (from the graph, not the store)."""
+    models = graph.models
+    listed = models[~models["missing"]]
+    rel = graph.edges["relation"].value_counts().sort_index()
+    rows = [
+        ("As of", f"{graph.snapshot_time:%Y-%m-%d %H:%M:%S} UTC (models created later left out)"),
+        ("Models", f"{len(listed):,} listed"),
+        ("Missing parents", f"{int(models['missing'].sum()):,} (referenced, not listed then)"),
+        ("Edges", f"{len(graph.edges):,} ("
+         + (", ".join(f"{k} {v:,}" for k, v in rel.items()) or "none") + ")"),
+        ("Cycle edges", f"{len(graph.dropped_cycle_edges):,} dropped"),
+        ("Created", f"{listed['created_at'].min():%Y-%m-%d} .. "
+         f"{listed['created_at'].max():%Y-%m-%d}" if listed["created_at"].notna().any() else "-"),
+    ]
+    for key, value in rows:
+        click.echo(f"{key:<16}{value}")
+
+
 # -- html (html) -------------------------------------------------------------------------------
 @main.command("html")
 @click.argument("model")
@@ -532,7 +574,9 @@ def _crawl_report_rows(report: dict) -> list[tuple[str, str]]:
 @click.option("--fit-top", type=click.IntRange(min=0), default=20, show_default=True,
               help="Fit the growth of this many of the largest shown models for the tooltips.")
 @output_option("Page to write (default: MODEL.lineage.html here).")
-def html_page(model, db, direction, depth, max_nodes, relations, layout, fit_top, output) -> None:
+@as_of_option
+def html_page(model, db, direction, depth, max_nodes, relations, layout, fit_top, output,
+              as_of) -> None:
     """Write MODEL's lineage as one interactive HTML page.
 
     The page is self-contained and works offline.
@@ -541,10 +585,9 @@ def html_page(model, db, direction, depth, max_nodes, relations, layout, fit_top
     Example:
       hf-lineage html meta-llama/Llama-2-7b-hf --depth 3 -o llama.html
     """
-    from lineage.graph import LineageGraph
     from lineage.viz import lineage_html
 
-    graph = LineageGraph.from_db(db)
+    graph = _load_graph(db, as_of)
     path = lineage_html(
         graph, model, direction=direction, depth=depth, max_nodes=max_nodes,
         relations=list(relations) or None, path=output, layout=layout, fit_top=fit_top,
@@ -584,7 +627,8 @@ _relation_option = click.option(
 @_relation_option
 @format_option("csv")
 @output_option()
-def curves(models, db, scope, relations, fmt, output) -> None:
+@as_of_option
+def curves(models, db, scope, relations, fmt, output, as_of) -> None:
     """Print MODELS' monthly derivative counts, from release to the snapshot month.
 
     Long format, one row per model and month: model, scope, month, age_months, count,
@@ -594,9 +638,7 @@ def curves(models, db, scope, relations, fmt, output) -> None:
     Example:
       hf-lineage curves meta-llama/Llama-2-7b-hf --scope direct --relation finetune
     """
-    from lineage.graph import LineageGraph
-
-    graph = LineageGraph.from_db(db)
+    graph = _load_graph(db, as_of)
     frame = graph.growth_curves(
         list(models), scope=scope, relations=list(relations) or None, progress=_graph_progress()
     )
@@ -616,7 +658,8 @@ def curves(models, db, scope, relations, fmt, output) -> None:
 @_relation_option
 @format_option()
 @output_option()
-def family(model, db, up, relations, fmt, output) -> None:
+@as_of_option
+def family(model, db, up, relations, fmt, output, as_of) -> None:
     """List MODEL's derivatives, or with --up its ancestors.
 
     One row per model with its depth, parent and relation.
@@ -625,9 +668,7 @@ def family(model, db, up, relations, fmt, output) -> None:
     Example:
       hf-lineage family meta-llama/Llama-2-7b-hf --relation adapter --format csv
     """
-    from lineage.graph import LineageGraph
-
-    graph = LineageGraph.from_db(db)
+    graph = _load_graph(db, as_of)
     table = graph.lineage_table(
         model, direction="up" if up else "down", relations=list(relations) or None
     )
@@ -916,8 +957,11 @@ def _number(low: float, high: float):
 @click.option("--log-y", is_flag=True, help="Logarithmic y axis in --plot.")
 @click.option("--overlay", is_flag=True,
               help="In --plot, draw every model in one axes (by age) instead of one panel each.")
+@click.option("--org", is_flag=True,
+              help="MODELS are authors: fit each organisation's distinct derivatives.")
+@as_of_option
 def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, calibration, fmt,
-                output, plot, log_y, overlay) -> None:
+                output, plot, log_y, overlay, org, as_of) -> None:
     """Fit the WSB growth model to MODELS' derivative counts and forecast them.
 
     Prints the parameters with intervals, the ultimate count and the status, then the
@@ -939,11 +983,12 @@ def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, ca
     elif not models:
         raise UsageError("give one or more model ids, or --from-csv FILE")
     else:
-        from lineage.graph import LineageGraph
+        from lineage.graph.orgs import org_curves
 
-        graph = LineageGraph.from_db(db)
-        frame = graph.complete_months(graph.growth_curves(list(models), scope=scope,
-                                                          relations=list(relations) or None))
+        graph = _load_graph(db, as_of)
+        curves_of = partial(org_curves, graph) if org else graph.growth_curves
+        frame = graph.complete_months(curves_of(list(models), scope=scope,
+                                                relations=list(relations) or None))
         relation_text = (f"relation {', '.join(relations)}" if relations else "all relations")
 
         def describe(scope_name: str) -> str:
@@ -991,7 +1036,9 @@ def _empty_ranking(graph, scope: str, relations, min_derivatives: int) -> str:
               show_default=True, help="Forecast corrections for growth-12m (see fit --help).")
 @format_option()
 @output_option()
-def rank(db, scope, relations, by, min_derivatives, top, calibration, fmt, output) -> None:
+@as_of_option
+def rank(db, scope, relations, by, min_derivatives, top, calibration, fmt, output,
+         as_of) -> None:
     """Rank the snapshot's models by fitted influence.
 
     Every model with enough derivatives is fitted, on all cores, with a population prior
@@ -1001,10 +1048,9 @@ def rank(db, scope, relations, by, min_derivatives, top, calibration, fmt, outpu
     Example:
       hf-lineage rank --by growth-12m --min-derivatives 50 --top 10
     """
-    from lineage.graph import LineageGraph
     from lineage.ranking import rank_models
 
-    graph = LineageGraph.from_db(db)
+    graph = _load_graph(db, as_of)
     table = rank_models(graph, scope=scope, relations=relations, by=by,
                         min_derivatives=min_derivatives, top=top,
                         calibration=_calibration(calibration),
@@ -1058,6 +1104,116 @@ def site_command(out_dir, db, top) -> None:
     click.echo(f"wrote {len(result.files):,} files ({len(result.families):,} family pages)",
                err=True)
     click.echo(str(result.index))
+
+
+# -- export, top, orgs (export) ----------------------------------------------------------------
+_SUFFIX_FORMATS = {".graphml": "graphml", ".gexf": "gexf", ".edgelist": "edgelist",
+                   ".tsv": "edgelist", ".txt": "edgelist"}
+
+
+def _export_progress():
+    """Render export progress on stderr: a line per stage (rewritten on a tty)."""
+    tty = sys.stderr.isatty()
+
+    def show(stage: str, done: int, total: int) -> None:
+        if tty:
+            click.echo(f"\rexporting {stage}: {done:,}/{total:,}".ljust(50), err=True,
+                       nl=done >= total)
+        elif done >= total:
+            click.echo(f"exporting {stage}: {total:,} done", err=True)
+
+    return show
+
+
+@main.command("export")
+@click.argument("model", required=False)
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["graphml", "gexf", "edgelist", "csv",
+                                                    "parquet"]), default=None,
+              help="File format (default: from the -o suffix: .graphml, .gexf, .tsv); csv "
+              "and parquet write nodes and edges tables into the directory -o.")
+@click.option("-o", "--output", type=click.Path(), required=True,
+              help="File to write, or directory for csv and parquet.")
+@click.option("--direction", type=click.Choice(["down", "up", "both"]), default="down",
+              show_default=True, help="With MODEL: derivatives (down), base models (up) or both.")
+@click.option("--depth", type=click.IntRange(min=0), default=None,
+              help="With MODEL: at most this many hops from it (default: all).")
+@_relation_option
+@as_of_option
+def export(model, db, fmt, output, direction, depth, relations, as_of) -> None:
+    """Export the whole snapshot, or MODEL's family, for networkx, igraph, Gephi, pandas:
+    node attributes id, author, created_at, downloads, likes, pipeline_tag, library_name,
+    missing, direct and transitive counts; edge attributes relation and source.
+
+    Example: hf-lineage export meta-llama/Llama-2-7b-hf --format gexf -o llama.gexf
+    """
+    import pathlib
+
+    from lineage.errors import UsageError
+    from lineage.graph.export import export_graph
+
+    if fmt is None:
+        fmt = _SUFFIX_FORMATS.get(pathlib.Path(output).suffix.lower())
+        if fmt is None:
+            raise UsageError(f"cannot tell the format from {output!r}; give --format "
+                             "graphml|gexf|edgelist|csv|parquet")
+    graph = _load_graph(db, as_of)
+    result = export_graph(graph, output, format=fmt, model=model, direction=direction,
+                          depth=depth, relations=list(relations) or None,
+                          progress=_export_progress())
+    click.echo(f"wrote {result.nodes:,} nodes and {result.edges:,} edges to "
+               f"{', '.join(str(p) for p in result.paths)}", err=True)
+
+
+@main.command("top")
+@db_option
+@click.option("--by", "by", type=click.Choice(["transitive", "direct"]), default="transitive",
+              show_default=True, help="Rank by distinct descendants or by children.")
+@_relation_option
+@click.option("--author", default=None, help="Only this author's models (case-insensitive).")
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
+              help="How many models to list.")
+@format_option()
+@output_option()
+@as_of_option
+def top_command(db, by, relations, author, top, fmt, output, as_of) -> None:
+    """List the models with the most derivatives (counts only, no fitting): rank, model,
+    author, created_at, direct, transitive.
+
+    Example: hf-lineage top --by direct --relation finetune --top 10
+    """
+    from lineage.graph.export import top_models
+
+    graph = _load_graph(db, as_of)
+    table = top_models(graph, by=by, relations=list(relations) or None, author=author, top=top)
+    _write_table(table, fmt, output, empty=f"no model by author {author} in this snapshot"
+                 if author else "no model in this snapshot")
+
+
+@main.command()
+@db_option
+@click.option("--by", "by", type=click.Choice(["transitive", "direct", "models",
+                                               "transitive_by_others", "direct_by_others"]),
+              default="transitive", show_default=True,
+              help="Rank by distinct derivatives of the author's models, or models released.")
+@_relation_option
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
+              help="How many authors to list.")
+@format_option()
+@output_option()
+@as_of_option
+def orgs(db, by, relations, top, fmt, output, as_of) -> None:
+    """Rank authors (organisations) by the distinct derivatives their models received, each
+    counted once, split into those made by others and by the author itself.
+
+    Example: hf-lineage orgs --by transitive_by_others --top 10
+    """
+    from lineage.graph.orgs import org_table
+
+    graph = _load_graph(db, as_of)
+    table = org_table(graph, relations=list(relations) or None, by=by).head(top)
+    table.insert(0, "rank", range(1, len(table) + 1))
+    _write_table(table, fmt, output, empty="no author in this snapshot")
 
 
 # -- demo --------------------------------------------------------------------------------------

@@ -3,6 +3,9 @@
 Loads a crawled snapshot (``--db``) or, without one, a simulated Hub, and asks the usual
 questions: which families are largest, how deep lineages go, how out-degrees are spread,
 and which relations dominate (and which kinds of derivative get derivatives of their own).
+Then it takes the graph out and back in (GraphML for networkx, Parquet for pandas), ranks
+organisations by the distinct derivatives their models received, and compares the largest
+families with the graph as it stood a year earlier (``LineageGraph.as_of``).
 
 Usage:
     python examples/network_science.py                    # simulated Hub, 20,000 models
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 import networkx as nx
@@ -22,6 +26,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lineage.graph import LineageGraph  # noqa: E402
+from lineage.graph.export import export_graph, top_models  # noqa: E402
+from lineage.graph.orgs import org_table  # noqa: E402
 from lineage.sim.simulate import simulate_frames  # noqa: E402
 
 
@@ -80,6 +86,34 @@ def relation_table(h) -> pd.DataFrame:
     return table.sort_values("edges", ascending=False)[["edges", "share", "with_children"]]
 
 
+def export_round_trip(graph: LineageGraph, directory: Path) -> str:
+    """Write GraphML and Parquet, read them back with networkx and pandas, and check that
+    nodes, edges and counts come back unchanged."""
+    export_graph(graph, directory / "hub.graphml", format="graphml")
+    G = nx.read_graphml(directory / "hub.graphml")
+    export_graph(graph, directory / "tables", format="parquet")
+    nodes = pd.read_parquet(directory / "tables" / "nodes.parquet")
+    edges = pd.read_parquet(directory / "tables" / "edges.parquet")
+    reach = graph.descendant_counts("transitive")
+    same = (
+        set(G) == set(graph.ids)
+        and G.number_of_edges() == len(edges) == len(graph.edges)
+        and all(G.nodes[v]["transitive"] == reach[v] for v in reach.nlargest(20).index)
+        and nodes["transitive"].tolist() == reach.tolist()
+    )
+    return (f"{G.number_of_nodes():,} nodes and {G.number_of_edges():,} edges back from "
+            f"GraphML, {len(nodes):,} rows from Parquet; unchanged: {same}")
+
+
+def then_and_now(graph: LineageGraph, months: int = 12, top: int = 5) -> pd.DataFrame:
+    """The largest families ``months`` before the snapshot, and their size now."""
+    then = (pd.Period(graph.snapshot_month, "M") - months).strftime("%Y-%m")
+    old = top_models(graph.as_of(then), top=top)
+    now = graph.descendant_counts("transitive")
+    return pd.DataFrame({"model": old["model"], f"transitive {then}": old["transitive"],
+                         f"transitive {graph.snapshot_month}": now[old["model"]].to_numpy()})
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", help="crawled snapshot (default: a simulated Hub)")
@@ -110,6 +144,13 @@ def main(argv: list[str] | None = None) -> None:
     print(out_degree_distribution(h).to_string())
     print("\nRelations:")
     print(relation_table(h).to_string(float_format=lambda v: f"{v:.3f}"))
+
+    with tempfile.TemporaryDirectory() as scratch:
+        print(f"\nExport round trip: {export_round_trip(graph, Path(scratch))}")
+    print("\nOrganisations (distinct derivatives of their models, each counted once):")
+    print(org_table(graph).head(5).to_string(index=False))
+    print("\nLargest families a year ago, and now:")
+    print(then_and_now(graph).to_string(index=False))
 
 
 if __name__ == "__main__":

@@ -35,8 +35,10 @@ def test_network_science_session_agrees_with_igraph():
     ours, igraph = re.search(r": ([\d,]+) transitive derivatives \(igraph subcomponent: "
                              r"([\d,]+)\)", out).groups()
     assert ours == igraph and int(ours.replace(",", "")) > 10
-    for heading in ("Largest families", "Depth", "Out-degree", "Relations"):
+    for heading in ("Largest families", "Depth", "Out-degree", "Relations", "Organisations",
+                    "a year ago"):
         assert heading in out
+    assert re.search(r"Export round trip: 3,0\d\d nodes .* unchanged: True", out)
     relations = out.split("Relations:")[1]
     assert {"adapter", "finetune", "quantized", "merge"} <= set(relations.split())
 

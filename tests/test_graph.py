@@ -194,8 +194,9 @@ def _attributed() -> LineageGraph:
 def test_networkx_round_trip_keeps_ids_attributes_and_edges():
     g = _attributed()
     G = g.to_networkx()
-    assert G.nodes["org/base"]["downloads"] == 100 and G.nodes["a/ft"]["pipeline_tag"] is None
-    assert G.nodes["c/missing"]["missing"] is True and G.nodes["c/missing"]["created_at"] is None
+    assert G.nodes["org/base"]["downloads"] == 100 and G.nodes["a/ft"]["pipeline_tag"] == ""
+    assert G.nodes["c/missing"]["missing"] is True and G.nodes["c/missing"]["created_at"] == ""
+    assert G.nodes["org/base"]["created_at"] == "2023-01-15T10:00:00.000Z"
     assert G.edges["org/base", "b/m"]["relation"] == "merge"
     assert {v: len(nx.descendants(G, v)) for v in G} == counts(g)
     back = LineageGraph.from_networkx(G)
@@ -204,7 +205,7 @@ def test_networkx_round_trip_keeps_ids_attributes_and_edges():
         map(tuple, g.edges.values.tolist()))
     cols = ["id", "created_at", "author", "downloads", "likes", "pipeline_tag", "missing"]
     pd.testing.assert_frame_equal(back.models[cols], g.models[cols], check_dtype=False)
-    assert G.graph["snapshot_time"] is None
+    assert G.graph["snapshot_time"] == ""
 
 
 def test_igraph_export_matches_counts():

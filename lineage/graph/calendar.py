@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -38,3 +40,26 @@ def months_of(times: pd.Series) -> np.ndarray:
     out = (times.dt.year * 12 + times.dt.month - 1).to_numpy(dtype=float, na_value=np.nan)
     return np.where(np.isnan(out), -1, out).astype(np.int64)
 
+
+
+def end_of(date) -> pd.Timestamp:
+    """The last instant (UTC) of a date given as ``YYYY-MM`` (the month's last nanosecond) or
+    ``YYYY-MM-DD`` (the day's); a timestamp with a time of day is taken as it is.
+
+    >>> str(end_of("2024-02")), str(end_of("2024-02-10"))
+    ('2024-02-29 23:59:59.999999999+00:00', '2024-02-10 23:59:59.999999999+00:00')
+    """
+    text = str(date).strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{1,2}", text):
+            start = pd.Timestamp(year=int(text[:4]), month=int(text[5:]), day=1, tz="UTC")
+            return start + pd.offsets.MonthBegin(1) - pd.Timedelta(1, "ns")
+        stamp = pd.Timestamp(date)
+    except (ValueError, TypeError):
+        raise UsageError(f"bad date {date!r}: use YYYY-MM or YYYY-MM-DD, e.g. 2024-05") from None
+    if stamp is pd.NaT:
+        raise UsageError(f"bad date {date!r}: use YYYY-MM or YYYY-MM-DD, e.g. 2024-05")
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
+        return stamp.normalize() + pd.Timedelta(1, "D") - pd.Timedelta(1, "ns")
+    return stamp

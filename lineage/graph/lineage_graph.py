@@ -49,6 +49,8 @@ from lineage.hub.client import RELATIONS, UNKNOWN_RELATION
 class LineageGraph:
     """Models and their derivation edges as numpy arrays; see the module docstring."""
 
+    _declared: tuple[np.ndarray, ...] | None = None  # (child, parent, relation, source)
+
     def __init__(
         self,
         models: pd.DataFrame,
@@ -153,7 +155,10 @@ class LineageGraph:
                 if snapshot_time.tzinfo is None
                 else snapshot_time.tz_convert("UTC")
             )
-        return cls._assemble(models, child, parent, rel, names, snapshot_time, index)
+        graph = cls._assemble(models, child, parent, rel, names, snapshot_time, index)
+        if "source" in edges:  # where each edge was declared (tag, card), for exports
+            graph._declared = (child, parent, rel, edges["source"].to_numpy(dtype=object)[keep])
+        return graph
 
     @classmethod
     def _assemble(
@@ -662,3 +667,103 @@ class LineageGraph:
         """python-igraph directed Graph (edges parent -> child), vertex ``name`` = id, the
         model columns as vertex attributes and ``relation`` on the edges."""
         return convert.to_igraph(self, relations)
+
+    # -- edge sources and time travel -------------------------------------------------------
+    def edge_sources(self) -> np.ndarray:
+        """Where each edge of :attr:`edges` was declared: the ``source`` column of the edges
+        frame the graph was built from (a crawled snapshot's ``relation_tag``,
+        ``base_model_tag`` or ``card``), else ``unknown``.
+
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f"], "created_at": [None] * 2}),
+        ...     pd.DataFrame({"child": ["f"], "parent": ["b"], "source": ["card"]}))
+        >>> g.edge_sources().tolist()
+        ['card']
+        """
+        return self._sources_of(self._child, self._parent, self._rel)
+
+    def _sources_of(self, child: np.ndarray, parent: np.ndarray, rel: np.ndarray) -> np.ndarray:
+        out = np.full(len(child), "unknown", dtype=object)
+        if self._declared is None or not len(self._declared[0]) or not len(child):
+            return out
+        c, p, r, source = self._declared
+        n, k = np.int64(self.n_models), np.int64(len(self._rel_names))
+        key = (c.astype(np.int64) * n + p) * k + r
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        want = (np.asarray(child, dtype=np.int64) * n + parent) * k + rel
+        at = np.minimum(np.searchsorted(key, want), len(key) - 1)
+        hit = key[at] == want
+        found = source[order][at[hit]]
+        out[hit] = np.where(pd.isna(found), "unknown", found)
+        return out
+
+    def as_of(self, date) -> LineageGraph:
+        """The graph as it stood at the end of ``date`` (``YYYY-MM``: the month's end;
+        ``YYYY-MM-DD``: the day's; or a timestamp), as a crawl then would have found the
+        models that still exist.
+
+        Models created after it are left out, with the edges they declare. A model created
+        after it that an earlier model names as its parent is, at that date, another model
+        under that name (since deleted, or re-uploaded): it stays as a *missing* node, as a
+        crawl then would have kept it, and so do the missing parents the kept models name.
+        Cycles are broken anew among what remains; attributes (downloads, likes) are today's,
+        since the Hub serves no history. The snapshot time becomes the end of ``date``; a
+        date at or after the snapshot gives the graph itself.
+
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f", "q"],
+        ...                   "created_at": ["2024-01-09", "2024-03-02", "2024-06-01"]}),
+        ...     pd.DataFrame({"child": ["f", "q"], "parent": ["b", "f"]}))
+        >>> old = g.as_of("2024-04")
+        >>> old.ids.tolist(), old.descendant_counts().tolist(), old.snapshot_month
+        (['b', 'f'], [1, 0], '2024-04')
+        """
+        from lineage.graph.calendar import end_of
+
+        cut = end_of(date)
+        created = self.models["created_at"]
+        latest = created.max() if self.snapshot_time is None else self.snapshot_time
+        if latest is not None and not pd.isna(latest) and cut >= latest:
+            return self
+        later = (created > cut).to_numpy(dtype=bool)
+        dropped = self.dropped_cycle_edges
+        names = pd.Index(self._rel_names)
+        child = np.concatenate([self._child, self._exact.get_indexer(dropped["child"])])
+        parent = np.concatenate([self._parent, self._exact.get_indexer(dropped["parent"])])
+        rel = np.concatenate([self._rel, names.get_indexer(dropped["relation"])]).astype(
+            np.int16)
+        source = self._sources_of(child, parent, rel)
+        keep_edge = ~later[child]
+        child, parent, rel, source = child[keep_edge], parent[keep_edge], rel[keep_edge], \
+            source[keep_edge]
+        missing = self.models["missing"].to_numpy(dtype=bool)
+        named = np.zeros(self.n_models, dtype=bool)
+        named[parent] = True
+        keep = (~later & ~missing) | (named & (missing | later))
+        rows = np.flatnonzero(keep)
+        models = self.models.iloc[rows].reset_index(drop=True)
+        ghost = later[rows]  # named by an earlier model, created after the cut
+        if ghost.any():
+            for col in models.columns:
+                if col == "id":
+                    continue
+                series = models[col]
+                if col == "missing" or pd.api.types.is_bool_dtype(series.dtype):
+                    fill = col == "missing"
+                elif pd.api.types.is_integer_dtype(series.dtype):
+                    fill = 0
+                elif pd.api.types.is_float_dtype(series.dtype):
+                    fill = np.nan
+                elif isinstance(series.dtype, pd.DatetimeTZDtype) or \
+                        pd.api.types.is_datetime64_dtype(series.dtype):
+                    fill = pd.NaT
+                else:
+                    models[col] = series.astype(object)
+                    fill = None
+                models.loc[ghost, col] = fill
+        edges = pd.DataFrame({
+            "child": self.ids[child], "parent": self.ids[parent],
+            "relation": np.asarray(self._rel_names, dtype=object)[rel], "source": source,
+        })
+        return LineageGraph.from_frames(models, edges, snapshot_time=cut)
