@@ -86,11 +86,9 @@ class SiteResult:
 
 
 def snapshot_status(db: str | os.PathLike | None = None) -> SnapshotStatus:
-    """How complete the snapshot at ``db`` is, from its crawl records.
-
-    A snapshot is partial when the crawl that built its live listing, or the last crawl that
-    finished, stopped at ``--max-models`` before the listing ended; an unfinished newer crawl
-    is mentioned (the snapshot shown is the last complete one).
+    """How complete the snapshot at ``db`` is: :meth:`lineage.hub.store.Store.completeness`,
+    with the time of its last finished crawl and a word on an unfinished newer full crawl
+    (the snapshot shown is then the last complete one).
 
     Example:
         >>> import tempfile, pathlib
@@ -103,29 +101,18 @@ def snapshot_status(db: str | os.PathLike | None = None) -> SnapshotStatus:
     from lineage.hub.store import Store
 
     with Store(db, readonly=True) as store:
-        runs = store.runs()
+        state = store.completeness()
         last = store.last_complete_run()
         pending = store.pending_run()
         path = store.path
     tail = ""
-    if pending is not None:
-        tail = (f"; a newer {pending.mode} crawl is unfinished ({pending.models_seen:,} models "
-                "so far): run `hf-lineage crawl` to resume it")
-    if last is None:
-        return SnapshotStatus(None, False, "no crawl has finished yet: the snapshot is empty"
-                              + tail, path)
-    time = pd.Timestamp(last.finished) if last.finished else None
-    built_by = [r for r in runs if r.status == "done" and r.mode == "full" and r.gen == last.gen]
-    capped = [r for r in built_by[-1:] + [last]
-              if r.max_models is not None and r.models_seen >= r.max_models]
-    if capped:
-        run = capped[0]
-        return SnapshotStatus(time, False, (
-            f"partial: the {run.mode} crawl of {run.endpoint} stopped at --max-models "
-            f"{run.max_models:,}; run `hf-lineage crawl --full` for the whole listing" + tail
-        ), path)
-    return SnapshotStatus(time, True, f"complete snapshot ({last.mode} crawl of {last.endpoint})"
-                          + tail, path)
+    if pending is not None and pending.mode == "full":
+        tail = (f"; a newer full crawl is unfinished ({pending.models_seen:,} models so far): "
+                "run `hf-lineage crawl` to resume it")
+    time = pd.Timestamp(last.finished) if last is not None and last.finished else None
+    note = (f"complete snapshot ({last.mode} crawl of {last.endpoint})"
+            if state.complete and last is not None else state.message)
+    return SnapshotStatus(time, state.complete, note + tail, path)
 
 
 # -- what the index shows -----------------------------------------------------------------------
