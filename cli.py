@@ -769,7 +769,7 @@ def _fit_plot(fits, path: str, *, horizon: int, interval: float, log_y: bool,
     if overlay:
         scopes = list(dict.fromkeys(scope for _, scope, _ in fits))
         series = [(f"{_safe_text(model)}" + (f" ({scope})" if len(scopes) > 1 else "")
-                   + f": {describe_result(f, interval=interval)}", f)
+                   + f"\n{describe_result(f, interval=interval)}", f)
                   for model, scope, f in fits]
         title = (f"{'; '.join(describe(s) for s in scopes)}\n{describe_method(fits[0][2])}, "
                  f"{horizon}-month forecast")
