@@ -7,9 +7,11 @@ Only this module imports click, prints or exits; everything below raises
 from __future__ import annotations
 
 import math
+import os
 import re
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -137,8 +139,6 @@ class _OutputPath(click.Path):
             self.fail(f"folder {str(folder)!r} does not exist; create it first", param, ctx)
         if not folder.is_dir():
             self.fail(f"{str(folder)!r} is not a folder", param, ctx)
-        import os
-
         if path.exists() and not os.access(path, os.W_OK):
             self.fail(f"{value} is not writable; choose another file", param, ctx)
         if not path.exists() and not os.access(folder, os.W_OK):
@@ -195,7 +195,6 @@ def _format_number(value, *, count: bool = False) -> str:
     ('3.00', '45', '0.17')
     >>> _format_number(6e-09, count=True)
     '0'
-
     """
     if isinstance(value, bool):
         return str(value)
@@ -721,7 +720,7 @@ def _fit_json(table) -> list[dict]:
     return out
 
 
-def _fit_text(table, fits, interval: float, describe: str) -> str:
+def _fit_text(table, fits, interval: float, describe: Callable[[str], str]) -> str:
     """The fit table for people: per series a heading, the parameters, then the forecast."""
     from growth.plot import describe_method
 
@@ -754,7 +753,7 @@ def _fit_text(table, fits, interval: float, describe: str) -> str:
 
 
 def _fit_plot(fits, path: str, *, horizon: int, interval: float, log_y: bool,
-              overlay: bool, describe) -> None:
+              overlay: bool, describe: Callable[[str], str]) -> None:
     """Draw the fits to a PNG: a panel per series, or all in one axes (``overlay``)."""
     from growth.plot import (
         Panel,
