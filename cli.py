@@ -856,6 +856,9 @@ def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, ca
       hf-lineage fit org/a org/b --scope direct --overlay --plot ab.png --log-y
       hf-lineage fit --from-csv series.csv --format csv -o fits.csv
     """
+    if (overlay or log_y) and not plot:
+        raise UsageError(f"{'--overlay' if overlay else '--log-y'} draws in --plot FILE.png; "
+                         "give --plot too")
     if from_csv:
         frame = _read_curve_csv(from_csv, models)
 

@@ -385,6 +385,13 @@ def test_fit_plot_panels_and_overlay_are_written(db, tmp_path):
     assert width > height > 400  # one axes, the legend beside it
 
 
+def test_plot_options_without_plot_are_refused(db):
+    for flag in ("--overlay", "--log-y"):
+        message = one_line_error(CliRunner().invoke(main, ["fit", "org/NaNo-7b", "--db", db,
+                                                           flag]))
+        assert f"{flag} draws in --plot FILE.png; give --plot too" in message
+
+
 def boxes_overlap(a, b) -> bool:
     return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
 
