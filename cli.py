@@ -7,9 +7,11 @@ Only this module imports click, prints or exits; everything below raises
 from __future__ import annotations
 
 import math
+import os
 import re
 import sys
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -176,8 +178,6 @@ class _OutputPath(click.Path):
             self.fail(f"folder {str(folder)!r} does not exist; create it first", param, ctx)
         if not folder.is_dir():
             self.fail(f"{str(folder)!r} is not a folder", param, ctx)
-        import os
-
         if path.exists() and not os.access(path, os.W_OK):
             self.fail(f"{value} is not writable; choose another file", param, ctx)
         if not path.exists() and not os.access(folder, os.W_OK):
@@ -234,7 +234,6 @@ def _format_number(value, *, count: bool = False) -> str:
     ('3.00', '45', '0.17')
     >>> _format_number(6e-09, count=True)
     '0'
-
     """
     if isinstance(value, bool):
         return str(value)
@@ -835,7 +834,7 @@ def _fit_json(table) -> list[dict]:
     return out
 
 
-def _fit_text(table, fits, interval: float, describe: str) -> str:
+def _fit_text(table, fits, interval: float, describe: Callable[[str], str]) -> str:
     """The fit table for people: per series a heading, the parameters, then the forecast."""
     from growth.plot import describe_method
 
@@ -868,7 +867,7 @@ def _fit_text(table, fits, interval: float, describe: str) -> str:
 
 
 def _fit_plot(fits, path: str, *, horizon: int, interval: float, log_y: bool,
-              overlay: bool, describe) -> None:
+              overlay: bool, describe: Callable[[str], str]) -> None:
     """Draw the fits to a PNG: a panel per series, or all in one axes (``overlay``)."""
     from growth.plot import (
         Panel,
@@ -883,7 +882,7 @@ def _fit_plot(fits, path: str, *, horizon: int, interval: float, log_y: bool,
     if overlay:
         scopes = list(dict.fromkeys(scope for _, scope, _ in fits))
         series = [(f"{_safe_text(model)}" + (f" ({scope})" if len(scopes) > 1 else "")
-                   + f": {describe_result(f, interval=interval)}", f)
+                   + f"\n{describe_result(f, interval=interval)}", f)
                   for model, scope, f in fits]
         title = (f"{'; '.join(describe(s) for s in scopes)}\n{describe_method(fits[0][2])}, "
                  f"{horizon}-month forecast")
@@ -974,6 +973,9 @@ def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, ca
       hf-lineage fit org/a org/b --scope direct --overlay --plot ab.png --log-y
       hf-lineage fit --from-csv series.csv --format csv -o fits.csv
     """
+    if (overlay or log_y) and not plot:
+        raise UsageError(f"{'--overlay' if overlay else '--log-y'} draws in --plot FILE.png; "
+                         "give --plot too")
     if from_csv:
         frame = _read_curve_csv(from_csv, models)
 

@@ -189,6 +189,8 @@ def style_axes(ax: Axes, *, log_y: bool = False) -> None:
         ax.set_ylim(floor, max(ax.get_ylim()[1], 10 * floor))
     else:
         ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_formatter(FuncFormatter(
+            lambda v, _: f"{v:,.0f}" if abs(v) >= 1000 or float(v).is_integer() else f"{v:g}"))
 
 
 def _legend_below(fig: Figure, ax: Axes) -> None:
@@ -231,8 +233,9 @@ def overlay_figure(series: Sequence[tuple[str, object]], *, horizon: int,
                    size: tuple[float, float] = (9.0, 5.0)) -> Figure:
     """Several fits in one axes, by age: a colour per series, a legend outside the axes.
 
-    ``series`` holds ``(label, fitter)`` pairs. Each series draws its observed months
-    (open circles), fitted curve (solid), forecast (dashed) and band in its colour.
+    ``series`` holds ``(label, fitter)`` pairs (a label may span lines). Each series draws
+    its observed months (open circles), fitted curve (solid), forecast (dashed) and band in
+    its colour.
 
     >>> import numpy as np
     >>> from growth.fit import WSBFitter
@@ -256,7 +259,8 @@ def overlay_figure(series: Sequence[tuple[str, object]], *, horizon: int,
                 Line2D([], [], color="0.3", ls="--", lw=1.6),
                 Patch(facecolor="0.3", alpha=BAND_ALPHA, edgecolor="0.3")]
     labels += ["observed", "fit", "forecast", f"{interval:.0%} forecast band"]
-    fig.legend(handles, labels, loc="outside right upper", frameon=False, fontsize=8)
+    fig.legend(handles, labels, loc="outside right upper", frameon=False, fontsize=8,
+               labelspacing=0.8)
     if title:
         ax.set_title(title, fontsize=9, loc="left")
     return fig

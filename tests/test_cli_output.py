@@ -96,29 +96,26 @@ def test_fit_json_keeps_nan_inside_ids_and_nulls_missing_values(db):
 def test_plots_never_switch_matplotlibs_backend(db, tmp_path):
     script = textwrap.dedent(f"""
         import sys
-        from pathlib import Path
         import matplotlib
         matplotlib.use("svg")
         from click.testing import CliRunner
         from cli import main
         from growth.fit import WSBFitter
-        from lineage.demo import _plot_families
-        from lineage.graph import LineageGraph
+        from lineage.demo import run_demo
 
         out = CliRunner().invoke(main, ["fit", "org/NaNo-7b", "--db", {db!r},
                                         "--plot", {str(tmp_path / "cli.png")!r}])
         assert out.exit_code == 0, out.output
         ax = WSBFitter().fit(range(6), [1, 3, 6, 8, 9, 9]).plot()
         ax.figure.savefig({str(tmp_path / "method.png")!r})
-        graph = LineageGraph.from_db({db!r})
-        _plot_families(graph, ["org/NaNo-7b"], Path({str(tmp_path / "fam.png")!r}))
+        run_demo({str(tmp_path / "demo")!r}, n_models=3_000, seed=1, n_families=2)
         print(matplotlib.get_backend(), "matplotlib.pyplot" in sys.modules)
     """)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=300, cwd=str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["svg", "False"]
-    for name in ("cli.png", "method.png", "fam.png"):
+    for name in ("cli.png", "method.png", "demo/families.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -383,6 +380,13 @@ def test_fit_plot_panels_and_overlay_are_written(db, tmp_path):
     assert result.exit_code == 0, result.output
     width, height = png_size(overlay)
     assert width > height > 400  # one axes, the legend beside it
+
+
+def test_plot_options_without_plot_are_refused(db):
+    for flag in ("--overlay", "--log-y"):
+        message = one_line_error(CliRunner().invoke(main, ["fit", "org/NaNo-7b", "--db", db,
+                                                           flag]))
+        assert f"{flag} draws in --plot FILE.png; give --plot too" in message
 
 
 def boxes_overlap(a, b) -> bool:
