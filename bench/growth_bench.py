@@ -153,7 +153,7 @@ def in_sample(series, sample: set[str], jobs):
 
 def fold_rows(train_series, test_series, train_fits, sample, args) -> pd.DataFrame:
     """Learn the prior and the calibration on the training half, backtest the test half."""
-    kwargs = {"time_offset": TIME_OFFSET}
+    kwargs = {"time_offset": TIME_OFFSET, "calibration": None}  # raw: calibration is learned
     if args.prior == "empirical":
         kwargs["prior"] = learn_prior(train_fits)
     raw = {"ours": WSBForecaster(kwargs=kwargs), "naive-linear": NaiveLinear(3)}

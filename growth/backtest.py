@@ -96,8 +96,10 @@ class NaiveLinear:
 
 @dataclass
 class WSBForecaster:
-    """Our fitter as a forecaster; keyword arguments go to :class:`growth.fit.WSBFitter`
-    (or to :class:`growth.fit.CurveFitter` for another ``curve``)."""
+    """Our fitter as a forecaster: the point is the predictive median. Keyword arguments go
+    to :class:`growth.fit.WSBFitter` (calibrated by default: pass ``calibration=None`` for
+    the raw forecasts :func:`learn_calibration` learns from) or to
+    :class:`growth.fit.CurveFitter` for another ``curve``."""
 
     interval: float = 0.8
     kwargs: dict = field(default_factory=dict)
@@ -109,7 +111,7 @@ class WSBForecaster:
         else:
             fitter = CurveFitter(make_curve(self.curve), **self.kwargs)
         pred = fitter.fit(age, cum).predict(target, self.interval)
-        return pred["mean"].to_numpy(), pred["lower"].to_numpy(), pred["upper"].to_numpy()
+        return pred["median"].to_numpy(), pred["lower"].to_numpy(), pred["upper"].to_numpy()
 
 
 def backtest(series: Sequence[tuple[str, np.ndarray, np.ndarray]],
