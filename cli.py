@@ -223,13 +223,16 @@ _relation_option = click.option(
 @click.option("--scope", type=click.Choice(["direct", "transitive"]), default="transitive",
               show_default=True, help="Children only, or all distinct descendants.")
 @_relation_option
+@click.option("--running-month", is_flag=True,
+              help="Also list the snapshot's running month (complete=false; fits leave it out).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
               show_default=True, help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="File to write (default: stdout).")
-def curves(models, db, scope, relations, fmt, output) -> None:
-    """Monthly derivative counts of MODELS from release to snapshot month (long format:
-    model,scope,month,age_months,count,cumulative).
+def curves(models, db, scope, relations, running_month, fmt, output) -> None:
+    """Monthly derivative counts of MODELS from release to the snapshot's last complete
+    month (long format: model,scope,month,age_months,count,cumulative,complete); piped into
+    `fit --from-csv` they fit exactly as `fit MODEL` does.
 
     Example: hf-lineage curves meta-llama/Llama-2-7b-hf --scope direct --relation finetune
     """
@@ -237,7 +240,8 @@ def curves(models, db, scope, relations, fmt, output) -> None:
 
     graph = LineageGraph.from_db(db)
     frame = graph.growth_curves(
-        list(models), scope=scope, relations=list(relations) or None, progress=_graph_progress()
+        list(models), scope=scope, relations=list(relations) or None, progress=_graph_progress(),
+        running_month=running_month,
     )
     if frame.attrs.get("moved"):
         click.echo(
@@ -273,16 +277,28 @@ def family(model, db, up, relations, fmt, output) -> None:
 
 # -- fit, rank (growth) ----------------------------------------------------------------------
 def _fit_progress():
-    """Render fitting progress on stderr (rewritten in place on a tty)."""
+    """Render counting and fitting progress (``progress(stage, done, total)``, the stage
+    carrying an ETA: :func:`lineage.ranking.eta_progress`) on stderr: fitting rewritten in
+    place on a tty, else a line every ~5 s and at the end."""
+    from lineage.ranking import eta_progress
+
     tty = sys.stderr.isatty()
+    counting = _graph_progress()
+    last = [-float("inf")]
 
-    def show(done: int, total: int) -> None:
+    def show(stage: str, done: int, total: int) -> None:
+        if not stage.startswith("fit"):
+            counting(stage, done, total)
+            return
+        finished = done >= total
+        line = f"fitting: {done:,}/{total:,} series" + stage[len("fit"):]
         if tty:
-            click.echo(f"\rfitting: {done:,}/{total:,}".ljust(40), err=True, nl=done >= total)
-        elif done >= total:
-            click.echo(f"fitting: {total:,} series done", err=True)
+            click.echo(f"\r{line}".ljust(60), err=True, nl=finished)
+        elif finished or time.monotonic() - last[0] >= 5.0:
+            last[0] = time.monotonic()
+            click.echo(line, err=True)
 
-    return show
+    return eta_progress(show)
 
 
 def _read_curve_csv(path: str, models: tuple[str, ...]):
@@ -327,17 +343,27 @@ def _calibration(name: str):
     return HUB_CALIBRATION if name == "hub" else None
 
 
-def _fit_records(frame, horizon: int, interval: float, m: float, calibration):
-    """Fit each (model, scope) series: fitted objects and a tidy result table."""
-    import pandas as pd
+def _fit_csv_series(frame, m: float, calibration):
+    """Fit each (model, scope) series of a user's curve frame as ``fit_model`` fits a
+    snapshot's (same fitter and settings; rows with ``complete`` False left out)."""
+    from growth.fit import WSBFitter, complete_rows
 
-    from growth.fit import WSBFitter
-
-    fits, rows = [], []
-    for (model, scope), g in frame.groupby(["model", "scope"], sort=False):
+    fits = []
+    for (model, scope), g in complete_rows(frame).groupby(["model", "scope"], sort=False):
         f = WSBFitter(m=m, calibration=calibration).fit(g["age_months"].to_numpy(float),
                                                         g["cumulative"].to_numpy(float))
         fits.append((model, scope, f))
+    return fits
+
+
+def _fit_records(fits, horizon: int, interval: float, label: str):
+    """A tidy result table of fitted (model, scope, fitter) series: parameters, ultimate and
+    the forecast (its median and band); ``fitted_on`` says scope, relations, prior and
+    calibration."""
+    import pandas as pd
+
+    rows = []
+    for model, scope, f in fits:
         base = {"model": model, "scope": scope, "status": f.status_}
         tab = f.params_table(interval)
         lo, hi = f.ultimate_interval(interval)
@@ -349,10 +375,13 @@ def _fit_records(frame, horizon: int, interval: float, m: float, calibration):
         pred = f.predict(last + 1 + pd.RangeIndex(horizon).to_numpy(float), interval)
         for _, r in pred.iterrows():
             rows.append(base | {"quantity": "cumulative", "age_months": int(r["age_months"]),
-                                "estimate": r["mean"], "lower": r["lower"], "upper": r["upper"]})
+                                "estimate": r["median"], "lower": r["lower"],
+                                "upper": r["upper"]})
     table = pd.DataFrame(rows)
     table["age_months"] = table["age_months"].astype("Int64")
-    return fits, table
+    table["pinned"] = table["model"].map({m: f.pinned_ for m, _, f in fits})
+    table["fitted_on"] = label
+    return table
 
 
 def _fit_json(table) -> str:
@@ -366,13 +395,13 @@ def _fit_json(table) -> str:
             "model": model, "scope": scope, "status": g["status"].iloc[0],
             "parameters": {r.quantity: {"estimate": r.estimate, "lower": r.lower,
                                         "upper": r.upper} for r in params.itertuples()},
-            "forecast": [{"age_months": int(r.age_months), "mean": r.estimate,
+            "forecast": [{"age_months": int(r.age_months), "median": r.estimate,
                           "lower": r.lower, "upper": r.upper} for r in fc.itertuples()],
         })
     return json.dumps(out, indent=1, allow_nan=True).replace("NaN", "null") + "\n"
 
 
-def _fit_plot(fits, path: str, horizon: int, interval: float, log_y: bool) -> None:
+def _fit_plot(fits, path: str, horizon: int, interval: float, log_y: bool, label: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -382,7 +411,8 @@ def _fit_plot(fits, path: str, horizon: int, interval: float, log_y: bool) -> No
     fig, axes = plt.subplots(n, 1, figsize=(7, 3.6 * n), squeeze=False)
     for ax, (model, scope, f) in zip(axes[:, 0], fits, strict=True):
         f.plot(ax, horizon=horizon, interval=interval, log_y=log_y,
-               title=f"{model} ({scope}): {f.status_}, ultimate {f.ultimate_:,.0f}")
+               title=f"{model} ({scope}): {f.status_}, ultimate {f.ultimate_:,.0f}\n{label}")
+        ax.title.set_fontsize(9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -422,18 +452,24 @@ def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, ca
     Example: hf-lineage fit meta-llama/Llama-2-7b-hf --horizon 12 --plot llama.png
     """
     from lineage.errors import UsageError
+    from lineage.ranking import calibration_name
 
+    cal = _calibration(calibration)
     if from_csv:
-        frame = _read_curve_csv(from_csv, models)
+        fits = _fit_csv_series(_read_curve_csv(from_csv, models), m, cal)
+        label = f"series of {from_csv}, weak prior, {calibration_name(cal)} calibration"
     elif not models:
         raise UsageError("give one or more model ids, or --from-csv FILE")
     else:
         from lineage.graph import LineageGraph
+        from lineage.ranking import fit_model
 
         graph = LineageGraph.from_db(db)
-        frame = graph.complete_months(graph.growth_curves(list(models), scope=scope,
-                                                          relations=list(relations) or None))
-    fits, table = _fit_records(frame, horizon, interval, m, _calibration(calibration))
+        done = [fit_model(graph, model, scope=scope, relations=relations, m=m,
+                          calibration=cal) for model in models]
+        fits = [(d.model, d.scope, d.fitter) for d in done]
+        label = done[0].label
+    table = _fit_records(fits, horizon, interval, label)
     if fmt == "json":
         text = _fit_json(table)
         if output:
@@ -445,7 +481,7 @@ def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, ca
     else:
         _emit(table, "csv", output)
     if plot:
-        _fit_plot(fits, plot, horizon, interval, log_y)
+        _fit_plot(fits, plot, horizon, interval, log_y, label)
         click.echo(f"wrote plot to {plot}", err=True)
 
 
@@ -469,8 +505,10 @@ def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, ca
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="File to write (default: stdout).")
 def rank(db, scope, relations, by, min_derivatives, top, calibration, fmt, output) -> None:
-    """Rank the snapshot's models by fitted influence (all models with enough derivatives
-    are fitted, on both cores, with a population prior learned from them all).
+    """Rank the snapshot's models by fitted influence: every model with enough derivatives
+    is fitted on its complete months, on all cores, each with the same weak prior (a model's
+    fit does not depend on --min-derivatives); fits pinned at a bound (column pinned) come
+    after the others; --by ultimate ranks on the lower end of the ultimate's interval.
 
     Example: hf-lineage rank --by growth-12m --min-derivatives 50 --top 10
     """
@@ -480,10 +518,11 @@ def rank(db, scope, relations, by, min_derivatives, top, calibration, fmt, outpu
     graph = LineageGraph.from_db(db)
     table = rank_models(graph, scope=scope, relations=relations, by=by,
                         min_derivatives=min_derivatives, top=top,
-                        calibration=_calibration(calibration),
-                        graph_progress=_graph_progress(), fit_progress=_fit_progress())
+                        calibration=_calibration(calibration), progress=_fit_progress())
     if table.empty:
-        click.echo(f"no model has {min_derivatives}+ derivatives in scope {scope}", err=True)
+        click.echo(table.attrs["empty_reason"], err=True)
+        return
+    click.echo(f"ranked by {by}: {table.attrs['label']}", err=True)
     _emit(table, fmt, output)
 
 
