@@ -591,8 +591,8 @@ def fit_many(curves: pd.DataFrame, *, m: float = 30.0, prior="weak", likelihood:
         Worker processes of the default local process pool (default: all cores; serial for
         inputs under two chunks) and series per task.
     progress
-        ``progress("fit", done, total)`` after each chunk (the project's progress protocol,
-        as in ``lineage.graph.counts``).
+        ``progress("fit", done, total)`` at the start and after each chunk (the project's
+        progress protocol, as in ``lineage.graph.counts``).
     calibration
         Forecast corrections for ``growth_12m``: :data:`growth.prior.HUB_CALIBRATION` by
         default, None for the raw WSB forecast.
@@ -661,6 +661,8 @@ def fit_many(curves: pd.DataFrame, *, m: float = 30.0, prior="weak", likelihood:
                     pool.shutdown()
         return [row for rows in results for row in rows]
 
+    if progress is not None:
+        progress("fit", 0, n * passes)
     used = "weak" if passes == 2 else prior
     rows = run(used)
     if passes == 2:

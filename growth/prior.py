@@ -46,13 +46,14 @@ class GaussianPrior:
 class ForecastCalibration:
     """Population-learned forecast corrections (see :func:`growth.backtest.learn_calibration`).
 
-    ``blend``: weight of the linear extrapolation of the last three increments averaged into
-    the anchored curve forecast (model averaging); ``widen``: pairs ((active, young,
-    horizon), q), the conformal correction of the interval on the log(1 + growth) scale
-    (q > 0 widens), by whether the series has ``active_min`` derivatives at the origin,
-    whether it is at most ``young_months`` old there, and the horizon in months. The
-    widening holds for intervals of coverage ``interval``; intervals of another coverage are
-    only shifted with the blend.
+    ``blend``: weight of the linear extrapolation of the last three increments in the point
+    forecast (model averaging: every draw of the predictive distribution moves by ``blend``
+    times the gap between the trend and the raw median); ``widen``: pairs ((active, young,
+    horizon), q), the conformal correction on the log(1 + growth) scale (q > 0 widens: draws
+    below the median move down by q, those above it up by q), by whether the series has
+    ``active_min`` derivatives at the origin, whether it is at most ``young_months`` old
+    there, and the horizon in months. It was learned for bands of coverage ``interval``;
+    bands of other levels come from the same corrected distribution, uncalibrated.
     """
 
     blend: float = 0.0
@@ -64,7 +65,8 @@ class ForecastCalibration:
     def widening(self, count: float, age: float, horizon: float,
                  interval: float | None = None) -> float:
         """The interval correction q for a series with ``count`` derivatives at ``age``
-        months, ``horizon`` months ahead (0 for intervals of another coverage)."""
+        months, ``horizon`` months ahead (0 when ``interval`` is given and is not the
+        coverage it was learned for)."""
         if interval is not None and abs(interval - self.interval) > 1e-9:
             return 0.0
         table = dict(self.widen)

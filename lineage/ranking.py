@@ -237,7 +237,7 @@ def fit_models(
     used = _prior(prior)
     curves = graph.growth_curves(list(models), scope=scope, relations=rel, progress=progress)
     fits = fit_many(curves, m=m, prior=used, interval=interval, calibration=calibration,
-                    progress=progress, executor=executor, n_jobs=n_jobs)
+                    progress=progress, executor=executor, n_jobs=n_jobs, chunk_size=16)
     fits.attrs.update(scope=scope, relations=relations_name(rel), prior=prior_name(used),
                       calibration=calibration_name(calibration),
                       label=describe_fit(scope=scope, relations=rel, prior=used,
@@ -343,8 +343,8 @@ def rank_models(
     counts = graph.descendant_counts(scope, rel, progress=progress)
     chosen = counts[counts >= min_derivatives].index.tolist()
     fits = fit_models(graph, chosen, scope=scope, relations=rel, prior=prior,
-                      calibration=calibration, progress=progress, executor=executor,
-                      n_jobs=n_jobs)
+                      calibration=calibration, progress=progress if chosen else None,
+                      executor=executor, n_jobs=n_jobs)
     attrs = dict(fits.attrs)
     if len(fits):
         fits = fits[(fits["status"] != "no-growth") & (fits["last_count"] >= min_derivatives)]

@@ -417,5 +417,5 @@ def test_fit_many_runs_on_any_executor(kind):
         # the caller's executor is not shut down: it still runs work
         assert pool.submit(sum, [1, 2]).result() == 3
     pd.testing.assert_frame_equal(out, serial)
-    assert calls[-1] == ("fit", 24, 24) and len(calls) == 5
+    assert calls[0] == ("fit", 0, 24) and calls[-1] == ("fit", 24, 24) and len(calls) == 6
     assert [d for _, d, _ in calls] == sorted(d for _, d, _ in calls)
