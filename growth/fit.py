@@ -95,6 +95,20 @@ def _nb_terms(y, mu, log_r):
     return ll, dmu, dr * r
 
 
+def _stretch(y: np.ndarray, mid: np.ndarray, edge: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Move the values of ``y`` above ``mid`` up: by ``q`` at and beyond ``edge``, linearly
+    less towards ``mid`` (continuous and increasing; ``q`` is clipped so that it stays so).
+
+    >>> _stretch(np.array([0.0, 1.0, 2.0, 3.0]), 1.0, 2.0, 0.5).tolist()
+    [0.0, 1.0, 2.5, 3.5]
+    """
+    span = edge - mid
+    q = np.maximum(q, -0.9 * span)
+    frac = np.where(span > 0, np.clip((y - mid) / np.where(span > 0, span, 1.0), 0.0, 1.0),
+                    (y > mid).astype(float))
+    return y + q * frac
+
+
 class CurveFitter:
     """Fit one :class:`growth.models.Curve` to a cumulative series (see module docstring).
 
@@ -395,24 +409,27 @@ class CurveFitter:
         """Apply :attr:`calibration` to forecast draws ``(n_draws, len(horizon))``.
 
         Every draw moves by ``blend`` times the gap between the linear trend and the raw
-        median (so the median becomes the blended point forecast); then, on the
-        log(1 + growth) scale, draws below the median move down by the learned widening ``q``
-        and draws above it up by ``q`` (growth stays at least 0). Both steps are monotone, so
-        quantiles stay ordered around the median.
+        median (so the median becomes the blended point forecast). Then, on the
+        log(1 + growth) scale, the draws are stretched away from the median, continuously:
+        the quantiles of the calibration's band (e.g. 10% and 90%) move out by the learned
+        widening ``q``, draws beyond them by ``q`` too, draws between them and the median in
+        proportion; the median stays (growth stays at least 0). Both steps are monotone, so
+        quantiles keep their order around the median and the point stays inside its band.
         """
         cal = self.calibration
         if cal is None:
             return sims
         c0 = self.c_last_
-        median = np.median(sims, axis=0)
         trend = c0 + self.linear_rate() * horizon
-        growth = np.maximum(sims + cal.blend * (trend - median) - c0, 0.0)
-        centre = np.median(growth, axis=0)
+        growth = np.maximum(sims + cal.blend * (trend - np.median(sims, axis=0)) - c0, 0.0)
         age = self.t_last_ - self.time_offset
         q = np.array([cal.widening(c0, age, h) for h in horizon])
-        y, y_mid = np.log1p(growth), np.log1p(centre)
-        y = np.where(y < y_mid, np.maximum(y - q, 0.0), np.where(y > y_mid, y + q, y))
-        return c0 + np.expm1(y)
+        y = np.log1p(growth)
+        lo, mid, hi = np.quantile(y, [*_band(cal.interval)[:1], 0.5, _band(cal.interval)[1]],
+                                  axis=0)
+        up = _stretch(y, mid, hi, q) - y  # how far each draw above the median moves up
+        down = _stretch(-y, -mid, -lo, q) + y  # and each draw below it down (mirrored)
+        return c0 + np.expm1(np.maximum(y + up - down, 0.0))
 
     def summary(self, interval: float = 0.95) -> pd.DataFrame:
         """One row per parameter plus ``ultimate``, with status, loglik and AIC as columns."""

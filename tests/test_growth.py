@@ -241,7 +241,8 @@ def test_learned_calibration_widens_overconfident_intervals():
         mean = np.diff(wsb.cumulative(np.arange(0.0, 21.0), theta))
         burst = rng.gamma(1.0, 1.0, size=mean.size)
         series.append((f"s{i}", np.arange(20.0), np.cumsum(rng.poisson(mean * burst))))
-    raw = {"ours": WSBForecaster(kwargs={"likelihood": "poisson", "n_draws": 200}),
+    raw = {"ours": WSBForecaster(kwargs={"likelihood": "poisson", "n_draws": 200,
+                                         "calibration": None}),
            "naive-linear": NaiveLinear()}
     cal = learn_calibration(backtest(series[:30], raw, origins=(12,)), min_rows=5)
     assert 0.0 <= cal.blend <= 0.8 and max(q for _, q in cal.widen) > 0
