@@ -577,8 +577,11 @@ def complete_rows(curves: pd.DataFrame) -> pd.DataFrame:
     """
     if "complete" not in curves.columns:
         return curves
-    keep = curves["complete"].map(lambda v: str(v).strip().lower() not in ("false", "0"))
-    return curves[keep.to_numpy(bool)]
+    flag = curves["complete"]
+    if flag.dtype == bool:
+        return curves[flag.to_numpy()]
+    text = flag.astype(str).str.strip().str.lower()  # as read back from a CSV
+    return curves[~text.isin(["false", "0", "0.0"]).to_numpy()]
 
 
 def fit_many(curves: pd.DataFrame, *, m: float = 30.0, prior="weak", likelihood: str = "nb",
