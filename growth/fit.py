@@ -95,18 +95,33 @@ def _nb_terms(y, mu, log_r):
     return ll, dmu, dr * r
 
 
-def _stretch(y: np.ndarray, mid: np.ndarray, edge: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Move the values of ``y`` above ``mid`` up: by ``q`` at and beyond ``edge``, linearly
-    less towards ``mid`` (continuous and increasing; ``q`` is clipped so that it stays so).
+def _spread(y: np.ndarray, q: np.ndarray, level: float) -> np.ndarray:
+    """Spread draws ``y`` (one column per horizon) away from their median by rank: the draw at
+    quantile level ``level`` (and beyond) moves up by ``q``, the one at ``1 - level`` (and
+    below) down by ``q``, those between in proportion to their level's distance from 0.5.
+    Ranks, not values, set the move, so draws tied with the median (small discrete counts)
+    spread too and the band's edge moves by exactly ``q``; the order of the draws is kept.
 
-    >>> _stretch(np.array([0.0, 1.0, 2.0, 3.0]), 1.0, 2.0, 0.5).tolist()
-    [0.0, 1.0, 2.5, 3.5]
+    >>> _spread(np.arange(11.0)[:, None], np.array([1.0]), 0.9).ravel().round(1).tolist()
+    [-1.0, 0.0, 1.3, 2.6, 3.9, 5.0, 6.1, 7.4, 8.7, 10.0, 11.0]
+    >>> _spread(np.array([[0.0], [1.0], [1.0], [1.0], [2.0]]), np.array([0.5]), 0.75).ravel()
+    array([-0.5,  0.5,  1. ,  1.5,  2.5])
     """
-    span = edge - mid
-    q = np.maximum(q, -0.9 * span)
-    frac = np.where(span > 0, np.clip((y - mid) / np.where(span > 0, span, 1.0), 0.0, 1.0),
-                    (y > mid).astype(float))
-    return y + q * frac
+    n = y.shape[0]
+    order = np.argsort(y, axis=0, kind="stable")
+    ys = np.take_along_axis(y, order, axis=0)
+    level_of = (np.arange(n) / max(n - 1, 1))[:, None]
+    half_step = 0.5 / max(n - 1, 1)  # the middle draw(s), whose value is the median, stay
+    away = np.maximum(np.abs(level_of - 0.5) - half_step, 0.0) / (level - 0.5 - half_step)
+    frac = np.sign(level_of - 0.5) * np.minimum(away, 1.0)
+    mid = np.median(ys, axis=0)
+    moved = ys + q * frac
+    # a narrowing (q < 0) never carries a draw across the median, nor out of order
+    moved = np.where(level_of < 0.5, np.minimum(moved, mid), np.maximum(moved, mid))
+    moved = np.maximum.accumulate(moved, axis=0)
+    out = np.empty_like(ys)
+    np.put_along_axis(out, order, moved, axis=0)
+    return out
 
 
 class CurveFitter:
@@ -410,11 +425,11 @@ class CurveFitter:
 
         Every draw moves by ``blend`` times the gap between the linear trend and the raw
         median (so the median becomes the blended point forecast). Then, on the
-        log(1 + growth) scale, the draws are stretched away from the median, continuously:
-        the quantiles of the calibration's band (e.g. 10% and 90%) move out by the learned
-        widening ``q``, draws beyond them by ``q`` too, draws between them and the median in
-        proportion; the median stays (growth stays at least 0). Both steps are monotone, so
-        quantiles keep their order around the median and the point stays inside its band.
+        log(1 + growth) scale, the draws are spread away from the median by rank
+        (:func:`_spread`): the edges of the calibration's band (e.g. the 10% and 90%
+        quantiles) move out by the learned widening ``q``, draws between them and the median
+        in proportion, the median stays (growth stays at least 0). Both steps keep the
+        draws' order, so the point forecast stays inside its band.
         """
         cal = self.calibration
         if cal is None:
@@ -424,12 +439,8 @@ class CurveFitter:
         growth = np.maximum(sims + cal.blend * (trend - np.median(sims, axis=0)) - c0, 0.0)
         age = self.t_last_ - self.time_offset
         q = np.array([cal.widening(c0, age, h) for h in horizon])
-        y = np.log1p(growth)
-        lo, mid, hi = np.quantile(y, [*_band(cal.interval)[:1], 0.5, _band(cal.interval)[1]],
-                                  axis=0)
-        up = _stretch(y, mid, hi, q) - y  # how far each draw above the median moves up
-        down = _stretch(-y, -mid, -lo, q) + y  # and each draw below it down (mirrored)
-        return c0 + np.expm1(np.maximum(y + up - down, 0.0))
+        spread = _spread(np.log1p(growth), q, _band(cal.interval)[1])
+        return c0 + np.expm1(np.maximum(spread, 0.0))
 
     def summary(self, interval: float = 0.95) -> pd.DataFrame:
         """One row per parameter plus ``ultimate``, with status, loglik and AIC as columns."""
