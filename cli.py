@@ -393,6 +393,7 @@ def _fit_json(table) -> str:
         fc = g[g["quantity"] == "cumulative"]
         out.append({
             "model": model, "scope": scope, "status": g["status"].iloc[0],
+            "pinned": bool(g["pinned"].iloc[0]), "fitted_on": g["fitted_on"].iloc[0],
             "parameters": {r.quantity: {"estimate": r.estimate, "lower": r.lower,
                                         "upper": r.upper} for r in params.itertuples()},
             "forecast": [{"age_months": int(r.age_months), "median": r.estimate,
