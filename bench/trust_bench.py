@@ -48,7 +48,7 @@ ORIGINS = (6, 12, 18, 24)
 
 
 def _point(pred: pd.DataFrame) -> pd.Series:
-    """The point forecast column (``median`` where predict has one)."""
+    """The point forecast column (``median``; ``mean`` before issue 12)."""
     return pred["median"] if "median" in pred else pred["mean"]
 
 

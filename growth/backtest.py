@@ -122,7 +122,8 @@ def backtest(series: Sequence[tuple[str, np.ndarray, np.ndarray]],
     ``series``: (name, age_months, cumulative) with consecutive ages from 0; a series
     enters an origin only if it reaches age k + horizon. Returns one row per series,
     origin, forecaster and held-out month: ``series, origin, forecaster, origin_count, h,
-    actual, mean, lower, upper``.
+    actual, mean, lower, upper`` (``mean`` holds each forecaster's point forecast: the
+    predictive median for :class:`WSBForecaster`).
     """
     rows = []
     for name, age, cum in series:

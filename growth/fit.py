@@ -343,25 +343,26 @@ class CurveFitter:
     def predict(self, age_months, interval: float = 0.8) -> pd.DataFrame:
         """Point forecast and band of the cumulative count at the given ages.
 
-        Returns ``age_months, median, lower, upper, mean``, all from one predictive
-        distribution per age (:meth:`predictive_draws`): ``median`` is the point forecast,
-        ``lower`` and ``upper`` the central ``interval`` of the distribution (so
-        ``lower <= median <= upper`` always), ``mean`` its mean (above the median for the
-        skewed distributions of young series). Ages after the last observation are forecasts
-        anchored on the last count, with :attr:`calibration` applied to the distribution; ages
-        at or before it give the fitted curve (parameter uncertainty only).
+        Returns ``age_months, median, lower, upper``, all from one predictive distribution
+        per age (:meth:`predictive_draws`): ``median`` is the point forecast, ``lower`` and
+        ``upper`` the central ``interval`` of the distribution (so ``lower <= median <=
+        upper`` always). There is no mean column on purpose: the mean of a young series'
+        skewed forecast can lie above its band (``predictive_draws(ages).mean(axis=0)`` if
+        you need it). Ages after the last observation are forecasts anchored on the last
+        count, with :attr:`calibration` applied to the distribution; ages at or before it
+        give the fitted curve (parameter uncertainty only).
 
         >>> f = WSBFitter().fit(range(12), [0, 2, 5, 9, 14, 18, 21, 24, 26, 28, 29, 30])
         >>> p = f.predict([15, 18])
         >>> list(p.columns), bool(((p["lower"] <= p["median"]) & (p["median"] <= p["upper"])).all())
-        (['age_months', 'median', 'lower', 'upper', 'mean'], True)
+        (['age_months', 'median', 'lower', 'upper'], True)
         """
         ages = np.atleast_1d(np.asarray(age_months, dtype=float))
         draws = self.predictive_draws(ages)
         lo, hi = _band(interval)
         lower, median, upper = np.quantile(draws, [lo, 0.5, hi], axis=0)
         return pd.DataFrame({"age_months": ages, "median": median, "lower": lower,
-                             "upper": upper, "mean": draws.mean(axis=0)})
+                             "upper": upper})
 
     def predictive_draws(self, age_months) -> np.ndarray:
         """Draws of the cumulative count at the given ages, shape ``(n_draws, len(ages))``:
