@@ -213,3 +213,24 @@ def test_fit_models_matches_fit_model_for_each_model_and_says_what_it_fitted():
             - one.c_last_
     assert many.attrs["label"] == ("direct derivatives, relations: all, weak prior, "
                                    "hub calibration")
+
+
+def test_many_models_take_the_same_complete_months_as_one():
+    """Above 200 models growth_curves counts the whole graph at once: same months, same
+    curves as one model at a time, the running month left out (or marked) alike."""
+    models, edges, _ = simulate_frames(3_000, seed=2)
+    graph = LineageGraph.from_frames(models, edges, "2026-10-15T12:00:00Z")
+    assert graph.last_complete_month == "2026-09"
+    wanted = graph.descendant_counts().sort_values(kind="stable").index[-250:].tolist()
+    released = graph.release_months[wanted]
+    for running in (False, True):
+        many = graph.growth_curves(wanted, running_month=running)
+        # a model released in the running month has no complete month yet
+        listed = [m for m in wanted if running or released[m] <= "2026-09"]
+        assert many["model"].unique().tolist() == listed and len(listed) > 50
+        for model in wanted[-3:] + wanted[:2]:
+            one = graph.growth_curve(model, running_month=running)
+            rows = many[many["model"] == model].reset_index(drop=True)
+            pd.testing.assert_frame_equal(rows[one.columns], one, check_dtype=False)
+        assert (many["month"] == "2026-10").any() == running
+        assert many.loc[many["month"] == "2026-10", "complete"].eq(False).all()
