@@ -12,7 +12,6 @@ import re
 import sys
 import time
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 import click
@@ -624,14 +623,16 @@ _relation_option = click.option(
 @click.option("--scope", type=click.Choice(["direct", "transitive"]), default="transitive",
               show_default=True, help="Children only, or all distinct descendants.")
 @_relation_option
+@click.option("--running-month", is_flag=True,
+              help="Also list the snapshot's running month (complete=false; fits leave it out).")
 @format_option("csv")
 @output_option()
 @as_of_option
-def curves(models, db, scope, relations, fmt, output, as_of) -> None:
-    """Print MODELS' monthly derivative counts, from release to the snapshot month.
+def curves(models, db, scope, relations, running_month, fmt, output, as_of) -> None:
+    """Print MODELS' monthly derivative counts, from release to the last complete month.
 
     Long format, one row per model and month: model, scope, month, age_months, count,
-    cumulative.
+    cumulative, complete. Piped into `fit --from-csv` they fit exactly as `fit MODEL` does.
 
     \b
     Example:
@@ -639,7 +640,8 @@ def curves(models, db, scope, relations, fmt, output, as_of) -> None:
     """
     graph = _load_graph(db, as_of)
     frame = graph.growth_curves(
-        list(models), scope=scope, relations=list(relations) or None, progress=_graph_progress()
+        list(models), scope=scope, relations=list(relations) or None, progress=_graph_progress(),
+        running_month=running_month,
     )
     if frame.attrs.get("moved"):
         click.echo(
@@ -676,16 +678,28 @@ def family(model, db, up, relations, fmt, output, as_of) -> None:
 
 # -- fit, rank (growth) ----------------------------------------------------------------------
 def _fit_progress():
-    """Render fitting progress on stderr (rewritten in place on a tty)."""
+    """Render counting and fitting progress (``progress(stage, done, total)``, the stage
+    carrying an ETA: :func:`lineage.ranking.eta_progress`) on stderr: fitting rewritten in
+    place on a tty, else a line every ~5 s and at the end."""
+    from lineage.ranking import eta_progress
+
     tty = sys.stderr.isatty()
+    counting = _graph_progress()
+    last = [-float("inf")]
 
-    def show(done: int, total: int) -> None:
+    def show(stage: str, done: int, total: int) -> None:
+        if not stage.startswith("fit"):
+            counting(stage, done, total)
+            return
+        finished = done >= total
+        line = f"fitting: {done:,}/{total:,} series" + stage[len("fit"):]
         if tty:
-            click.echo(f"\rfitting: {done:,}/{total:,}".ljust(40), err=True, nl=done >= total)
-        elif done >= total:
-            click.echo(f"fitting: {total:,} series done", err=True)
+            click.echo(f"\r{line}".ljust(60), err=True, nl=finished)
+        elif finished or time.monotonic() - last[0] >= 5.0:
+            last[0] = time.monotonic()
+            click.echo(line, err=True)
 
-    return show
+    return eta_progress(show)
 
 
 _NAN_TEXT = {"", "nan", "na", "n/a", "null", "none", "<na>"}
@@ -777,7 +791,7 @@ def _release_month(g):
     """The calendar month of age 0 of one series (a ``month`` column), else None."""
     import pandas as pd
 
-    if "month" not in g.columns or g["month"].isna().iloc[0]:
+    if "month" not in g.columns or g.empty or g["month"].isna().iloc[0]:
         return None
     try:
         return pd.Period(str(g["month"].iloc[0]), "M") - int(g["age_months"].iloc[0])
@@ -785,17 +799,28 @@ def _release_month(g):
         return None
 
 
-def _fit_records(frame, horizon: int, interval: float, m: float, calibration):
-    """Fit each (model, scope) series: fitted objects and a tidy result table."""
-    import pandas as pd
+def _fit_csv_series(frame, m: float, calibration):
+    """Fit each (model, scope) series of a curve frame as ``fit_model`` fits a snapshot's
+    (same fitter and settings; rows with ``complete`` False left out): ``(model, scope,
+    fitter, release month)`` tuples."""
+    from growth.fit import WSBFitter, complete_rows
 
-    from growth.fit import WSBFitter
-
-    fits, rows = [], []
-    for (model, scope), g in frame.groupby(["model", "scope"], sort=False):
+    fits = []
+    for (model, scope), g in complete_rows(frame).groupby(["model", "scope"], sort=False):
         f = WSBFitter(m=m, calibration=calibration).fit(g["age_months"].to_numpy(float),
                                                         g["cumulative"].to_numpy(float))
-        fits.append((model, scope, f))
+        fits.append((model, scope, f, _release_month(g)))
+    return fits
+
+
+def _fit_records(fits, horizon: int, interval: float, label: str):
+    """A tidy result table of fitted (model, scope, fitter) series: parameters, ultimate and
+    the forecast (its median and band); ``fitted_on`` says scope, relations, prior and
+    calibration."""
+    import pandas as pd
+
+    rows = []
+    for model, scope, f, release in fits:
         base = {"model": model, "scope": scope, "status": f.status_}
         tab = f.params_table(interval)
         lo, hi = f.ultimate_interval(interval)
@@ -805,17 +830,18 @@ def _fit_records(frame, horizon: int, interval: float, m: float, calibration):
                                 "estimate": r["estimate"], "lower": r["lower"],
                                 "upper": r["upper"]})
         last = float(f.age_[-1]) if f.age_.size else 0.0
-        release = _release_month(g)
         pred = f.predict(last + 1 + pd.RangeIndex(horizon).to_numpy(float), interval)
         for _, r in pred.iterrows():
             age = int(r["age_months"])
             rows.append(base | {"quantity": "cumulative", "age_months": age,
                                 "month": None if release is None else str(release + age),
-                                "estimate": r["mean"], "lower": r["lower"],
+                                "estimate": r["median"], "lower": r["lower"],
                                 "upper": r["upper"]})
     table = pd.DataFrame(rows)
     table["age_months"] = table["age_months"].astype("Int64")
-    return fits, table
+    table["pinned"] = table["model"].map({m: f.pinned_ for m, _, f, _ in fits})
+    table["fitted_on"] = label
+    return table
 
 
 def _fit_json(table) -> list[dict]:
@@ -826,9 +852,11 @@ def _fit_json(table) -> list[dict]:
         fc = g[g["quantity"] == "cumulative"]
         out.append({
             "model": model, "scope": scope, "status": g["status"].iloc[0],
+            "pinned": bool(g["pinned"].iloc[0]), "fitted_on": g["fitted_on"].iloc[0],
             "parameters": {r.quantity: {"estimate": r.estimate, "lower": r.lower,
                                         "upper": r.upper} for r in params.itertuples()},
-            "forecast": [{"age_months": int(r.age_months), "month": r.month, "mean": r.estimate,
+            "forecast": [{"age_months": int(r.age_months), "month": r.month,
+                          "median": r.estimate,
                           "lower": r.lower, "upper": r.upper} for r in fc.itertuples()],
         })
     return out
@@ -840,7 +868,7 @@ def _fit_text(table, fits, interval: float, describe: Callable[[str], str]) -> s
 
     band = f"{interval:.0%}"
     blocks = []
-    for (model, scope, fitter), (_, g) in zip(
+    for (model, scope, fitter, _), (_, g) in zip(
             fits, table.groupby(["model", "scope"], sort=False), strict=True):
         status = fitter.status_
         params = g[g["quantity"] != "cumulative"]
@@ -880,17 +908,17 @@ def _fit_plot(fits, path: str, *, horizon: int, interval: float, log_y: bool,
     )
 
     if overlay:
-        scopes = list(dict.fromkeys(scope for _, scope, _ in fits))
+        scopes = list(dict.fromkeys(scope for _, scope, _, _ in fits))
         series = [(f"{_safe_text(model)}" + (f" ({scope})" if len(scopes) > 1 else "")
                    + f"\n{describe_result(f, interval=interval)}", f)
-                  for model, scope, f in fits]
+                  for model, scope, f, _ in fits]
         title = (f"{'; '.join(describe(s) for s in scopes)}\n{describe_method(fits[0][2])}, "
                  f"{horizon}-month forecast")
         fig = overlay_figure(series, horizon=horizon, interval=interval, log_y=log_y,
                              title=title)
     else:
         panels = [[Panel(f, f"{_safe_text(model)}: {describe(scope)}\n"
-                         f"{describe_fit(f, interval=interval)}")] for model, scope, f in fits]
+                         f"{describe_fit(f, interval=interval)}")] for model, scope, f, _ in fits]
         fig = fits_figure(panels, horizon=horizon, interval=interval, log_y=log_y,
                           title=f"{horizon}-month forecast" if len(panels) > 1 else None)
     try:
@@ -973,11 +1001,16 @@ def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, ca
       hf-lineage fit org/a org/b --scope direct --overlay --plot ab.png --log-y
       hf-lineage fit --from-csv series.csv --format csv -o fits.csv
     """
+    from lineage.ranking import calibration_name
+
     if (overlay or log_y) and not plot:
         raise UsageError(f"{'--overlay' if overlay else '--log-y'} draws in --plot FILE.png; "
                          "give --plot too")
+    cal = _calibration(calibration)
+    relation_text = f"relation {', '.join(relations)}" if relations else "all relations"
     if from_csv:
-        frame = _read_curve_csv(from_csv, models)
+        fits = _fit_csv_series(_read_curve_csv(from_csv, models), m, cal)
+        label = f"series of {from_csv}, weak prior, {calibration_name(cal)} calibration"
 
         def describe(scope_name: str) -> str:
             return f"series from {Path(from_csv).name}" + (
@@ -985,17 +1018,26 @@ def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, ca
     elif not models:
         raise UsageError("give one or more model ids, or --from-csv FILE")
     else:
-        from lineage.graph.orgs import org_curves
-
         graph = _load_graph(db, as_of)
-        curves_of = partial(org_curves, graph) if org else graph.growth_curves
-        frame = graph.complete_months(curves_of(list(models), scope=scope,
-                                                relations=list(relations) or None))
-        relation_text = (f"relation {', '.join(relations)}" if relations else "all relations")
+        if org:
+            from lineage.graph.orgs import org_curves
+
+            frame = org_curves(graph, list(models), scope=scope,
+                               relations=list(relations) or None)
+            fits = _fit_csv_series(frame, m, cal)
+            label = (f"{scope} derivatives of organisations, {relation_text}, weak prior, "
+                     f"{calibration_name(cal)} calibration")
+        else:
+            from lineage.ranking import fit_model
+
+            done = [fit_model(graph, model, scope=scope, relations=relations or None, m=m,
+                              calibration=cal) for model in models]
+            fits = [(d.model, d.scope, d.fitter, _release_month(d.curve)) for d in done]
+            label = done[0].label
 
         def describe(scope_name: str) -> str:
             return f"{scope_name} derivatives, {relation_text}"
-    fits, table = _fit_records(frame, horizon, interval, m, _calibration(calibration))
+    table = _fit_records(fits, horizon, interval, label)
     if plot:
         _fit_plot(fits, plot, horizon=horizon, interval=interval, log_y=log_y,
                   overlay=overlay, describe=describe)
@@ -1007,18 +1049,6 @@ def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, ca
     else:
         _write_text(_fit_text(table, fits, interval, describe), output,
                     what=f"{len(fits):,} fits")
-
-
-def _empty_ranking(graph, scope: str, relations, min_derivatives: int) -> str:
-    """Why a ranking came out empty, in one line."""
-    rel = f" by relation {', '.join(relations)}" if relations else ""
-    counts = graph.descendant_counts(scope, list(relations) or None)
-    enough = int((counts >= min_derivatives).sum())
-    if not enough:
-        return (f"no model has {min_derivatives}+ {scope} derivatives{rel}; try a lower "
-                "--min-derivatives")
-    return (f"{enough:,} model(s) have {min_derivatives}+ {scope} derivatives{rel}, but none "
-            f"grew over the snapshot's complete months (up to {graph.last_complete_month})")
 
 
 @main.command()
@@ -1043,8 +1073,10 @@ def rank(db, scope, relations, by, min_derivatives, top, calibration, fmt, outpu
          as_of) -> None:
     """Rank the snapshot's models by fitted influence.
 
-    Every model with enough derivatives is fitted, on all cores, with a population prior
-    learned from them all.
+    Every model with enough derivatives is fitted on its complete months, on all cores, each
+    with the same weak prior (a model's fit does not depend on --min-derivatives); fits
+    pinned at a bound (column pinned) come after the others; --by ultimate ranks on the lower
+    end of the ultimate's interval.
 
     \b
     Example:
@@ -1055,11 +1087,12 @@ def rank(db, scope, relations, by, min_derivatives, top, calibration, fmt, outpu
     graph = _load_graph(db, as_of)
     table = rank_models(graph, scope=scope, relations=relations, by=by,
                         min_derivatives=min_derivatives, top=top,
-                        calibration=_calibration(calibration),
-                        graph_progress=_graph_progress(), fit_progress=_fit_progress())
-    why = _empty_ranking(graph, scope, relations, min_derivatives) if table.empty else None
+                        calibration=_calibration(calibration), progress=_fit_progress())
+    why = table.attrs.get("empty_reason") if table.empty else None
     if why and fmt != "table":
         click.echo(why, err=True)
+    if not table.empty:
+        click.echo(f"ranked by {by}: {table.attrs['label']}", err=True)
     _write_table(table, fmt, output, empty=why, counts=(
         "ultimate", "ultimate_lower", "ultimate_upper", "growth_12m"))
 

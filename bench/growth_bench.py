@@ -356,7 +356,7 @@ def in_sample(series, sample: set[str], jobs):
         if c.size and c[-1] >= 10:
             errs_paper.append(rel_mae(fitted, c) if ok else np.nan)
             f = WSBFitter(time_offset=TIME_OFFSET).fit(a, c)
-            errs_ours.append(rel_mae(f.predict(a)["mean"].to_numpy(), c))
+            errs_ours.append(rel_mae(f.predict(a)["median"].to_numpy(), c))
     finite = ours[["lambda", "mu", "sigma"]].notna().all(axis=1) | (ours["status"] == "no-growth")
     paper_ok = np.array([r[1] for r in paper])
     paper_p = np.array([r[2:5] for r in paper], dtype=float)
@@ -376,7 +376,7 @@ def in_sample(series, sample: set[str], jobs):
 
 def fold_rows(train_series, test_series, train_fits, sample, args) -> pd.DataFrame:
     """Learn the prior and the calibration on the training half, backtest the test half."""
-    kwargs = {"time_offset": TIME_OFFSET}
+    kwargs = {"time_offset": TIME_OFFSET, "calibration": None}  # raw: calibration is learned
     if args.prior == "empirical":
         kwargs["prior"] = learn_prior(train_fits)
     raw = {"ours": WSBForecaster(kwargs=kwargs), "naive-linear": NaiveLinear(3)}

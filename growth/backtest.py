@@ -96,8 +96,10 @@ class NaiveLinear:
 
 @dataclass
 class WSBForecaster:
-    """Our fitter as a forecaster; keyword arguments go to :class:`growth.fit.WSBFitter`
-    (or to :class:`growth.fit.CurveFitter` for another ``curve``)."""
+    """Our fitter as a forecaster: the point is the predictive median. Keyword arguments go
+    to :class:`growth.fit.WSBFitter` (calibrated by default: pass ``calibration=None`` for
+    the raw forecasts :func:`learn_calibration` learns from) or to
+    :class:`growth.fit.CurveFitter` for another ``curve``."""
 
     interval: float = 0.8
     kwargs: dict = field(default_factory=dict)
@@ -109,7 +111,7 @@ class WSBForecaster:
         else:
             fitter = CurveFitter(make_curve(self.curve), **self.kwargs)
         pred = fitter.fit(age, cum).predict(target, self.interval)
-        return pred["mean"].to_numpy(), pred["lower"].to_numpy(), pred["upper"].to_numpy()
+        return pred["median"].to_numpy(), pred["lower"].to_numpy(), pred["upper"].to_numpy()
 
 
 def backtest(series: Sequence[tuple[str, np.ndarray, np.ndarray]],
@@ -120,7 +122,8 @@ def backtest(series: Sequence[tuple[str, np.ndarray, np.ndarray]],
     ``series``: (name, age_months, cumulative) with consecutive ages from 0; a series
     enters an origin only if it reaches age k + horizon. Returns one row per series,
     origin, forecaster and held-out month: ``series, origin, forecaster, origin_count, h,
-    actual, mean, lower, upper``.
+    actual, mean, lower, upper`` (``mean`` holds each forecaster's point forecast: the
+    predictive median for :class:`WSBForecaster`).
     """
     rows = []
     for name, age, cum in series:

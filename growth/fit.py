@@ -1,49 +1,15 @@
 """Fit growth curves to cumulative derivative counts: never fails, honest intervals.
 
-Design, as chosen on the backtest of ``bench/growth_bench.py`` (real series of Bhandari et
-al. 2025; fit on months 0..k, forecast 6 months; "active" = 10+ derivatives at the origin;
-everything learned from data is cross-fitted on the other half of the series)
--------------------------------------------------------------------------------------------
-- Likelihood: the monthly *increments* of the cumulative series, each negative binomial with
-  mean ``C(t_i) - C(t_{i-1})`` and one dispersion ``r`` per series (variance
-  ``mu + mu^2 / r``): the binned likelihood of the WSB point process plus the overdispersion
-  of Hub series (bursts of fine-tunes). Poisson WSB fits on active series have a Pearson
-  dispersion of median 3.7 (IQR 2-10); the NB ``r`` has median 1.5. With a few months of
-  data the ML ``r`` runs off to the Poisson bound, so ``log r`` has a weak prior
-  (:data:`DISPERSION_PRIOR`), which lifted raw 80% coverage on active series from 60% to
-  66% (k = 6) and 69% to 73% (k = 12). Point forecasts were level with Poisson.
-- Parameters ``theta = (log lambda, mu, log sigma)`` (plus ``log r``), box bounds (ultimate
-  count at most 200 times the last count), closed-form probit starts, a projected Newton
-  search from the best start (objective, analytic gradient and difference Hessian in one
-  vectorised pass per step; about 4x faster than the three SLSQP runs it replaced, at
-  optima as good or better: ``bench/growth_bench.py`` times both); weak Gaussian
-  priors on ``mu`` and ``log sigma`` keep ridge-walking fits finite (the default for a
-  lone series). With many series, an empirical-Bayes population prior
-  (:func:`growth.prior.learn_prior`, ``fit_many(prior="empirical")``) replaces them: on the
-  backtest (prior learned on the other half) median APE at k = 6 fell from 0.263 to 0.254
-  (active) and 0.583 to 0.542 (all); at k = 12 it was level (0.150 vs 0.151 active, 0.264
-  vs 0.257 all). The WSB scale ``m`` (5, 30, 300) and
-  recency-weighted likelihoods (``half_life`` 4 or 8 months) changed little; the
-  alternative curves (Gompertz, Bass, power law with cutoff) forecast no better.
-- Forecasts are anchored on the last observed count, ``c_T + C(t) - C(T)`` (the
-  conditional mean under the increments likelihood). Intervals are Monte Carlo: parameter
-  draws from the Laplace approximation, a gamma rate multiplier (shape ``r``) persistent
-  over the horizon, Poisson counts. The multiplicative WSB anchoring
-  ``(c_T + m) exp(lambda [Phi(z_t) - Phi(z_T)]) - m`` forecast the same (active median APE
-  0.298 vs 0.299 at k = 6), so the simpler additive form stays.
-- Raw WSB forecasts undershoot Hub growth (median log ratio of forecast to actual 6-month
-  growth -0.38 on active series: attention decays more slowly than a lognormal), and its
-  raw intervals under-cover. A :class:`growth.prior.ForecastCalibration` (learned by
-  :func:`growth.backtest.learn_calibration` on other series) averages the forecast with the
-  linear trend of the last three months (learned weight 0.8 on the trend) and widens the
-  80% intervals conformally, learned on series with at least one derivative at the origin:
-  80% coverage went from 59% / 63% (k = 6 / 12) to 85% / 84% on active series and from
-  73% / 74% to 84% / 82% on all growing series, and the share of active series beating
-  linear extrapolation from 48% / 42% to 54% / 51%. No variant tried (other blend weights,
-  damped or longer-window trends, the alternative curves) beat linear extrapolation on 60%
-  of series: at six months it is close to the best point forecast these series allow.
-  :data:`growth.prior.HUB_CALIBRATION`, learned on all the real series, is what
-  ``hf-lineage fit`` and ``rank`` apply by default; the library default is no calibration.
+A negative binomial likelihood of the monthly increments, weak priors (or a population prior)
+on the WSB parameters, and Monte Carlo forecasts anchored on the last count; the design and
+the benchmark numbers behind each choice are in ``docs/growth-fitting.md``.
+
+Forecasts (:meth:`CurveFitter.predict`) come from one predictive distribution per month: its
+``median`` is the point forecast and ``lower``/``upper`` its central quantiles, so a point
+forecast always lies inside its own band. By default :class:`WSBFitter` and
+:func:`fit_many` apply :data:`growth.prior.HUB_CALIBRATION` (learned on real Hub series: the
+distribution is moved towards the recent linear trend and its 80% band widened to its
+measured coverage); ``calibration=None`` gives the raw WSB model.
 
 Statuses: ``no-growth`` (no derivative ever: parameters NaN), ``too-short`` (fewer than
 three observed months: a finite, prior-driven fit), ``not-yet-saturating`` (less than half
@@ -62,12 +28,21 @@ replaced by its running maximum and counted in ``n_decreases_``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Executor
+
 import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
 from growth.models import WSB, Curve, make_curve
-from growth.prior import WEAK_WSB_PRIOR, ForecastCalibration, GaussianPrior, learn_prior
+from growth.prior import (
+    HUB_CALIBRATION,
+    WEAK_WSB_PRIOR,
+    ForecastCalibration,
+    GaussianPrior,
+    learn_prior,
+)
 
 STATUSES = ("ok", "not-yet-saturating", "too-short", "no-growth")
 #: Months forecast after the last observed month by default, in the CLI's ``fit`` table and
@@ -150,6 +125,35 @@ def _nb_terms(y, log_y_factorial, mu, log_r):
     return ll, y / mu - ratio, d_log_r
 
 
+def _spread(y: np.ndarray, q: np.ndarray, level: float) -> np.ndarray:
+    """Spread draws ``y`` (one column per horizon) away from their median by rank: the draw at
+    quantile level ``level`` (and beyond) moves up by ``q``, the one at ``1 - level`` (and
+    below) down by ``q``, those between in proportion to their level's distance from 0.5.
+    Ranks, not values, set the move, so draws tied with the median (small discrete counts)
+    spread too and the band's edge moves by exactly ``q``; the order of the draws is kept.
+
+    >>> _spread(np.arange(11.0)[:, None], np.array([1.0]), 0.9).ravel().round(1).tolist()
+    [-1.0, 0.0, 1.3, 2.6, 3.9, 5.0, 6.1, 7.4, 8.7, 10.0, 11.0]
+    >>> _spread(np.array([[0.0], [1.0], [1.0], [1.0], [2.0]]), np.array([0.5]), 0.75).ravel()
+    array([-0.5,  0.5,  1. ,  1.5,  2.5])
+    """
+    n = y.shape[0]
+    order = np.argsort(y, axis=0, kind="stable")
+    ys = np.take_along_axis(y, order, axis=0)
+    level_of = (np.arange(n) / max(n - 1, 1))[:, None]
+    half_step = 0.5 / max(n - 1, 1)  # the middle draw(s), whose value is the median, stay
+    away = np.maximum(np.abs(level_of - 0.5) - half_step, 0.0) / (level - 0.5 - half_step)
+    frac = np.sign(level_of - 0.5) * np.minimum(away, 1.0)
+    mid = np.median(ys, axis=0)
+    moved = ys + q * frac
+    # a narrowing (q < 0) never carries a draw across the median, nor out of order
+    moved = np.where(level_of < 0.5, np.minimum(moved, mid), np.maximum(moved, mid))
+    moved = np.maximum.accumulate(moved, axis=0)
+    out = np.empty_like(ys)
+    np.put_along_axis(out, order, moved, axis=0)
+    return out
+
+
 class CurveFitter:
     """Fit one :class:`growth.models.Curve` to a cumulative series (see module docstring).
 
@@ -157,12 +161,15 @@ class CurveFitter:
     :class:`GaussianPrior` over the curve's theta or None (flat); ``time_offset`` (t =
     age_months + time_offset); ``n_draws`` Monte Carlo draws for intervals; ``seed``;
     ``half_life`` (months: down-weight older increments, None = all equal);
-    ``calibration`` a :class:`ForecastCalibration` applied to forecasts;
+    ``calibration`` a :class:`ForecastCalibration` applied to forecasts (default None here:
+    :data:`growth.prior.HUB_CALIBRATION` was learned on WSB forecasts and is the default of
+    :class:`WSBFitter`);
     ``dispersion_prior`` (mean, sd) of log r or None.
 
     After ``fit``: ``params_`` (natural parameters with 95% intervals), ``ultimate_`` and
-    ``ultimate_ci_``, ``status_``, ``loglik_``, ``aic_``, ``dispersion_`` (NB r),
-    ``theta_`` / ``cov_`` (internal scale), ``n_decreases_``.
+    ``ultimate_ci_``, ``status_``, ``pinned_`` (a parameter at its box bound, e.g. the
+    ultimate count at its cap of 200 times the last count), ``loglik_``, ``aic_``,
+    ``dispersion_`` (NB r), ``theta_`` / ``cov_`` (internal scale), ``n_decreases_``.
 
     >>> f = CurveFitter(make_curve("gompertz")).fit([0, 1, 2, 3, 4, 5], [2, 6, 11, 14, 16, 17])
     >>> f.status_ in STATUSES and bool(np.isfinite(f.aic_))
@@ -371,6 +378,12 @@ class CurveFitter:
             return "not-yet-saturating"
         return "ok"
 
+    @property
+    def pinned_(self) -> bool:
+        """Whether a parameter sits at its box bound: the data do not determine it (e.g. the
+        ultimate count at its cap of 200 times the last count). Such fits are never ``ok``."""
+        return bool(getattr(self, "at_bound_", False))
+
     # ----------------------------------------------------------------- results
     def _z(self, interval):
         return stats.norm.ppf(0.5 + interval / 2)
@@ -412,59 +425,76 @@ class CurveFitter:
         return pd.DataFrame.from_dict(rows, orient="index", columns=["estimate", "lower", "upper"])
 
     def predict(self, age_months, interval: float = 0.8) -> pd.DataFrame:
-        """Mean and interval of the cumulative count at the given ages.
+        """Point forecast and band of the cumulative count at the given ages.
 
-        Ages after the last observation are forecasts anchored on the last count; ages at or
-        before it give the fitted curve (interval from parameter uncertainty only).
+        Returns ``age_months, median, lower, upper``, all from one predictive distribution
+        per age (:meth:`predictive_draws`): ``median`` is the point forecast, ``lower`` and
+        ``upper`` the central ``interval`` of the distribution (so ``lower <= median <=
+        upper`` always). There is no mean column on purpose: the mean of a young series'
+        skewed forecast can lie above its band (``predictive_draws(ages).mean(axis=0)`` if
+        you need it). Ages after the last observation are forecasts anchored on the last
+        count, with :attr:`calibration` applied to the distribution; ages at or before it
+        give the fitted curve (parameter uncertainty only).
+
+        >>> f = WSBFitter().fit(range(12), [0, 2, 5, 9, 14, 18, 21, 24, 26, 28, 29, 30])
+        >>> p = f.predict([15, 18])
+        >>> list(p.columns), bool(((p["lower"] <= p["median"]) & (p["median"] <= p["upper"])).all())
+        (['age_months', 'median', 'lower', 'upper'], True)
+        """
+        ages = np.atleast_1d(np.asarray(age_months, dtype=float))
+        draws = self.predictive_draws(ages)
+        lo, hi = _band(interval)
+        lower, median, upper = np.quantile(draws, [lo, 0.5, hi], axis=0)
+        return pd.DataFrame({"age_months": ages, "median": median, "lower": lower,
+                             "upper": upper})
+
+    def predictive_draws(self, age_months) -> np.ndarray:
+        """Draws of the cumulative count at the given ages, shape ``(n_draws, len(ages))``:
+        the one predictive distribution behind :meth:`predict`.
+
+        Future ages: parameter draws (Laplace approximation), a gamma rate multiplier with
+        the fitted dispersion persistent over the horizon, Poisson counts, anchored on the last
+        count, then :attr:`calibration` (see :meth:`_calibrate`). Past ages: the fitted curve
+        under parameter draws (the data themselves for degenerate fits).
         """
         _require_fit(self, "predict")
         ages = np.atleast_1d(np.asarray(age_months, dtype=float))
         t = ages + self.time_offset
-        q = _band(interval)
-        mean, lower, upper = (np.full(ages.size, np.nan) for _ in range(3))
+        out = np.empty((self.n_draws, ages.size))
         fut = t > self.t_last_
         past = ~fut
-        if self.status_ == "no-growth" or not np.all(np.isfinite(self.x_)):
-            return self._predict_rate(ages, t, fut, interval)
-        draws = self._draws()
-        k = self.curve.n_params
+        fitted = self.status_ != "no-growth" and np.all(np.isfinite(self.x_))
         if past.any():
-            curves = self.curve.cumulative(t[past], draws[:, :k].T[..., None])
-            mean[past] = self.curve.cumulative(t[past], self.theta_)
-            lower[past], upper[past] = np.quantile(curves, q, axis=0)
+            if fitted:
+                draws = self._draws()[:, : self.curve.n_params]
+                out[:, past] = self.curve.cumulative(t[past], draws.T[..., None])
+            else:
+                known = np.interp(ages[past], self.age_, self.cum_) if self.age_.size \
+                    else np.zeros(int(past.sum()))
+                out[:, past] = known
         if fut.any():
-            order = np.argsort(t[fut])
+            order = np.argsort(t[fut], kind="stable")
             tf = t[fut][order]
-            tt = np.r_[self.t_last_, tf]
-            rng = np.random.default_rng(self.seed + 1)
-            base = self.curve.cumulative(tt, self.theta_)
-            mean_f = self.c_last_ + base[1:] - base[0]
-            inc = np.maximum(np.diff(self.curve.cumulative(tt, draws[:, :k].T[..., None])), 0)
-            r = np.exp(draws[:, k]) if self.likelihood == "nb" else None
-            if r is not None:
-                inc = inc * rng.gamma(r, 1.0 / r)[:, None]
-            sims = self.c_last_ + np.cumsum(rng.poisson(np.minimum(inc, 1e12)), axis=1)
-            lo_f, hi_f = np.quantile(sims, q, axis=0)
-            idx = np.flatnonzero(fut)[order]
-            mean[idx], lower[idx], upper[idx] = mean_f, lo_f, hi_f
-        return self._calibrate(pd.DataFrame({"age_months": ages, "mean": mean, "lower": lower,
-                                             "upper": upper}), t, interval)
+            sims = self._future_draws(tf, fitted)
+            sims = self._calibrate(sims, tf - self.t_last_)
+            out[:, np.flatnonzero(fut)[order]] = sims
+        return out
 
-    def _predict_rate(self, ages, t, fut, interval: float) -> pd.DataFrame:
-        """Degenerate fits: carry the last count, interval from a Jeffreys constant rate."""
-        q = _band(interval)
-        months = max(self.t_last_, 1.0)
-        rate = (self.c_last_ + 0.5) / months
-        h = np.where(fut, t - self.t_last_, 0.0)
-        lower = np.full(ages.size, self.c_last_)
-        upper = self.c_last_ + stats.poisson.ppf(q[1], rate * h)
-        past = ~fut
-        mean = np.where(fut, self.c_last_, np.nan)
-        if past.any() and self.age_.size:
-            mean[past] = np.interp(ages[past], self.age_, self.cum_)
-            lower[past] = upper[past] = mean[past]
-        return self._calibrate(pd.DataFrame({"age_months": ages, "mean": mean, "lower": lower,
-                                             "upper": upper}), t, interval)
+    def _future_draws(self, tf: np.ndarray, fitted: bool) -> np.ndarray:
+        """Raw simulated cumulative counts at the sorted future times ``tf``."""
+        rng = np.random.default_rng(self.seed + 1)
+        tt = np.r_[self.t_last_, tf]
+        if fitted:
+            draws = self._draws()
+            k = self.curve.n_params
+            inc = np.maximum(np.diff(self.curve.cumulative(tt, draws[:, :k].T[..., None])), 0)
+            if self.likelihood == "nb":
+                r = np.exp(draws[:, k])
+                inc = inc * rng.gamma(r, 1.0 / r)[:, None]
+        else:  # degenerate fits: a Jeffreys constant rate over the observed months
+            rate = (self.c_last_ + 0.5) / max(self.t_last_, 1.0)
+            inc = np.broadcast_to(rate * np.diff(tt), (self.n_draws, tf.size))
+        return self.c_last_ + np.cumsum(rng.poisson(np.minimum(inc, 1e12)), axis=1)
 
     def linear_rate(self, last: int = 3) -> float:
         """Mean monthly increment over the last ``last`` observed months (0 if none)."""
@@ -476,29 +506,27 @@ class CurveFitter:
         j = min(last, tt.size - 1)
         return float((cc[-1] - cc[-1 - j]) / (tt[-1] - tt[-1 - j])) if j > 0 else 0.0
 
-    def _calibrate(self, frame: pd.DataFrame, t: np.ndarray, interval: float) -> pd.DataFrame:
-        """Apply :attr:`calibration` (blend with the linear trend, widen) to forecasts."""
+    def _calibrate(self, sims: np.ndarray, horizon: np.ndarray) -> np.ndarray:
+        """Apply :attr:`calibration` to forecast draws ``(n_draws, len(horizon))``.
+
+        Every draw moves by ``blend`` times the gap between the linear trend and the raw
+        median (so the median becomes the blended point forecast). Then, on the
+        log(1 + growth) scale, the draws are spread away from the median by rank
+        (:func:`_spread`): the edges of the calibration's band (e.g. the 10% and 90%
+        quantiles) move out by the learned widening ``q``, draws between them and the median
+        in proportion, the median stays (growth stays at least 0). Both steps keep the
+        draws' order, so the point forecast stays inside its band.
+        """
         cal = self.calibration
-        fut = t > self.t_last_
-        if cal is None or not fut.any():
-            return frame
-        h = t[fut] - self.t_last_
+        if cal is None:
+            return sims
         c0 = self.c_last_
-        mean = frame["mean"].to_numpy()[fut]
-        lin = c0 + self.linear_rate() * h
-        new = (1 - cal.blend) * mean + cal.blend * lin
-        shift = new - mean
+        trend = c0 + self.linear_rate() * horizon
+        growth = np.maximum(sims + cal.blend * (trend - np.median(sims, axis=0)) - c0, 0.0)
         age = self.t_last_ - self.time_offset
-        q = np.array([cal.widening(c0, age, hh, interval) for hh in h])
-        lo = np.maximum(frame["lower"].to_numpy()[fut] + shift, c0)
-        hi = np.maximum(frame["upper"].to_numpy()[fut] + shift, c0)
-        lo = c0 + np.expm1(np.maximum(np.log1p(lo - c0) - q, 0.0))
-        hi = c0 + np.expm1(np.maximum(np.log1p(hi - c0) + q, 0.0))
-        out = frame.copy()
-        out.loc[fut, "mean"] = new
-        out.loc[fut, "lower"] = np.minimum(lo, new)
-        out.loc[fut, "upper"] = np.maximum(hi, new)
-        return out
+        q = np.array([cal.widening(c0, age, h) for h in horizon])
+        spread = _spread(np.log1p(growth), q, _band(cal.interval)[1])
+        return c0 + np.expm1(np.maximum(spread, 0.0))
 
     def summary(self, interval: float = 0.95) -> pd.DataFrame:
         """One row per parameter plus ``ultimate``, with status, loglik and AIC as columns."""
@@ -536,17 +564,21 @@ class WSBFitter(CurveFitter):
 
     ``prior``: "weak" (default, :data:`WEAK_WSB_PRIOR`), None (flat) or a
     :class:`GaussianPrior` over (log lambda, mu, log sigma), e.g. from
-    :func:`growth.prior.learn_prior`.
+    :func:`growth.prior.learn_prior`. ``calibration``: by default
+    :data:`growth.prior.HUB_CALIBRATION`, learned on real Hub series: forecasts move towards
+    the linear trend of the last three months and their 80% band widens to the coverage
+    measured on held-out months; ``None`` gives the raw WSB forecast. Other arguments as in
+    :class:`CurveFitter`.
 
     >>> f = WSBFitter(m=30).fit([0, 1, 2, 3], [0, 0, 0, 0])
-    >>> f.status_, f.predict([6])["mean"].tolist()
+    >>> f.status_, f.predict([6])["median"].tolist()
     ('no-growth', [0.0])
     """
 
     def __init__(self, m: float = 30.0, *, likelihood: str = "nb",
                  prior: GaussianPrior | str | None = "weak", time_offset: float = 1.0,
                  n_draws: int = 400, seed: int = 0, half_life: float | None = None,
-                 calibration: ForecastCalibration | None = None,
+                 calibration: ForecastCalibration | None = HUB_CALIBRATION,
                  dispersion_prior: tuple[float, float] | None = DISPERSION_PRIOR):
         if isinstance(prior, str):
             if prior != "weak":
@@ -600,11 +632,11 @@ def fit_row(fitter: CurveFitter, interval: float = 0.8) -> dict:
         row[f"{name}_upper"] = tab.loc[name, "upper"]
     lo, hi = fitter.ultimate_interval(interval)
     row.update(ultimate=fitter.ultimate_, ultimate_lower=lo, ultimate_upper=hi,
-               status=fitter.status_, loglik=fitter.loglik_, aic=fitter.aic_,
-               dispersion=fitter.dispersion_)
+               status=fitter.status_, pinned=fitter.pinned_, loglik=fitter.loglik_,
+               aic=fitter.aic_, dispersion=fitter.dispersion_)
     if fitter.age_.size:
         last = float(fitter.age_[-1])
-        row["growth_12m"] = float(fitter.predict([last + 12.0], interval)["mean"].iloc[0]
+        row["growth_12m"] = float(fitter.predict([last + 12.0], interval)["median"].iloc[0]
                                   - fitter.c_last_)
     else:
         row["growth_12m"] = 0.0
@@ -620,22 +652,70 @@ def _fit_chunk(args) -> list[dict]:
     return out
 
 
+def complete_rows(curves: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a curve frame to fit: all, except those whose ``complete`` column (when
+    there is one) is False, i.e. a snapshot's running month, still being counted.
+
+    >>> frame = pd.DataFrame({"age_months": [0, 1, 2], "cumulative": [1, 4, 4],
+    ...                       "complete": [True, True, False]})
+    >>> len(complete_rows(frame))
+    2
+    """
+    if "complete" not in curves.columns:
+        return curves
+    flag = curves["complete"]
+    if flag.dtype == bool:
+        return curves[flag.to_numpy()]
+    text = flag.astype(str).str.strip().str.lower()  # as read back from a CSV
+    return curves[~text.isin(["false", "0", "0.0"]).to_numpy()]
+
+
 def fit_many(curves: pd.DataFrame, *, m: float = 30.0, prior="weak", likelihood: str = "nb",
              time_offset: float = 1.0, interval: float = 0.8, n_jobs: int | None = None,
-             chunk_size: int = 64, progress=None,
-             calibration: ForecastCalibration | None = None) -> pd.DataFrame:
+             chunk_size: int = 64, progress: Callable[[str, int, int], None] | None = None,
+             calibration: ForecastCalibration | None = HUB_CALIBRATION,
+             executor: Executor | None = None) -> pd.DataFrame:
     """Fit WSB to every (model, scope) series of a long curve frame.
 
-    ``curves`` has ``model, age_months, cumulative`` (and usually ``scope``; other columns
-    are ignored), as from ``LineageGraph.growth_curves``. ``prior``: "weak", None, a
-    :class:`GaussianPrior`, or "empirical" (fit once, learn a population prior from the
-    ``ok`` fits with :func:`growth.prior.learn_prior`, refit everything with it; the prior
-    is returned in ``result.attrs["prior"]``). ``n_jobs`` worker processes (default: all
-    cores, serial for small inputs); ``progress(done, total)`` is called after each chunk;
-    ``calibration`` (see :func:`growth.backtest.learn_calibration`) adjusts ``growth_12m``.
-    Returns one row per (model, scope): parameters with ``interval`` bounds, ``ultimate``,
-    ``status``, ``loglik``, ``aic``, ``dispersion``, ``growth_12m`` (forecast 12 months on).
+    Parameters
+    ----------
+    curves
+        ``model, age_months, cumulative`` (and usually ``scope``; other columns are
+        ignored), as from ``LineageGraph.growth_curves``. Rows whose ``complete`` column is
+        False (a running month) are left out (:func:`complete_rows`).
+    m, likelihood, time_offset
+        As in :class:`WSBFitter`; every series is fitted exactly as ``WSBFitter(...).fit``
+        would fit it alone.
+    prior
+        "weak" (default), None, a :class:`GaussianPrior`, or "empirical" (fit once, learn a
+        population prior from the ``ok`` fits of *this frame* with
+        :func:`growth.prior.learn_prior`, refit everything with it: the fits then depend on
+        which series the frame holds). The prior used is in ``result.attrs["prior"]``.
+    interval
+        Coverage of the parameter, ultimate and forecast intervals.
+    n_jobs, chunk_size
+        Worker processes of the default local process pool (default: all cores; serial for
+        inputs under two chunks) and series per task.
+    progress
+        ``progress("fit", done, total)`` at the start and after each chunk (the project's
+        progress protocol, as in ``lineage.graph.counts``).
+    calibration
+        Forecast corrections for ``growth_12m``: :data:`growth.prior.HUB_CALIBRATION` by
+        default, None for the raw WSB forecast.
+    executor
+        Any :class:`concurrent.futures.Executor` to run the chunks on (a thread or process
+        pool, ``dask.distributed.Client(...).get_executor()``, ...); it is not shut down.
+        Default: a local process pool of ``n_jobs`` workers.
 
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (model, scope): ``n_months, last_count``, parameters with ``interval``
+        bounds, ``ultimate`` (with bounds), ``status``, ``pinned``, ``loglik``, ``aic``,
+        ``dispersion``, ``growth_12m`` (median forecast growth over the next 12 months).
+
+    Examples
+    --------
     >>> frame = pd.DataFrame({"model": ["a"] * 5 + ["b"] * 3, "scope": "direct",
     ...                       "age_months": [0, 1, 2, 3, 4, 0, 1, 2],
     ...                       "cumulative": [1, 4, 9, 12, 13, 0, 0, 0]})
@@ -643,18 +723,19 @@ def fit_many(curves: pd.DataFrame, *, m: float = 30.0, prior="weak", likelihood:
     [['a', 'ok'], ['b', 'no-growth']]
     """
     import os
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor, as_completed
 
     missing = {"model", "age_months", "cumulative"} - set(curves.columns)
     if missing:
         raise ValueError(f"curve frame lacks columns {sorted(missing)}")
-    frame = curves if "scope" in curves.columns else curves.assign(scope="")
+    frame = complete_rows(curves)
+    frame = frame if "scope" in frame.columns else frame.assign(scope="")
     series = [(key, g["age_months"].to_numpy(float), g["cumulative"].to_numpy(float))
               for key, g in frame.groupby(["model", "scope"], sort=True)]
     n = len(series)
     passes = 2 if isinstance(prior, str) and prior == "empirical" else 1
     jobs = n_jobs or os.cpu_count() or 1
-    if n < 2 * chunk_size:
+    if executor is None and n < 2 * chunk_size:
         jobs = 1
     done = 0
 
@@ -663,21 +744,31 @@ def fit_many(curves: pd.DataFrame, *, m: float = 30.0, prior="weak", likelihood:
         kwargs = {"m": m, "prior": pr, "likelihood": likelihood, "time_offset": time_offset,
                   "calibration": calibration}
         chunks = [(series[i:i + chunk_size], kwargs, interval) for i in range(0, n, chunk_size)]
-        rows: list[dict] = []
-        if jobs == 1:
-            results = map(_fit_chunk, chunks)
-        else:
-            pool = ProcessPoolExecutor(max_workers=jobs)
-            results = pool.map(_fit_chunk, chunks)
-        for chunk, res in zip(chunks, results, strict=True):
-            rows.extend(res)
-            done += len(chunk[0])
-            if progress is not None:
-                progress(done, n * passes)
-        if jobs > 1:
-            pool.shutdown()
-        return rows
+        results: list[list[dict]] = [[] for _ in chunks]
 
+        def finished(i: int, rows: list[dict]) -> None:
+            nonlocal done
+            results[i] = rows
+            done += len(chunks[i][0])
+            if progress is not None:
+                progress("fit", done, n * passes)
+
+        if executor is None and jobs == 1:
+            for i, chunk in enumerate(chunks):
+                finished(i, _fit_chunk(chunk))
+        else:
+            pool = executor or ProcessPoolExecutor(max_workers=jobs)
+            try:
+                futures = {pool.submit(_fit_chunk, chunk): i for i, chunk in enumerate(chunks)}
+                for future in as_completed(futures):
+                    finished(futures[future], future.result())
+            finally:
+                if executor is None:
+                    pool.shutdown()
+        return [row for rows in results for row in rows]
+
+    if progress is not None:
+        progress("fit", 0, n * passes)
     used = "weak" if passes == 2 else prior
     rows = run(used)
     if passes == 2:
@@ -685,5 +776,5 @@ def fit_many(curves: pd.DataFrame, *, m: float = 30.0, prior="weak", likelihood:
         rows = run(used)
     cols = ["model", "scope", "n_months", "last_count"]
     out = pd.DataFrame(rows) if rows else pd.DataFrame(columns=cols + ["status"])
-    out.attrs["prior"] = used
+    out.attrs["prior"] = WEAK_WSB_PRIOR if isinstance(used, str) else used
     return out

@@ -147,7 +147,7 @@ def draw_fit(ax: Axes, fitter, *, horizon: int, interval: float = 0.8, log_y: bo
         if log_y and np.any(cum > 0):
             first = float(age[np.argmax(cum > 0)])
         grid = np.linspace(first, last, max(2, int((last - first) * GRID_PER_MONTH) + 1))
-        fitted = fitter.predict(grid, interval)["mean"].to_numpy()
+        fitted = fitter.predict(grid, interval)["median"].to_numpy()
         keep = fitted > 0 if log_y else np.isfinite(fitted)
         ax.plot(grid[keep], fitted[keep], "-", lw=1.6, color=color,
                 label=f"{prefix}{_curve_name(fitter)} fit")
@@ -155,14 +155,14 @@ def draw_fit(ax: Axes, fitter, *, horizon: int, interval: float = 0.8, log_y: bo
         ahead = last + np.arange(1, horizon + 1, dtype=float)
         fc = fitter.predict(ahead, interval)
         xs = np.r_[last, ahead]
-        mean = np.r_[fitter.c_last_, fc["mean"]]
+        median = np.r_[fitter.c_last_, fc["median"]]
         lower = np.r_[fitter.c_last_, fc["lower"]]
         upper = np.r_[fitter.c_last_, fc["upper"]]
         ax.fill_between(xs, lower, upper, color=forecast_color, alpha=BAND_ALPHA, lw=0,
                         label=f"{prefix}{interval:.0%} forecast band")
         for edge in (lower, upper):
             ax.plot(xs, edge, "-", lw=0.7, color=forecast_color, alpha=0.9)
-        ax.plot(xs, mean, "--", lw=1.6, color=forecast_color, label=f"{prefix}forecast")
+        ax.plot(xs, median, "--", lw=1.6, color=forecast_color, label=f"{prefix}forecast (median)")
 
 
 def style_axes(ax: Axes, *, log_y: bool = False) -> None:

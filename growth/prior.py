@@ -14,7 +14,10 @@ sigma); :func:`learn_prior` does the same from many fitted series (the output of
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -43,13 +46,14 @@ class GaussianPrior:
 class ForecastCalibration:
     """Population-learned forecast corrections (see :func:`growth.backtest.learn_calibration`).
 
-    ``blend``: weight of the linear extrapolation of the last three increments averaged into
-    the anchored curve forecast (model averaging); ``widen``: pairs ((active, young,
-    horizon), q), the conformal correction of the interval on the log(1 + growth) scale
-    (q > 0 widens), by whether the series has ``active_min`` derivatives at the origin,
-    whether it is at most ``young_months`` old there, and the horizon in months. The
-    widening holds for intervals of coverage ``interval``; intervals of another coverage are
-    only shifted with the blend.
+    ``blend``: weight of the linear extrapolation of the last three increments in the point
+    forecast (model averaging: every draw of the predictive distribution moves by ``blend``
+    times the gap between the trend and the raw median); ``widen``: pairs ((active, young,
+    horizon), q), the conformal correction on the log(1 + growth) scale (q > 0 widens: draws
+    below the median move down by q, those above it up by q), by whether the series has
+    ``active_min`` derivatives at the origin, whether it is at most ``young_months`` old
+    there, and the horizon in months. It was learned for bands of coverage ``interval``;
+    bands of other levels come from the same corrected distribution, uncalibrated.
     """
 
     blend: float = 0.0
@@ -61,7 +65,8 @@ class ForecastCalibration:
     def widening(self, count: float, age: float, horizon: float,
                  interval: float | None = None) -> float:
         """The interval correction q for a series with ``count`` derivatives at ``age``
-        months, ``horizon`` months ahead (0 for intervals of another coverage)."""
+        months, ``horizon`` months ahead (0 when ``interval`` is given and is not the
+        coverage it was learned for)."""
         if interval is not None and abs(interval - self.interval) > 1e-9:
             return 0.0
         table = dict(self.widen)
@@ -72,43 +77,52 @@ class ForecastCalibration:
         h = min(hs, key=lambda v: (abs(v - horizon), v))
         return float(table[(*cls, h)])
 
+    def to_json(self, about: str = "") -> str:
+        """The calibration as JSON text (one ``widen`` row a line), read by :meth:`from_json`.
 
-#: Forecast corrections for Hub derivative counts, learned by ``bench/growth_bench.py`` (which
-#: prints them) from backtests of all 1,712 real fine-tune series of Bhandari et al. (2025)
-#: that reach 13 months: weight 0.8 on the linear trend, and the widening of 80%
-#: intervals by (active, young, horizon). The same procedure cross-fitted (learned on half the
-#: series, scored on the other half) gave 80% intervals covering 82-85% of held-out months
-#: (raw: 59-74%). Horizons past 6 months take the 6-month widening. ``hf-lineage fit`` and
-#: ``rank`` use it by default.
-HUB_CALIBRATION = ForecastCalibration(
-    blend=0.8,
-    widen=(
-        ((False, False, 1), 0.16),
-        ((False, False, 2), 0.30),
-        ((False, False, 3), 0.44),
-        ((False, False, 4), 0.53),
-        ((False, False, 5), 0.69),
-        ((False, False, 6), 0.69),
-        ((False, True, 1), 0.18),
-        ((False, True, 2), 0.39),
-        ((False, True, 3), 0.65),
-        ((False, True, 4), 0.69),
-        ((False, True, 5), 0.69),
-        ((False, True, 6), 0.88),
-        ((True, False, 1), 0.37),
-        ((True, False, 2), 0.31),
-        ((True, False, 3), 0.48),
-        ((True, False, 4), 0.40),
-        ((True, False, 5), 0.47),
-        ((True, False, 6), 0.54),
-        ((True, True, 1), 0.84),
-        ((True, True, 2), 0.96),
-        ((True, True, 3), 1.09),
-        ((True, True, 4), 1.07),
-        ((True, True, 5), 1.29),
-        ((True, True, 6), 1.32),
-    ),
-)
+        >>> c = ForecastCalibration(blend=0.5, widen=(((True, False, 6), 0.3),))
+        >>> ForecastCalibration.from_json(c.to_json("example")) == c
+        True
+        """
+        head = {"about": about, "blend": self.blend, "active_min": self.active_min,
+                "young_months": self.young_months, "interval": self.interval}
+        rows = [json.dumps({"active": a, "young": y, "horizon": h, "q": q})
+                for (a, y, h), q in self.widen]
+        text = json.dumps(head, indent=1)[:-2]
+        return text + ',\n "widen": [\n  ' + ",\n  ".join(rows) + "\n ]\n}\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> ForecastCalibration:
+        """A calibration from :meth:`to_json` text (the ``about`` field is documentation)."""
+        doc = json.loads(text)
+        widen = tuple(((bool(r["active"]), bool(r["young"]), int(r["horizon"])), float(r["q"]))
+                      for r in doc["widen"])
+        return cls(blend=float(doc["blend"]), widen=widen,
+                   active_min=float(doc["active_min"]),
+                   young_months=float(doc["young_months"]), interval=float(doc["interval"]))
+
+
+#: Where :data:`HUB_CALIBRATION` is stored (package data, JSON; see
+#: :meth:`ForecastCalibration.from_json`).
+HUB_CALIBRATION_FILE = Path(__file__).with_name("data") / "hub_calibration.json"
+
+
+def load_calibration(path: str | os.PathLike = HUB_CALIBRATION_FILE) -> ForecastCalibration:
+    """A :class:`ForecastCalibration` from its JSON file (default: the shipped Hub one).
+
+    >>> load_calibration() == HUB_CALIBRATION
+    True
+    """
+    return ForecastCalibration.from_json(Path(path).read_text(encoding="utf-8"))
+
+
+#: Forecast corrections for Hub derivative counts (``growth/data/hub_calibration.json``, whose
+#: ``about`` says how they were learned): backtests of the real fine-tune series of Bhandari
+#: et al. (2025), weight on the linear trend of the last three months and the widening of
+#: 80% intervals by (active, young, horizon); horizons past 6 months take the 6-month
+#: widening. The default of :class:`growth.fit.WSBFitter`, :func:`growth.fit.fit_many`,
+#: ``hf-lineage fit`` and ``rank``; ``calibration=None`` gives the raw model.
+HUB_CALIBRATION = load_calibration()
 
 
 #: Weak default prior for WSB: flat in log lambda, mu ~ N(2, 2.5^2), log sigma ~ N(0, 1).

@@ -26,6 +26,7 @@ _EXPORTS = {
     "Store": "lineage.hub.store",
     "lineage_html": "lineage.viz",
     "rank_models": "lineage.ranking",
+    "fit_model": "lineage.ranking",
     "simulate_frames": "lineage.sim.simulate",
     "simulate_hub": "lineage.sim.simulate",
     "LocalHub": "lineage.sim.hubserver",

@@ -25,12 +25,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from growth.fit import DEFAULT_HORIZON, WSBFitter, fit_many
+from growth.fit import DEFAULT_HORIZON
 from growth.plot import Panel, describe_method, describe_result, fits_figure, save_png
 from lineage.graph import LineageGraph
 from lineage.hub.crawl import CrawlProgress, crawl
 from lineage.hub.store import Store
-from lineage.ranking import rank_models
+from lineage.ranking import fit_model, fit_models, rank_models
 from lineage.sim.hubserver import LocalHub
 from lineage.sim.simulate import simulate_hub
 from lineage.viz import lineage_html
@@ -63,15 +63,16 @@ def _largest_bases(graph: LineageGraph, n: int) -> list[str]:
 
 def compare_with_truth(graph: LineageGraph, truth: pd.DataFrame,
                        interval: float = 0.8) -> pd.DataFrame:
-    """Fit each WSB-driven base's direct curve with the generator's ``m``; truth beside fit.
+    """Fit each WSB-driven base's direct curve (:func:`lineage.ranking.fit_model`, complete
+    months) with the generator's ``m``; truth beside fit.
 
     Columns: ``model, n_months, derivatives, status`` and for each of lambda, mu, sigma the
     true value, the estimate, its interval and whether the interval holds the truth.
     """
     rows = []
     for row in truth.to_dict("records"):
-        curve = graph.growth_curve(row["model"], scope="direct")
-        fitter = WSBFitter(m=row["m"]).fit(curve["age_months"], curve["cumulative"])
+        fit = fit_model(graph, row["model"], scope="direct", m=row["m"])
+        curve, fitter = fit.curve, fit.fitter
         table = fitter.params_table(interval)
         record = {"model": row["model"], "n_months": len(curve),
                   "derivatives": int(curve["cumulative"].iloc[-1]), "status": fitter.status_}
@@ -87,15 +88,14 @@ def compare_with_truth(graph: LineageGraph, truth: pd.DataFrame,
 def _plot_families(graph: LineageGraph, families: list[str], path: Path,
                    horizon: int = DEFAULT_HORIZON, interval: float = 0.8) -> None:
     """A row per family: direct derivatives (left) and whole subtree (right), each with its
-    fit, forecast and band (:mod:`growth.plot`)."""
+    fit (:func:`lineage.ranking.fit_model`), median forecast and band (:mod:`growth.plot`)."""
     panels = []
     for model in families:
         row = []
         for scope in ("direct", "transitive"):
-            curve = graph.growth_curve(model, scope=scope)
-            fitter = WSBFitter().fit(curve["age_months"], curve["cumulative"])
-            row.append(Panel(fitter, f"{model}: {scope} derivatives, all relations\n"
-                                     f"{describe_result(fitter, interval=interval)}"))
+            fit = fit_model(graph, model, scope=scope)
+            row.append(Panel(fit.fitter, f"{model}: {fit.label}\n"
+                                         f"{describe_result(fit.fitter, interval=interval)}"))
         panels.append(row)
     method = describe_method(panels[0][0].fitter)
     fig = fits_figure(panels, horizon=horizon, interval=interval, log_y=True,
@@ -120,9 +120,11 @@ def run_demo(
     that commands run later on ``out/hub.db`` see complete months up to their running one).
 
     Writes ``curves.csv`` (direct and transitive curves of the largest families and of the
-    generator's WSB bases), ``fits.csv``, ``rank.csv``, ``truth.csv`` (fits of the WSB bases
-    beside the generator's parameters), ``families.png`` and ``lineage.html`` (the largest
-    family), and ``hub.db``, the crawled snapshot.
+    generator's WSB bases, complete months), ``fits.csv``, ``rank.csv``, ``truth.csv`` (fits
+    of the WSB bases beside the generator's parameters), ``families.png`` and
+    ``lineage.html`` (the largest family), and ``hub.db``, the crawled snapshot. Every fit is
+    :func:`lineage.ranking.fit_model`'s (weak prior, Hub calibration), so ``fits.csv``,
+    ``rank.csv``, the plot, the page and ``hf-lineage fit`` agree.
     """
     say = progress or (lambda stage, detail: None)
     out = Path(out)
@@ -163,7 +165,8 @@ def run_demo(
     lap("count")
 
     say("fit", f"{curves.groupby(['model', 'scope']).ngroups} series")
-    fits = fit_many(curves)
+    fits = pd.concat([fit_models(graph, wanted, scope=s) for s in ("direct", "transitive")],
+                     ignore_index=True)
     rank = rank_models(graph, scope="transitive", min_derivatives=10, top=100)
     truth = compare_with_truth(graph, hub.truth)
     lap("fit")

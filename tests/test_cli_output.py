@@ -172,7 +172,7 @@ def test_every_data_command_speaks_table_csv_and_json(db, tmp_path):
 
     curves = run("curves", "small/base", "--db", db, "--format", "table").stdout
     assert curves.split("\n")[0].split() == ["model", "scope", "month", "age_months", "count",
-                                             "cumulative"]
+                                             "cumulative", "complete"]
     family = json.loads(run("family", "small/base", "--db", db, "--format", "json").stdout)
     assert [r["depth"] for r in family] == [0, 1, 1, 1] and family[0]["parent"] is None
     ranked = pd.read_csv(io.StringIO(run("rank", "--db", db, "--min-derivatives", "3",
@@ -190,7 +190,8 @@ def test_rank_table_rounds_and_an_empty_ranking_says_why(db):
     empty = run("rank", "--db", db, "--min-derivatives", "1000")
     assert empty.exit_code == 0 and empty.stdout == ""
     why = [line for line in empty.stderr.splitlines() if not line.startswith("counting")]
-    assert len(why) == 1 and why[0].startswith("no model has 1000+ transitive derivatives")
+    assert len(why) == 1 and why[0].startswith("no model has 1000+ derivatives in scope "
+                                               "transitive")
     assert "Empty DataFrame" not in empty.output
     as_csv = run("rank", "--db", db, "--min-derivatives", "1000", "--format", "csv")
     assert as_csv.stdout.startswith("rank,model,") and len(as_csv.stdout.splitlines()) == 1
@@ -198,9 +199,11 @@ def test_rank_table_rounds_and_an_empty_ranking_says_why(db):
                           "--format", "json").stdout) == []
     fresh = run("rank", "--db", db, "--min-derivatives", "3", "--relation", "adapter")
     assert fresh.exit_code == 0 and fresh.stdout == ""
+    graph = LineageGraph.from_db(db)
     assert fresh.stderr.splitlines()[-1] == (
-        "1 model(s) have 3+ transitive derivatives by relation adapter, but none grew over "
-        f"the snapshot's complete months (up to {LineageGraph.from_db(db).last_complete_month})")
+        "no model has 3+ derivatives in scope transitive (relations: adapter) by "
+        f"{graph.last_complete_month}, the last complete month; 1 reach it counting the "
+        f"running month {graph.snapshot_month}, which fits leave out")
 
 
 def test_help_first_sentences_examples_and_environment():

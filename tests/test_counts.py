@@ -76,14 +76,14 @@ def test_monthly_curves_match_brute_force(frames, relations, scope):
     g = LineageGraph.from_frames(models, edges)
     G = nx_graph(edges, models["id"], relations)
     month = {m: f"{t:%Y-%m}" for m, t in zip(models["id"], models["created_at"], strict=True)}
-    whole = g.growth_curves(scope=scope, relations=relations)
+    whole = g.growth_curves(scope=scope, relations=relations, running_month=True)
     for v in G:
         found = nx.descendants(G, v) if scope == "transitive" else set(G.successors(v))
         expected: dict[str, int] = {}
         for x in found:
             counted = max(month[x], month[v])  # before the model: its release month
             expected[counted] = expected.get(counted, 0) + 1
-        curve = g.growth_curve(v, scope, relations)
+        curve = g.growth_curve(v, scope, relations, running_month=True)
         assert curve["month"].iloc[0] == month[v] and curve["month"].iloc[-1] == g.snapshot_month
         assert {m: c for m, c in zip(curve["month"], curve["count"], strict=True) if c} == expected
         assert curve["cumulative"].iloc[-1] == len(found)

@@ -12,7 +12,7 @@ from lineage.demo import run_demo, truth_summary
 from lineage.graph import LineageGraph
 from lineage.sim.simulate import simulate_frames
 
-CURVE_COLUMNS = ["model", "scope", "month", "age_months", "count", "cumulative"]
+CURVE_COLUMNS = ["model", "scope", "month", "age_months", "count", "cumulative", "complete"]
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +62,15 @@ def test_curves_fits_and_rank_are_consistent(demo_run):
     assert fits["status"].isin(["ok", "not-yet-saturating", "too-short", "no-growth"]).all()
     rank = pd.read_csv(result.out / "rank.csv")
     assert list(rank["rank"]) == list(range(1, len(rank) + 1))
-    assert rank["lambda"].is_monotonic_decreasing
+    # fits pinned at a bound come after the others; each group by lambda
+    assert rank["pinned"].is_monotonic_increasing
+    for _, group in rank.groupby("pinned"):
+        assert group["lambda"].is_monotonic_decreasing
     assert (rank["derivatives"] >= 10).all()
+    # the same model has the same fit in fits.csv and rank.csv
+    both = rank.merge(fits[fits["scope"] == "transitive"], on="model", suffixes=("", "_fits"))
+    assert len(both) > 0
+    assert (both["lambda"] - both["lambda_fits"]).abs().max() < 1e-9
 
 
 def test_fits_recover_the_generators_parameters(demo_run):

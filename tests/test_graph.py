@@ -61,7 +61,7 @@ def test_duplicate_edges_count_once_and_self_loops_are_ignored():
     assert counts(g, "direct") == {"a": 1, "b": 0} and counts(g) == {"a": 1, "b": 0}
     assert g.edges.values.tolist() == [["b", "a", "adapter"], ["b", "a", "finetune"]]
     assert counts(g, relations=["adapter"]) == {"a": 1, "b": 0}
-    assert g.growth_curve("a")["count"].tolist() == [1]
+    assert g.growth_curve("a", running_month=True)["count"].tolist() == [1]
 
 
 def test_monthly_curve_zero_months_and_out_of_order_dates():
@@ -69,23 +69,32 @@ def test_monthly_curve_zero_months_and_out_of_order_dates():
              "solo": "2023-04-30"}
     g = graph(nodes, [("c1", "base"), ("c2", "base"), ("g1", "c1", "quantized")],
               snapshot="2023-05-10T08:00:00Z")
-    curve = g.growth_curve("base")
+    curve = g.growth_curve("base", running_month=True)
     assert curve["month"].tolist() == ["2023-01", "2023-02", "2023-03", "2023-04", "2023-05"]
     assert curve["age_months"].tolist() == [0, 1, 2, 3, 4]
     assert curve["count"].tolist() == [2, 0, 1, 0, 0]
     assert curve["cumulative"].tolist() == [2, 2, 3, 3, 3]
     assert curve.attrs["moved"] == 1  # g1 predates base: counted in base's release month
-    assert g.growth_curve("c1")["count"].tolist() == [1, 0, 0, 0, 0]
-    assert g.growth_curve("base", "direct")["count"].tolist() == [1, 0, 1, 0, 0]
-    assert g.growth_curve("base", relations={"finetune"})["cumulative"].tolist()[-1] == 2
-    solo = g.growth_curve("solo")
+    assert g.growth_curve("c1", running_month=True)["count"].tolist() == [1, 0, 0, 0, 0]
+    assert g.growth_curve("base", "direct", running_month=True)["count"].tolist() == [1, 0, 1, 0, 0]
+    finetunes = g.growth_curve("base", relations={"finetune"}, running_month=True)
+    assert finetunes["cumulative"].tolist()[-1] == 2
+    solo = g.growth_curve("solo", running_month=True)
     assert solo["month"].tolist() == ["2023-04", "2023-05"] and solo["count"].sum() == 0
     assert g.snapshot_month == "2023-05"
     # the whole-graph path gives the same curves
-    many = g.growth_curves(scope="transitive")
+    many = g.growth_curves(scope="transitive", running_month=True)
     base = many[many["model"] == "base"].reset_index(drop=True)
     assert base["count"].tolist() == [2, 0, 1, 0, 0] and set(base["scope"]) == {"transitive"}
-    assert list(many.columns) == ["model", "scope", "month", "age_months", "count", "cumulative"]
+    assert list(many.columns) == ["model", "scope", "month", "age_months", "count", "cumulative",
+                                  "complete"]
+    assert many.loc[many["month"] == "2023-05", "complete"].eq(False).all()
+    assert many.loc[many["month"] < "2023-05", "complete"].all()
+    # by default the running month (2023-05) is left out, on both paths
+    assert g.growth_curve("base")["month"].tolist()[-1] == "2023-04"
+    default = g.growth_curves(scope="transitive")
+    assert default["month"].max() == "2023-04" and default["complete"].all()
+    assert g.growth_curves(["base"])["month"].tolist() == curve["month"].tolist()[:-1]
     monthly = g.monthly_counts()
     assert monthly.moved == 2  # g1 before base and before c1
     assert monthly.months[0] == "2022-12" and monthly.months[-1] == "2023-05"
@@ -99,7 +108,8 @@ def test_monthly_curve_zero_months_and_out_of_order_dates():
 def test_snapshot_month_defaults_to_latest_created_at():
     g = graph({"a": "2024-01-03", "b": "2024-03-09"}, [("b", "a")])
     assert g.snapshot_time is None and g.snapshot_month == "2024-03"
-    assert len(g.growth_curve("a")) == 3
+    assert len(g.growth_curve("a", running_month=True)) == 3
+    assert len(g.growth_curve("a")) == 2  # without a snapshot time, the last month may run on
 
 
 def test_complete_months_leave_out_the_running_month():
@@ -135,7 +145,7 @@ def test_missing_parents_become_flagged_nodes_dated_by_their_descendants():
     assert g.parents("a/ft") == ["org/base", "gone/model"]
     assert counts(g)["gone/model"] == 2
     assert g.release_months["gone/model"] == "2023-03"
-    assert g.growth_curve("gone/model")["count"].tolist()[:4] == [1, 0, 0, 1]
+    assert g.growth_curve("gone/model", running_month=True)["count"].tolist()[:4] == [1, 0, 0, 1]
 
 
 def test_frames_missing_columns_and_bad_inputs_are_usage_errors():

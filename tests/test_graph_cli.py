@@ -46,10 +46,17 @@ def test_curves_csv_long_format(db):
     result = run("curves", "org/base", "OTHER/BASE", "--db", db)
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(io.StringIO(result.stdout))
-    assert list(frame.columns) == ["model", "scope", "month", "age_months", "count", "cumulative"]
+    assert list(frame.columns) == ["model", "scope", "month", "age_months", "count", "cumulative",
+                                   "complete"]
     base = frame[frame["model"] == "org/base"]
-    snapshot = datetime.now(UTC).strftime("%Y-%m")
-    assert base["month"].iloc[0] == "2023-01" and base["month"].iloc[-1] == snapshot
+    # the snapshot was crawled just now: its month is still running and left out
+    running = datetime.now(UTC).strftime("%Y-%m")
+    assert base["month"].iloc[0] == "2023-01" and base["month"].iloc[-1] < running
+    assert frame["complete"].all()
+    with_running = pd.read_csv(io.StringIO(run("curves", "org/base", "--db", db,
+                                               "--running-month").stdout))
+    assert with_running["month"].iloc[-1] == running
+    assert with_running["complete"].tolist() == [True] * len(base) + [False]
     assert base["count"].tolist()[:4] == [1, 0, 2, 1] and base["cumulative"].iloc[-1] == 4
     other = frame[frame["model"] == "other/base"]
     assert other["count"].tolist()[:5] == [0, 0, 0, 0, 1] and set(frame["scope"]) == {
@@ -63,7 +70,7 @@ def test_curves_scope_relation_json_and_output_file(db, tmp_path):
     assert result.exit_code == 0 and result.stdout == ""
     rows = json.loads(out.read_text())
     assert rows[0] == {"model": "org/base", "scope": "direct", "month": "2023-01",
-                       "age_months": 0, "count": 1, "cumulative": 1}
+                       "age_months": 0, "count": 1, "cumulative": 1, "complete": True}
     assert rows[-1]["cumulative"] == 2
     quantized = run("curves", "org/base", "--db", db, "--relation", "quantized")
     assert pd.read_csv(io.StringIO(quantized.stdout))["cumulative"].iloc[-1] == 0
@@ -104,5 +111,5 @@ def test_curves_in_a_real_process(db):
         capture_output=True, text=True, timeout=60, check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines()[0] == "model,scope,month,age_months,count,cumulative"
-    assert proc.stdout.splitlines()[1] == "a/ft,direct,2023-01,0,0,0"
+    assert proc.stdout.splitlines()[0] == "model,scope,month,age_months,count,cumulative,complete"
+    assert proc.stdout.splitlines()[1] == "a/ft,direct,2023-01,0,0,0,True"

@@ -70,8 +70,7 @@ def test_forecast_intervals_cover_simulated_future():
         pred = WSBFitter(n_draws=300).fit(np.arange(12), cum[:12]).predict(np.arange(12, 18))
         inside += int(((cum[12:] >= pred["lower"]) & (cum[12:] <= pred["upper"])).sum())
         total += 6
-        assert np.all(pred["lower"] <= pred["mean"] + 1e-9)
-        assert np.all(pred["mean"] <= pred["upper"] + 1e-9)
+        assert np.all(pred["lower"] <= pred["median"]) and np.all(pred["median"] <= pred["upper"])
     assert 0.7 <= inside / total <= 0.97
 
 
@@ -97,7 +96,7 @@ def test_degenerate_inputs_never_raise(ages, cum, status):
         assert np.isfinite(p["estimate"]).all() and np.isfinite(f.ultimate_)
         assert f.ultimate_ >= 0
     pred = f.predict([30, 36])
-    assert pred["mean"].notna().all() and (pred["upper"] >= pred["lower"]).all()
+    assert pred["median"].notna().all() and (pred["upper"] >= pred["lower"]).all()
     last = max([c for c in cum if c == c] or [0])
     assert (pred["lower"] >= last - 1e-9).all()  # forecasts never go below the running max
 
@@ -165,7 +164,7 @@ def test_fit_many_on_long_frame_parallel_and_empirical_prior():
     frame = _long_frame(25, np.random.default_rng(7))
     calls = []
     out = fit_many(frame, prior="empirical", n_jobs=2, chunk_size=8,
-                   progress=lambda done, total: calls.append((done, total)))
+                   progress=lambda stage, done, total: calls.append((done, total)))
     assert len(out) == 50 and set(out["scope"]) == {"direct", "transitive"}
     assert calls[-1] == (100, 100) and all(d <= t for d, t in calls)
     assert set(out["status"]) <= set(STATUSES)
@@ -200,7 +199,8 @@ def test_learn_prior_and_prior_helps_young_series():
     for _ in range(10):
         cum = simulate(wsb, theta, 15, rng)
         for key, pr in (("weak", "weak"), ("prior", prior)):
-            m = WSBFitter(prior=pr).fit(np.arange(4), cum[:4]).predict([14])["mean"].iloc[0]
+            fitter = WSBFitter(prior=pr, calibration=None).fit(np.arange(4), cum[:4])
+            m = fitter.predict([14])["median"].iloc[0]
             errs[key].append(abs(m - cum[14]))
     assert np.median(errs["prior"]) < np.median(errs["weak"])
 
@@ -238,7 +238,8 @@ def test_learned_calibration_widens_overconfident_intervals():
         mean = np.diff(wsb.cumulative(np.arange(0.0, 21.0), theta))
         burst = rng.gamma(1.0, 1.0, size=mean.size)
         series.append((f"s{i}", np.arange(20.0), np.cumsum(rng.poisson(mean * burst))))
-    raw = {"ours": WSBForecaster(kwargs={"likelihood": "poisson", "n_draws": 200}),
+    raw = {"ours": WSBForecaster(kwargs={"likelihood": "poisson", "n_draws": 200,
+                                         "calibration": None}),
            "naive-linear": NaiveLinear()}
     cal = learn_calibration(backtest(series[:30], raw, origins=(12,)), min_rows=5)
     assert 0.0 <= cal.blend <= 0.8 and max(q for _, q in cal.widen) > 0
@@ -250,22 +251,25 @@ def test_learned_calibration_widens_overconfident_intervals():
     assert tab.loc[("ours", "active"), "coverage"] >= 0.6
 
 
-def test_calibration_widens_only_its_own_coverage_and_ignores_unstarted_series():
+def test_calibration_transforms_the_predictive_distribution_and_ignores_unstarted_series():
     cal = ForecastCalibration(blend=0.5, widen=(((True, False, 1), 0.5), ((True, False, 6), 1.0)))
     assert cal.widening(50, 12, 6) == 1.0 and cal.widening(50, 12, 12) == 1.0
     assert cal.widening(50, 12, 6, interval=0.9) == 0.0
     assert cal.widening(5, 12, 6) == 0.0  # no small-series entries: no correction
     ages, cum = np.arange(14.0), np.array([0, 3, 9, 20, 33, 45, 60, 71, 80, 92, 99, 110, 118, 125])
-    raw = WSBFitter().fit(ages, cum)
+    raw = WSBFitter(calibration=None).fit(ages, cum)
     fixed = WSBFitter(calibration=cal).fit(ages, cum)
     lin = cum[-1] + 6 * np.mean(np.diff(cum)[-3:])
     p_raw, p80, p90 = raw.predict([19]), fixed.predict([19]), fixed.predict([19], interval=0.9)
-    assert p80["mean"].iloc[0] == pytest.approx(0.5 * p_raw["mean"].iloc[0] + 0.5 * lin)
+    # the blend moves the whole distribution: its median is the blended point forecast
+    assert p80["median"].iloc[0] == pytest.approx(0.5 * p_raw["median"].iloc[0] + 0.5 * lin)
+    assert p90["median"].iloc[0] == p80["median"].iloc[0]
     width = (p80["upper"] - p80["lower"]).iloc[0]
     assert width > (p_raw["upper"] - p_raw["lower"]).iloc[0] * 1.5
+    # one calibrated distribution: the 90% band is the same distribution's, wider than 80%
     raw90 = raw.predict([19], interval=0.9)
-    assert (p90["upper"] - p90["lower"]).iloc[0] == pytest.approx(
-        (raw90["upper"] - raw90["lower"]).iloc[0], abs=1.0)
+    assert (p90["upper"] - p90["lower"]).iloc[0] > (raw90["upper"] - raw90["lower"]).iloc[0]
+    assert (p90["lower"] <= p80["lower"]).all() and (p80["upper"] <= p90["upper"]).all()
     # rows of a series with no derivative at the origin do not enter the interval correction
     names = [f"z{i}" for i in range(20)] + ["g"]
     rows = pd.DataFrame({"series": np.repeat(names, 2), "origin": 6, "h": 6,
@@ -280,7 +284,25 @@ def test_calibration_widens_only_its_own_coverage_and_ignores_unstarted_series()
     assert padded[(False, True, 6)] == 0.0
 
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "bhandari2025" / "finetune"
+REAL = next((p / "shared" / "data" / "bhandari2025" / "finetune"
+             for p in Path(__file__).resolve().parents[1:4]
+             if (p / "shared" / "data" / "bhandari2025" / "finetune").is_dir()),
+            Path("/nonexistent"))
+
+
+def _real_series(limit: int, min_months: int) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """``limit`` real series of at least ``min_months`` months, from several companies."""
+    out = []
+    for path in sorted(REAL.glob("*.csv")):
+        frame = pd.read_csv(path).head(limit // 4)
+        values = frame[[c for c in frame.columns if c.endswith("-month")]].to_numpy(float)
+        for model, cum in zip(frame["model"], values, strict=True):
+            cum = cum[np.isfinite(cum)]
+            if cum.size >= min_months:
+                out.append((model, np.arange(cum.size, dtype=float), cum))
+        if len(out) >= limit:
+            break
+    return out[:limit]
 
 
 @pytest.mark.realdata
@@ -294,6 +316,104 @@ def test_real_series_all_get_finite_fits_with_status():
         f = WSBFitter(time_offset=0.0).fit(np.arange(cum.size), cum)
         assert f.status_ in STATUSES
         pred = f.predict([cum.size + 5])
-        assert np.isfinite(pred[["mean", "lower", "upper"]].to_numpy()).all()
+        assert np.isfinite(pred[["median", "lower", "upper"]].to_numpy()).all()
         if f.status_ != "no-growth":
             assert np.isfinite(f.theta_).all() and f.ultimate_ >= cum[-1] * 0.5
+
+
+def _inside_everywhere(rows: pd.DataFrame) -> None:
+    """lower <= point <= upper on every row of a backtest (exactly: no tolerance)."""
+    bad = rows[(rows["lower"] > rows["mean"]) | (rows["mean"] > rows["upper"])]
+    assert bad.empty, bad.head()
+    assert rows[["mean", "lower", "upper"]].notna().all().all()
+
+
+def test_point_forecast_inside_its_band_on_every_backtest_forecast():
+    """Point and band come from one predictive distribution: across a backtest of many
+    simulated WSB series (overdispersed, young and old, large and tiny), with the default
+    calibration, the raw model and a narrowing calibration, no point leaves its band."""
+    rng = np.random.default_rng(12)
+    wsb = WSB(m=30.0)
+    series = []
+    for i in range(60):
+        theta = wsb.from_natural(rng.uniform(0.3, 6.0), rng.uniform(-0.5, 3.5),
+                                 rng.uniform(0.3, 2.0))
+        mean = np.diff(wsb.cumulative(np.arange(0.0, 27.0), theta))
+        series.append((f"s{i}", np.arange(26.0),
+                       np.cumsum(rng.poisson(mean * rng.gamma(0.7, 1 / 0.7, size=mean.size)))))
+    narrowing = ForecastCalibration(blend=0.5, widen=(((True, False, 3), -0.4),
+                                                      ((False, True, 3), -0.4)))
+    forecasters = {f"ours-{name}": WSBForecaster(kwargs={"n_draws": 200} | kw)
+                   for name, kw in (("default", {}), ("raw", {"calibration": None}),
+                                    ("narrowing", {"calibration": narrowing}),
+                                    ("young", {"calibration": None, "prior": None}))}
+    rows = backtest(series, forecasters, origins=(3, 6, 12), horizon=12)
+    assert rows["forecaster"].nunique() == 4 and len(rows) == 4 * 60 * 3 * 12
+    _inside_everywhere(rows)
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(not REAL.is_dir(), reason="needs ../shared/data/bhandari2025")
+def test_point_forecast_inside_its_band_on_real_series():
+    series = _real_series(80, 13)
+    assert len(series) == 80
+    rows = backtest(series, {"default": WSBForecaster(kwargs={"n_draws": 200}),
+                             "raw": WSBForecaster(kwargs={"n_draws": 200, "calibration": None})},
+                    origins=(3, 6, 12), horizon=6)
+    assert len(rows) > 1000
+    _inside_everywhere(rows)
+
+
+def test_calibrated_forecast_is_the_default_and_ships_as_a_data_file(tmp_path):
+    from growth.prior import HUB_CALIBRATION, HUB_CALIBRATION_FILE, load_calibration
+
+    assert HUB_CALIBRATION_FILE.name == "hub_calibration.json"
+    assert load_calibration() == HUB_CALIBRATION and HUB_CALIBRATION.blend > 0
+    assert WSBFitter().calibration is HUB_CALIBRATION
+    assert CurveFitter(make_curve("bass")).calibration is None
+    ages, cum = np.arange(10), np.array([0, 3, 9, 20, 33, 45, 60, 71, 80, 92])
+    default = WSBFitter().fit(ages, cum).predict([12])
+    hub = WSBFitter(calibration=HUB_CALIBRATION).fit(ages, cum).predict([12])
+    raw = WSBFitter(calibration=None).fit(ages, cum).predict([12])
+    pd.testing.assert_frame_equal(default, hub)
+    assert (default["upper"] - default["lower"]).iloc[0] > (raw["upper"] - raw["lower"]).iloc[0]
+    frame = pd.DataFrame({"model": "a", "age_months": ages, "cumulative": cum})
+    many = fit_many(frame, n_jobs=1)
+    raw_many = fit_many(frame, n_jobs=1, calibration=None)
+    assert many["growth_12m"].iloc[0] != raw_many["growth_12m"].iloc[0]
+    one = WSBFitter().fit(ages, cum)
+    assert many["growth_12m"].iloc[0] == one.predict([21])["median"].iloc[0] - cum[-1]
+    # a calibration round-trips through its file format
+    path = tmp_path / "cal.json"
+    path.write_text(HUB_CALIBRATION.to_json("test"))
+    assert load_calibration(path) == HUB_CALIBRATION
+
+
+def test_fit_many_leaves_out_incomplete_rows():
+    ages, cum = np.arange(10), np.array([0, 3, 9, 20, 33, 45, 60, 71, 80, 92])
+    frame = pd.DataFrame({"model": "a", "age_months": np.r_[ages, 10],
+                          "cumulative": np.r_[cum, 93], "complete": [True] * 10 + [False]})
+    fitted = fit_many(frame, n_jobs=1)
+    alone = WSBFitter().fit(ages, cum)
+    assert fitted["n_months"].iloc[0] == 10
+    assert fitted["lambda"].iloc[0] == alone.params_.loc["lambda", "estimate"]
+    as_text = frame.assign(complete=frame["complete"].map({True: "True", False: "False"}))
+    pd.testing.assert_frame_equal(fit_many(as_text, n_jobs=1), fitted)
+
+
+@pytest.mark.parametrize("kind", ["thread", "process"])
+def test_fit_many_runs_on_any_executor(kind):
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+    frame = _long_frame(12, np.random.default_rng(3))
+    serial = fit_many(frame, n_jobs=1)
+    calls = []
+    pool_type = ThreadPoolExecutor if kind == "thread" else ProcessPoolExecutor
+    with pool_type(max_workers=2) as pool:
+        out = fit_many(frame, executor=pool, chunk_size=5,
+                       progress=lambda stage, done, total: calls.append((stage, done, total)))
+        # the caller's executor is not shut down: it still runs work
+        assert pool.submit(sum, [1, 2]).result() == 3
+    pd.testing.assert_frame_equal(out, serial)
+    assert calls[0] == ("fit", 0, 24) and calls[-1] == ("fit", 24, 24) and len(calls) == 6
+    assert [d for _, d, _ in calls] == sorted(d for _, d, _ in calls)

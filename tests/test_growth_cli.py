@@ -42,7 +42,9 @@ def test_fit_from_csv_table_and_plot(series_csv, tmp_path):
     assert result.exit_code == 0, result.output
     table = pd.read_csv(io.StringIO(result.stdout))
     assert list(table.columns) == ["model", "scope", "status", "quantity", "age_months",
-                                   "month", "estimate", "lower", "upper"]
+                                   "month", "estimate", "lower", "upper", "pinned",
+                                   "fitted_on"]
+    assert set(table["fitted_on"]) == {f"series of {series_csv}, weak prior, hub calibration"}
     a = table[table["model"] == "org/a"].set_index("quantity")
     assert a.loc["lambda", "estimate"] == pytest.approx(3.0, rel=0.05)
     assert a.loc["lambda", "lower"] < 3.0 < a.loc["lambda", "upper"]

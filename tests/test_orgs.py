@@ -106,9 +106,9 @@ def _brute_curve(g: LineageGraph, author: str, scope: str) -> list[int]:
 def test_org_curves_equal_brute_force(seed):
     g = random_graph(seed)
     for scope in ("transitive", "direct"):
-        frame = org_curves(g, ["meta", "X"], scope=scope)
+        frame = org_curves(g, ["meta", "X"], scope=scope, running_month=True)
         assert list(frame.columns) == ["model", "scope", "month", "age_months", "count",
-                                       "cumulative"]
+                                       "cumulative", "complete"]
         for author, want_author in (("meta", "meta"), ("X", "x")):
             got = frame[frame["model"] == author]
             assert got["cumulative"].tolist() == _brute_curve(g, want_author, scope)
@@ -120,7 +120,7 @@ def test_org_curves_fit_like_a_model_and_errors():
     g = LineageGraph.from_frames(models, edges)
     table = org_table(g)
     authors = table["author"].head(3).tolist()
-    curves = org_curves(g, authors, scope="transitive")
+    curves = org_curves(g, authors, scope="transitive", running_month=True)
     last = curves.groupby("model", sort=False)["cumulative"].last()
     assert last.to_dict() == table.set_index("author").loc[authors, "transitive"].to_dict()
     fits = fit_many(g.complete_months(curves))

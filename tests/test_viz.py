@@ -156,7 +156,7 @@ def test_growth_chart_with_and_without_the_growth_layer(tmp_path, monkeypatch):
     assert 'class="forecast"' in chart and "299 derivatives after" in chart
     assert page_data(tmp_path / "a.html")["nodes"][0]["fit"]["status"] in (
         "ok", "not-yet-saturating")
-    monkeypatch.setattr(viz, "WSBFitter", None)  # as if the growth layer were not installed
+    monkeypatch.setattr(viz, "fit_model", None)  # as if the growth layer were not installed
     text = lineage_html(graph, "org/base", path=tmp_path / "b.html").read_text()
     chart = re.search(r'<div id="growth-chart">(.*?)</div>', text, re.S).group(1)
     assert 'class="observed"' in chart and 'class="band"' not in chart

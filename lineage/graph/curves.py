@@ -1,5 +1,11 @@
 """Monthly derivative counts and the long growth-curve frame they become
-(``model, scope, month, age_months, count, cumulative``: the contract with :mod:`growth`)."""
+(``model, scope, month, age_months, count, cumulative, complete``: the contract with
+:mod:`growth`).
+
+``complete`` says whether a month's derivatives are all in: False only for a snapshot's
+running month, which curves leave out unless asked for (``running_month=True``); fits leave
+out rows whose ``complete`` is False, so every path fits the same months.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from scipy.sparse import csr_matrix
 
 from lineage.errors import UsageError
 
-CURVE_COLUMNS = ["model", "scope", "month", "age_months", "count", "cumulative"]
+CURVE_COLUMNS = ["model", "scope", "month", "age_months", "count", "cumulative", "complete"]
 SCOPES = ("transitive", "direct")
 
 
@@ -42,10 +48,14 @@ class MonthlyCounts:
             shape=self.matrix.shape,
         )
 
-    def curves(self, models: Iterable[str] | None = None) -> pd.DataFrame:
-        """Long growth-curve frame (``model, scope, month, age_months, count, cumulative``).
+    def curves(self, models: Iterable[str] | None = None, *,
+               last_complete: str | None = None, running_month: bool = False) -> pd.DataFrame:
+        """Long growth-curve frame (``model, scope, month, age_months, count, cumulative,
+        complete``).
 
-        One row per month from each model's release month to the snapshot month.
+        One row per month from each model's release month to ``last_complete`` (``YYYY-MM``;
+        default: the last of :attr:`months`), and with ``running_month`` on to the snapshot
+        month, the months after ``last_complete`` having ``complete`` False.
         """
         rows = np.arange(len(self.models))
         if models is not None:
@@ -63,17 +73,22 @@ class MonthlyCounts:
             starts = np.cumsum(lens) - lens
             base = np.repeat(np.concatenate([[0], cumulative])[starts], lens)
             cumulative = cumulative - base
-        return pd.DataFrame(
+        month = np.asarray(self.months, dtype=object)[col]
+        complete = np.ones(len(month), dtype=bool) if last_complete is None \
+            else month <= last_complete
+        frame = pd.DataFrame(
             {
                 "model": self.models[row],
                 "scope": self.scope,
-                "month": np.asarray(self.months, dtype=object)[col],
+                "month": month,
                 "age_months": age,
                 "count": count,
                 "cumulative": cumulative,
+                "complete": complete,
             },
             columns=CURVE_COLUMNS,
         )
+        return frame if running_month else frame[complete].reset_index(drop=True)
 
 
 def check_scope(scope: str) -> None:
@@ -82,4 +97,5 @@ def check_scope(scope: str) -> None:
 
 
 def empty_curves() -> pd.DataFrame:
-    return pd.DataFrame({c: [] for c in CURVE_COLUMNS})
+    frame = pd.DataFrame({c: [] for c in CURVE_COLUMNS})
+    return frame.astype({"complete": bool})

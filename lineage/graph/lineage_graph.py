@@ -22,7 +22,7 @@ counts in the ancestor's release month. The snapshot month is the month of
 >>> g = LineageGraph.from_frames(models, edges)
 >>> g.descendant_counts().tolist(), g.descendant_counts("direct").tolist()
 ([2, 1, 0], [2, 1, 0])
->>> g.growth_curve("org/base")["cumulative"].tolist()
+>>> g.growth_curve("org/base", running_month=True)["cumulative"].tolist()
 [0, 1, 1, 2]
 """
 
@@ -296,6 +296,7 @@ class LineageGraph:
     def complete_months(self, curves: pd.DataFrame) -> pd.DataFrame:
         """Rows of a curve frame (a ``month`` column) up to :attr:`last_complete_month`: fits
         and forecasts leave out the running month, whose low count would read as a slowdown.
+        Curves leave it out already unless asked for it (``running_month=True``).
         """
         return curves[curves["month"] <= self.last_complete_month]
 
@@ -571,12 +572,26 @@ class LineageGraph:
         model: str,
         scope: str = "transitive",
         relations: Iterable[str] | None = None,
+        *,
+        running_month: bool = False,
     ) -> pd.DataFrame:
-        """Monthly derivatives of ``model`` from its release month to the snapshot month:
-        ``month, age_months, count, cumulative`` (zero months included).
+        """Monthly derivatives of ``model`` from its release month to
+        :attr:`last_complete_month`: ``month, age_months, count, cumulative, complete`` (zero
+        months included). With ``running_month`` the snapshot's running month follows, with
+        ``complete`` False (fits leave it out: its count is still growing).
 
         ``frame.attrs["moved"]`` is how many derivatives dated before it were counted in its
         release month.
+
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f", "q"],
+        ...                   "created_at": ["2024-01-09", "2024-02-02", "2024-03-05"]}),
+        ...     pd.DataFrame({"child": ["f", "q"], "parent": ["b", "b"]}),
+        ...     snapshot_time="2024-03-20")
+        >>> g.growth_curve("b")["cumulative"].tolist()
+        [0, 1]
+        >>> g.growth_curve("b", running_month=True)["complete"].tolist()
+        [True, True, False]
         """
         check_scope(scope)
         i = self.index_of(model)
@@ -591,14 +606,18 @@ class LineageGraph:
         moved = int((cols < release).sum())
         count = np.bincount(np.maximum(cols, release) - release, minlength=self._n_cols - release)
         months = [month_label(self._month0 + release + k) for k in range(len(count))]
+        complete = np.asarray(months, dtype=object) <= self.last_complete_month
         frame = pd.DataFrame(
             {
                 "month": months,
                 "age_months": np.arange(len(count)),
                 "count": count.astype(np.int64),
                 "cumulative": np.cumsum(count).astype(np.int64),
+                "complete": complete,
             }
         )
+        if not running_month:
+            frame = frame[complete].reset_index(drop=True)
         frame.attrs["moved"] = moved
         return frame
 
@@ -608,9 +627,13 @@ class LineageGraph:
         scope: str = "transitive",
         relations: Iterable[str] | None = None,
         progress: Progress | None = None,
+        *,
+        running_month: bool = False,
     ) -> pd.DataFrame:
-        """Long growth-curve frame ``model, scope, month, age_months, count, cumulative`` of
-        ``models`` (default: every model with at least one derivative in ``scope``).
+        """Long growth-curve frame ``model, scope, month, age_months, count, cumulative,
+        complete`` of ``models`` (default: every model with at least one derivative in
+        ``scope``), to :attr:`last_complete_month` (with ``running_month``: to the snapshot
+        month, that month's rows having ``complete`` False; see :meth:`growth_curve`).
 
         ``frame.attrs["moved"]`` totals the derivatives counted in a later release month.
         """
@@ -621,31 +644,35 @@ class LineageGraph:
                 parts = []
                 moved = 0
                 for m in wanted:
-                    curve = self.growth_curve(m, scope, relations)
+                    curve = self.growth_curve(m, scope, relations, running_month=running_month)
                     moved += curve.attrs["moved"]
                     parts.append(curve.assign(model=m, scope=scope)[CURVE_COLUMNS])
                 frame = pd.concat(parts, ignore_index=True) if parts else empty_curves()
                 frame.attrs["moved"] = moved
                 return frame
         monthly = self.monthly_counts(scope, relations, progress)
+        cut = {"last_complete": self.last_complete_month, "running_month": running_month}
         if models is None:
-            frame = monthly.curves()
+            frame = monthly.curves(**cut)
         else:
-            frame = self._with_empty(monthly, wanted, scope)
+            frame = self._with_empty(monthly, wanted, scope, cut)
         frame.attrs["moved"] = monthly.moved
         return frame
 
-    def _with_empty(self, monthly: MonthlyCounts, wanted: list[str], scope: str) -> pd.DataFrame:
+    def _with_empty(
+        self, monthly: MonthlyCounts, wanted: list[str], scope: str, cut: dict
+    ) -> pd.DataFrame:
         """Curves of ``wanted`` in their order, zero curves for those without derivatives."""
         have = set(monthly.models.tolist())
-        found = monthly.curves([m for m in wanted if m in have])
+        found = monthly.curves([m for m in wanted if m in have], **cut)
         parts = {m: f for m, f in found.groupby("model", sort=False)}
         out = []
         for m in wanted:
             if m in parts:
                 out.append(parts[m])
             else:
-                out.append(self.growth_curve(m, scope).assign(model=m, scope=scope)[CURVE_COLUMNS])
+                curve = self.growth_curve(m, scope, running_month=cut["running_month"])
+                out.append(curve.assign(model=m, scope=scope)[CURVE_COLUMNS])
         return pd.concat(out, ignore_index=True) if out else empty_curves()
 
     # -- interop --------------------------------------------------------------------------

@@ -139,11 +139,14 @@ def org_curves(
     *,
     scope: str = "transitive",
     relations: Iterable[str] | None = None,
+    running_month: bool = False,
     progress: Progress | None = None,
 ) -> pd.DataFrame:
     """Monthly derivatives of each author's models as one series per author, in the long
-    curve frame ``model, scope, month, age_months, count, cumulative`` (``model`` = the
-    author), so that ``growth.fit_many`` and ``fit`` fit an organisation like a model.
+    curve frame ``model, scope, month, age_months, count, cumulative, complete`` (``model`` =
+    the author), so that ``growth.fit_many`` and ``fit`` fit an organisation like a model.
+    Like :meth:`LineageGraph.growth_curves`, the curves end at the last complete month
+    unless ``running_month`` is set.
 
     Each distinct derivative counts once, in its release month; month 0 is the author's first
     release month, and a derivative dated before it counts in it (``frame.attrs["moved"]``
@@ -174,8 +177,8 @@ def org_curves(
     ...                   "created_at": ["2024-01-02", "2024-02-01", "2024-03-05"]}),
     ...     pd.DataFrame({"child": ["meta/chat", "x/ft", "x/ft"],
     ...                   "parent": ["meta/base", "meta/base", "meta/chat"]}))
-    >>> org_curves(g, ["meta"])[["model", "month", "cumulative"]].values.tolist()
-    [['meta', '2024-01', 0], ['meta', '2024-02', 1], ['meta', '2024-03', 2]]
+    >>> org_curves(g, ["meta"], running_month=True)[["month", "cumulative"]].values.tolist()
+    [['2024-01', 0], ['2024-02', 1], ['2024-03', 2]]
     """
     check_scope(scope)
     code, names = _author_codes(graph)
@@ -216,7 +219,7 @@ def org_curves(
     months = [month_label(graph._month0 + m) for m in range(n_cols)]
     monthly = MonthlyCounts(scope, np.asarray(wanted, dtype=object), months, matrix,
                             release.astype(np.int64), moved)
-    frame = monthly.curves()
+    frame = monthly.curves(last_complete=graph.last_complete_month, running_month=running_month)
     frame.attrs["moved"] = moved
     return frame
 

@@ -44,10 +44,9 @@ from lineage.viz.page import growth_chart_svg, render_page
 from lineage.viz.select import Edge, Selection, radial_layout, select_lineage
 
 try:  # the growth layer is optional for a page: without it, no forecast and no fits
-    from growth.fit import WSBFitter, fit_many
-    from growth.prior import HUB_CALIBRATION
+    from lineage.ranking import fit_model, fit_models
 except ImportError:  # pragma: no cover - depends on the installed growth layer
-    WSBFitter = fit_many = HUB_CALIBRATION = None
+    fit_model = fit_models = None
 
 DIRECTIONS = ("down", "up", "both")
 LAYOUTS = ("tree", "radial", "force")
@@ -294,19 +293,20 @@ def _fit_shown(
 ) -> None:
     """Fit the growth of ``models`` (those not in ``fit_rows`` yet) for their tooltips."""
     todo = [m for m in models if m not in fit_rows]
-    if fit_many is None or not todo:
+    if fit_models is None or not todo:
         return
     say(f"fitting the growth of {len(todo)} shown models")
-    curves = graph.growth_curves(todo, scope="transitive", relations=relations)
-    for m, row in _fit_rows(fit_many(curves)).items():
+    fitted = fit_models(graph, todo, scope="transitive", relations=relations)
+    for m, row in _fit_rows(fitted).items():
         fit_rows.setdefault(m, row)
 
 
 def _growth_chart(
     graph: LineageGraph, root: str, relations: list[str] | None, fit_rows: dict, notes: list
 ) -> str:
-    """SVG of the root's transitive growth curve (complete months) with a calibrated WSB
-    forecast (:data:`growth.prior.HUB_CALIBRATION`) when one can be fitted."""
+    """SVG of the root's transitive growth curve (complete months) with its WSB forecast
+    (:func:`lineage.ranking.fit_model`: the fit ``hf-lineage fit`` shows; the point is the
+    forecast median, the band its 80% interval) when one can be fitted."""
     curve = graph.growth_curve(root, scope="transitive", relations=relations)
     complete = graph.complete_months(curve)
     curve = complete if len(complete) else curve  # a model released this month: its one month
@@ -316,18 +316,21 @@ def _growth_chart(
     cum = curve["cumulative"].astype(float).to_numpy()
     forecast = None
     caption = f"{int(cum[-1]):,} derivatives after {int(age[-1])} months"
-    if WSBFitter is not None and len(age) >= 3 and cum[-1] > 0:
+    if fit_model is not None and len(age) >= 3 and cum[-1] > 0:
         try:
-            fitter = WSBFitter(calibration=HUB_CALIBRATION).fit(age, cum)
+            fit = fit_model(graph, root, scope="transitive", relations=relations)
+            fitter = fit.fitter
             pred = fitter.predict(np.arange(age[-1] + 1, age[-1] + FORECAST_MONTHS + 1), 0.8)
             forecast = {
-                k: [float(start)] + pred[k].astype(float).tolist()
-                for k, start in (("age_months", age[-1]), ("mean", cum[-1]),
-                                 ("lower", cum[-1]), ("upper", cum[-1]))
+                k: [float(start)] + pred[column].astype(float).tolist()
+                for k, column, start in (("age_months", "age_months", age[-1]),
+                                         ("mean", "median", cum[-1]),
+                                         ("lower", "lower", cum[-1]),
+                                         ("upper", "upper", cum[-1]))
             }
             fit_rows.setdefault(root, _fit_summary(fitter))
-            caption += (f"; WSB fit {fitter.status_}, forecast {FORECAST_MONTHS} months "
-                        "(80% band)")
+            caption += (f"; WSB fit {fitter.status_}, median forecast {FORECAST_MONTHS} months "
+                        f"(80% band); {fit.label}")
         except Exception as exc:  # noqa: BLE001 - a failed fit only removes the forecast
             notes.append(f"Growth forecast unavailable: {exc}".splitlines()[0])
     svg = growth_chart_svg(age, cum, forecast, caption=caption)
