@@ -321,11 +321,13 @@ def simulate_hub(
 ) -> SyntheticHub:
     """A synthetic Hub as the Hub's JSON model objects (listing with expand fields).
 
-    Most children carry the Hub's derived tags (``base_model:<id>`` and
-    ``base_model:<relation>:<id>``) and ``cardData.base_model``; some only the card (relation
-    ``unknown`` unless ``base_model_relation`` says it) or only a bare tag. About 0.5% of
-    references name a deleted model, 1% differ in letter case from the listed id, and 0.5% of
-    adapters also carry a PEFT local path (``base_model:adapter:/workspace/out``).
+    As on the Hub, every child carries the tags the Hub derives from its card
+    (``base_model:<id>`` and ``base_model:<relation>:<id>``, some cards stating
+    ``base_model_relation``), or only a bare tag. About 0.5% of references name a deleted
+    model, 1% differ in letter case from the listed id, and 0.5% of adapters also carry a PEFT
+    local path (``base_model:adapter:/workspace/out``). About 1.7% of parentless models have a
+    card ``base_model`` the Hub rejected (no tag): a listed id in other letter case, one
+    without its namespace, or a model that never existed.
 
     Example:
         >>> hub = simulate_hub(1_000, seed=3)
@@ -364,6 +366,7 @@ def simulate_hub(
     downloads = (rng.pareto(1.0, n) * 50).astype(np.int64)
     likes = (rng.pareto(1.3, n) * 2).astype(np.int64)
     pipelines = rng.choice(_PIPELINES, n)
+    rejected = rng.random(n)  # a parentless model's card reference the Hub rejected
     created_iso, modified_iso = _iso(created_ns), _iso(modified_ns)
     out: list[dict] = []
     relations = models["relation"].to_numpy(dtype=object)
@@ -379,14 +382,20 @@ def simulate_hub(
                 tags += [f"base_model:{p}" for p in parents]
                 tags += [f"base_model:{word}:{p}" for p in parents]
                 card["base_model"] = base
-            elif style[i] < 0.95:
+            elif style[i] < 0.95:  # the card states the relation; the Hub's tags follow it
+                tags += [f"base_model:{p}" for p in parents]
+                tags += [f"base_model:{word}:{p}" for p in parents]
                 card["base_model"] = base
-                if style[i] < 0.93:
-                    card["base_model_relation"] = word
+                card["base_model_relation"] = word
             else:
                 tags += [f"base_model:{p}" for p in parents]
             if relation == "adapter" and style[i] > 0.995:
                 tags.append("base_model:adapter:/workspace/out")
+        elif i and rejected[i] < 0.017:
+            other = ids[int(rejected[i] / 0.017 * i)]
+            kind = int(rejected[i] / 0.017 * 3)
+            card["base_model"] = (other.upper(), other.split("/")[-1],
+                                  f"{other.split('/')[0]}/never-existed-{i}")[kind]
         out.append({
             "_id": f"{0x650000000000000000000000 + i * 7919:024x}",
             "id": mid,
