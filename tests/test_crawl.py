@@ -131,8 +131,8 @@ def test_endpoint_mismatch_and_max_models(tmp_path, local_hub):
     other = local_hub(generate_models(10, seed=2))
     db = tmp_path / "hub.db"
     result = crawl(db, client=client(hub), max_models=70)
-    assert result.models == 70 and result.pages == 2
-    assert frames(db)[0]["missing"].eq(False).sum() == 70
+    assert result.models == 100 and result.pages == 2
+    assert frames(db)[0]["missing"].eq(False).sum() == 100
     with pytest.raises(CrawlStateError, match="unfinished crawl.*--full"):
         crawl(db, client=client(other))
     assert crawl(db, client=client(other), full=True).models == 10
@@ -372,7 +372,7 @@ def test_first_look_then_plain_crawl_gets_everything(tmp_path, local_hub):
         state = st.completeness()
         assert (state.complete, state.state) == (False, "partial") and len(st.models_frame()) >= 70
     out = runner.invoke(main, ["info", "--db", str(db)])
-    assert "partial snapshot: a first look at 70 models" in out.output, out.output
+    assert "partial snapshot: a first look at 100 models" in out.output, out.output
     assert "Crawl state     unfinished full crawl" in out.output
     out = runner.invoke(main, ["family", "org22/model-119", "--db", str(db)])
     assert out.exit_code == 0 and "warning: partial snapshot" in out.output, out.output
@@ -559,6 +559,9 @@ def test_ctrl_c_shows_as_interrupted_and_resumes(tmp_path, local_hub):
             pages = row[0] if row else 0
         except sqlite3.Error:
             pass
+    out = CliRunner().invoke(main, ["info", "--db", str(db)])
+    assert "unfinished full crawl of" in out.output and ", running now (full:" in out.output, (
+        out.output)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130 and err.strip().endswith("Interrupted."), err

@@ -360,7 +360,16 @@ class HubClient:
     ):
         chosen = endpoint or os.environ.get("HF_ENDPOINT") or constants.ENDPOINT
         self.endpoint = chosen.rstrip("/")
-        self._origin = httpx2.URL(self.endpoint).origin
+        try:
+            url = httpx2.URL(self.endpoint)
+            self._origin = url.origin
+        except (httpx2.InvalidURL, ValueError):
+            url = None
+        if url is None or url.scheme not in ("http", "https") or not url.host:
+            raise UsageError(
+                f"endpoint {chosen!r} is not an http(s) URL; pass --endpoint "
+                "https://huggingface.co (or a mirror's URL)"
+            )
         self._headers = build_hf_headers(
             token=token or None, library_name="hf-lineage", library_version=__version__
         )

@@ -14,7 +14,8 @@
 - Every page is committed with the next-page URL; an unfinished crawl is resumed from there by
   the next call, whatever stopped it (Ctrl-C and errors mark the run *interrupted*). One crawl
   at a time per file (an advisory lock, taken before the file is even created).
-- ``max_models`` stops this call after that many models; the crawl stays resumable. On a new
+- ``max_models`` stops this call at the end of the page that reaches that many models; the
+  crawl stays resumable. On a new
   file that is a *first look*: its models are readable at once, flagged partial, and the next
   plain call continues the listing to the end.
 - Models deleted from the Hub leave the snapshot only with a full crawl.
@@ -114,7 +115,8 @@ def crawl(
     full : bool
         Re-crawl everything into a new generation (the old one stays readable until done).
     max_models : int, optional
-        Stop this call after that many models; the crawl stays resumable.
+        Stop this call after the page that reaches that many models (pages are never split,
+        so a resumed crawl re-reads nothing); the crawl stays resumable.
     card_refs : bool, optional
         Also request ``cardData`` and keep the card's ``base_model`` references of models
         without ``base_model:`` tags (apart from the tag lineage). Default: as the snapshot
@@ -152,13 +154,8 @@ def crawl(
                     )
                 fetched_phase = run.phase
                 items = raw.items
-                if max_models is not None and models + len(items) >= max_models:
-                    items = items[: max_models - models]
                 parsed = parse_page(items)
                 phase, next_url = _next_cursor(store, client, run, parsed, raw.next_url)
-                capped = len(items) < len(raw.items)
-                if capped and phase == fetched_phase:
-                    next_url = url  # the rest of this page is read again on resume
                 store.commit_page(run, parsed, phase=phase, next_url=next_url)
                 pages += 1
                 models += len(items)
