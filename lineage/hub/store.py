@@ -564,14 +564,15 @@ class Store:
                 "SELECT DISTINCT parent_lower FROM edges WHERE gen = ? AND parent_lower IN"
                 " ({marks})", gen, list({e[2] for e in page.edges})))
             seen_before = {row[0] for row in seen_before}
-        for oid, old_id in self._by_oid(gen, list(incoming)).items():
+        relisted = self._by_oid(gen, list(incoming))
+        for oid, old_id in relisted.items():
             if old_id.lower() != incoming[oid][2]:
                 self._rename(con, gen, oid, old_id, incoming[oid][1])
         stale = [
             oid for low, oid in self._by_lower(gen, [row[2] for row in page.models])
             if oid not in incoming
         ]
-        gone = [(gen, oid) for oid in [*incoming, *stale]]
+        gone = [(gen, oid) for oid in [*relisted, *stale]]
         for table, key in _CHILD_TABLES:
             con.executemany(f"DELETE FROM {table} WHERE gen = ? AND {key} = ?", gone)
         con.executemany("DELETE FROM models WHERE gen = ? AND oid = ?", [(gen, o) for o in stale])
