@@ -209,6 +209,17 @@ def edge_sources(sources) -> tuple[str, ...]:
     return tuple(out)
 
 
+def is_floor_date(created_at: Any) -> bool:
+    """Whether a ``createdAt`` is the Hub's floor (``…23:29:04.000Z`` or ``…:05.000Z``): the
+    model was created then or earlier, its true date unknown.
+
+    Example:
+        >>> is_floor_date("2022-03-02T23:29:05.000Z"), is_floor_date("2022-03-02T23:29:06.000Z")
+        (True, False)
+    """
+    return created_at in HUB_DATE_FLOOR
+
+
 def _timestamp(value: Any) -> str | None:
     """An ISO 8601 instant as the Hub writes it (``2024-01-02T03:04:05.000Z``), or None."""
     if not isinstance(value, str) or len(value) > 40:
