@@ -74,6 +74,10 @@ def _crawl_progress_printer():
     last = [-float("inf")]
 
     def show(p) -> None:
+        if p.waiting:
+            click.echo(("\n" if tty else "") + "rate-limited by the Hub: waiting "
+                       f"{p.waiting:,.0f} s (up to --max-wait), then continuing", err=True)
+            return
         if not (tty or (p.elapsed - last[0] >= 2.0 and not p.done)):
             return
         last[0] = p.elapsed

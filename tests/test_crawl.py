@@ -498,7 +498,11 @@ def test_rate_limit_wait_beyond_max_wait_stops_and_resumes(tmp_path, local_hub):
     assert out.exit_code == 1 and out.output.count("\n") == 1 and "--max-wait 5 s" in out.output
     with Store(db, readonly=True) as st:
         assert st.pending_run().pages == 2 and st.pending_run().status == "interrupted"
-    assert crawl(db, client=client(hub)).resumed
+    hub.fail(429, 1, reset=0)  # a short wait is sat out, and shown
+    out = CliRunner().invoke(main, ["crawl", "--db", str(db), "--endpoint", hub.endpoint])
+    assert out.exit_code == 0, out.output
+    assert "rate-limited by the Hub: waiting 1 s (up to --max-wait), then continuing" in (
+        out.output)
     assert_same_snapshot(db, reference)
 
 

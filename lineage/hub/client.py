@@ -36,6 +36,7 @@ import math
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -387,6 +388,8 @@ class HubClient:
         self.max_retries = max_retries
         self.base_wait_time = base_wait_time
         self.max_wait = max_wait
+        #: Called with the seconds about to be slept out for a rate limit (e.g. to show it).
+        self.on_wait: Callable[[float], None] | None = None
         self._backoff = {
             "max_retries": max_retries,
             "base_wait_time": base_wait_time,
@@ -468,6 +471,8 @@ class HubClient:
                 )
             if rate_limited > self.max_retries:
                 raise HubHTTPError(self._http_error(response, what))
+            if self.on_wait is not None:
+                self.on_wait(wait)
             time.sleep(wait)
             sleep *= 2
 

@@ -69,6 +69,8 @@ class CrawlProgress:
     rate: float
     done: bool = False
     ratelimit_remaining: int | None = None
+    waiting: float | None = None
+    """Seconds the crawl is about to wait for the Hub's rate limit (then nothing else new)."""
 
 
 @dataclass
@@ -140,6 +142,17 @@ def crawl(
         run, resumed = _start_or_resume(store, client, full=full, card_refs=card_refs)
         pages = models = 0
         lookups = renames = 0
+
+        def report(done: bool = False, remaining: int | None = None,
+                   waiting: float | None = None, phase: str | None = None) -> None:
+            if progress:
+                elapsed = time.monotonic() - started
+                progress(CrawlProgress(
+                    run.mode, phase, run.pages, run.models_seen, elapsed,
+                    models / elapsed if elapsed else 0.0, done, remaining, waiting,
+                ))
+
+        client.on_wait = lambda seconds: report(waiting=seconds, phase=run.phase)
         followed: set[str] = set()
         try:
             while run.next_url and (max_models is None or models < max_models):
@@ -159,12 +172,7 @@ def crawl(
                 store.commit_page(run, parsed, phase=phase, next_url=next_url)
                 pages += 1
                 models += len(items)
-                if progress:
-                    elapsed = time.monotonic() - started
-                    progress(CrawlProgress(
-                        run.mode, fetched_phase, run.pages, run.models_seen, elapsed,
-                        models / elapsed if elapsed else 0.0, False, raw.ratelimit_remaining,
-                    ))
+                report(remaining=raw.ratelimit_remaining, phase=fetched_phase)
             if run.next_url:  # capped by max_models
                 store.stop_run(run, f"stopped after {models:,} models (--max-models)")
                 if run.mode == "full" and store.live_gen() is None:
@@ -172,7 +180,8 @@ def crawl(
                 complete = False
             else:
                 if run.mode == "incremental":
-                    lookups, renames = _look_up(store, client, run, max_lookups)
+                    lookups, renames = _look_up(store, client, run, max_lookups,
+                                                lambda: report(phase="lookups"))
                 store.finish_run(run)
                 complete = store.completeness().complete
         except KeyboardInterrupt:
@@ -181,12 +190,10 @@ def crawl(
         except HfLineageError as exc:
             _stopped(store, run, str(exc))
             raise
+        finally:
+            client.on_wait = None
+        report(done=True)
         elapsed = time.monotonic() - started
-        if progress:
-            progress(CrawlProgress(
-                run.mode, None, run.pages, run.models_seen, elapsed,
-                models / elapsed if elapsed else 0.0, True,
-            ))
         return CrawlResult(run.id, run.mode, resumed, pages, models, elapsed, complete,
                            renames, lookups)
 
@@ -275,7 +282,8 @@ def _next_cursor(
     return phase, next_url
 
 
-def _look_up(store: Store, client: HubClient, run: CrawlRun, budget: int) -> tuple[int, int]:
+def _look_up(store: Store, client: HubClient, run: CrawlRun, budget: int,
+             report: Callable[[], None]) -> tuple[int, int]:
     """Ask the Hub about references of this run that name no model: (lookups, renames)."""
     store.set_cursor(run, phase="lookups", next_url=None)
     expand = CARD_EXPAND if run.card_refs else EXPAND
@@ -285,4 +293,5 @@ def _look_up(store: Store, client: HubClient, run: CrawlRun, budget: int) -> tup
         page = parse_page([item]) if item is not None else None
         renamed += store.apply_lookup(run.gen, ref_lower, page) == "renamed"
         asked += 1
+        report()
     return asked, renamed
