@@ -546,7 +546,7 @@ def test_store_opened_together_on_a_new_file_creates_the_tables_once(tmp_path):
 
 
 def test_ctrl_c_shows_as_interrupted_and_resumes(tmp_path, local_hub):
-    hub = local_hub(generate_models(2000, seed=7), max_limit=100, page_delay=0.05)
+    hub = local_hub(generate_models(3000, seed=7), max_limit=100, page_delay=0.1)
     db = tmp_path / "hub.db"
     proc = subprocess.Popen(
         [sys.executable, "-m", "cli", "crawl", "--db", str(db), "--endpoint", hub.endpoint],

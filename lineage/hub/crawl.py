@@ -139,7 +139,8 @@ def crawl(
     client = client or HubClient(endpoint, token, max_wait=max_wait)
     started = time.monotonic()
     with crawl_lock(db), Store(db) as store:
-        run, resumed = _start_or_resume(store, client, full=full, card_refs=card_refs)
+        run, resumed = _start_or_resume(store, client, full=full, card_refs=card_refs,
+                                        max_models=max_models)
         pages = models = 0
         lookups = renames = 0
 
@@ -207,7 +208,8 @@ def _stopped(store: Store, run: CrawlRun, note: str) -> None:
 
 
 def _start_or_resume(
-    store: Store, client: HubClient, *, full: bool, card_refs: bool | None
+    store: Store, client: HubClient, *, full: bool, card_refs: bool | None,
+    max_models: int | None,
 ) -> tuple[CrawlRun, bool]:
     pending = store.pending_run()
     if pending and pending.endpoint != client.endpoint and not full:
@@ -253,13 +255,13 @@ def _start_or_resume(
         run = store.start_run(
             mode="full", endpoint=client.endpoint, phase="full",
             next_url=client.listing_url("createdAt", expand=expand), hub_mark=mark,
-            card_refs=cards,
+            card_refs=cards, max_models=max_models,
         )
     else:
         run = store.start_run(
             mode="incremental", endpoint=client.endpoint, phase="new",
             next_url=client.listing_url("createdAt", expand=expand), hub_mark=mark,
-            cutoff=last.hub_mark, card_refs=cards,
+            cutoff=last.hub_mark, card_refs=cards, max_models=max_models,
         )
     return run, False
 

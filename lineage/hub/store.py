@@ -41,6 +41,7 @@ import fcntl
 import os
 import pathlib
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -351,7 +352,14 @@ class Store:
     @staticmethod
     def _pragma(con: sqlite3.Connection) -> None:
         try:
-            con.execute("PRAGMA journal_mode = WAL")
+            for attempt in range(100):  # another process may be creating the file right now
+                try:
+                    con.execute("PRAGMA journal_mode = WAL")
+                    break
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) or attempt == 99:
+                        raise
+                    time.sleep(0.05)
             con.execute("PRAGMA synchronous = NORMAL")
             con.execute("PRAGMA cache_size = -65536")  # 64 MiB: the indexes of a big crawl
             con.execute("PRAGMA wal_autocheckpoint = 16384")  # fewer, larger checkpoints
