@@ -379,6 +379,10 @@ def _crawl_progress_printer():
     last = [-float("inf")]
 
     def show(p) -> None:
+        if p.waiting:
+            click.echo(("\n" if tty else "") + "rate-limited by the Hub: waiting "
+                       f"{p.waiting:,.0f} s (up to --max-wait), then continuing", err=True)
+            return
         if not (tty or (p.elapsed - last[0] >= 2.0 and not p.done)):
             return
         last[0] = p.elapsed
@@ -399,7 +403,8 @@ def _crawl_progress_printer():
 @click.option("--token", default=None, help="Hub token (default: $HF_TOKEN); never stored.")
 @click.option("--full", is_flag=True, help="Re-crawl all; the old snapshot stays until it is done.")
 @click.option("--max-models", type=click.IntRange(min=1), default=None,
-              help="Stop after this many models (a first look); a plain crawl continues it.")
+              help="Stop after about this many models (whole pages: a first look); a plain "
+              "crawl continues it.")
 @click.option("--card-refs", "card_refs", is_flag=True, default=None,
               help="Also keep model cards' base_model references the Hub did not turn into "
               "tags (kept apart; about 3x the bytes per page).")

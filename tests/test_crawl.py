@@ -131,8 +131,8 @@ def test_endpoint_mismatch_and_max_models(tmp_path, local_hub):
     other = local_hub(generate_models(10, seed=2))
     db = tmp_path / "hub.db"
     result = crawl(db, client=client(hub), max_models=70)
-    assert result.models == 70 and result.pages == 2
-    assert frames(db)[0]["missing"].eq(False).sum() == 70
+    assert result.models == 100 and result.pages == 2
+    assert frames(db)[0]["missing"].eq(False).sum() == 100
     with pytest.raises(CrawlStateError, match="unfinished crawl.*--full"):
         crawl(db, client=client(other))
     assert crawl(db, client=client(other), full=True).models == 10
@@ -372,7 +372,7 @@ def test_first_look_then_plain_crawl_gets_everything(tmp_path, local_hub):
         state = st.completeness()
         assert (state.complete, state.state) == (False, "partial") and len(st.models_frame()) >= 70
     out = runner.invoke(main, ["info", "--db", str(db)])
-    assert "partial snapshot: a first look at 70 models" in out.output, out.output
+    assert "partial snapshot: a first look at 100 models" in out.output, out.output
     assert "Crawl state     unfinished full crawl" in out.output
     out = runner.invoke(main, ["family", "org22/model-119", "--db", str(db)])
     assert out.exit_code == 0 and "warning: partial snapshot" in out.output, out.output
@@ -498,7 +498,11 @@ def test_rate_limit_wait_beyond_max_wait_stops_and_resumes(tmp_path, local_hub):
     assert out.exit_code == 1 and out.output.count("\n") == 1 and "--max-wait 5 s" in out.output
     with Store(db, readonly=True) as st:
         assert st.pending_run().pages == 2 and st.pending_run().status == "interrupted"
-    assert crawl(db, client=client(hub)).resumed
+    hub.fail(429, 1, reset=0)  # a short wait is sat out, and shown
+    out = CliRunner().invoke(main, ["crawl", "--db", str(db), "--endpoint", hub.endpoint])
+    assert out.exit_code == 0, out.output
+    assert "rate-limited by the Hub: waiting 1 s (up to --max-wait), then continuing" in (
+        out.output)
     assert_same_snapshot(db, reference)
 
 
@@ -542,7 +546,7 @@ def test_store_opened_together_on_a_new_file_creates_the_tables_once(tmp_path):
 
 
 def test_ctrl_c_shows_as_interrupted_and_resumes(tmp_path, local_hub):
-    hub = local_hub(generate_models(2000, seed=7), max_limit=100, page_delay=0.05)
+    hub = local_hub(generate_models(3000, seed=7), max_limit=100, page_delay=0.1)
     db = tmp_path / "hub.db"
     proc = subprocess.Popen(
         [sys.executable, "-m", "cli", "crawl", "--db", str(db), "--endpoint", hub.endpoint],
@@ -559,6 +563,9 @@ def test_ctrl_c_shows_as_interrupted_and_resumes(tmp_path, local_hub):
             pages = row[0] if row else 0
         except sqlite3.Error:
             pass
+    out = CliRunner().invoke(main, ["info", "--db", str(db)])
+    assert "unfinished full crawl of" in out.output and ", running now (full:" in out.output, (
+        out.output)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130 and err.strip().endswith("Interrupted."), err

@@ -76,6 +76,10 @@ def test_crawled_edges_are_the_hubs_resolved_parents(tmp_path, served):
     assert info["self_loops"] == self_parents
     floor = {"2022-03-02T23:29:04.000Z", "2022-03-02T23:29:05.000Z"}
     assert report["floor_dated"] == sum(r["createdAt"] in floor for r in rows) > 0
+    # an update re-lists the newest pages; parents already known missing are not asked about
+    out = CliRunner().invoke(main, ["crawl", "--db", str(db), "--endpoint", served])
+    assert out.exit_code == 0 and "incremental crawl finished" in out.output, out.output
+    assert "lookups" not in out.output
 
 
 def test_card_refs_stay_out_of_the_hubs_lineage(tmp_path, served):

@@ -302,7 +302,8 @@ def test_schema_1_is_migrated_in_place(tmp_path, readonly):
         assert list(edges.itertuples(index=False, name=None)) == [
             ("a/ft", "Org/Base", "adapter", "relation_tag")]
         assert list(st.card_edges_frame()["parent"]) == ["a/ft"]
-        assert st.completeness().complete
+        assert st.completeness().complete and st.card_refs_crawled()
+        assert st.info()["models"] == 3 and st.crawl_report()["card_refs_stored"] == 1
     con = sqlite3.connect(path)
     assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
     capped = tmp_path / "capped.db"

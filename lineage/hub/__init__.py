@@ -8,7 +8,7 @@
 
 from lineage.hub.client import HubClient, ParsedPage, declared_parents, parse_page
 from lineage.hub.crawl import CrawlProgress, CrawlResult
-from lineage.hub.store import Store, resolve_db_path
+from lineage.hub.store import Completeness, Store, resolve_db_path
 
-__all__ = ["CrawlProgress", "CrawlResult", "HubClient", "ParsedPage", "Store",
+__all__ = ["Completeness", "CrawlProgress", "CrawlResult", "HubClient", "ParsedPage", "Store",
            "declared_parents", "parse_page", "resolve_db_path"]

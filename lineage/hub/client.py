@@ -36,6 +36,7 @@ import math
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -90,6 +91,11 @@ _HUB_URL = re.compile(r"^https?://(?:www\.)?huggingface\.co/", re.IGNORECASE)
 _RELATION_WORD = re.compile(r"[A-Za-z_-]{1,64}")
 _BAD_ID_CHARS = re.compile(r"[\x00-\x20\x7f-\x9f]")
 _INT64_MAX = 2**63 - 1
+# A valid instant as the Hub writes it, days 29-31 left to the full check (months differ).
+_CANONICAL_TIME = re.compile(
+    r"(?:19[7-9]\d|2[01]\d\d)-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])"
+    r"T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z"
+)
 _REDIRECTS = (301, 302, 303, 307, 308)
 _MAX_REDIRECTS = 5
 
@@ -209,6 +215,17 @@ def edge_sources(sources) -> tuple[str, ...]:
     return tuple(out)
 
 
+def is_floor_date(created_at: Any) -> bool:
+    """Whether a ``createdAt`` is the Hub's floor (``…23:29:04.000Z`` or ``…:05.000Z``): the
+    model was created then or earlier, its true date unknown.
+
+    Example:
+        >>> is_floor_date("2022-03-02T23:29:05.000Z"), is_floor_date("2022-03-02T23:29:06.000Z")
+        (True, False)
+    """
+    return created_at in HUB_DATE_FLOOR
+
+
 def _timestamp(value: Any) -> str | None:
     """An ISO 8601 instant as the Hub writes it (``2024-01-02T03:04:05.000Z``), or None."""
     if not isinstance(value, str) or len(value) > 40:
@@ -237,14 +254,29 @@ def _count(value: Any) -> int | None:
 
 
 def _text(value: Any) -> str | None:
-    """A short single-line string field (author, pipeline_tag, library_name), or None."""
-    if isinstance(value, str) and len(value) <= MAX_ID_LENGTH and not _BAD_ID_CHARS.search(value):
+    """A short printable string field (author, pipeline_tag, library_name), or None."""
+    if type(value) is str and len(value) <= MAX_ID_LENGTH and value.isprintable():
         return value
     return None
 
 
 def _model_row(item: dict, mid: str, oid: str, repaired: list[tuple]) -> tuple:
     """The store row of one item, each field validated; coerced or dropped fields logged."""
+    get = item.get
+    created, modified, author = get("createdAt"), get("lastModified"), get("author")
+    downloads, likes = get("downloads"), get("likes")
+    pipeline, library = get("pipeline_tag"), get("library_name")
+    if (  # the fast path: every field already as the Hub writes it
+        (created is None or (type(created) is str and _CANONICAL_TIME.fullmatch(created)))
+        and (modified is None or (type(modified) is str and _CANONICAL_TIME.fullmatch(modified)))
+        and (downloads is None or (type(downloads) is int and 0 <= downloads <= _INT64_MAX))
+        and (likes is None or (type(likes) is int and 0 <= likes <= _INT64_MAX))
+        and (author is None or _text(author) is not None)
+        and (pipeline is None or _text(pipeline) is not None)
+        and (library is None or _text(library) is not None)
+    ):
+        return (oid, mid, mid.lower(), created, modified, author, downloads, likes, pipeline,
+                library)
     row: list[Any] = [oid, mid, mid.lower()]
     for key, convert in (("createdAt", _timestamp), ("lastModified", _timestamp),
                          ("author", _text), ("downloads", _count), ("likes", _count),
@@ -360,13 +392,24 @@ class HubClient:
     ):
         chosen = endpoint or os.environ.get("HF_ENDPOINT") or constants.ENDPOINT
         self.endpoint = chosen.rstrip("/")
-        self._origin = httpx2.URL(self.endpoint).origin
+        try:
+            url = httpx2.URL(self.endpoint)
+            self._origin = url.origin
+        except (httpx2.InvalidURL, ValueError):
+            url = None
+        if url is None or url.scheme not in ("http", "https") or not url.host:
+            raise UsageError(
+                f"endpoint {chosen!r} is not an http(s) URL; pass --endpoint "
+                "https://huggingface.co (or a mirror's URL)"
+            )
         self._headers = build_hf_headers(
             token=token or None, library_name="hf-lineage", library_version=__version__
         )
         self.max_retries = max_retries
         self.base_wait_time = base_wait_time
         self.max_wait = max_wait
+        #: Called with the seconds about to be slept out for a rate limit (e.g. to show it).
+        self.on_wait: Callable[[float], None] | None = None
         self._backoff = {
             "max_retries": max_retries,
             "base_wait_time": base_wait_time,
@@ -448,6 +491,8 @@ class HubClient:
                 )
             if rate_limited > self.max_retries:
                 raise HubHTTPError(self._http_error(response, what))
+            if self.on_wait is not None:
+                self.on_wait(wait)
             time.sleep(wait)
             sleep *= 2
 

@@ -14,7 +14,8 @@
 - Every page is committed with the next-page URL; an unfinished crawl is resumed from there by
   the next call, whatever stopped it (Ctrl-C and errors mark the run *interrupted*). One crawl
   at a time per file (an advisory lock, taken before the file is even created).
-- ``max_models`` stops this call after that many models; the crawl stays resumable. On a new
+- ``max_models`` stops this call at the end of the page that reaches that many models; the
+  crawl stays resumable. On a new
   file that is a *first look*: its models are readable at once, flagged partial, and the next
   plain call continues the listing to the end.
 - Models deleted from the Hub leave the snapshot only with a full crawl.
@@ -68,6 +69,8 @@ class CrawlProgress:
     rate: float
     done: bool = False
     ratelimit_remaining: int | None = None
+    waiting: float | None = None
+    """Seconds the crawl is about to wait for the Hub's rate limit (then nothing else new)."""
 
 
 @dataclass
@@ -114,7 +117,8 @@ def crawl(
     full : bool
         Re-crawl everything into a new generation (the old one stays readable until done).
     max_models : int, optional
-        Stop this call after that many models; the crawl stays resumable.
+        Stop this call after the page that reaches that many models (pages are never split,
+        so a resumed crawl re-reads nothing); the crawl stays resumable.
     card_refs : bool, optional
         Also request ``cardData`` and keep the card's ``base_model`` references of models
         without ``base_model:`` tags (apart from the tag lineage). Default: as the snapshot
@@ -135,9 +139,21 @@ def crawl(
     client = client or HubClient(endpoint, token, max_wait=max_wait)
     started = time.monotonic()
     with crawl_lock(db), Store(db) as store:
-        run, resumed = _start_or_resume(store, client, full=full, card_refs=card_refs)
+        run, resumed = _start_or_resume(store, client, full=full, card_refs=card_refs,
+                                        max_models=max_models)
         pages = models = 0
         lookups = renames = 0
+
+        def report(done: bool = False, remaining: int | None = None,
+                   waiting: float | None = None, phase: str | None = None) -> None:
+            if progress:
+                elapsed = time.monotonic() - started
+                progress(CrawlProgress(
+                    run.mode, phase, run.pages, run.models_seen, elapsed,
+                    models / elapsed if elapsed else 0.0, done, remaining, waiting,
+                ))
+
+        client.on_wait = lambda seconds: report(waiting=seconds, phase=run.phase)
         followed: set[str] = set()
         try:
             while run.next_url and (max_models is None or models < max_models):
@@ -152,22 +168,12 @@ def crawl(
                     )
                 fetched_phase = run.phase
                 items = raw.items
-                if max_models is not None and models + len(items) >= max_models:
-                    items = items[: max_models - models]
                 parsed = parse_page(items)
                 phase, next_url = _next_cursor(store, client, run, parsed, raw.next_url)
-                capped = len(items) < len(raw.items)
-                if capped and phase == fetched_phase:
-                    next_url = url  # the rest of this page is read again on resume
                 store.commit_page(run, parsed, phase=phase, next_url=next_url)
                 pages += 1
                 models += len(items)
-                if progress:
-                    elapsed = time.monotonic() - started
-                    progress(CrawlProgress(
-                        run.mode, fetched_phase, run.pages, run.models_seen, elapsed,
-                        models / elapsed if elapsed else 0.0, False, raw.ratelimit_remaining,
-                    ))
+                report(remaining=raw.ratelimit_remaining, phase=fetched_phase)
             if run.next_url:  # capped by max_models
                 store.stop_run(run, f"stopped after {models:,} models (--max-models)")
                 if run.mode == "full" and store.live_gen() is None:
@@ -175,7 +181,8 @@ def crawl(
                 complete = False
             else:
                 if run.mode == "incremental":
-                    lookups, renames = _look_up(store, client, run, max_lookups)
+                    lookups, renames = _look_up(store, client, run, max_lookups,
+                                                lambda: report(phase="lookups"))
                 store.finish_run(run)
                 complete = store.completeness().complete
         except KeyboardInterrupt:
@@ -184,12 +191,10 @@ def crawl(
         except HfLineageError as exc:
             _stopped(store, run, str(exc))
             raise
+        finally:
+            client.on_wait = None
+        report(done=True)
         elapsed = time.monotonic() - started
-        if progress:
-            progress(CrawlProgress(
-                run.mode, None, run.pages, run.models_seen, elapsed,
-                models / elapsed if elapsed else 0.0, True,
-            ))
         return CrawlResult(run.id, run.mode, resumed, pages, models, elapsed, complete,
                            renames, lookups)
 
@@ -203,7 +208,8 @@ def _stopped(store: Store, run: CrawlRun, note: str) -> None:
 
 
 def _start_or_resume(
-    store: Store, client: HubClient, *, full: bool, card_refs: bool | None
+    store: Store, client: HubClient, *, full: bool, card_refs: bool | None,
+    max_models: int | None,
 ) -> tuple[CrawlRun, bool]:
     pending = store.pending_run()
     if pending and pending.endpoint != client.endpoint and not full:
@@ -249,13 +255,13 @@ def _start_or_resume(
         run = store.start_run(
             mode="full", endpoint=client.endpoint, phase="full",
             next_url=client.listing_url("createdAt", expand=expand), hub_mark=mark,
-            card_refs=cards,
+            card_refs=cards, max_models=max_models,
         )
     else:
         run = store.start_run(
             mode="incremental", endpoint=client.endpoint, phase="new",
             next_url=client.listing_url("createdAt", expand=expand), hub_mark=mark,
-            cutoff=last.hub_mark, card_refs=cards,
+            cutoff=last.hub_mark, card_refs=cards, max_models=max_models,
         )
     return run, False
 
@@ -278,7 +284,8 @@ def _next_cursor(
     return phase, next_url
 
 
-def _look_up(store: Store, client: HubClient, run: CrawlRun, budget: int) -> tuple[int, int]:
+def _look_up(store: Store, client: HubClient, run: CrawlRun, budget: int,
+             report: Callable[[], None]) -> tuple[int, int]:
     """Ask the Hub about references of this run that name no model: (lookups, renames)."""
     store.set_cursor(run, phase="lookups", next_url=None)
     expand = CARD_EXPAND if run.card_refs else EXPAND
@@ -288,4 +295,5 @@ def _look_up(store: Store, client: HubClient, run: CrawlRun, budget: int) -> tup
         page = parse_page([item]) if item is not None else None
         renamed += store.apply_lookup(run.gen, ref_lower, page) == "renamed"
         asked += 1
+        report()
     return asked, renamed

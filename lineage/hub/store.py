@@ -41,6 +41,7 @@ import fcntl
 import os
 import pathlib
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -351,7 +352,14 @@ class Store:
     @staticmethod
     def _pragma(con: sqlite3.Connection) -> None:
         try:
-            con.execute("PRAGMA journal_mode = WAL")
+            for attempt in range(100):  # another process may be creating the file right now
+                try:
+                    con.execute("PRAGMA journal_mode = WAL")
+                    break
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) or attempt == 99:
+                        raise
+                    time.sleep(0.05)
             con.execute("PRAGMA synchronous = NORMAL")
             con.execute("PRAGMA cache_size = -65536")  # 64 MiB: the indexes of a big crawl
             con.execute("PRAGMA wal_autocheckpoint = 16384")  # fewer, larger checkpoints
@@ -538,9 +546,10 @@ class Store:
         """Store one parsed page and the cursor after it in one transaction.
 
         A re-listed model replaces its row, its edges and its rejected references; a known
-        ``_id`` under a new id is a rename (:meth:`rename`); another ``_id`` under a listed id
-        (a re-upload) replaces that model, so one id is always one model. In an incremental
-        run, parent references that name no model of the snapshot are queued for a lookup.
+        ``_id`` under a new id is a rename (children follow, the old id becomes an alias);
+        another ``_id`` under a listed id (a re-upload) replaces that model, so one id is
+        always one model. In an incremental run, parent references new to the snapshot that
+        name no model are queued for a lookup.
         ``run`` is updated in place (pages, models seen, cursor).
         """
         with self._write() as con:
@@ -557,14 +566,21 @@ class Store:
     def _store_rows(self, con: sqlite3.Connection, gen: int, page: ParsedPage, *,
                     incremental: bool) -> None:
         incoming = {row[0]: row for row in page.models}
-        for oid, old_id in self._by_oid(gen, list(incoming)).items():
+        seen_before: set[str] = set()
+        if incremental and page.edges:  # references the snapshot held before this page
+            seen_before = set(self._chunks(
+                "SELECT DISTINCT parent_lower FROM edges WHERE gen = ? AND parent_lower IN"
+                " ({marks})", gen, list({e[2] for e in page.edges})))
+            seen_before = {row[0] for row in seen_before}
+        relisted = self._by_oid(gen, list(incoming))
+        for oid, old_id in relisted.items():
             if old_id.lower() != incoming[oid][2]:
                 self._rename(con, gen, oid, old_id, incoming[oid][1])
         stale = [
             oid for low, oid in self._by_lower(gen, [row[2] for row in page.models])
             if oid not in incoming
         ]
-        gone = [(gen, oid) for oid in [*incoming, *stale]]
+        gone = [(gen, oid) for oid in [*relisted, *stale]]
         for table, key in _CHILD_TABLES:
             con.executemany(f"DELETE FROM {table} WHERE gen = ? AND {key} = ?", gone)
         con.executemany("DELETE FROM models WHERE gen = ? AND oid = ?", [(gen, o) for o in stale])
@@ -590,8 +606,8 @@ class Store:
             "INSERT OR REPLACE INTO repaired VALUES (?, ?, ?, ?)",
             [(gen, *r) for r in page.repaired],
         )
-        if incremental and edges:
-            refs = {e[2]: e[1] for e in edges}
+        if incremental and edges:  # new names met: renamed or new models, or never existed
+            refs = {e[2]: e[1] for e in edges if e[2] not in seen_before}
             known = {low for low, _ in self._by_lower(gen, list(refs))}
             con.executemany(
                 "INSERT OR IGNORE INTO lookups (ref_lower, ref, status) VALUES (?, ?, 'todo')",
@@ -880,7 +896,7 @@ def _migrate_1_to_2(con: sqlite3.Connection) -> None:
     Adds the new tables; moves card-derived edges (lineage in schema 1) to ``card_refs``;
     keeps one model per id and generation (the newest created, as a full crawl would have
     it); sets values a reader cannot read to NULL; flags a schema-1 capped crawl (which was
-    recorded as complete) as a partial snapshot.
+    recorded as complete) as a partial snapshot; records that its crawls read cards.
     """
     for statement in _SCHEMA_V2.split(";"):
         if statement.strip():
@@ -912,6 +928,8 @@ def _migrate_1_to_2(con: sqlite3.Connection) -> None:
         ).fetchone()
         complete = "0" if capped and capped[0] else "1"
         con.execute("INSERT OR REPLACE INTO meta VALUES ('live_complete', ?)", (complete,))
+        # schema-1 crawls always asked for cardData: updates keep doing so (--full to change)
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('card_refs', '1')")
     con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
