@@ -1,4 +1,5 @@
-"""Whole-snapshot exports at Hub scale: time, file size and peak memory per format.
+"""Whole-snapshot exports at Hub scale: time, file size and peak memory per format; and the
+count-only tables (``top``, organisations) and ``as_of`` at the same sizes.
 
 Simulates Hubs of 300k, 1M and 3M models (``simulate_frames`` plus the attributes a crawl
 stores: author, downloads, likes, pipeline_tag, library_name, last_modified, edge sources),
@@ -29,7 +30,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lineage.graph import LineageGraph  # noqa: E402
-from lineage.graph.export import EXPORT_FORMATS, export_graph  # noqa: E402
+from lineage.graph.export import EXPORT_FORMATS, export_graph, top_models  # noqa: E402
+from lineage.graph.orgs import org_table  # noqa: E402
 from lineage.sim.simulate import simulate_frames  # noqa: E402
 
 
@@ -82,7 +84,7 @@ def size_of(paths) -> int:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[300_000, 1_000_000, 3_000_000])
-    parser.add_argument("--formats", nargs="+", default=list(EXPORT_FORMATS))
+    parser.add_argument("--formats", nargs="*", default=list(EXPORT_FORMATS))
     parser.add_argument("--networkx", type=int, nargs="*", default=[300_000],
                         help="sizes at which to also time nx.write_graphml(g.to_networkx())")
     parser.add_argument("--dir", default=None, help="scratch directory (default: a temp dir)")
@@ -115,6 +117,16 @@ def main(argv: list[str] | None = None) -> None:
                 print(rows[-1], flush=True)
                 for p in result["out"].paths:
                     os.remove(p)
+            middle = graph.models["created_at"].sort_values().iloc[graph.n_models // 2]
+            for name, call in (("top_models (counts from scratch)", lambda g=graph: (
+                                    g.clear_cache(), top_models(g, top=20))),
+                               ("org_table", lambda g=graph: org_table(g)),
+                               (f"as_of({middle:%Y-%m})", lambda g=graph, m=middle: g.as_of(
+                                   f"{m:%Y-%m}"))):
+                seconds, peak, before = measure(call)
+                rows.append({"models": n, "writer": name, "seconds": seconds, "MB": np.nan,
+                             "peak_MB": peak / 2**20, "extra_MB": (peak - before) / 2**20})
+                print(rows[-1], flush=True)
             if n in (args.networkx or []):
                 import networkx as nx
 

@@ -286,8 +286,15 @@ def top_models(
     if author is not None:
         rows = rows[pd.Series(authors).str.lower().to_numpy() == author.lower()]
     first, second = (transitive, direct) if by == "transitive" else (direct, transitive)
-    order = np.lexsort((graph.ids[rows].astype(str), -second[rows], -first[rows]))
-    rows = rows[order[:top] if top is not None else order]
+    if top is not None and top < len(rows):  # only those tied with the top-th or better
+        best = rows[np.lexsort((-second[rows], -first[rows]))[top - 1]]
+        rows = rows[(first[rows] > first[best])
+                    | ((first[rows] == first[best]) & (second[rows] >= second[best]))]
+    ranked = pd.DataFrame({"first": first[rows], "second": second[rows], "id": graph.ids[rows],
+                           "row": rows})
+    ranked = ranked.sort_values(["first", "second", "id"], ascending=[False, False, True],
+                                kind="stable")
+    rows = ranked["row"].to_numpy()[:top]
     return pd.DataFrame({
         "rank": np.arange(1, len(rows) + 1),
         "model": graph.ids[rows],
