@@ -70,6 +70,7 @@ _KIND_OF = {"author": "string", "created_at": "string", "downloads": "long", "li
             "pipeline_tag": "string", "library_name": "string", "missing": "boolean",
             "direct": "long", "transitive": "long"}
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_SPECIAL = re.compile('[&<>"\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]')
 
 
 @dataclass
@@ -412,8 +413,10 @@ def _prepare_dir(path: pathlib.Path) -> None:
 def _text(values) -> list[str]:
     """Strings safe inside XML text and attributes; missing values as MISSING_TEXT."""
     codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
-    escaped = [_escape(u) if isinstance(u, str) else str(u) for u in uniques.tolist()]
-    table = np.asarray([*escaped, MISSING_TEXT], dtype=object)
+    texts = [u if isinstance(u, str) else str(u) for u in uniques.tolist()]
+    if _SPECIAL.search("".join(texts)):  # Hub ids and tags never need it: one scan
+        texts = [_escape(t) for t in texts]
+    table = np.asarray([*texts, MISSING_TEXT], dtype=object)
     return table[codes].tolist()  # the sentinel -1 picks MISSING_TEXT
 
 
