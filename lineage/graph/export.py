@@ -64,7 +64,6 @@ EXPORT_FORMATS = ("graphml", "gexf", "edgelist", "csv", "parquet")
 NODE_ATTRIBUTES = ["id", "author", "created_at", "downloads", "likes", "pipeline_tag",
                    "library_name", "missing", "direct", "transitive"]
 EDGE_ATTRIBUTES = ["child", "parent", "relation", "source"]
-UNKNOWN_SOURCE = "unknown"
 TOP_COLUMNS = ["rank", "model", "author", "created_at", "direct", "transitive"]
 _KIND_OF = {"author": "string", "created_at": "string", "downloads": "long", "likes": "long",
             "pipeline_tag": "string", "library_name": "string", "missing": "boolean",
