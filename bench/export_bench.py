@@ -10,6 +10,21 @@ export (the graph itself). The obvious alternative, ``nx.write_graphml(g.to_netw
 runs on the same graph at the sizes listed in ``--networkx`` (300k by default: a networkx
 graph of 3M attributed nodes takes tens of GB).
 
+Measured 2026-12-01 on the shared 2-core box (seconds; MB on disk; peak resident MB, and
+its rise over the resident graph before the export):
+
+    models  writer                        seconds      MB   peak_MB  extra_MB
+    300k    graphml                           7.5     110       573       223
+    300k    gexf                              3.7     150       599       170
+    300k    csv / parquet                 1.0/0.9  41/12   510/528     29/17
+    300k    networkx write_graphml           33.1     112     2,140     1,673
+    1M      graphml / gexf              10.9/12.8 369/502  1347/1400  207/168
+    1M      csv / parquet                 3.1/3.6  138/38  1332/1345    28/13
+    3M      graphml / gexf              35.2/50.5  1111/1514 2739/2723  190/184
+    3M      edgelist                          7.6      54     2,581         4
+    3M      csv / parquet               14.9/15.9  418/113 2646/2654    66/99
+    3M      top_models / org_table / as_of  1.4 / 1.7 / 5.0 s
+
 Usage:
     python bench/export_bench.py                      # 300k, 1M, 3M
     python bench/export_bench.py --sizes 100000 --formats graphml parquet
