@@ -41,6 +41,7 @@ snapshot exports in minutes with memory bounded by the graph itself
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pathlib
 import re
@@ -379,8 +380,7 @@ def export_graph(
         result.paths = [node_path, edge_path]
         return result
     _prepare_file(path)
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+    with _replacing(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
         if format == "graphml":
             _write_graphml(fh, kinds, nodes_iter, edges_iter, snapshot_text(graph))
         elif format == "gexf":
@@ -390,9 +390,20 @@ def export_graph(
             for chunk in edges_iter:
                 cols = [_plain(chunk[c]) for c in ("parent", "child", "relation", "source")]
                 fh.write("".join(map("{}\t{}\t{}\t{}\n".format, *cols)))
-    os.replace(tmp, path)
     result.paths = [path]
     return result
+
+
+@contextlib.contextmanager
+def _replacing(path: pathlib.Path) -> Iterator[pathlib.Path]:
+    """A temporary file that replaces ``path`` once written; removed if writing fails, so
+    an interrupted export leaves any earlier file as it was."""
+    tmp = path.with_name(path.name + ".part")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _prepare_file(path: pathlib.Path) -> None:
@@ -533,20 +544,16 @@ def _write_csv(path: pathlib.Path, chunks: Iterator[pd.DataFrame], types: dict) 
     import pyarrow.csv as pa_csv
 
     tables, schema = _arrow_tables(chunks, types)
-    tmp = path.with_name(path.name + ".part")
     options = pa_csv.WriteOptions(quoting_style="needed")
-    with pa_csv.CSVWriter(tmp, schema, write_options=options) as writer:
+    with _replacing(path) as tmp, pa_csv.CSVWriter(tmp, schema, write_options=options) as out:
         for table in tables:
-            writer.write_table(table)
-    os.replace(tmp, path)
+            out.write_table(table)
 
 
 def _write_parquet(path: pathlib.Path, chunks: Iterator[pd.DataFrame], types: dict) -> None:
     import pyarrow.parquet as pq
 
     tables, schema = _arrow_tables(chunks, types)
-    tmp = path.with_name(path.name + ".part")
-    with pq.ParquetWriter(tmp, schema) as writer:
+    with _replacing(path) as tmp, pq.ParquetWriter(tmp, schema) as out:
         for table in tables:
-            writer.write_table(table)
-    os.replace(tmp, path)
+            out.write_table(table)
