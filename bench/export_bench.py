@@ -1,4 +1,5 @@
-"""Whole-snapshot exports at Hub scale: time, file size and peak memory per format.
+"""Whole-snapshot exports at Hub scale: time, file size and peak memory per format; and the
+count-only tables (``top``, organisations) and ``as_of`` at the same sizes.
 
 Simulates Hubs of 300k, 1M and 3M models (``simulate_frames`` plus the attributes a crawl
 stores: author, downloads, likes, pipeline_tag, library_name, last_modified, edge sources),
@@ -8,6 +9,21 @@ resident high-water mark during each export (reset before it through
 export (the graph itself). The obvious alternative, ``nx.write_graphml(g.to_networkx())``,
 runs on the same graph at the sizes listed in ``--networkx`` (300k by default: a networkx
 graph of 3M attributed nodes takes tens of GB).
+
+Measured 2026-12-01 on the shared 2-core box (seconds; MB on disk; peak resident MB, and
+its rise over the resident graph before the export):
+
+    models  writer                        seconds      MB   peak_MB  extra_MB
+    300k    graphml                           7.5     110       573       223
+    300k    gexf                              3.7     150       599       170
+    300k    csv / parquet                 1.0/0.9  41/12   510/528     29/17
+    300k    networkx write_graphml           33.1     112     2,140     1,673
+    1M      graphml / gexf              10.9/12.8 369/502  1347/1400  207/168
+    1M      csv / parquet                 3.1/3.6  138/38  1332/1345    28/13
+    3M      graphml / gexf              35.2/50.5  1111/1514 2739/2723  190/184
+    3M      edgelist                          7.6      54     2,581         4
+    3M      csv / parquet               14.9/15.9  418/113 2646/2654    66/99
+    3M      top_models / org_table / as_of  1.4 / 1.7 / 5.0 s
 
 Usage:
     python bench/export_bench.py                      # 300k, 1M, 3M
@@ -29,7 +45,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lineage.graph import LineageGraph  # noqa: E402
-from lineage.graph.export import EXPORT_FORMATS, export_graph  # noqa: E402
+from lineage.graph.export import EXPORT_FORMATS, export_graph, top_models  # noqa: E402
+from lineage.graph.orgs import org_table  # noqa: E402
 from lineage.sim.simulate import simulate_frames  # noqa: E402
 
 
@@ -82,7 +99,7 @@ def size_of(paths) -> int:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[300_000, 1_000_000, 3_000_000])
-    parser.add_argument("--formats", nargs="+", default=list(EXPORT_FORMATS))
+    parser.add_argument("--formats", nargs="*", default=list(EXPORT_FORMATS))
     parser.add_argument("--networkx", type=int, nargs="*", default=[300_000],
                         help="sizes at which to also time nx.write_graphml(g.to_networkx())")
     parser.add_argument("--dir", default=None, help="scratch directory (default: a temp dir)")
@@ -115,6 +132,16 @@ def main(argv: list[str] | None = None) -> None:
                 print(rows[-1], flush=True)
                 for p in result["out"].paths:
                     os.remove(p)
+            middle = graph.models["created_at"].sort_values().iloc[graph.n_models // 2]
+            for name, call in (("top_models (counts from scratch)", lambda g=graph: (
+                                    g.clear_cache(), top_models(g, top=20))),
+                               ("org_table", lambda g=graph: org_table(g)),
+                               (f"as_of({middle:%Y-%m})", lambda g=graph, m=middle: g.as_of(
+                                   f"{m:%Y-%m}"))):
+                seconds, peak, before = measure(call)
+                rows.append({"models": n, "writer": name, "seconds": seconds, "MB": np.nan,
+                             "peak_MB": peak / 2**20, "extra_MB": (peak - before) / 2**20})
+                print(rows[-1], flush=True)
             if n in (args.networkx or []):
                 import networkx as nx
 

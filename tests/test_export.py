@@ -308,3 +308,21 @@ def test_docstring_examples_run():
 
     for module in (lineage.graph.export, lineage.graph.convert):
         assert doctest.testmod(module).failed == 0
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "parquet"])
+def test_an_interrupted_export_keeps_the_earlier_file(tmp_path, fmt):
+    models, edges, _ = simulate_frames(3_000, seed=1)
+    g = LineageGraph.from_frames(models, edges)
+    path = tmp_path / ("g.graphml" if fmt == "graphml" else "tables")
+    export_graph(g, path, format=fmt)
+    before = {p.name: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+
+    def stop(stage, done, total):
+        if stage == "nodes" and done < total:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        export_graph(g.as_of("2024-01"), path, format=fmt, chunk_size=500, progress=stop)
+    after = {p.name: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert after == before and not list(tmp_path.rglob("*.part"))

@@ -55,7 +55,7 @@ def iso_times(times: pd.Series) -> np.ndarray:
     ['2023-08-01T12:00:00.000Z', '']
     """
     values = pd.to_datetime(times, utc=True).dt.tz_localize(None).to_numpy("datetime64[ms]")
-    text = np.char.add(np.datetime_as_string(values, unit="ms"), "Z").astype(object)
+    text = np.datetime_as_string(values, unit="ms", timezone="UTC").astype(object)
     text[np.isnat(values)] = MISSING_TEXT
     return text
 

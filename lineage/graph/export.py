@@ -41,6 +41,7 @@ snapshot exports in minutes with memory bounded by the graph itself
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pathlib
 import re
@@ -64,12 +65,12 @@ EXPORT_FORMATS = ("graphml", "gexf", "edgelist", "csv", "parquet")
 NODE_ATTRIBUTES = ["id", "author", "created_at", "downloads", "likes", "pipeline_tag",
                    "library_name", "missing", "direct", "transitive"]
 EDGE_ATTRIBUTES = ["child", "parent", "relation", "source"]
-UNKNOWN_SOURCE = "unknown"
 TOP_COLUMNS = ["rank", "model", "author", "created_at", "direct", "transitive"]
 _KIND_OF = {"author": "string", "created_at": "string", "downloads": "long", "likes": "long",
             "pipeline_tag": "string", "library_name": "string", "missing": "boolean",
             "direct": "long", "transitive": "long"}
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_SPECIAL = re.compile('[&<>"\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]')
 
 
 @dataclass
@@ -286,8 +287,15 @@ def top_models(
     if author is not None:
         rows = rows[pd.Series(authors).str.lower().to_numpy() == author.lower()]
     first, second = (transitive, direct) if by == "transitive" else (direct, transitive)
-    order = np.lexsort((graph.ids[rows].astype(str), -second[rows], -first[rows]))
-    rows = rows[order[:top] if top is not None else order]
+    if top is not None and top < len(rows):  # only those tied with the top-th or better
+        best = rows[np.lexsort((-second[rows], -first[rows]))[top - 1]]
+        rows = rows[(first[rows] > first[best])
+                    | ((first[rows] == first[best]) & (second[rows] >= second[best]))]
+    ranked = pd.DataFrame({"first": first[rows], "second": second[rows], "id": graph.ids[rows],
+                           "row": rows})
+    ranked = ranked.sort_values(["first", "second", "id"], ascending=[False, False, True],
+                                kind="stable")
+    rows = ranked["row"].to_numpy()[:top]
     return pd.DataFrame({
         "rank": np.arange(1, len(rows) + 1),
         "model": graph.ids[rows],
@@ -372,8 +380,7 @@ def export_graph(
         result.paths = [node_path, edge_path]
         return result
     _prepare_file(path)
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+    with _replacing(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
         if format == "graphml":
             _write_graphml(fh, kinds, nodes_iter, edges_iter, snapshot_text(graph))
         elif format == "gexf":
@@ -383,9 +390,20 @@ def export_graph(
             for chunk in edges_iter:
                 cols = [_plain(chunk[c]) for c in ("parent", "child", "relation", "source")]
                 fh.write("".join(map("{}\t{}\t{}\t{}\n".format, *cols)))
-    os.replace(tmp, path)
     result.paths = [path]
     return result
+
+
+@contextlib.contextmanager
+def _replacing(path: pathlib.Path) -> Iterator[pathlib.Path]:
+    """A temporary file that replaces ``path`` once written; removed if writing fails, so
+    an interrupted export leaves any earlier file as it was."""
+    tmp = path.with_name(path.name + ".part")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _prepare_file(path: pathlib.Path) -> None:
@@ -405,8 +423,10 @@ def _prepare_dir(path: pathlib.Path) -> None:
 def _text(values) -> list[str]:
     """Strings safe inside XML text and attributes; missing values as MISSING_TEXT."""
     codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
-    escaped = [_escape(u) if isinstance(u, str) else str(u) for u in uniques.tolist()]
-    table = np.asarray([*escaped, MISSING_TEXT], dtype=object)
+    texts = [u if isinstance(u, str) else str(u) for u in uniques.tolist()]
+    if _SPECIAL.search("".join(texts)):  # Hub ids and tags never need it: one scan
+        texts = [_escape(t) for t in texts]
+    table = np.asarray([*texts, MISSING_TEXT], dtype=object)
     return table[codes].tolist()  # the sentinel -1 picks MISSING_TEXT
 
 
@@ -524,20 +544,16 @@ def _write_csv(path: pathlib.Path, chunks: Iterator[pd.DataFrame], types: dict) 
     import pyarrow.csv as pa_csv
 
     tables, schema = _arrow_tables(chunks, types)
-    tmp = path.with_name(path.name + ".part")
     options = pa_csv.WriteOptions(quoting_style="needed")
-    with pa_csv.CSVWriter(tmp, schema, write_options=options) as writer:
+    with _replacing(path) as tmp, pa_csv.CSVWriter(tmp, schema, write_options=options) as out:
         for table in tables:
-            writer.write_table(table)
-    os.replace(tmp, path)
+            out.write_table(table)
 
 
 def _write_parquet(path: pathlib.Path, chunks: Iterator[pd.DataFrame], types: dict) -> None:
     import pyarrow.parquet as pq
 
     tables, schema = _arrow_tables(chunks, types)
-    tmp = path.with_name(path.name + ".part")
-    with pq.ParquetWriter(tmp, schema) as writer:
+    with _replacing(path) as tmp, pq.ParquetWriter(tmp, schema) as out:
         for table in tables:
-            writer.write_table(table)
-    os.replace(tmp, path)
+            out.write_table(table)

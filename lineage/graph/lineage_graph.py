@@ -678,7 +678,9 @@ class LineageGraph:
     # -- interop --------------------------------------------------------------------------
     def to_networkx(self, relations: Iterable[str] | None = None):
         """networkx DiGraph, edges parent -> child with ``relation``; node attributes are
-        the model columns (created_at, author, downloads, likes, pipeline_tag, missing...).
+        the model columns (created_at, author, downloads, likes, pipeline_tag, missing...) as
+        values ``nx.write_graphml``/``write_gexf`` accept: ISO 8601 times, ``""`` for missing
+        text, NaN for a missing number (:mod:`lineage.graph.convert`).
 
         A DiGraph holds one edge per pair: a pair declared with several relations keeps the
         alphabetically last one here (:attr:`edges` and :meth:`to_igraph` keep them all).
@@ -692,7 +694,8 @@ class LineageGraph:
 
     def to_igraph(self, relations: Iterable[str] | None = None):
         """python-igraph directed Graph (edges parent -> child), vertex ``name`` = id, the
-        model columns as vertex attributes and ``relation`` on the edges."""
+        model columns as vertex attributes (written as :meth:`to_networkx` writes them, so
+        ``write_graphml`` keeps them all) and ``relation`` on the edges."""
         return convert.to_igraph(self, relations)
 
     # -- edge sources and time travel -------------------------------------------------------

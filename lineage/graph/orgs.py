@@ -52,14 +52,19 @@ def model_authors(graph: LineageGraph, rows: np.ndarray | None = None) -> np.nda
     (['org', ''], [''])
     """
     rows = slice(None) if rows is None else rows
-    ids = pd.Series(graph.ids[rows], dtype=object)
-    namespace = ids.str.partition("/")
-    derived = namespace[0].where(namespace[1] == "/", "")
+    ids = graph.ids[rows]
     if "author" in graph.models:
-        given = graph.models["author"].iloc[rows].reset_index(drop=True).astype(object)
-        given = given.where(given.notna() & (given != ""), None)
-        derived = given.fillna(derived)
-    return derived.to_numpy(dtype=object)
+        given = graph.models["author"].iloc[rows].to_numpy(dtype=object, na_value=None).copy()
+        unset = np.flatnonzero([a is None or a == "" for a in given.tolist()])
+    else:
+        given, unset = np.empty(len(ids), dtype=object), np.arange(len(ids))
+    given[unset] = [_namespace(i) for i in ids[unset].tolist()]
+    return given
+
+
+def _namespace(model_id: str) -> str:
+    head, slash, _ = model_id.partition("/")
+    return head if slash else ""
 
 def org_table(
     graph: LineageGraph,
