@@ -199,7 +199,8 @@ def _refuse_snapshot_outputs(command: click.Command, ctx: click.Context) -> None
     guarded = {snapshot} | {snapshot.with_name(snapshot.name + s)
                             for s in ("-wal", "-shm", "-journal")}
     for param in command.params:
-        value = ctx.params.get(param.name) if isinstance(param.type, _OutputPath) else None
+        writes = isinstance(param.type, _OutputPath) or param.name == "output"
+        value = ctx.params.get(param.name) if writes else None
         if value and Path(value).resolve() in guarded:
             flag = max(param.opts, key=len)
             raise UsageError(f"{flag} {value} is the snapshot file {snapshot}; writing there "

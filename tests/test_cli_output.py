@@ -289,7 +289,8 @@ def test_outputs_naming_the_snapshot_are_refused(db, tmp_path, monkeypatch):
                  ["family", "small/base", "--db", db, "--output", db],
                  ["info", "--db", db, "--format", "json", "-o", db],
                  ["fit", "org/NaNo-7b", "--db", db, "--plot", db],
-                 ["rank", "--db", db, "-o", db + "-wal"]):
+                 ["rank", "--db", db, "-o", db + "-wal"],
+                 ["export", "--db", db, "--format", "graphml", "-o", db]):
         message = one_line_error(CliRunner().invoke(main, args))
         assert "is the snapshot file" in message and "choose another file" in message
     monkeypatch.chdir(tmp_path)  # the default snapshot, from $HF_LINEAGE_DB, as a relative -o

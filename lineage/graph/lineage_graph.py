@@ -796,4 +796,7 @@ class LineageGraph:
             "child": self.ids[child], "parent": self.ids[parent],
             "relation": np.asarray(self._rel_names, dtype=object)[rel], "source": source,
         })
-        return LineageGraph.from_frames(models, edges, snapshot_time=cut)
+        then = LineageGraph.from_frames(models, edges, snapshot_time=cut)
+        # a model renamed since keeps its old id as an alias (the Hub redirects it too)
+        then.aliases = {old: new for old, new in self.aliases.items() if new in then._exact}
+        return then
