@@ -241,7 +241,7 @@ class PooledForecaster:
             a, c = age[past], cum[past]
             fitter = self._wsb(org, a, c)
             momentum, newer = history.features(model, org, release, release + int(k))
-            est = fitter.params_table(0.8)["estimate"]
+            est = fitter.curve.natural(fitter.theta_)
             hs = np.arange(1, self.horizon + 1, dtype=float)
             inc = np.diff(c)
             lin_rate = np.mean(inc[-3:]) if inc.size else 0.0
@@ -318,9 +318,7 @@ class PooledForecaster:
         full = []
         for _, _, age, cum, _ in series:
             f = WSBFitter(m=self.m, time_offset=self.time_offset).fit(age, cum)
-            tab = f.params_table(0.8)["estimate"]
-            full.append({"lambda": tab["lambda"], "mu": tab["mu"], "sigma": tab["sigma"],
-                         "status": f.status_})
+            full.append({**f.curve.natural(f.theta_), "status": f.status_})
         self.population_prior_, self.organisation_priors_ = organisation_priors(
             pd.DataFrame(full), [s[1] for s in series], prior_strength=self.prior_strength)
         rows = []
