@@ -25,6 +25,22 @@ interpretable summary:
   (``active_min`` derivatives at the origin), small, or has none yet (it is then forecast to
   stay where it is). The point forecast is the predictive median.
 
+Measured (``bench/growth_bench.py``: learned on half the real series of Bhandari et al., by
+a hash of the model id, scored on the other half, both ways; 6-month forecasts from k = 6
+and 12 months; organisation = the data's ``company``; release history lagged a month): median
+APE at the last month 0.290 / 0.167 on active series (k = 6 / 12; naive linear 0.277 /
+0.143) and 0.444 / 0.282 on all growing series (naive 0.508 / 0.256); better than naive
+linear on 41% / 46% of active series and 50% / 47% of all; 80% intervals cover 71% / 88%
+(active) and 68% / 75% (all; the misses are series without a derivative at the origin,
+whose honest interval is mostly "stays at 0" while the score keeps only those that grew);
+interval score level with naive linear's empirical-quantile intervals on active series and
+better on all. Against the paper's fitter on its sample: 0.52x / 0.40x its median APE on
+active series and 0.64x / 0.55x on all. So the organisation and release-history signals
+available here do not beat linear extrapolation of the last three months at six months:
+on 40-100 active series per cell the share beating it moves by +-0.07 between halves and
+origins, and the regression's pooled signal is weaker than that noise. What it adds is the
+organisation summary (:meth:`PooledForecaster.summary`).
+
 Everything is learned from rows whose whole forecast window lies inside the training curves;
 release-history features at an origin only use data dated at or before the origin's month.
 ``growth`` never imports ``lineage``: the curves are the long curve frame (``model,
