@@ -420,7 +420,10 @@ def fold_rows(train_series, test_series, train_fits, sample, args) -> pd.DataFra
     pooled = pooled_rows(train_series, test_series, args.history, args.meta)
     print(f"  pooled forecaster: learned and forecast in {time.perf_counter() - t0:.0f} s; "
           "coefficients (learned on the other half):")
-    print(pooled.attrs["forecaster"].coef_.T.to_string(float_format=lambda v: f"{v:.2f}"))
+    pf = pooled.attrs["forecaster"]
+    print(pf.coef_.T.to_string(float_format=lambda v: f"{v:.2f}"))
+    print("  weight of the regression against the linear trend, by (h, small 1 / active 2):",
+          {k: round(v, 1) for k, v in pf.blend_.items()})
     rows.append(pooled)
     paper_test = [s for s in test_series if s[0] in sample]
     if paper_test and not args.no_paper:

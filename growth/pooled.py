@@ -20,6 +20,9 @@ interpretable summary:
   model each, learned from every origin from 3 to 24 months of the training series;
 - **an organisation effect**: the median residual of the organisation's series, shrunk
   towards 0 by ``n / (n + effect_strength)`` for ``n`` series;
+- **a shrinkage blend with the linear trend** (in log growth), its weight per horizon and
+  small / active class chosen on out-of-fold predictions of a 2-fold cross-fit within the
+  training series (``blend_``: 1 = the regression alone, 0 = the trend alone);
 - **intervals** from the residual quantiles of a 2-fold cross-fit within the training series
   (split conformal on the log scale), by horizon and by whether the series is active
   (``active_min`` derivatives at the origin), small, or has none yet (it is then forecast to
@@ -219,7 +222,8 @@ class PooledForecaster:
     forecast effect); ``interval`` the central coverage of the intervals; ``active_min``
     the origin count from which a series gets the intervals learned on active series.
 
-    After :meth:`fit`: ``coef_`` (regression coefficients by predictor), ``org_effect_``
+    After :meth:`fit`: ``coef_`` (regression coefficients by predictor), ``blend_`` (weight of
+    the regression against the linear trend by (horizon, class)), ``org_effect_``
     (log multiplier of the forecast growth by organisation), ``population_prior_`` and
     ``organisation_priors_`` (WSB priors), ``residual_quantiles_``.
     """
@@ -351,21 +355,38 @@ class PooledForecaster:
         # quantiles from a 2-fold cross-fit within the training series
         started = rows[rows["origin_count"] >= 1].reset_index(drop=True)
         fold = started["model"].map(lambda m: zlib.crc32(str(m).encode()) % 2).to_numpy()
-        resid = np.full(len(started), np.nan)
+        out_of_fold = np.full(len(started), np.nan)
         for f in (0, 1):
             if (fold == f).all() or (fold != f).all():
                 continue
             model = self._learn(started[fold != f].reset_index(drop=True))
-            part = started[fold == f]
-            resid[fold == f] = _log_growth(part) - self._predict_log(part, model)
+            out_of_fold[fold == f] = self._predict_log(started[fold == f], model)
         self.model_ = self._learn(started)
         names = ["intercept", *FEATURES, *(f"{n}_x_h" for n in FEATURES)]
         self.coef_ = pd.DataFrame({_CLASSES[c]: beta for c, (beta, _) in self.model_.items()},
                                   index=names)
         self.org_effect_ = pd.DataFrame({_CLASSES[c]: eff
                                          for c, (_, eff) in self.model_.items()}).fillna(0.0)
-        if np.isnan(resid).all():
-            resid = _log_growth(started) - self._predict_log(started, self.model_)
+        if np.isnan(out_of_fold).all():
+            out_of_fold = self._predict_log(started, self.model_)
+        # shrink towards the linear trend by out-of-fold skill, per class and horizon
+        y, linear = _log_growth(started), started["log_linear"].to_numpy(float)
+        h_started, cls_started = started["h"].to_numpy(), self._class(started["origin_count"])
+        self.blend_ = {}
+        blended = np.full(len(started), np.nan)
+        for h in range(1, self.horizon + 1):
+            for c in (1, 2):
+                sel = (h_started == h) & (cls_started == c) & np.isfinite(out_of_fold)
+                if not sel.any():
+                    self.blend_[(h, c)] = 1.0
+                    continue
+                grid = np.linspace(0.0, 1.0, 11)
+                loss = [np.mean(np.abs(y[sel] - w * out_of_fold[sel] - (1 - w) * linear[sel]))
+                        for w in grid]
+                w = float(grid[int(np.argmin(loss))])
+                self.blend_[(h, c)] = w
+                blended[sel] = w * out_of_fold[sel] + (1 - w) * linear[sel]
+        resid = y - blended
         resid = np.r_[resid, _log_growth(rows[rows["origin_count"] < 1])]
         h_all = np.r_[started["h"], rows.loc[rows["origin_count"] < 1, "h"]]
         cls = self._class(np.r_[started["origin_count"],
@@ -407,8 +428,11 @@ class PooledForecaster:
         rows = rows[rows["h"] <= horizon].reset_index(drop=True)
         c0 = rows["origin_count"].to_numpy(float)
         cls = self._class(c0)
-        log_growth = np.where(cls > 0, np.maximum(
-            self._predict_log(rows, self.model_), 0.0), 0.0)
+        w = np.array([self.blend_.get((int(h), int(c)), 0.0)
+                      for h, c in zip(rows["h"], cls, strict=True)])
+        log_growth = w * self._predict_log(rows, self.model_) \
+            + (1 - w) * rows["log_linear"].to_numpy(float)
+        log_growth = np.where(cls > 0, np.maximum(log_growth, 0.0), 0.0)
         q = np.array([self.residual_quantiles_[(int(h), int(c))]
                       for h, c in zip(rows["h"], cls, strict=True)])
         mean = c0 + np.expm1(log_growth)
