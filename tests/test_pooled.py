@@ -3,6 +3,8 @@ honest intervals, clear errors. Skill on real series is measured in bench/growth
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -124,3 +126,32 @@ def test_series_without_derivatives_stay_and_bad_frames_fail_clearly():
         pf.predict(panel.drop(columns="month"))
     with pytest.raises(ValueError, match="no series reaches"):
         PooledForecaster(origins=(20,)).fit(panel)
+
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "bhandari2025" / "finetune"
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(not REAL.is_dir(), reason="needs ../shared/data/bhandari2025")
+def test_real_series_learn_and_forecast_inside_their_bands():
+    parts = []
+    for org in ("Qwen", "Microsoft", "Google"):
+        frame = pd.read_csv(REAL / f"{org}.csv").head(25)
+        created = pd.to_datetime(frame["created_at"], utc=True)
+        start = (created.dt.year * 12 + created.dt.month - 1).to_numpy()
+        cols = [c for c in frame.columns if c.endswith("-month")]
+        for i, row in frame.iterrows():
+            cum = row[cols].to_numpy(dtype=float)
+            cum = cum[np.isfinite(cum)]
+            parts.append(pd.DataFrame({"model": row["model"], "organisation": org,
+                                       "age_months": np.arange(cum.size),
+                                       "month": [_month(start[i] + a) for a in range(cum.size)],
+                                       "cumulative": cum}))
+    panel = pd.concat(parts, ignore_index=True)
+    pf = PooledForecaster(time_offset=0.0).fit(panel)
+    assert set(pf.summary()["organisation"]) == {"Qwen", "Microsoft", "Google"}
+    fc = pf.predict(panel[panel["age_months"] <= 8])
+    values = fc[["mean", "lower", "upper"]].to_numpy()
+    assert np.isfinite(values).all()
+    assert (fc["lower"] <= fc["mean"]).all() and (fc["mean"] <= fc["upper"]).all()
+    assert (fc["lower"] >= fc["origin_count"]).all()
