@@ -164,13 +164,14 @@ class _History:
         if me is not None:
             same = same.copy()
             same[me] = False
-        lo = max(col - 5, 0)
-        window = self.increments[same, lo: max(col + 1, lo)]
-        recent = window[:, -3:].sum() if window.size else 0.0
-        earlier = window[:, :-3].sum() if window.shape[1] > 3 else 0.0
+        cols = np.arange(col - 5, col + 1)
+        inside = (cols >= 0) & (cols < self.increments.shape[1])  # no data: no derivatives
+        window = np.zeros((int(same.sum()), cols.size))
+        window[:, inside] = self.increments[same][:, cols[inside]]
+        recent, earlier = window[:, 3:].sum(), window[:, :3].sum()
         momentum = np.log1p(recent) - np.log1p(earlier)
         newer = self.release[same] > release - self.first
-        newer_recent = window[newer, -3:].sum() if window.size else 0.0
+        newer_recent = window[newer, 3:].sum()
         share = (newer_recent + 0.5) / (recent + 1.0)
         return float(momentum), float(np.log(share))
 

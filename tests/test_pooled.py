@@ -73,6 +73,12 @@ def test_release_history_features_by_hand():
     momentum, newer = hist.features("o/y", "o", 24003, 24007)
     assert momentum == pytest.approx(0.0)
     assert newer == pytest.approx(np.log(0.5 / 13.0))
+    # two months past the data: months 8 and 9 have no derivatives (not the last ones seen)
+    momentum, newer = hist.features("o/x", "o", 24000, 24009)
+    assert momentum == pytest.approx(np.log1p(6.0) - np.log1p(6.0))
+    assert newer == pytest.approx(np.log(6.5 / 7.0))
+    # before the organisation's first data: nothing
+    assert hist.features("o/x", "o", 24000, 23990) == (0.0, pytest.approx(np.log(0.5)))
 
 
 def test_forecasts_use_no_data_after_their_origin():
