@@ -5,10 +5,22 @@ Usage: python bench/growth_bench.py [PATH] [--ablation] [--jobs N] [--paper-samp
   PATH defaults to ../shared/data/bhandari2025 (reads finetune/*.csv).
 
 Reports, in one run: fit success and in-sample error on the full series, fits per second,
+a speed table (CPU ms per fit: the fitter now, the fitter before issue 16 kept here as
+``LegacyWSBFitter``, the paper's curve_fit; and how far apart the old and new optima are),
 and a backtest (fit on the first k = 6 and 12 months, forecast the next 6) with the median
 absolute percentage error of the last forecast month, the share of series beating naive
-linear extrapolation, and the coverage of 80% intervals on held-out months, on all series
-and on active ones (at least 10 derivatives at the origin).
+linear extrapolation, the coverage of 80% intervals on held-out months and their mean
+interval score on the log(1 + count) scale, on all series and on active ones (at least 10
+derivatives at the origin).
+
+Forecasters: ``paper`` (Bhandari et al.'s fitter), ``naive-linear`` (last three months
+extrapolated) and ``naive-linear-eq`` (the same with intervals from the empirical quantiles
+of its errors on the training half), ``ours`` (WSBFitter, empirical prior and calibration
+learned on the training half), ``wsb-hub-calibration`` (WSBFitter with the shipped
+HUB_CALIBRATION, which was learned on all these series: not cross-fitted), and ``pooled``
+(:class:`growth.pooled.PooledForecaster`, learned on the training half; organisation =
+the data's ``company``; release-history features from every series, each cut at the
+forecast origin's calendar month).
 
 Honesty: anything learned from the data (the empirical-Bayes prior from full-series fits,
 the forecast calibration from a backtest) is learned on one half of the series (split by a
@@ -80,9 +92,16 @@ def read_meta(path: Path) -> pd.DataFrame:
                          "release": created.dt.year * 12 + created.dt.month - 1})
 
 
-def pooled_frame(series, meta: pd.DataFrame) -> pd.DataFrame:
-    """The long curve frame PooledForecaster reads: calendar months and organisations."""
+def pooled_frame(series, meta: pd.DataFrame, *, lag: int = 0) -> pd.DataFrame:
+    """The long curve frame PooledForecaster reads: calendar months and organisations.
+
+    ``lag`` months later than observed (age and month shifted, for the release history):
+    the data's month k is a count k months after each model's own release day, so at an
+    origin in calendar month M another series' count labelled M may have been taken up to
+    a month later; with ``lag=1`` the history only holds counts labelled M - 1 or earlier.
+    """
     frame = _frame(series)
+    frame["age_months"] = frame["age_months"] + lag
     months = meta["release"].reindex(frame["model"]).to_numpy() + frame["age_months"].to_numpy()
     frame["month"] = [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in months.astype(int)]
     frame["organisation"] = meta["organisation"].reindex(frame["model"]).to_numpy()
@@ -401,7 +420,10 @@ def fold_rows(train_series, test_series, train_fits, sample, args) -> pd.DataFra
     pooled = pooled_rows(train_series, test_series, args.history, args.meta)
     print(f"  pooled forecaster: learned and forecast in {time.perf_counter() - t0:.0f} s; "
           "coefficients (learned on the other half):")
-    print(pooled.attrs["forecaster"].coef_.T.to_string(float_format=lambda v: f"{v:.2f}"))
+    pf = pooled.attrs["forecaster"]
+    print(pf.coef_.T.to_string(float_format=lambda v: f"{v:.2f}"))
+    print("  weight of the regression against the linear trend, by (h, small 1 / active 2):",
+          {k: round(v, 1) for k, v in pf.blend_.items()})
     rows.append(pooled)
     paper_test = [s for s in test_series if s[0] in sample]
     if paper_test and not args.no_paper:
@@ -438,7 +460,7 @@ def main(argv=None) -> int:
     print(f"{len(series)} series from {path}")
     sample = paper_sample(series, args.paper_sample)
     args.meta = read_meta(path)
-    args.history = pooled_frame(series, args.meta)
+    args.history = pooled_frame(series, args.meta, lag=1)
     if args.skip_in_sample:
         ours = fit_many(_frame(series), time_offset=TIME_OFFSET, n_jobs=args.jobs)
     else:

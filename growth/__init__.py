@@ -9,12 +9,15 @@ This package fits any series given as the long curve frame
   :func:`compare_curves` (AIC).
 - :mod:`growth.prior`: population (empirical-Bayes) priors and forecast calibration.
 - :mod:`growth.backtest`: backtests, the paper's fitter reproduced, naive baselines.
+- :mod:`growth.pooled`: :class:`PooledForecaster`, forecasts that pool organisations and
+  their release histories (WSB fits with organisation priors as the summary).
 """
 
 from growth.fit import CurveFitter, WSBFitter, compare_curves, fit_many
 from growth.models import WSB, Bass, Gompertz, PowerCutoff, make_curve
+from growth.pooled import PooledForecaster
 from growth.prior import ForecastCalibration, GaussianPrior, learn_prior
 
 __all__ = ["WSB", "Bass", "CurveFitter", "ForecastCalibration", "GaussianPrior", "Gompertz",
-           "PowerCutoff", "WSBFitter", "compare_curves", "fit_many", "learn_prior",
-           "make_curve"]
+           "PooledForecaster", "PowerCutoff", "WSBFitter", "compare_curves", "fit_many",
+           "learn_prior", "make_curve"]

@@ -20,10 +20,29 @@ interpretable summary:
   model each, learned from every origin from 3 to 24 months of the training series;
 - **an organisation effect**: the median residual of the organisation's series, shrunk
   towards 0 by ``n / (n + effect_strength)`` for ``n`` series;
+- **a shrinkage blend with the linear trend** (in log growth), its weight per horizon and
+  small / active class chosen on out-of-fold predictions of a 2-fold cross-fit within the
+  training series (``blend_``: 1 = the regression alone, 0 = the trend alone);
 - **intervals** from the residual quantiles of a 2-fold cross-fit within the training series
   (split conformal on the log scale), by horizon and by whether the series is active
   (``active_min`` derivatives at the origin), small, or has none yet (it is then forecast to
   stay where it is). The point forecast is the predictive median.
+
+Measured (``bench/growth_bench.py``: learned on half the real series of Bhandari et al., by
+a hash of the model id, scored on the other half, both ways; 6-month forecasts from k = 6
+and 12 months; organisation = the data's ``company``; release history lagged a month): median
+APE at the last month 0.290 / 0.167 on active series (k = 6 / 12; naive linear 0.277 /
+0.143) and 0.444 / 0.282 on all growing series (naive 0.508 / 0.256); better than naive
+linear on 41% / 46% of active series and 50% / 47% of all; 80% intervals cover 71% / 88%
+(active) and 68% / 75% (all; the misses are series without a derivative at the origin,
+whose honest interval is mostly "stays at 0" while the score keeps only those that grew);
+interval score level with naive linear's empirical-quantile intervals on active series and
+better on all. Against the paper's fitter on its sample: 0.52x / 0.40x its median APE on
+active series and 0.64x / 0.55x on all. So the organisation and release-history signals
+available here do not beat linear extrapolation of the last three months at six months:
+on 40-100 active series per cell the share beating it moves by +-0.07 between halves and
+origins, and the regression's pooled signal is weaker than that noise. What it adds is the
+organisation summary (:meth:`PooledForecaster.summary`).
 
 Everything is learned from rows whose whole forecast window lies inside the training curves;
 release-history features at an origin only use data dated at or before the origin's month.
@@ -145,13 +164,14 @@ class _History:
         if me is not None:
             same = same.copy()
             same[me] = False
-        lo = max(col - 5, 0)
-        window = self.increments[same, lo: max(col + 1, lo)]
-        recent = window[:, -3:].sum() if window.size else 0.0
-        earlier = window[:, :-3].sum() if window.shape[1] > 3 else 0.0
+        cols = np.arange(col - 5, col + 1)
+        inside = (cols >= 0) & (cols < self.increments.shape[1])  # no data: no derivatives
+        window = np.zeros((int(same.sum()), cols.size))
+        window[:, inside] = self.increments[same][:, cols[inside]]
+        recent, earlier = window[:, 3:].sum(), window[:, :3].sum()
         momentum = np.log1p(recent) - np.log1p(earlier)
         newer = self.release[same] > release - self.first
-        newer_recent = window[newer, -3:].sum() if window.size else 0.0
+        newer_recent = window[newer, 3:].sum()
         share = (newer_recent + 0.5) / (recent + 1.0)
         return float(momentum), float(np.log(share))
 
@@ -203,7 +223,8 @@ class PooledForecaster:
     forecast effect); ``interval`` the central coverage of the intervals; ``active_min``
     the origin count from which a series gets the intervals learned on active series.
 
-    After :meth:`fit`: ``coef_`` (regression coefficients by predictor), ``org_effect_``
+    After :meth:`fit`: ``coef_`` (regression coefficients by predictor), ``blend_`` (weight of
+    the regression against the linear trend by (horizon, class)), ``org_effect_``
     (log multiplier of the forecast growth by organisation), ``population_prior_`` and
     ``organisation_priors_`` (WSB priors), ``residual_quantiles_``.
     """
@@ -241,7 +262,7 @@ class PooledForecaster:
             a, c = age[past], cum[past]
             fitter = self._wsb(org, a, c)
             momentum, newer = history.features(model, org, release, release + int(k))
-            est = fitter.params_table(0.8)["estimate"]
+            est = fitter.curve.natural(fitter.theta_)
             hs = np.arange(1, self.horizon + 1, dtype=float)
             inc = np.diff(c)
             lin_rate = np.mean(inc[-3:]) if inc.size else 0.0
@@ -318,9 +339,7 @@ class PooledForecaster:
         full = []
         for _, _, age, cum, _ in series:
             f = WSBFitter(m=self.m, time_offset=self.time_offset).fit(age, cum)
-            tab = f.params_table(0.8)["estimate"]
-            full.append({"lambda": tab["lambda"], "mu": tab["mu"], "sigma": tab["sigma"],
-                         "status": f.status_})
+            full.append({**f.curve.natural(f.theta_), "status": f.status_})
         self.population_prior_, self.organisation_priors_ = organisation_priors(
             pd.DataFrame(full), [s[1] for s in series], prior_strength=self.prior_strength)
         rows = []
@@ -337,21 +356,38 @@ class PooledForecaster:
         # quantiles from a 2-fold cross-fit within the training series
         started = rows[rows["origin_count"] >= 1].reset_index(drop=True)
         fold = started["model"].map(lambda m: zlib.crc32(str(m).encode()) % 2).to_numpy()
-        resid = np.full(len(started), np.nan)
+        out_of_fold = np.full(len(started), np.nan)
         for f in (0, 1):
             if (fold == f).all() or (fold != f).all():
                 continue
             model = self._learn(started[fold != f].reset_index(drop=True))
-            part = started[fold == f]
-            resid[fold == f] = _log_growth(part) - self._predict_log(part, model)
+            out_of_fold[fold == f] = self._predict_log(started[fold == f], model)
         self.model_ = self._learn(started)
         names = ["intercept", *FEATURES, *(f"{n}_x_h" for n in FEATURES)]
         self.coef_ = pd.DataFrame({_CLASSES[c]: beta for c, (beta, _) in self.model_.items()},
                                   index=names)
         self.org_effect_ = pd.DataFrame({_CLASSES[c]: eff
                                          for c, (_, eff) in self.model_.items()}).fillna(0.0)
-        if np.isnan(resid).all():
-            resid = _log_growth(started) - self._predict_log(started, self.model_)
+        if np.isnan(out_of_fold).all():
+            out_of_fold = self._predict_log(started, self.model_)
+        # shrink towards the linear trend by out-of-fold skill, per class and horizon
+        y, linear = _log_growth(started), started["log_linear"].to_numpy(float)
+        h_started, cls_started = started["h"].to_numpy(), self._class(started["origin_count"])
+        self.blend_ = {}
+        blended = np.full(len(started), np.nan)
+        for h in range(1, self.horizon + 1):
+            for c in (1, 2):
+                sel = (h_started == h) & (cls_started == c) & np.isfinite(out_of_fold)
+                if not sel.any():
+                    self.blend_[(h, c)] = 1.0
+                    continue
+                grid = np.linspace(0.0, 1.0, 11)
+                loss = [np.mean(np.abs(y[sel] - w * out_of_fold[sel] - (1 - w) * linear[sel]))
+                        for w in grid]
+                w = float(grid[int(np.argmin(loss))])
+                self.blend_[(h, c)] = w
+                blended[sel] = w * out_of_fold[sel] + (1 - w) * linear[sel]
+        resid = y - blended
         resid = np.r_[resid, _log_growth(rows[rows["origin_count"] < 1])]
         h_all = np.r_[started["h"], rows.loc[rows["origin_count"] < 1, "h"]]
         cls = self._class(np.r_[started["origin_count"],
@@ -393,8 +429,11 @@ class PooledForecaster:
         rows = rows[rows["h"] <= horizon].reset_index(drop=True)
         c0 = rows["origin_count"].to_numpy(float)
         cls = self._class(c0)
-        log_growth = np.where(cls > 0, np.maximum(
-            self._predict_log(rows, self.model_), 0.0), 0.0)
+        w = np.array([self.blend_.get((int(h), int(c)), 0.0)
+                      for h, c in zip(rows["h"], cls, strict=True)])
+        log_growth = w * self._predict_log(rows, self.model_) \
+            + (1 - w) * rows["log_linear"].to_numpy(float)
+        log_growth = np.where(cls > 0, np.maximum(log_growth, 0.0), 0.0)
         q = np.array([self.residual_quantiles_[(int(h), int(c))]
                       for h, c in zip(rows["h"], cls, strict=True)])
         mean = c0 + np.expm1(log_growth)
