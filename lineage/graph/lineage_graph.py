@@ -480,11 +480,13 @@ class LineageGraph:
         direction: str = "down",
         relations: Iterable[str] | None = None,
     ) -> pd.DataFrame:
-        """One row per model reached from ``model``: ``model, depth, parent, relation``.
+        """One row per model reached from ``model``: ``model, depth, parent, relation``
+        (``model, depth, child, relation`` going up).
 
         ``direction="down"`` lists derivatives, ``parent`` being the one a shortest path
-        reaches it from; ``"up"`` lists ancestors, ``parent`` being the model one step closer
-        to ``model`` that derives from it. Depth 0 is ``model`` itself.
+        reaches it from; ``"up"`` lists ancestors, ``child`` being the model one step closer
+        to ``model`` that derives from it, ``relation`` that child's relation to it. Depth 0
+        is ``model`` itself.
         """
         if direction not in ("down", "up"):
             raise UsageError(f"direction must be 'down' or 'up', not {direction!r}")
@@ -495,7 +497,7 @@ class LineageGraph:
             {
                 "model": self.ids[walk["node"].to_numpy()],
                 "depth": walk["depth"].to_numpy(),
-                "parent": pd.Series(
+                "parent" if direction == "down" else "child": pd.Series(
                     np.where(via >= 0, self.ids[np.maximum(via, 0)], None), dtype=object
                 ),
                 "relation": pd.Series(
