@@ -31,25 +31,26 @@ import numpy as np
 
 #: The smallest network area (CSS px) the first view is laid out for: a 1400 × 900 window
 #: less the page's header and side panel.
-VIEW = (1000.0, 700.0)
+VIEW = (960.0, 640.0)
 #: No label is drawn smaller than this in the first view (px on screen).
 MIN_LABEL_PX = 8.0
 #: vis-network's ``fit`` leaves this much room around the drawing.
 FIT_SLACK = 1.1
 #: Font size (canvas units) of ordinary labels; larger families get larger fonts.
 FONT = 12.0
-#: Inner margin of a box (canvas units, vis-network's ``margin``) and the gap between boxes.
+#: Inner margin of a box left and right (canvas units, vis-network's ``margin``; half that
+#: above and below) and the gap between boxes.
 MARGIN = 4.0
 GAP = 6.0
 #: Average glyph width as a share of the font size (generous for the usual sans fonts).
-CHAR_WIDTH = 0.62
+CHAR_WIDTH = 0.58
 
 
 def box_sizes(labels: Sequence[str], font: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Width and height (canvas units) of boxes holding ``labels`` at ``font`` sizes."""
     chars = np.array([len(s) for s in labels], dtype=float)
     font = np.asarray(font, dtype=float)
-    return chars * font * CHAR_WIDTH + 2 * MARGIN + 4, font * 1.3 + 2 * MARGIN + 2
+    return chars * font * CHAR_WIDTH + 2 * MARGIN + 4, font * 1.5 + MARGIN + 8
 
 
 def overlaps(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray,
@@ -198,7 +199,7 @@ def radial_layout(via: np.ndarray, level: np.ndarray, w: np.ndarray, h: np.ndarr
         ring = hops == r
         inner = hops == r - 1
         step = (w[ring].max() + w[inner].max()) / 2 + 2 * GAP
-        room = (np.sqrt(w[ring] * h[ring]).sum() * 1.6 + GAP * ring.sum()) / (2 * np.pi)
+        room = (np.sqrt(w[ring] * h[ring]).sum() * 1.1 + GAP * ring.sum()) / (2 * np.pi)
         radius.append(max(radius[-1] + step, room))
     x, y = np.zeros(n), np.zeros(n)
     lo = np.zeros(n)
@@ -228,35 +229,40 @@ def force_layout(via: np.ndarray, w: np.ndarray, h: np.ndarray, *, seed: int = 7
     g = igraph.Graph(n=n, edges=list(zip(via[kids].tolist(), kids.tolist(), strict=True)))
     rng = np.random.default_rng(seed)
     start = rng.normal(size=(n, 2)).tolist()
-    coords = np.array(g.layout_fruchterman_reingold(seed=start, niter=500).coords)
+    coords = np.array(g.layout_fruchterman_reingold(seed=start, niter=200).coords)
     length = np.hypot(*(coords[via[kids]] - coords[kids]).T)
-    scale = float(np.median(np.sqrt(w * h))) * 1.6 / max(float(np.median(length)), 1e-9)
+    scale = float(np.median(np.sqrt(w * h))) * 1.2 / max(float(np.median(length)), 1e-9)
     return coords[:, 0] * scale, coords[:, 1] * scale
 
 
 def separate(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray, *,
-             rounds: int = 400) -> tuple[np.ndarray, np.ndarray]:
-    """Push overlapping boxes apart (each pair along its axis of least overlap)."""
+             rounds: int = 200) -> tuple[np.ndarray, np.ndarray]:
+    """Push overlapping boxes apart, each pair along its axis of least overlap (weighted
+    towards horizontal, like the view), until none overlaps or ``rounds`` are done."""
     x, y = x.astype(float).copy(), y.astype(float).copy()
     n = len(x)
     if n < 2:
         return x, y
-    tie = np.random.default_rng(0).normal(scale=1e-3, size=(n, n))
+    first, second = np.triu_indices(n, 1)
+    half_w, half_h = (w[first] + w[second]) / 2 + GAP, (h[first] + h[second]) / 2 + GAP
+    tie = np.where(np.random.default_rng(0).random(len(first)) < 0.5, -1.0, 1.0)
+    aspect = VIEW[0] / VIEW[1]
     for _ in range(rounds):
-        dx = x[:, None] - x[None, :] + np.triu(tie, 1) - np.triu(tie, 1).T
-        dy = y[:, None] - y[None, :]
-        ox = (w[:, None] + w[None, :]) / 2 + GAP - np.abs(dx)
-        oy = (h[:, None] + h[None, :]) / 2 + GAP - np.abs(dy)
-        hit = (ox > 0) & (oy > 0)
-        np.fill_diagonal(hit, False)
-        if not hit.any():
+        dx, dy = x[first] - x[second], y[first] - y[second]
+        ox, oy = half_w - np.abs(dx), half_h - np.abs(dy)
+        hit = np.flatnonzero((ox > 0) & (oy > 0))
+        if not len(hit):
             break
-        along_x = hit & (ox <= oy * VIEW[0] / VIEW[1])  # wider than tall, like the view
-        along_y = hit & ~along_x
-        x += 0.5 * (np.sign(dx) * np.where(along_x, ox, 0)).sum(axis=1) / np.maximum(
-            1, along_x.sum(axis=1)) ** 0.5
-        y += 0.5 * (np.sign(dy + 1e-9 * np.sign(dx)) * np.where(along_y, oy, 0)).sum(
-            axis=1) / np.maximum(1, along_y.sum(axis=1)) ** 0.5
+        i, j = first[hit], second[hit]
+        along_x = ox[hit] <= oy[hit] * aspect
+        sx = np.where(dx[hit] == 0, tie[hit], np.sign(dx[hit]))
+        sy = np.where(dy[hit] == 0, tie[hit], np.sign(dy[hit]))
+        px = np.where(along_x, 0.55 * ox[hit] * sx, 0.0)
+        py = np.where(along_x, 0.0, 0.55 * oy[hit] * sy)
+        np.add.at(x, i, px)
+        np.add.at(x, j, -px)
+        np.add.at(y, i, py)
+        np.add.at(y, j, -py)
     return x, y
 
 
@@ -269,4 +275,12 @@ def layout(kind: str, via: np.ndarray, level: np.ndarray, w: np.ndarray, h: np.n
         x, y = radial_layout(via, level, w, h)
     else:
         x, y = force_layout(via, w, h)
-    return separate(x, y, w, h)
+    x, y = separate(x, y, w, h)
+    area = np.prod(extent(x, y, w, h))
+    for _ in range(3):  # draw it tighter while that leaves no overlap
+        tx, ty = separate(x * 0.8, y * 0.8, w, h)
+        tighter = np.prod(extent(tx, ty, w, h))
+        if tighter >= area * 0.98 or overlaps(tx, ty, w, h):
+            break
+        x, y, area = tx, ty, tighter
+    return x, y

@@ -234,11 +234,21 @@ def _first_view(fam: Family, kind: str, max_nodes: int, labels: np.ndarray,
         ok = _layout.fits_view(x, y, w, h) and _layout.overlaps(x, y, w, h) == 0
         return ok, k, fs, x, y
 
+    # double the budget until it no longer fits, then halve the interval
     lo, hi = 2, max(2, max_nodes)
-    best = attempt(hi)
-    if best[0]:
-        return best[1:]
     best = attempt(lo)
+    budget = 16
+    while budget < hi:
+        got = attempt(budget)
+        if not got[0]:
+            hi = budget
+            break
+        lo, best = budget, got
+        budget *= 2
+    else:
+        got = attempt(hi)
+        if got[0]:
+            return got[1:]
     while hi - lo > 1:
         mid = (lo + hi) // 2
         got = attempt(mid)
@@ -401,7 +411,9 @@ def lineage_html(
     font[0] = 16.0
     say(f"laying out the first view ({LAYOUT_NAMES[layout]})")
     k, fs, x, y = _first_view(fam, layout, max_nodes, labels, font)
-    carried = max(horizon, k)
+    carried = min(n_sel, k + carry)
+    members, nodes, models = members[:carried], nodes[:carried], models[:carried]
+    labels, n_trans, font = labels[:carried], n_trans[:carried], font[:carried]
 
     local = np.full(len(fam), -1, dtype=np.int64)
     local[members] = np.arange(len(members))

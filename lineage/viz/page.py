@@ -140,6 +140,7 @@ var PLOTLY_CONFIG = {{ plotly_config|tojson }};
 window.hflStable = null;
 (function () {
   var D = HFL, n = D.models.length, STEP = 20, PITCH = 30, REACH = 190;
+  var MARGIN = {top: 2, bottom: 2, left: 4, right: 4};
   var open = new Uint8Array(n), initial = new Uint8Array(n), offRel = {};
   var kids = [], pos = {}, i;
   for (i = 0; i < n; i++) kids.push([]);
@@ -225,7 +226,7 @@ window.hflStable = null;
   function modelNode(i) {
     var r = i === 0 ? "root" : D.relation[i], c = i === 0 ? D.colors.root : color(r);
     var node = {
-      id: i, label: D.labels[i], shape: "box", margin: 4, x: pos[i].x, y: pos[i].y,
+      id: i, label: D.labels[i], shape: "box", margin: MARGIN, x: pos[i].x, y: pos[i].y,
       model: D.models[i], relation: i === 0 ? null : r, direct: D.direct[i],
       transitive: D.transitive[i], font: {size: D.font[i], color: "#1b1b1b"},
       color: {background: tint(c), border: c,
@@ -371,7 +372,7 @@ window.hflStable = null;
         var note = g.carried < g.hidden ? (g.hidden - g.carried).toLocaleString("en-US") +
             " of them are not on this page (open this branch's own page)" : "";
         var fold = {id: fid, label: "+" + g.hidden.toLocaleString("en-US") + " more",
-          shape: "box", margin: 4, x: p.x, y: p.y, font: {size: 12, color: "#333333"},
+          shape: "box", margin: MARGIN, x: p.x, y: p.y, font: {size: 12, color: "#333333"},
           color: {background: D.colors.fold, border: "#888888"},
           shapeProperties: {borderDashes: [4, 3]},
           fold: {models: g.hidden, carried: g.carried, anchor: g.anchor, side: g.side},
@@ -395,7 +396,7 @@ window.hflStable = null;
         var cid = "c:" + key, q = pos[cid] || foldPos(g.anchor, g.side);
         wantN[cid] = true;
         if (!nodes.get(cid)) addN.push({id: cid, label: "\u2212 fold back", shape: "box",
-          margin: 4, x: q.x, y: q.y, font: {size: 12, color: "#333333"},
+          margin: MARGIN, x: q.x, y: q.y, font: {size: 12, color: "#333333"},
           color: {background: "#ffffff", border: "#888888"},
           shapeProperties: {borderDashes: [2, 2]}, close: {anchor: g.anchor, side: g.side},
           title: describe({head: "Fold these branches of " + D.models[g.anchor] + " back",
@@ -415,7 +416,7 @@ window.hflStable = null;
   update();
   var container = document.getElementById("network");
   var options = {
-    nodes: {shape: "box", margin: 4, font: {size: 12}},
+    nodes: {shape: "box", margin: MARGIN, font: {size: 12}},
     edges: {arrows: {to: {enabled: true, scaleFactor: 0.5}}, smooth: false, width: 1},
     physics: {enabled: false},
     layout: {improvedLayout: false},

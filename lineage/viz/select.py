@@ -38,6 +38,13 @@ if TYPE_CHECKING:
     from lineage.graph import LineageGraph
 
 
+#: A branch one hop further out counts this much less in the priority order, so a first
+#: view shows the model's generations near it before the depths of its heaviest branch.
+#: (Any factor at most 1 keeps every model after the one it was reached from: a parent's
+#: subtree is larger than its child's.)
+DEPTH_DECAY = 0.3
+
+
 @dataclass(frozen=True)
 class Fold:
     """Branches of a shown model left off the first view: drawn as one "+N more" node."""
@@ -61,7 +68,8 @@ class Family:
     level: np.ndarray  # hops from the root: positive below it, negative above it
     edge: np.ndarray  # graph edge index of the tree edge to ``via`` (-1: the root)
     subtree: np.ndarray  # members at or below each one in the tree (itself included)
-    priority: np.ndarray  # member positions, heaviest branch first, each after its ``via``
+    priority: np.ndarray  # member positions, heaviest (depth-discounted) branch first,
+    # each after its ``via``
 
     def __len__(self) -> int:
         return len(self.node)
@@ -153,7 +161,7 @@ def lineage_family(
     via = np.where(via_node >= 0, position[np.maximum(via_node, 0)], -1)
     level = np.concatenate(levels).astype(np.int64)
     subtree = subtree_sizes(via, level)
-    priority = np.lexsort((np.arange(len(node)), -subtree))
+    priority = np.lexsort((np.arange(len(node)), -subtree * DEPTH_DECAY ** np.abs(level)))
     return Family(node, via, level, np.concatenate(edges).astype(np.int64), subtree, priority)
 
 
