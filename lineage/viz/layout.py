@@ -19,7 +19,7 @@ Example:
     >>> via, level = np.array([-1, 0, 0]), np.array([0, 1, 1])
     >>> w, h = box_sizes(["root", "a child", "another"], np.array([14, 12, 12]))
     >>> x, y = tree_layout(via, level, w, h)
-    >>> overlaps(x, y, w, h), x[1] > x[0], y[1] < y[2]
+    >>> overlaps(x, y, w, h), bool(x[1] > x[0]), bool(y[1] < y[2])
     (0, True, True)
 """
 
