@@ -11,6 +11,8 @@ models, a sunburst that opens the branch clicked. It records when the first view
 and fitted (``window.hflStable``, ms since navigation start; null until then) and exposes
 ``window.hflNetwork`` (the vis Network), ``window.hflNodes`` / ``window.hflEdges`` (its
 DataSets) and ``window.hflPage`` (open, close, reveal, switch a relation) for tests.
+plotly.js is compiled only once the network is on screen (``window.hflCharts`` is true
+when the charts are drawn), so a reader sees the network first.
 
 Example:
     >>> html = render_page(title="t", subtitle="s", data={"models": []}, legend=[],
@@ -83,7 +85,7 @@ table.gen td, table.gen th { padding: 1px 6px; text-align: right; border-bottom:
 .caption { font-size: 12px; color: #555; margin: 2px 0; }
 </style>
 <script>{{ vis_js|safe }}</script>
-<script>{{ plotly_js|safe }}</script>
+<script type="text/plain" id="plotly-src">{{ plotly_js|safe }}</script>
 </head>
 <body>
 <header>
@@ -434,6 +436,7 @@ window.hflStable = null;
   network.once("afterDrawing", function () {
     window.hflStable = performance.now();
     document.body.setAttribute("data-stable", "1");
+    setTimeout(charts, 0);  // plotly.js is compiled once the network is on screen
   });
   var details = document.getElementById("details");
   document.getElementById("to-root").addEventListener("click", function () {
@@ -478,10 +481,17 @@ window.hflStable = null;
     }
     reveal(k);
   });
-  if (CHART && window.Plotly) {
-    Plotly.newPlot("growth-chart", CHART.data, CHART.layout, PLOTLY_CONFIG);
+  function charts() {
+    var src = document.createElement("script");
+    src.textContent = document.getElementById("plotly-src").textContent;
+    document.head.appendChild(src);
+    if (CHART && window.Plotly) {
+      Plotly.newPlot("growth-chart", CHART.data, CHART.layout, PLOTLY_CONFIG);
+    }
+    if (SUNBURST && window.Plotly) sunburst();
+    window.hflCharts = true;
   }
-  if (SUNBURST && window.Plotly) {
+  function sunburst() {
     var sb = document.getElementById("sunburst");
     Plotly.newPlot(sb, SUNBURST.data, SUNBURST.layout, PLOTLY_CONFIG);
     sb.on("plotly_sunburstclick", function (ev) {
