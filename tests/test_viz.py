@@ -210,16 +210,31 @@ def test_sunburst_and_generations_aggregate_the_whole_family(tmp_path):
     data = page_data(out)
     sb = page_json(out, "SUNBURST")["data"][0]
     assert sb["type"] == "sunburst" and sb["values"][0] == 3000
-    assert len(sb["ids"]) <= viz.SUNBURST_SECTORS + data["carried"]
-    # every sector's value is at least the sum of its children's (branchvalues "total")
+    branches = [i for i in sb["ids"] if not i.startswith("g")]
+    assert len(branches) <= viz.SUNBURST_SECTORS
+    # a sector's value is its model plus its children's (branchvalues "total"), the lighter
+    # branches grouped by relation
     value = dict(zip(sb["ids"], sb["values"], strict=True))
     below: dict[str, float] = {}
     for i, p in zip(sb["ids"], sb["parents"], strict=True):
         if p:
             below[p] = below.get(p, 0) + value[i]
-    assert all(below[p] == value[p] - 1 for p in below)  # the rest is the sector's model
-    # clickable sectors are carried models
-    assert all(int(i) < data["carried"] for i in sb["ids"] if not i.startswith("r"))
+    assert all(below[p] == value[p] - 1 for p in below)
+    assert all(int(i) < data["carried"] for i in branches)  # a click can reveal them
+    groups = [(i, label) for i, label in zip(sb["ids"], sb["labels"], strict=True)
+              if i.startswith("g")]
+    assert groups and all(label.split()[1] == i.split(":")[1] for i, label in groups)
+    fam = lineage_family(graph, "org/base")
+    per_relation = {}
+    for i, v in zip(sb["ids"], sb["values"], strict=True):
+        if i.startswith("g0:"):
+            per_relation[i.split(":")[1]] = v
+    kids = fam.via == 0
+    rel = graph.lineage_table("org/base").set_index("model")["relation"]
+    assert sum(per_relation.values()) + sum(
+        value[b] for b, p in zip(sb["ids"], sb["parents"], strict=True)
+        if p == "0" and not b.startswith("g")) == 2999
+    assert set(per_relation) <= set(rel.dropna()) and kids.sum() > 0
     text = out.read_text(encoding="utf-8")
     table = re.search(r'<table class="gen".*?</table>', text, re.S).group(0)
     rows = {int(hops): [int(c.replace(",", "")) for c in re.findall(r"<td>([\d,]+)</td>", rest)]

@@ -31,7 +31,7 @@ FORECAST_COLOR = "#e76f51"
 BAND_COLOR = "rgba(231, 111, 81, 0.28)"
 
 #: Options for ``Plotly.newPlot``: no link to Plotly's cloud, no logo, responsive.
-PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False,
                  "modeBarButtonsToRemove": ["sendDataToCloud", "lasso2d", "select2d"]}
 
 

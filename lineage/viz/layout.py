@@ -158,7 +158,7 @@ def _wrap(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray,
                     for b in range(len(kids[0]))])
     bottom = np.array([(y[rest][block[rest] == b] + h[rest][block[rest] == b] / 2).max()
                        for b in range(len(kids[0]))])
-    band_w = float((x[rest] + w[rest] / 2).max() - (x[rest] - w[rest] / 2).min()) + 4 * GAP
+    band_w = float((x[rest] + w[rest] / 2).max() - (x[rest] - w[rest] / 2).min()) + 2 * GAP
     best = (_scale(x, y, w, h), x, y)
     for bands in range(2, 7):
         height = bottom - top + GAP

@@ -54,7 +54,8 @@ except ImportError:  # pragma: no cover - depends on the installed growth layer
 DIRECTIONS = ("down", "up", "both")
 LAYOUTS = ("tree", "radial", "force")
 LAYOUT_NAMES = {
-    "tree": "tree layout (left to right, one column per generation)",
+    "tree": "tree layout (left to right, a column per generation; a tall first generation "
+            "wraps into side-by-side bands)",
     "radial": "radial layout (one ring per generation)",
     "force": "force layout",
 }
@@ -63,8 +64,11 @@ LAYOUT_NAMES = {
 MAX_NODES = 200
 #: Models the page carries beyond its first view, for folds to open and search to reveal.
 CARRY = 5000
-#: Sectors of the sunburst (the heaviest branches; the rest grouped per parent).
-SUNBURST_SECTORS = 1500
+#: The sunburst draws at most this many branches, each parent's this many heaviest, each
+#: at least 1/SUNBURST_SHARE of the family; lighter ones are grouped by relation.
+SUNBURST_SECTORS = 400
+SUNBURST_CHILDREN = 12
+SUNBURST_SHARE = 500
 #: Months the page's growth chart forecasts (to be unified with the CLI's default).
 FORECAST_MONTHS = 12
 #: Coverage of the forecast band.
@@ -286,33 +290,64 @@ def _column(frame: pd.DataFrame, name: str, index: np.ndarray, default: Any) -> 
     return col.astype(object).where(col.notna(), default).tolist()
 
 
-def _sunburst(fam: Family, carried: int, labels: list[str], relation: list[str],
-              models: list[str]) -> dict:
-    """Sunburst of the family's heaviest branches (sized by subtree), the rest of each
-    parent's branches grouped into one "+N more" sector."""
-    n = min(carried, SUNBURST_SECTORS)
-    members = fam.priority[:n]
-    local = np.full(len(fam), -1, dtype=np.int64)
-    local[members] = np.arange(n)
-    via = np.where(fam.via[members] >= 0, local[np.maximum(fam.via[members], 0)], -1)
-    sub = fam.subtree[members]
-    inner = np.bincount(via[1:], weights=sub[1:], minlength=n).astype(np.int64)
-    rest = sub - 1 - inner
-    ids = [str(i) for i in range(n)]
-    parents = [""] + [str(v) for v in via[1:].tolist()]
-    colors = [ROOT_COLOR] + [_relation_color(r) for r in relation[1:n]]
-    hover = [f"{models[i]}<br>{sub[i]:,} models in this branch"
-             + (f"<br>relation: {relation[i]}" if i else "") for i in range(n)]
-    names = list(labels[:n])
-    values = sub.tolist()
-    for i in np.flatnonzero(rest > 0).tolist():
-        ids.append(f"r{i}")
-        parents.append(str(i))
-        names.append(f"+{int(rest[i]):,} more")
-        values.append(int(rest[i]))
-        colors.append("#dddddd")
-        hover.append(f"{int(rest[i]):,} models in lighter branches of {models[i]}")
-    return sunburst_figure(ids, names, parents, values, colors, hover=hover)
+def _sunburst(fam: Family, graph: LineageGraph, carried: int, labels: list[str],
+              relation: list[str], models: list[str]) -> dict:
+    """Sunburst of the family: its heaviest branches as sectors sized by subtree, and under
+    every such sector the lighter branches grouped by relation ("+N finetune").
+
+    A branch has its own sector when its parent has one, it is among its parent's
+    :data:`SUNBURST_CHILDREN` heaviest, holds at least 1/:data:`SUNBURST_SHARE` of the
+    family and is carried by the page (so a click can reveal it); at most
+    :data:`SUNBURST_SECTORS` sectors. Every count comes from the whole family.
+    """
+    n = len(fam)
+    rank = fam.rank
+    kids = np.arange(1, n)
+    # each member's place among its siblings, heaviest first
+    order = kids[np.lexsort((rank[kids], -fam.subtree[kids], fam.via[kids]))]
+    starts = np.r_[0, np.flatnonzero(np.diff(fam.via[order])) + 1]
+    sib = np.empty(n, dtype=np.int64)
+    sib[0] = 0
+    sib[order] = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    own = np.zeros(n, dtype=bool)
+    own[0] = True
+    eligible = ((sib < SUNBURST_CHILDREN) & (fam.subtree * SUNBURST_SHARE >= fam.subtree[0])
+                & (rank < carried))
+    hops = np.abs(fam.level)
+    for h in range(1, int(hops.max(initial=0)) + 1):
+        at = np.flatnonzero(hops == h)
+        own[at] = own[fam.via[at]] & eligible[at]
+    sectors = np.flatnonzero(own)
+    sectors = sectors[np.argsort(rank[sectors], kind="stable")][:SUNBURST_SECTORS]
+    own[:] = False
+    own[sectors] = True
+    # lighter branches of each sector, by relation: one grouped sector each
+    names = np.asarray(graph._rel_names, dtype=object)
+    code = np.where(fam.edge >= 0, graph._rel[np.maximum(fam.edge, 0)], 0)
+    light = kids[own[fam.via[kids]] & ~own[kids]]
+    key = fam.via[light] * len(names) + code[light]
+    keys, first = np.unique(key, return_inverse=True)
+    models_in = np.bincount(first, weights=fam.subtree[light]).astype(np.int64)
+    branches = np.bincount(first).astype(np.int64)
+    ci = rank  # members are numbered by their place in the page's arrays (priority order)
+    ids = [str(int(ci[m])) for m in sectors]
+    parents = [""] + [str(int(ci[fam.via[m]])) for m in sectors[1:]]
+    labels_out = [labels[int(ci[m])] for m in sectors]
+    values = fam.subtree[sectors].tolist()
+    colors = [ROOT_COLOR] + [_relation_color(relation[int(ci[m])]) for m in sectors[1:]]
+    hover = [f"{models[int(ci[m])]}<br>{int(fam.subtree[m]):,} models in this branch"
+             + (f"<br>relation: {relation[int(ci[m])]}" if m else "") for m in sectors]
+    for k, g in enumerate(keys.tolist()):
+        anchor, rel = divmod(g, len(names))
+        a = str(int(ci[anchor]))
+        ids.append(f"g{a}:{names[rel]}")
+        parents.append(a)
+        labels_out.append(f"+{int(models_in[k]):,} {names[rel]}")
+        values.append(int(models_in[k]))
+        colors.append(_relation_color(str(names[rel])) + "99")
+        hover.append(f"{int(models_in[k]):,} models in {int(branches[k]):,} lighter "
+                     f"{names[rel]} branches of {models[int(ci[anchor])]}")
+    return sunburst_figure(ids, labels_out, parents, values, colors, hover=hover)
 
 
 def _generations(fam: Family, graph: LineageGraph) -> dict:
@@ -526,7 +561,7 @@ def lineage_html(
         legend_title=legend_title,
         chart=chart,
         chart_caption=caption,
-        sunburst=_sunburst(fam, carried, labels.tolist(), relation, models),
+        sunburst=_sunburst(fam, graph, carried, labels.tolist(), relation, models),
         generations=_generations(fam, graph),
         notes=notes,
     )

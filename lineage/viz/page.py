@@ -81,7 +81,8 @@ aside h2 { font-size: 14px; margin: 10px 0 4px; }
 #find { width: 100%; box-sizing: border-box; margin-top: 6px; }
 #find-msg { color: #8a4b00; font-size: 12px; min-height: 1em; margin: 2px 0; }
 table.gen { border-collapse: collapse; font-size: 12px; }
-table.gen td, table.gen th { padding: 1px 6px; text-align: right; border-bottom: 1px solid #eee; }
+table.gen td, table.gen th { padding: 1px 4px; text-align: right; border-bottom: 1px solid #eee; }
+.gen-wrap { overflow-x: auto; max-width: 340px; }
 .caption { font-size: 12px; color: #555; margin: 2px 0; }
 </style>
 <script>{{ vis_js|safe }}</script>
@@ -125,12 +126,14 @@ Font size grows with all derivatives (log).</div>
 open that branch in the network.</p>
 <div id="sunburst"></div>{% endif %}
 {% if generations and generations.levels %}<h2>Generations × relations</h2>
-<table class="gen" id="generations"><tr><th>hops</th>
+<p class="caption">Models by hops from the model (negative: its bases) and relation to the
+model they were reached from, over the whole family.</p>
+<div class="gen-wrap"><table class="gen" id="generations"><tr><th>hops</th>
 {% for r in generations.relations %}<th>{{ r }}</th>{% endfor %}<th>all</th></tr>
 {% for row in generations.counts %}<tr><td>{{ generations.levels[loop.index0] }}</td>
 {% for c in row %}<td>{{ "{:,}".format(c) }}</td>{% endfor %}
 <td>{{ "{:,}".format(row|sum) }}</td></tr>
-{% endfor %}</table>{% endif %}
+{% endfor %}</table></div>{% endif %}
 </aside>
 </main>
 <script>
@@ -496,7 +499,7 @@ window.hflStable = null;
     Plotly.newPlot(sb, SUNBURST.data, SUNBURST.layout, PLOTLY_CONFIG);
     sb.on("plotly_sunburstclick", function (ev) {
       var id = String(ev.points[0].id);
-      if (id[0] === "r") {
+      if (id[0] === "g") {  // lighter branches of a model, by relation: open its fold
         var a = parseInt(id.slice(1), 10);
         if (!open[a]) reveal(a);
         var s = a === 0 ? (D.below[0][0] ? "down" : "up") : side(a);
