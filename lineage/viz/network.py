@@ -548,8 +548,8 @@ def lineage_html(
     legend = [{"label": r if r in RELATION_COLORS else f"{r} (other relation)",
                "color": _relation_color(r), "relation": r} for r in used]
     legend_title = {
-        "down": "Relation to its parent (how it derives from the model left of it)",
-        "up": "Relation of the child to its parent (how the model right of it derives "
+        "down": "Relation to its parent (how it derives from the model one step closer)",
+        "up": "Relation of the child to its parent (how the model one step closer derives "
               "from it)",
         "both": "Relation of each child to its parent (the edge towards the model)",
     }[direction]
