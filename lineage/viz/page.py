@@ -289,18 +289,47 @@ window.hflStable = null;
     }
     return pos[key];
   }
+  function boxes() {
+    // the boxes drawn now, in canvas units
+    return nodes.getIds().map(function (id) {
+      var b = network.getBoundingBox(id);
+      return b ? [b.left, b.top, b.right, b.bottom] : null;
+    }).filter(Boolean);
+  }
+  function size(label, font) {
+    return {w: label.length * font * 0.58 + 12, h: font * 1.5 + 12};
+  }
+  function freeSlot(p, box, perp, taken) {
+    // the nearest place along perp from p where a box of this size overlaps nothing
+    for (var k = 0; k < 400; k++) {
+      var off = (k % 2 ? -1 : 1) * Math.ceil(k / 2) * PITCH;
+      var q = {x: p.x + perp.x * off, y: p.y + perp.y * off};
+      var l = q.x - box.w / 2 - 4, r = q.x + box.w / 2 + 4;
+      var t = q.y - box.h / 2 - 3, b = q.y + box.h / 2 + 3;
+      var hit = taken.some(function (o) { return l < o[2] && o[0] < r && t < o[3] && o[1] < b; });
+      if (!hit) {
+        taken.push([l, t, r, b]);
+        return q;
+      }
+    }
+    return p;
+  }
   function place(a, s, list) {
-    // the newly opened models of anchor a in a column at its fold, the fold beyond them
+    // the newly opened models of anchor a in a column at its fold, each in the nearest
+    // free place, the fold and "fold back" boxes beside them
     var base = foldPos(a, s), d = direction(a, s), perp = {x: -d.y, y: d.x};
     if (D.layout === "tree") perp = {x: 0, y: 1};
-    var m = list.length;
+    var taken = network ? boxes() : [], m = list.length;
     list.forEach(function (c, j) {
       var off = (j - (m - 1) / 2) * PITCH;
-      pos[c] = {x: base.x + perp.x * off, y: base.y + perp.y * off};
+      var want = {x: base.x + perp.x * off, y: base.y + perp.y * off};
+      pos[c] = freeSlot(want, size(D.labels[c], D.font[c]), perp, taken);
     });
     var end = ((m + 1) / 2) * PITCH;
-    pos["f:" + a + ":" + s] = {x: base.x + perp.x * end, y: base.y + perp.y * end};
-    pos["c:" + a + ":" + s] = {x: base.x - perp.x * end, y: base.y - perp.y * end};
+    pos["f:" + a + ":" + s] = freeSlot({x: base.x + perp.x * end, y: base.y + perp.y * end},
+                                       size("+00,000 more", 12), perp, taken);
+    pos["c:" + a + ":" + s] = freeSlot({x: base.x - perp.x * end, y: base.y - perp.y * end},
+                                       size("- fold back", 12), perp, taken);
   }
   function openFold(a, s) {
     var list = kids[a].filter(function (c) { return side(c) === s && !open[c]; });
@@ -308,6 +337,10 @@ window.hflStable = null;
     list.forEach(function (c) { open[c] = 1; });
     place(a, s, list);
     update();
+    if (list.length) {  // bring what opened into view, zooming out only as needed
+      network.fit({nodes: list.concat([a]), animation: false,
+                   maxZoomLevel: network.getScale()});
+    }
     return list.length;
   }
   function closeFold(a, s) {
@@ -390,7 +423,7 @@ window.hflStable = null;
                                    " branches at a time" : "nothing more on this page"]],
                            note: note}, false)};
         wantN[fid] = true;
-        (nodes.get(fid) ? changed : addN).push(fold);
+        (nodes.get(fid) ? changed : addN).push(fold);  // moved to p when it was re-placed
         var eid = "e" + fid;
         wantE[eid] = true;
         if (!edges.get(eid)) addE.push({id: eid, from: g.side === "up" ? fid : g.anchor,
