@@ -54,8 +54,7 @@ except ImportError:  # pragma: no cover - depends on the installed growth layer
 DIRECTIONS = ("down", "up", "both")
 LAYOUTS = ("tree", "radial", "force")
 LAYOUT_NAMES = {
-    "tree": "tree layout (left to right, a column per generation; a tall first generation "
-            "wraps into side-by-side bands)",
+    "tree": "tree layout (left to right, a column per generation)",
     "radial": "radial layout (one ring per generation)",
     "force": "force layout",
 }
@@ -544,6 +543,9 @@ def lineage_html(
                 f"{'' if depth is None else f' up to {depth} hops'}, "
                 f"relations: {', '.join(rel) if rel else 'all'}, "
                 f"showing {k:,} of {n_sel:,} models, {LAYOUT_NAMES[layout]}")
+    first_gen = fam.level[fam.priority[:k]] == 1
+    if layout == "tree" and len(np.unique(np.round(x[:k][first_gen]))) > 1:
+        subtitle += "; the first generation wraps into side-by-side bands"
     used = sorted({r.split("+")[0] for r in relation[1:]}, key=_relation_order)
     legend = [{"label": r if r in RELATION_COLORS else f"{r} (other relation)",
                "color": _relation_color(r), "relation": r} for r in used]
