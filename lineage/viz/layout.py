@@ -75,6 +75,14 @@ def fits_view(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray,
     return scale * min_font >= MIN_LABEL_PX
 
 
+def might_fit(w: np.ndarray, h: np.ndarray, density: float = 0.45) -> bool:
+    """False when the boxes alone would cover more than ``density`` of the largest drawing
+    that :func:`fits_view` accepts (no layout packs them tighter): a cheap first test."""
+    scale = MIN_LABEL_PX / FONT
+    room = (VIEW[0] / (FIT_SLACK * scale)) * (VIEW[1] / (FIT_SLACK * scale))
+    return float((w * h).sum()) <= density * room
+
+
 def _children(via: np.ndarray) -> list[list[int]]:
     kids: list[list[int]] = [[] for _ in via]
     for i, p in enumerate(via.tolist()):

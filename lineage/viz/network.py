@@ -233,6 +233,8 @@ def _first_view(fam: Family, kind: str, max_nodes: int, labels: np.ndarray,
         k = cut(fam, budget)
         fs, via, level, text, size = _view_nodes(fam, k, labels, font)
         w, h = _layout.box_sizes(text, size)
+        if not _layout.might_fit(w, h):
+            return False, k, fs, None, None
         x, y = _layout.layout(kind, via, level, w, h)
         ok = _layout.fits_view(x, y, w, h) and _layout.overlaps(x, y, w, h) == 0
         return ok, k, fs, x, y
