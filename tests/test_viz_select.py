@@ -144,3 +144,12 @@ def test_tree_puts_bases_left_and_derivatives_right():
     assert lay.fits_view(x, y, w, h)
     far = np.arange(400) * 100.0
     assert not lay.fits_view(far, far, np.full(400, 50.0), np.full(400, 30.0))
+
+
+def test_module_examples_run():
+    import doctest
+
+    from lineage.viz import charts, layout, network, select
+
+    for module in (select, layout, charts, network):
+        assert doctest.testmod(module).failed == 0, module.__name__
