@@ -73,6 +73,7 @@ class LineageGraph:
         self._exact = pd.Index(self.ids, name="model") if id_index is None else id_index
         self._cache: dict[tuple[int, ...], _counts.CountIndex] = {}
         self._component: np.ndarray | None = None
+        self._adjacent: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._month_setup()
 
     # -- construction ---------------------------------------------------------------------
@@ -335,6 +336,7 @@ class LineageGraph:
     def clear_cache(self) -> None:
         """Forget the count indexes computed so far (the next count starts from scratch)."""
         self._cache.clear()
+        self._adjacent.clear()
 
     # -- lookup ---------------------------------------------------------------------------
     def index_of(self, model: str) -> int:
@@ -374,6 +376,12 @@ class LineageGraph:
 
     # -- navigation -----------------------------------------------------------------------
     def _adjacency(self, down: bool, relations) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        key = (down, self._codes(relations))  # kept: a page walks from 20 models or more
+        if key not in self._adjacent:
+            self._adjacent[key] = self._adjacency_of(down, relations)
+        return self._adjacent[key]
+
+    def _adjacency_of(self, down: bool, relations) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         mask = self._mask(relations)
         src = (self._parent if down else self._child)[mask]
         dst = (self._child if down else self._parent)[mask]
