@@ -338,6 +338,23 @@ def test_browser_first_view_is_readable(driver, graphs, size, layout, tmp_path):
         assert data["shown"] >= 12 and data["carried"] == min(size + 1, data["shown"] + 5000)
 
 
+@pytest.mark.browser
+@pytest.mark.parametrize("layout", ["tree", "radial", "force"])
+def test_browser_both_directions_first_view(driver, graphs, layout, tmp_path):
+    graph = graphs[5000]
+    counts = graph.descendant_counts()
+    deep = graph.lineage_table("org/base")
+    middle = deep[(deep["depth"] == 3)]["model"]
+    model = counts[middle].idxmax()  # bases above it, a branch below it
+    page = lineage_html(graph, model, direction="both", layout=layout, path=tmp_path / "b.html")
+    data = page_data(page)
+    assert min(data["level"]) == -3 and max(data["level"]) > 0
+    rep = open_page(driver, page)
+    assert rep.errors == []
+    view = first_view(driver)
+    assert view.overlaps == [] and view.outside == [] and view.min_label_px >= 8.0
+
+
 def fold_ids(driver) -> list[str]:
     return driver.execute_script(
         "return window.hflNodes.getIds().filter(function (id) {"
