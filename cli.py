@@ -568,19 +568,23 @@ def _info_as_of(graph) -> None:
               show_default=True, help="Derivatives (down), base models (up) or both.")
 @click.option("--depth", type=click.IntRange(min=0), default=None,
               help="Show at most this many hops from MODEL (default: all).")
-@click.option("--max-nodes", type=click.IntRange(min=2), default=1500, show_default=True,
-              help="Above this many nodes, fold the lightest branches into '+N more' nodes.")
+@click.option("--max-nodes", type=click.IntRange(min=2), default=200, show_default=True,
+              help="Boxes in the first view at most (fewer when more would not fit one "
+                   "screen readably); lighter branches fold into '+N more' nodes.")
+@click.option("--carry", type=click.IntRange(min=0), default=5000, show_default=True,
+              help="Folded models the page carries, to open and find in place.")
 @click.option("--relation", "relations", multiple=True,
               help="Follow only this relation (repeatable): finetune, adapter, quantized, ...")
 @click.option("--layout", type=click.Choice(["tree", "radial", "force"]), default="tree",
               show_default=True,
-              help="tree: top-down (rings when a generation is too wide); force: physics.")
+              help="tree: left to right, a column per generation; radial: rings; force: "
+                   "force-directed.")
 @click.option("--fit-top", type=click.IntRange(min=0), default=20, show_default=True,
               help="Fit the growth of this many of the largest shown models for the tooltips.")
 @output_option("Page to write (default: MODEL.lineage.html here).")
 @as_of_option
-def html_page(model, db, direction, depth, max_nodes, relations, layout, fit_top, output,
-              as_of) -> None:
+def html_page(model, db, direction, depth, max_nodes, carry, relations, layout, fit_top,
+              output, as_of) -> None:
     """Write MODEL's lineage as one interactive HTML page.
 
     The page is self-contained and works offline.
@@ -595,7 +599,7 @@ def html_page(model, db, direction, depth, max_nodes, relations, layout, fit_top
     path = lineage_html(
         graph, model, direction=direction, depth=depth, max_nodes=max_nodes,
         relations=list(relations) or None, path=output, layout=layout, fit_top=fit_top,
-        progress=lambda msg: click.echo(msg, err=True),
+        carry=carry, progress=lambda msg: click.echo(msg, err=True),
     )
     click.echo(str(path))
 
@@ -669,7 +673,9 @@ def curves(models, db, scope, relations, running_month, fmt, output, as_of) -> N
 def family(model, db, up, relations, fmt, output, as_of) -> None:
     """List MODEL's derivatives, or with --up its ancestors.
 
-    One row per model with its depth, parent and relation.
+    One row per model with its depth, parent and relation. With --up the link column is
+    `child`: the model one step closer to MODEL that derives from that ancestor, and
+    `relation` is that child's relation to it.
 
     \b
     Example:

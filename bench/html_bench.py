@@ -1,107 +1,152 @@
-"""Lineage pages: file size and time until the layout is stable, in headless Chromium.
+"""Lineage pages: build time, memory, page size and time to a stable first view.
 
-For synthetic families of 500, 1,500 and 5,000 models, compares our page (tree layout,
-which turns radial for wide families; and the force layout, frozen once stable) with a page
-made by pyvis's defaults (physics on; vis.js from a CDN, so its file is small but blank
-offline: it is timed with the same nodes and edges and vis.js inlined instead).
+For generated families (``lineage.testing.family_frames``) of 500, 5,000, 50,000 and
+100,000 descendants, in each layout, it times :func:`lineage.viz.lineage_html` (after the
+graph's counts are cached, as in one ``hf-lineage html`` run after loading), measures its
+peak Python memory (tracemalloc, a second run), the page's size, and opens the page in
+headless Chromium: milliseconds from navigation start until the first view is drawn and
+fitted (``window.hflStable``), boxes drawn, their overlaps and the smallest label.
 
-"Stable" is measured in the page: milliseconds from navigation start until vis-network's
-``stabilizationIterationsDone`` event (or the first drawing when there is no physics).
+The same run compares the implementation before issue 16 (``--old COMMIT``, default the
+last commit before the rewrite: its ``lineage/viz`` is read with ``git show`` into a
+temporary package; skipped when git or the commit is not there): per-member Python loops
+for selection and folding, an ``itertuples`` edge gather, 1,500 nodes by default.
 
-Run: .venv/bin/python bench/html_bench.py [--sizes 500 1500 5000] [--timeout 180]
+``--snapshot N`` also builds a simulated snapshot of N models whose largest family has
+``--family`` members and times that family's page (issue 16's target: at most 2 s after
+loading at 3M models).
+
+Run: nice .venv/bin/python bench/html_bench.py [--sizes 500 5000 50000 100000]
+     [--layouts tree radial force] [--snapshot 3000000 --family 341000]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
-from pyvis.network import Network
-from selenium.common.exceptions import TimeoutException
-from urllib3.exceptions import ReadTimeoutError
+import numpy as np
+import pandas as pd
 
 from lineage.graph import LineageGraph
-from lineage.testing import (
-    PageReport,
-    chromium,
-    chromium_available,
-    family_frames,
-    open_page,
-)
+from lineage.testing import chromium, chromium_available, family_frames, first_view, open_page
 from lineage.viz import lineage_html
 
-PYVIS_STABLE_HOOK = """
-<script>
-network.once("stabilizationIterationsDone", function () {
-  window.hflStable = performance.now();
-});
-</script>
-</body>"""
+OLD_COMMIT = "83aca4c"
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def pyvis_default_page(models, edges, path: Path, cdn: str) -> Path:
-    """The page pyvis writes with its defaults for the same family (ids as labels)."""
-    net = Network(directed=True, cdn_resources=cdn)
-    for m in models["id"]:
-        net.add_node(m, label=m)
-    for child, parent in zip(edges["child"], edges["parent"], strict=True):
-        net.add_edge(parent, child)
-    html = net.generate_html()
-    path.write_text(html.replace("</body>", PYVIS_STABLE_HOOK, 1), encoding="utf-8")
-    return path
+def old_viz(commit: str):
+    """``lineage_html`` as it was at ``commit`` (a throwaway package), or None."""
+    pkg = Path(tempfile.mkdtemp(prefix="hfl-old-viz-")) / "old_viz"
+    pkg.mkdir()
+    try:
+        for name in ("network", "page", "select"):
+            text = subprocess.run(
+                ["git", "-C", str(ROOT), "show", f"{commit}:lineage/viz/{name}.py"],
+                check=True, capture_output=True, text=True).stdout
+            text = text.replace("from lineage.viz.", "from old_viz.")
+            (pkg / f"{name}.py").write_text(text, encoding="utf-8")
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    sys.path.insert(0, str(pkg.parent))
+    return importlib.import_module("old_viz.network").lineage_html
+
+
+def snapshot(n_models: int, n_family: int, seed: int = 0) -> LineageGraph:
+    """A family of ``n_family`` models inside ``n_models`` (the rest in small families)."""
+    models, edges = family_frames(n_family, seed=seed)
+    extra = n_models - n_family
+    if extra > 0:
+        rng = np.random.default_rng(seed + 1)
+        ids = np.char.add("pad/m-", np.arange(extra).astype(str)).astype(object)
+        created = pd.Timestamp("2023-01-01", tz="UTC") + pd.to_timedelta(
+            rng.integers(0, 1300, extra), unit="D")
+        models = pd.concat([models, pd.DataFrame({"id": ids, "created_at": created,
+                                                  "missing": False})], ignore_index=True)
+        child = rng.integers(1, extra, extra // 3)
+        parent = (child * rng.random(len(child))).astype(np.int64)  # small, shallow trees
+        edges = pd.concat([edges, pd.DataFrame({"child": ids[child], "parent": ids[parent],
+                                                "relation": "finetune"})],
+                          ignore_index=True)
+    return LineageGraph.from_frames(models, edges)
+
+
+def build(fn, graph, path: Path, **kw) -> tuple[float, float, Path]:
+    """Seconds and peak MB (tracemalloc, a second run) of one page."""
+    t0 = time.perf_counter()
+    page = fn(graph, "org/base", path=path, fit_top=20, **kw)
+    seconds = time.perf_counter() - t0
+    tracemalloc.start()
+    fn(graph, "org/base", path=path, fit_top=20, **kw)
+    peak = tracemalloc.get_traced_memory()[1] / 1e6
+    tracemalloc.stop()
+    return seconds, peak, page
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[500, 1500, 5000])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[500, 5000, 50_000, 100_000])
+    ap.add_argument("--layouts", nargs="+", default=["tree", "radial", "force"])
+    ap.add_argument("--old", default=OLD_COMMIT, help="commit of the old implementation")
+    ap.add_argument("--no-old", action="store_true", help="skip the old implementation")
+    ap.add_argument("--snapshot", type=int, default=0, help="models in a simulated snapshot")
+    ap.add_argument("--family", type=int, default=341_000, help="its largest family")
     ap.add_argument("--timeout", type=float, default=180.0)
     args = ap.parse_args()
-    if not chromium_available():
-        raise SystemExit("needs chromium, chromedriver and selenium (make browser)")
+    browser = chromium_available()
+    old = None if args.no_old else old_viz(args.old)
     out = Path(tempfile.mkdtemp(prefix="hfl-html-bench-"))
     rows = []
-    with chromium() as driver:
-        for n in args.sizes:
-            models, edges = family_frames(n, seed=n)
-            graph = LineageGraph.from_frames(models, edges)
-            for variant in ("tree", "force"):
-                t0 = time.perf_counter()
-                page = lineage_html(graph, "org/base", max_nodes=n, layout=variant,
-                                    path=out / f"ours-{variant}-{n}.html")
-                build = time.perf_counter() - t0
+    runs = []
+    for n in args.sizes:
+        graph = LineageGraph.from_frames(*family_frames(n + 1, seed=n % 97))
+        graph.descendant_counts(), graph.descendant_counts(scope="direct")
+        for layout in args.layouts:
+            runs.append((n, f"new, {layout}", lineage_html, graph,
+                         {"layout": layout}))
+        if old is not None:
+            runs.append((n, "old, tree (1,500 nodes)", old, graph, {}))
+    if args.snapshot:
+        graph = snapshot(args.snapshot, args.family)
+        graph.descendant_counts(), graph.descendant_counts(scope="direct")
+        n = args.family - 1
+        runs.append((n, f"new, tree, in {args.snapshot:,} models", lineage_html, graph, {}))
+        if old is not None:
+            runs.append((n, f"old, tree, in {args.snapshot:,} models", old, graph, {}))
+    driver_cm = chromium() if browser else None
+    driver = driver_cm.__enter__() if driver_cm else None
+    warm = lineage_html(runs[0][3], "org/base", path=out / "warm-up.html")  # imports, caches
+    if driver is not None:
+        open_page(driver, warm, timeout=args.timeout)  # the browser's first compile
+    try:
+        for k, (n, name, fn, graph, kw) in enumerate(runs):
+            seconds, peak, page = build(fn, graph, out / f"p{k}.html", **kw)
+            stable = boxes = overlaps = label = "-"
+            if driver is not None:
                 rep = open_page(driver, page, timeout=args.timeout)
-                used = "radial" if "radial tree layout" in page.read_text() else variant
-                name = f"ours, {variant}" + (f" (drawn {used})" if used != variant else "")
-                rows.append((n, name, page.stat().st_size, build, rep))
-                print(f"{n}: ours {variant} stable after {rep.stable_ms} ms", file=sys.stderr)
-            cdn = pyvis_default_page(models, edges, out / f"pyvis-cdn-{n}.html", "remote")
-            rows.append((n, "pyvis defaults (CDN, offline)", cdn.stat().st_size, None, None))
-            t0 = time.perf_counter()
-            page = pyvis_default_page(models, edges, out / f"pyvis-inline-{n}.html", "in_line")
-            build = time.perf_counter() - t0
-            with chromium() as own:  # a frozen page leaves its browser unusable
-                try:
-                    rep = open_page(own, page, timeout=args.timeout,
-                                    count_js="return [nodes.length, edges.length];")
-                except (TimeoutException, ReadTimeoutError):
-                    rep = PageReport(None, n, n - 1, ["page frozen"])
-            rows.append((n, "pyvis defaults, vis inlined", page.stat().st_size, build, rep))
-    print(f"{'models':>7}  {'page':<30} {'size':>9} {'build s':>8} {'stable s':>9} "
-          f"{'nodes':>6} {'errors':>6}")
-    for n, name, size, build, rep in rows:
-        if rep is None:
-            stable, nodes, errors = "blank", "-", "-"
-        else:
-            stable = (f"> {args.timeout:.0f}" if rep.stable_ms is None
-                      else f"{rep.stable_ms / 1000:.2f}")
-            nodes = str(rep.nodes)
-            errors = "frozen" if rep.errors == ["page frozen"] else str(len(rep.errors))
-        built = "-" if build is None else f"{build:.2f}"
-        print(f"{n:>7,}  {name:<30} {size / 1e6:>7.2f}MB {built:>8} {stable:>9} "
-              f"{nodes:>6} {errors:>6}")
+                stable = "-" if rep.stable_ms is None else f"{rep.stable_ms / 1000:.2f}"
+                view = first_view(driver)
+                boxes, overlaps, label = (str(view.nodes), str(len(view.overlaps)),
+                                          f"{view.min_label_px:.1f}")
+            rows.append((n, name, seconds, peak, page.stat().st_size / 1e6, stable, boxes,
+                         overlaps, label))
+            print(f"{n:,} {name}: {seconds:.2f} s", file=sys.stderr, flush=True)
+    finally:
+        if driver_cm is not None:
+            driver_cm.__exit__(None, None, None)
+    print(f"{'descendants':>11}  {'page':<34} {'build s':>7} {'peak MB':>7} {'size MB':>7} "
+          f"{'stable s':>8} {'boxes':>5} {'overlaps':>8} {'min label px':>12}")
+    for n, name, seconds, peak, size, stable, boxes, overlaps, label in rows:
+        print(f"{n:>11,}  {name:<34} {seconds:>7.2f} {peak:>7.0f} {size:>7.2f} {stable:>8} "
+              f"{boxes:>5} {overlaps:>8} {label:>12}")
     print(f"pages in {out}")
 
 

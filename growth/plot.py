@@ -97,7 +97,7 @@ def describe_method(fitter) -> str:
 
     >>> from growth.fit import WSBFitter
     >>> describe_method(WSBFitter(prior=None))
-    'WSB fit, flat prior, raw forecast'
+    'WSB fit, flat prior, Hub-calibrated forecast'
     """
     return (f"{_curve_name(fitter)} fit, {_prior_name(fitter.prior)}, "
             f"{_calibration_name(fitter.calibration)}")
@@ -122,7 +122,7 @@ def describe_fit(fitter, *, interval: float = 0.8) -> str:
 
     >>> from growth.fit import WSBFitter
     >>> describe_fit(WSBFitter().fit([0, 1, 2, 3], [0, 0, 0, 0]))
-    'WSB fit, weak prior, raw forecast: no-growth'
+    'WSB fit, weak prior, Hub-calibrated forecast: no-growth'
     """
     return f"{describe_method(fitter)}: {describe_result(fitter, interval=interval)}"
 

@@ -108,6 +108,48 @@ def open_page(driver: Any, page: Path, *, timeout: float = 60.0,
     return PageReport(stable, int(n_nodes), int(n_edges), errors)
 
 
+_FIRST_VIEW_JS = """
+var net = window.hflNetwork, nodes = window.hflNodes, scale = net.getScale();
+var rect = document.getElementById("network").getBoundingClientRect();
+var boxes = nodes.getIds().map(function (id) {
+  var b = net.getBoundingBox(id), a = net.canvasToDOM({x: b.left, y: b.top});
+  var c = net.canvasToDOM({x: b.right, y: b.bottom}), f = nodes.get(id).font;
+  return [a.x, a.y, c.x, c.y, (f && f.size ? f.size : 12) * scale, String(id)];
+});
+var overlaps = [], outside = [], minLabel = Infinity;
+for (var i = 0; i < boxes.length; i++) {
+  var a = boxes[i];
+  minLabel = Math.min(minLabel, a[4]);
+  if (a[0] < 0 || a[1] < 0 || a[2] > rect.width || a[3] > rect.height) outside.push(a[5]);
+  for (var j = i + 1; j < boxes.length; j++) {
+    var b = boxes[j];
+    if (a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]) overlaps.push([a[5], b[5]]);
+  }
+}
+return {nodes: boxes.length, overlaps: overlaps, outside: outside, min_label_px: minLabel,
+        scale: scale};
+"""
+
+
+@dataclass
+class FirstView:
+    """What a reader sees in a page's first view, measured in the browser."""
+
+    nodes: int  # boxes drawn (models and "+N more" nodes)
+    overlaps: list[tuple[str, str]]  # pairs of vis node ids whose boxes overlap
+    outside: list[str]  # node ids whose box is not wholly inside the network area
+    min_label_px: float  # the smallest label, in screen pixels
+    scale: float  # the view's zoom
+
+
+def first_view(driver: Any) -> FirstView:
+    """Measure the open page's network as drawn now: overlapping boxes (shape and label),
+    boxes outside the viewport, and the smallest label on screen."""
+    got = driver.execute_script(_FIRST_VIEW_JS)
+    return FirstView(int(got["nodes"]), [tuple(p) for p in got["overlaps"]],
+                     list(got["outside"]), float(got["min_label_px"]), float(got["scale"]))
+
+
 def family_frames(
     n: int, seed: int = 0, *, root: str = "org/base", missing_root: bool = False
 ) -> tuple[Any, Any]:

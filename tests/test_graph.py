@@ -187,7 +187,8 @@ def test_navigation():
     up = g.lineage_table("q", direction="up")
     assert up[["model", "depth"]].values.tolist() == [["q", 0], ["m", 1], ["a", 2], ["r2", 2],
                                                      ["r1", 3]]
-    assert up.set_index("model").loc["r2", "parent"] == "m"
+    assert up.columns.tolist() == ["model", "depth", "child", "relation"]
+    assert up.set_index("model").loc["r2", ["child", "relation"]].tolist() == ["m", "merge"]
     assert g.lineage_table("r1", relations=["finetune"])["model"].tolist() == ["r1", "a"]
     assert g.descendants("r2", relations=["merge"]) == ["m"]
 

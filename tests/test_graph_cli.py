@@ -85,7 +85,7 @@ def test_family_down_and_up(db):
     up = run("family", "d/mg", "--db", db, "--up")
     assert up.exit_code == 0
     lines = up.stdout.splitlines()
-    assert lines[0].split() == ["model", "depth", "parent", "relation"]
+    assert lines[0].split() == ["model", "depth", "child", "relation"]  # child: one step down
     assert [ln.split()[0] for ln in lines[1:]] == ["d/mg", "a/ft", "other/base", "org/base"]
     js = json.loads(run("family", "a/ft", "--db", db, "--format", "json").stdout)
     assert [r["model"] for r in js] == ["a/ft", "b/q", "d/mg"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import test_graph_cli
 from click.testing import CliRunner
-from test_viz import models_on, page_data
+from test_viz import page_data, shown, tree_edges
 
 from cli import main
 
@@ -19,12 +19,13 @@ def test_html_writes_the_page(db, tmp_path):
     assert res.exit_code == 0, res.output
     assert res.stdout.strip() == str(out)
     data = page_data(out)
-    shown = models_on(data)
-    assert set(shown) == {"org/base", "a/ft", "b/q", "c/ad", "d/mg"}
-    assert len(data["edges"]) == 4
-    assert shown["org/base"]["fit"]["status"]  # the root is fitted for its chart and tooltip
-    assert shown["a/ft"]["fit"]["status"] and "fit" not in shown["b/q"]  # --fit-top: a/ft
-    assert shown["c/ad"]["relation"] == "adapter" and shown["a/ft"]["transitive"] == 2
+    on = shown(data)
+    assert set(on) == {"org/base", "a/ft", "b/q", "c/ad", "d/mg"}
+    assert len(tree_edges(data)) == 4
+    fit = data["fit"]
+    assert fit[str(on["org/base"])]["status"]  # the root is fitted for its chart and tooltip
+    assert fit[str(on["a/ft"])]["status"] and str(on["b/q"]) not in fit  # --fit-top: a/ft
+    assert data["relation"][on["c/ad"]] == "adapter" and data["transitive"][on["a/ft"]] == 2
     text = out.read_text(encoding="utf-8")
     assert "Lineage of org/base" in text and "snapshot 20" in text
 
@@ -34,14 +35,22 @@ def test_html_up_force_and_filters(db, tmp_path):
     res = run("html", "D/MG", "--db", db, "--direction", "up", "--layout", "force",
               "-o", str(out))
     assert res.exit_code == 0, res.output
-    shown = models_on(page_data(out))
-    assert set(shown) == {"d/mg", "a/ft", "other/base", "org/base"}
-    assert shown["d/mg"]["relation"] is None and shown["a/ft"]["relation"] == "merge"
+    data = page_data(out)
+    on = shown(data)
+    assert set(on) == {"d/mg", "a/ft", "other/base", "org/base"}
+    assert data["relation"][on["d/mg"]] == "" and data["relation"][on["a/ft"]] == "merge"
+    assert data["layout"] == "force" and data["direction"] == "up"
     out2 = tmp_path / "ft.html"
     res = run("html", "org/base", "--db", db, "--relation", "finetune", "--relation",
               "quantized", "--depth", "1", "--fit-top", "0", "-o", str(out2))
     assert res.exit_code == 0, res.output
-    assert set(models_on(page_data(out2))) == {"org/base", "a/ft"}
+    assert set(shown(page_data(out2))) == {"org/base", "a/ft"}
+    out3 = tmp_path / "small.html"
+    res = run("html", "org/base", "--db", db, "--max-nodes", "2", "--carry", "1",
+              "-o", str(out3))
+    assert res.exit_code == 0, res.output
+    data = page_data(out3)
+    assert (data["shown"], data["carried"], len(data["folds"])) == (1, 2, 1)
 
 
 def test_html_bad_input_exits_2(db, tmp_path):

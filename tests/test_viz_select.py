@@ -1,33 +1,17 @@
-"""Selection and folding of lineage pages (lineage.viz.select), on hand-made and random trees."""
+"""Selection, folding and layout of lineage pages (lineage.viz.select, lineage.viz.layout),
+on hand-made and random families."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
+import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lineage.viz.network import pick_layout
-from lineage.viz.select import (
-    Fold,
-    fold_tree,
-    lineage_tree,
-    radial_layout,
-    select_lineage,
-    subtree_sizes,
-)
-
-
-def steps(edges: list[tuple[str, str, str]]):
-    """(down, up) step functions over (parent, child, relation) triples."""
-    kids: dict[str, list[tuple[str, str]]] = {}
-    pars: dict[str, list[tuple[str, str]]] = {}
-    for p, c, r in edges:
-        kids.setdefault(p, []).append((c, r))
-        pars.setdefault(c, []).append((p, r))
-    return (lambda m: kids.get(m, [])), (lambda m: pars.get(m, []))
-
+from lineage.graph import LineageGraph
+from lineage.testing import family_frames
+from lineage.viz import layout as lay
+from lineage.viz.select import cut, folds, lineage_family, subtree_sizes
 
 # r -> a (3 below it), b (1 below), c (leaf); a -> a1 -> a11, a -> a2; b -> b1; m merges a2 and b1
 FAMILY = [
@@ -37,75 +21,11 @@ FAMILY = [
 ]
 
 
-def drawn(sel) -> int:
-    return len(sel.nodes) + len(sel.folds)
-
-
-def test_whole_family_fits():
-    down, _ = steps(FAMILY)
-    sel = select_lineage("r", down=down)
-    assert sel.nodes == ["r", "a", "b", "c", "a1", "a2", "b1", "a11", "m"]
-    assert sel.level == {"r": 0, "a": 1, "b": 1, "c": 1, "a1": 2, "a2": 2, "b1": 2,
-                         "a11": 3, "m": 3}
-    assert len(sel.edges) == len(FAMILY)  # both merge edges are drawn
-    assert sel.relation["m"] == "merge" and sel.relation["b"] == "adapter"
-    assert sel.folds == [] and sel.n_folded == 0 and sel.n_selected == 9
-    assert sel.subtree["r"] == 9 and sel.subtree["a"] == 5  # m counts once, under a2
-
-
-def test_depth_limits_hops():
-    down, _ = steps(FAMILY)
-    sel = select_lineage("r", down=down, depth=1)
-    assert sel.nodes == ["r", "a", "b", "c"] and sel.n_selected == 4
-    assert select_lineage("r", down=down, depth=0).nodes == ["r"]
-
-
-def test_folding_keeps_heaviest_branches():
-    down, _ = steps(FAMILY)
-    sel = select_lineage("r", down=down, max_nodes=5)
-    # r + fold(r) = 2; a (5 models) adds itself and its fold: 4; b would open a fold too
-    # (6 > 5) so the leaf c takes the last place
-    assert drawn(sel) == 5 and sel.nodes == ["r", "a", "c"]
-    assert [(f.anchor, f.models, f.branches) for f in sel.folds] == [("r", 2, 1), ("a", 4, 2)]
-    assert sum(f.models for f in sel.folds) == sel.n_folded == 9 - len(sel.nodes)
-    assert all(f.side == "down" for f in sel.folds)
-    assert {f.anchor for f in sel.folds} <= set(sel.nodes)
-
-
-def test_fold_tree_exact():
-    order = ["r", "a", "b", "c", "a1", "a2", "a3"]
-    via = {"a": "r", "b": "r", "c": "r", "a1": "a", "a2": "a", "a3": "a"}
-    kept, hidden = fold_tree(order, via, 4)
-    assert kept == {"r", "a"} and hidden == {"r": ["b", "c"], "a": ["a1", "a2", "a3"]}
-    kept, hidden = fold_tree(order, via, 6)
-    # equal weights go in breadth-first order: b and c close r's fold, a1 fits, a2 would not
-    assert kept == {"r", "a", "b", "c", "a1"} and hidden == {"a": ["a2", "a3"]}
-    assert fold_tree(order, via, 7) == (set(order), {})
-
-
-def test_up_direction_and_merges():
-    _, up = steps(FAMILY)
-    sel = select_lineage("m", up=up)
-    assert sel.nodes == ["m", "a2", "b1", "a", "b", "r"]
-    assert sel.level["r"] == -3 and sel.level["a2"] == -1
-    assert {(e.parent, e.child) for e in sel.edges} == {
-        ("a2", "m"), ("b1", "m"), ("a", "a2"), ("b", "b1"), ("r", "a"), ("r", "b")}
-
-
-def test_both_directions_fold_each_side_once():
-    down, up = steps(FAMILY)
-    sel = select_lineage("a", down=down, up=up)
-    assert sel.level == {"a": 0, "a1": 1, "a2": 1, "a11": 2, "m": 2, "r": -1}
-    tight = select_lineage("a", down=down, up=up, max_nodes=3)
-    assert drawn(tight) <= 3
-    assert {(f.anchor, f.side) for f in tight.folds} == {("a", "down"), ("a", "up")}
-    assert sum(f.models for f in tight.folds) == tight.n_folded == 5
-
-
-def test_subtree_sizes():
-    assert subtree_sizes(["x"], {}) == {"x": 1}
-    tree = lineage_tree("r", down=steps(FAMILY)[0])
-    assert subtree_sizes(tree.order, tree.via)["b"] == 2
+def graph(triples) -> LineageGraph:
+    ids = sorted({p for p, _, _ in triples} | {c for _, c, _ in triples})
+    models = pd.DataFrame({"id": ids, "created_at": pd.Timestamp("2024-01-01", tz="UTC")})
+    edges = pd.DataFrame(triples, columns=["parent", "child", "relation"])
+    return LineageGraph.from_frames(models, edges)
 
 
 def random_tree(n: int, seed: int) -> list[tuple[str, str, str]]:
@@ -113,48 +33,123 @@ def random_tree(n: int, seed: int) -> list[tuple[str, str, str]]:
     return [(f"n{int(rng.integers(0, i))}", f"n{i}", "finetune") for i in range(1, n)]
 
 
+def names(g, fam, members) -> list[str]:
+    return g.ids[fam.node[members]].tolist()
+
+
+def test_family_arrays_of_a_known_family():
+    g = graph(FAMILY)
+    fam = lineage_family(g, "R")
+    order = names(g, fam, np.arange(len(fam)))
+    assert order[0] == "r" and sorted(order) == sorted({"r", "a", "b", "c", "a1", "a2", "b1",
+                                                        "a11", "m"})
+    level = dict(zip(order, fam.level.tolist(), strict=True))
+    assert level == {"r": 0, "a": 1, "b": 1, "c": 1, "a1": 2, "a2": 2, "b1": 2, "a11": 3, "m": 3}
+    size = dict(zip(order, fam.subtree.tolist(), strict=True))
+    # m is reached once (from whichever merge parent comes first): 9 members in all
+    assert size["r"] == 9 and size["c"] == 1 and size["a1"] == 2
+    assert size["a"] + size["b"] + size["c"] == 8
+    rank = fam.rank
+    assert (rank[fam.via[1:]] < rank[1:]).all()  # every member after its tree parent
+    assert names(g, fam, fam.priority[:2]) == ["r", "a"]  # the heaviest branch first
+
+
+def test_depth_and_up_and_both():
+    g = graph(FAMILY)
+    near = lineage_family(g, "r", depth=1)
+    assert sorted(names(g, near, np.arange(len(near)))) == ["a", "b", "c", "r"]
+    assert len(lineage_family(g, "r", depth=0)) == 1
+    up = lineage_family(g, "m", direction="up")
+    got = dict(zip(names(g, up, np.arange(len(up))), up.level.tolist(), strict=True))
+    assert got == {"m": 0, "a2": -1, "b1": -1, "a": -2, "b": -2, "r": -3}
+    both = lineage_family(g, "a", direction="both")
+    got = dict(zip(names(g, both, np.arange(len(both))), both.level.tolist(), strict=True))
+    assert got == {"a": 0, "a1": 1, "a2": 1, "a11": 2, "m": 2, "r": -1}
+    tight = folds(both, 1)  # only the root: one fold below it, one above
+    assert [(f.anchor, f.side, f.models) for f in tight] == [(0, "down", 4), (0, "up", 1)]
+    assert cut(both, 4) == 1 and cut(both, 5) == 2  # a1 comes with its own fold
+
+
+def test_cut_and_folds_exact():
+    g = graph(FAMILY)
+    fam = lineage_family(g, "r")
+    assert cut(fam, 100) == 9
+    k = cut(fam, 5)
+    shown = names(g, fam, fam.priority[:k])
+    fs = folds(fam, k)
+    assert k + len(fs) <= 5 and k + sum(f.models for f in fs) == 9
+    assert shown[:2] == ["r", "a"]
+    assert {names(g, fam, [f.anchor])[0] for f in fs} <= set(shown)
+
+
+def test_subtree_sizes_match_descendants_in_a_tree():
+    g = graph(random_tree(300, 4))
+    fam = lineage_family(g, "n0")
+    counts = g.descendant_counts()
+    assert (fam.subtree == counts.to_numpy()[fam.node] + 1).all()
+    assert subtree_sizes(np.array([-1, 0, 0, 1]), np.array([0, 1, 1, 2])).tolist() == [4, 2, 1, 1]
+
+
 @settings(max_examples=60, deadline=None)
-@given(n=st.integers(1, 120), seed=st.integers(0, 10_000), budget=st.integers(2, 130))
-def test_folding_invariants(n, seed, budget):
-    down, _ = steps(random_tree(n, seed))
-    sel = select_lineage("n0", down=down, max_nodes=budget)
-    assert sel.n_selected == n
-    assert drawn(sel) <= max(budget, 2)
-    assert sum(f.models for f in sel.folds) == sel.n_folded
-    assert (sel.n_folded == 0) == (n <= budget)
-    kept = set(sel.nodes)
-    tree = lineage_tree("n0", down=down)
-    assert all(tree.via[m] in kept for m in sel.nodes[1:])  # the shown part is connected
-    assert len({f.anchor for f in sel.folds}) == len(sel.folds)  # one fold per parent
-    assert len(sel.edges) == len(sel.nodes) - 1
+@given(n=st.integers(1, 120), seed=st.integers(0, 10_000), budget=st.integers(1, 130))
+def test_cut_is_the_longest_prefix_that_fits(n, seed, budget):
+    g = graph(random_tree(n, seed)) if n > 1 else graph([("n0", "x", "finetune")])
+    fam = lineage_family(g, "n0")
+    size = len(fam)
+    drawn = [k + len(folds(fam, k)) for k in range(1, size + 1)]
+    fits = [k for k in range(1, size + 1) if drawn[k - 1] <= budget]
+    k = cut(fam, budget)
+    assert k == (max(fits) if fits else 1)
+    fs = folds(fam, k)
+    assert k + sum(f.models for f in fs) == size
+    assert len({(f.anchor, f.side) for f in fs}) == len(fs)  # one fold per parent and side
+    rank = fam.rank
+    assert all(rank[f.anchor] < k for f in fs)
 
 
-def test_hundred_thousand_descendants_fold_to_budget():
-    down, _ = steps(random_tree(100_000, 1))
-    sel = select_lineage("n0", down=down, max_nodes=1500)
-    assert sel.n_selected == 100_000
-    assert drawn(sel) <= 1500 and len(sel.nodes) > 500
-    assert sel.n_folded == sum(f.models for f in sel.folds) == 100_000 - len(sel.nodes)
-    assert isinstance(sel.folds[0], Fold)
+def test_hundred_thousand_descendants_vectorised():
+    models, edges = family_frames(100_001, seed=1)
+    g = LineageGraph.from_frames(models, edges)
+    fam = lineage_family(g, "org/base")
+    assert len(fam) == 100_001 and fam.subtree[0] == 100_001
+    k = cut(fam, 200)
+    fs = folds(fam, k)
+    assert k + len(fs) <= 200 and k + sum(f.models for f in fs) == 100_001
 
 
-@settings(max_examples=30, deadline=None)
-@given(n=st.integers(1, 200), seed=st.integers(0, 10_000))
-def test_radial_layout_rings_grow_outwards(n, seed):
-    tree = lineage_tree("n0", down=steps(random_tree(n, seed))[0])
-    pos = radial_layout("n0", tree.via, tree.order)
-    assert set(pos) == set(tree.order) and pos["n0"] == (0.0, 0.0)
-    radius = {}
-    for m, (x, y) in pos.items():
-        radius.setdefault(tree.level[m], set()).add(round(math.hypot(x, y), 6))
-    assert all(len(r) == 1 for r in radius.values())  # one ring per generation
-    rings = [radius[h].pop() for h in sorted(radius)]
-    assert rings == sorted(rings) and len(set(rings)) == len(rings)
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 60), seed=st.integers(0, 10_000),
+       kind=st.sampled_from(["tree", "radial", "force"]))
+def test_layouts_never_overlap(n, seed, kind):
+    rng = np.random.default_rng(seed)
+    via = np.array([-1] + [int(rng.integers(0, i)) for i in range(1, n)])
+    level = np.zeros(n, dtype=np.int64)
+    for i in range(1, n):
+        level[i] = level[via[i]] + 1
+    labels = ["x" * int(rng.integers(3, 30)) for _ in range(n)]
+    w, h = lay.box_sizes(labels, rng.uniform(12, 16, n))
+    x, y = lay.layout(kind, via, level, w, h)
+    assert lay.overlaps(x, y, w, h) == 0
+    if kind == "tree":  # one column per generation, left to right
+        xs = {int(v): set(np.round(x[level == v], 6)) for v in np.unique(level)}
+        if n < 8:  # too few rows to wrap into bands
+            assert all(len(s) == 1 for s in xs.values())
 
 
-def test_wide_generations_switch_the_tree_to_rings():
-    star = [("r", f"c{i}", "finetune") for i in range(200)]
-    wide = select_lineage("r", down=steps(star)[0])
-    narrow = select_lineage("r", down=steps(FAMILY)[0])
-    assert pick_layout(wide, "tree") == "radial" and pick_layout(narrow, "tree") == "tree"
-    assert pick_layout(wide, "force") == "force"
+def test_tree_puts_bases_left_and_derivatives_right():
+    via, level = np.array([-1, 0, 0, 0]), np.array([0, 1, 1, -1])
+    w, h = lay.box_sizes(["root", "kid one", "kid two", "base"], np.full(4, 12.0))
+    x, y = lay.tree_layout(via, level, w, h)
+    assert x[3] < x[0] < x[1] == x[2] and lay.overlaps(x, y, w, h) == 0
+    assert lay.fits_view(x, y, w, h)
+    far = np.arange(400) * 100.0
+    assert not lay.fits_view(far, far, np.full(400, 50.0), np.full(400, 30.0))
+
+
+def test_module_examples_run():
+    import doctest
+
+    from lineage.viz import charts, layout, network, select
+
+    for module in (select, layout, charts, network):
+        assert doctest.testmod(module).failed == 0, module.__name__

@@ -76,6 +76,7 @@ class LineageGraph:
         self._exact = pd.Index(self.ids, name="model") if id_index is None else id_index
         self._cache: dict[tuple[int, ...], _counts.CountIndex] = {}
         self._component: np.ndarray | None = None
+        self._adjacent: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._month_setup()
 
     # -- construction ---------------------------------------------------------------------
@@ -355,6 +356,7 @@ class LineageGraph:
     def clear_cache(self) -> None:
         """Forget the count indexes computed so far (the next count starts from scratch)."""
         self._cache.clear()
+        self._adjacent.clear()
 
     # -- lookup ---------------------------------------------------------------------------
     def index_of(self, model: str) -> int:
@@ -396,6 +398,12 @@ class LineageGraph:
 
     # -- navigation -----------------------------------------------------------------------
     def _adjacency(self, down: bool, relations) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        key = (down, self._codes(relations))  # kept: a page walks from 20 models or more
+        if key not in self._adjacent:
+            self._adjacent[key] = self._adjacency_of(down, relations)
+        return self._adjacent[key]
+
+    def _adjacency_of(self, down: bool, relations) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         mask = self._mask(relations)
         src = (self._parent if down else self._child)[mask]
         dst = (self._child if down else self._parent)[mask]
@@ -502,11 +510,13 @@ class LineageGraph:
         direction: str = "down",
         relations: Iterable[str] | None = None,
     ) -> pd.DataFrame:
-        """One row per model reached from ``model``: ``model, depth, parent, relation``.
+        """One row per model reached from ``model``: ``model, depth, parent, relation``
+        (``model, depth, child, relation`` going up).
 
         ``direction="down"`` lists derivatives, ``parent`` being the one a shortest path
-        reaches it from; ``"up"`` lists ancestors, ``parent`` being the model one step closer
-        to ``model`` that derives from it. Depth 0 is ``model`` itself.
+        reaches it from; ``"up"`` lists ancestors, ``child`` being the model one step closer
+        to ``model`` that derives from it, ``relation`` that child's relation to it. Depth 0
+        is ``model`` itself.
         """
         if direction not in ("down", "up"):
             raise UsageError(f"direction must be 'down' or 'up', not {direction!r}")
@@ -517,7 +527,7 @@ class LineageGraph:
             {
                 "model": self.ids[walk["node"].to_numpy()],
                 "depth": walk["depth"].to_numpy(),
-                "parent": pd.Series(
+                "parent" if direction == "down" else "child": pd.Series(
                     np.where(via >= 0, self.ids[np.maximum(via, 0)], None), dtype=object
                 ),
                 "relation": pd.Series(

@@ -1,11 +1,14 @@
-"""Interactive lineage pages: one self-contained HTML file per model, built with pyvis.
+"""Interactive lineage pages: one self-contained HTML file per model (vis-network, Plotly).
 
 ``lineage_html`` draws a model's derivatives (or bases, or both) from a
-:class:`lineage.graph.LineageGraph`: nodes sized by their transitive derivatives (log scale)
-and coloured by their relation to their parent, missing parents dashed and grey, large
-families folded to a node budget ("+N more" nodes), the root's growth curve and fitted
-forecast beside the graph. The page needs no network (vis-network is inlined) and stays
-responsive: a tree layout by default, physics frozen once the layout is stable.
+:class:`lineage.graph.LineageGraph`. The first view is readable at any family size: at most
+``max_nodes`` boxes, fewer when more would not fit one screen with labels of 8 px or more
+(:mod:`lineage.viz.layout`), the heaviest branches first and every other branch folded into
+a "+N more" node. The page carries the next ``carry`` models of the family too: a fold opens
+on click (and closes again), the search box finds and reveals folded models, relations can
+be switched off and on, and a sunburst of the family's branches (sized by subtree) opens a
+branch in the network when clicked. The root's growth curve, fit and forecast are a Plotly
+chart. Everything is inlined: the page works offline.
 
 Example:
     >>> import pandas as pd
@@ -25,37 +28,46 @@ Example:
 
 from __future__ import annotations
 
-import html
 import math
 import os
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from pyvis.network import Network
 
+from growth.fit import DEFAULT_HORIZON
 from lineage.errors import UsageError
 from lineage.graph import LineageGraph
-from lineage.viz.page import growth_chart_svg, render_page
-from lineage.viz.select import Edge, Selection, radial_layout, select_lineage
-
-try:  # the growth layer is optional for a page: without it, no forecast and no fits
-    from lineage.ranking import fit_model, fit_models
-except ImportError:  # pragma: no cover - depends on the installed growth layer
-    fit_model = fit_models = None
+from lineage.ranking import ModelFit, fit_model
+from lineage.viz import layout as _layout
+from lineage.viz.charts import growth_figure, sunburst_figure
+from lineage.viz.page import render_page
+from lineage.viz.select import Family, Fold, cut, folds, lineage_family
 
 DIRECTIONS = ("down", "up", "both")
 LAYOUTS = ("tree", "radial", "force")
-MAX_TREE_WIDTH = 120
 LAYOUT_NAMES = {
-    "tree": "tree layout",
-    "radial": "radial tree layout (one ring per generation)",
+    "tree": "tree layout (left to right, a column per generation)",
+    "radial": "radial layout (one ring per generation)",
     "force": "force layout",
 }
+#: Default node budget of the first view (boxes, "+N more" nodes included): the page draws
+#: fewer when more would not fit one screen with labels of 8 px or more.
+MAX_NODES = 200
+#: Models the page carries beyond its first view, for folds to open and search to reveal.
+CARRY = 5000
+#: The sunburst draws at most this many branches, each parent's this many heaviest, each
+#: at least 1/SUNBURST_SHARE of the family; lighter ones are grouped by relation.
+SUNBURST_SECTORS = 400
+SUNBURST_CHILDREN = 12
+SUNBURST_SHARE = 500
+#: Months the page's growth chart forecasts: the CLI's ``fit`` default too.
+FORECAST_MONTHS = DEFAULT_HORIZON
+#: Coverage of the forecast band.
+INTERVAL = 0.8
 RELATION_COLORS = {
     "finetune": "#2a9d8f",
     "adapter": "#e9c46a",
@@ -67,42 +79,13 @@ OTHER_COLOR = "#5b8def"
 ROOT_COLOR = "#264653"
 MISSING_COLOR = "#eeeeee"
 FOLD_COLOR = "#f2f2f2"
-FORECAST_MONTHS = 24
+LABEL_CHARS = 30
 
 Progress = Callable[[str], None]
 
 
 def _default_path(model: str) -> Path:
     return Path(re.sub(r"[^A-Za-z0-9._-]+", "--", model).strip("-") + ".lineage.html")
-
-
-def _edges_around(
-    graph: LineageGraph, root: str, direction: str, relations: list[str] | None
-) -> tuple[set[str], dict, dict, list[Edge]]:
-    """The models in ``root``'s selection, their children and parents as ``(id, relation)``
-    lists, and every edge among them."""
-    members = {root}
-    for side in ("down", "up"):
-        if direction in (side, "both"):
-            members.update(graph.lineage_table(root, direction=side, relations=relations)["model"])
-    edges = graph.edges
-    keep = edges["child"].isin(members) & edges["parent"].isin(members)
-    if relations is not None:
-        keep &= edges["relation"].str.lower().isin({r.lower() for r in relations})
-    pairs: dict[tuple[str, str], list[str]] = {}
-    for child, parent, relation in edges.loc[keep, ["child", "parent", "relation"]].itertuples(
-        index=False
-    ):
-        pairs.setdefault((parent, child), []).append(relation)
-    down: dict[str, list[tuple[str, str]]] = {}
-    up: dict[str, list[tuple[str, str]]] = {}
-    among = []
-    for (parent, child), rels in pairs.items():
-        relation = "+".join(sorted(rels, key=_relation_order))
-        down.setdefault(parent, []).append((child, relation))
-        up.setdefault(child, []).append((parent, relation))
-        among.append(Edge(parent, child, relation))
-    return members, down, up, among
 
 
 def _relation_order(relation: str) -> tuple[int, str]:
@@ -116,20 +99,17 @@ def _relation_color(relation: str) -> str:
     return RELATION_COLORS.get(relation.split("+")[0], OTHER_COLOR)
 
 
-def _fit_rows(fits: pd.DataFrame | None) -> dict[str, dict[str, Any]]:
-    """Fitted parameters by model (transitive scope preferred) for the tooltips."""
-    if fits is None or len(fits) == 0:
-        return {}
-    frame = fits
-    if "scope" in frame.columns:
-        frame = frame.assign(_pref=(frame["scope"] != "transitive").astype(int))
-        frame = frame.sort_values("_pref", kind="stable")
-    out: dict[str, dict[str, Any]] = {}
-    for d in frame.drop_duplicates("model").to_dict("records"):
-        out[str(d["model"])] = {
-            k: _fmt(d.get(k)) for k in ("lambda", "mu", "sigma", "ultimate", "status")
-        }
-    return out
+def short_label(model: str, limit: int = LABEL_CHARS) -> str:
+    """A model id cut to ``limit`` characters around an ellipsis (the tooltip has it whole).
+
+    Example:
+        >>> short_label("org/model"), short_label("averyverylongorganisation/and-a-long-name", 20)
+        ('org/model', 'averyvery…-long-name')
+    """
+    if len(model) <= limit:
+        return model
+    head = (limit - 1) // 2
+    return model[:head] + "…" + model[-(limit - 1 - head):]
 
 
 def _fmt(v: Any) -> Any:
@@ -143,198 +123,241 @@ def _fmt(v: Any) -> Any:
     return str(v)
 
 
-def _size(n: int) -> float:
-    return round(10 + 7 * math.log10(1 + max(n, 0)), 1)
-
-
-def _network(
-    sel: Selection,
-    attrs: pd.DataFrame,
-    direct: pd.Series,
-    transitive: pd.Series,
-    fit_rows: dict[str, dict[str, Any]],
-    layout: str,
-) -> Network:
-    """The pyvis network for a selection: nodes, edges and options."""
-    net = Network(directed=True, cdn_resources="in_line")
-    index = {m: i for i, m in enumerate(sel.nodes)}
-    low = min(sel.level.values())
-    cols = attrs.reindex(index=sel.nodes, columns=["author", "created_at", "missing"])
-    authors = cols["author"].astype(object).where(cols["author"].notna(), None).tolist()
-    created_at = cols["created_at"].astype(object).where(cols["created_at"].notna(), None)
-    days = [None if c is None else str(c)[:10] for c in created_at]
-    missings = cols["missing"].fillna(False).astype(bool).tolist()
-    n_direct = direct.reindex(sel.nodes).fillna(0).astype(int).tolist()
-    n_trans = transitive.reindex(sel.nodes).fillna(0).astype(int).tolist()
-    for k, m in enumerate(sel.nodes):
-        missing = missings[k]
-        relation = sel.relation.get(m, "root" if m == sel.root else "unknown")
-        if missing:
-            color = {"background": MISSING_COLOR, "border": "#888888"}
-        elif m == sel.root:
-            color = {"background": ROOT_COLOR, "border": "#000000"}
-        else:
-            c = _relation_color(relation)
-            color = {"background": c, "border": c}
-        options: dict[str, Any] = {
-            "color": color,
-            "size": _size(n_trans[k]),
-            "level": sel.level[m] - low,
-            "model": m,
-            "author": authors[k],
-            "created": days[k],
-            "relation": None if m == sel.root else relation,
-            "direct": n_direct[k],
-            "transitive": n_trans[k],
-        }
-        if missing:
-            options.update(missing=True, borderWidth=2, shapeProperties={"borderDashes": [4, 3]})
-            options["font"] = {"color": "#777777"}
-        if m == sel.root:
-            options.update(borderWidth=4, font={"size": 22, "bold": True})
-        if m in fit_rows:
-            options["fit"] = fit_rows[m]
-        net.add_node(index[m], label=m + (" (missing)" if missing else ""), **options)
-    for e in sel.edges:
-        net.add_edge(index[e.parent], index[e.child], color=_relation_color(e.relation),
-                     relation=e.relation)
-    for k, f in enumerate(sel.folds):
-        fid = len(sel.nodes) + k
-        level = sel.level[f.anchor] - low + (1 if f.side == "down" else -1)
-        net.add_node(
-            fid,
-            label=f"+{f.models:,} more",
-            shape="box",
-            color={"background": FOLD_COLOR, "border": "#888888"},
-            shapeProperties={"borderDashes": [4, 3]},
-            level=level,
-            fold={"models": f.models, "branches": f.branches},
-            model=f"{f.models:,} more {'derivatives' if f.side == 'down' else 'bases'} "
-            f"of {f.anchor}",
-        )
-        a, b = (index[f.anchor], fid) if f.side == "down" else (fid, index[f.anchor])
-        net.add_edge(a, b, color="#bbbbbb", dashes=True)
-    if layout in ("radial", "force"):
-        fold_keys = [f"\0fold{k}" for k in range(len(sel.folds))]
-        via = dict(sel.via) | {key: f.anchor for key, f in zip(fold_keys, sel.folds, strict=True)}
-        pos = radial_layout(sel.root, via, sel.nodes + fold_keys)
-        ids = index | {key: len(sel.nodes) + k for k, key in enumerate(fold_keys)}
-        for key, (x, y) in pos.items():
-            net.node_map[ids[key]].update(x=round(x, 1), y=round(y, 1))
-    net.options = _options(layout, net.num_nodes())
-    return net
-
-
-def pick_layout(sel: Selection, layout: str) -> str:
-    """The layout a page uses: "tree" becomes "radial" when a level is too wide to read.
-
-    A top-down tree needs one column per node of its widest level; past
-    ``MAX_TREE_WIDTH`` nodes it is a thin strip, and rings around the model read better.
-    """
-    if layout != "tree":
-        return layout
-    by_level = Counter(sel.level.values())
-    for f in sel.folds:
-        by_level[sel.level[f.anchor] + (1 if f.side == "down" else -1)] += 1
-    return "tree" if max(by_level.values()) <= MAX_TREE_WIDTH else "radial"
-
-
-def _options(layout: str, n_nodes: int) -> dict[str, Any]:
-    """vis-network options: a tree or rings without physics, or forces frozen once stable."""
-    opts: dict[str, Any] = {
-        "nodes": {"shape": "dot", "font": {"size": 14}, "borderWidth": 1},
-        "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.5}}, "smooth": False,
-                  "width": 1},
-        "interaction": {"hover": True, "tooltipDelay": 150, "hideEdgesOnDrag": n_nodes > 800},
-    }
-    if layout == "tree":
-        opts["layout"] = {
-            "hierarchical": {
-                "enabled": True,
-                "direction": "UD",
-                "levelSeparation": 160,
-                "nodeSpacing": 120 if n_nodes <= 300 else 70,
-                "treeSpacing": 160,
-                "blockShifting": True,
-                "edgeMinimization": n_nodes <= 2000,
-                "parentCentralization": True,
-            }
-        }
-        opts["physics"] = {"enabled": False}
-    elif layout == "radial":
-        opts["physics"] = {"enabled": False}
-        opts["layout"] = {"improvedLayout": False}
-    else:
-        opts["layout"] = {"improvedLayout": n_nodes <= 300, "randomSeed": 7}
-        opts["physics"] = {
-            "enabled": True,
-            "solver": "forceAtlas2Based",
-            "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 80},
-            "stabilization": {
-                "enabled": True,
-                "iterations": max(40, min(150, 300_000 // max(n_nodes, 1))),
-                "updateInterval": 50,
-                "fit": True,
-            },
-        }
-    return opts
+def _fit_rows(fits: pd.DataFrame | None) -> dict[str, dict[str, Any]]:
+    """Fitted parameters by model (transitive scope preferred) for the tooltips."""
+    if fits is None or len(fits) == 0:
+        return {}
+    frame = fits
+    if "scope" in frame.columns:
+        frame = frame.assign(_pref=(frame["scope"] != "transitive").astype(int))
+        frame = frame.sort_values("_pref", kind="stable")
+    label = fits.attrs.get("label")
+    out: dict[str, dict[str, Any]] = {}
+    for d in frame.drop_duplicates("model").to_dict("records"):
+        out[str(d["model"])] = {
+            k: _fmt(d.get(k)) for k in ("lambda", "mu", "sigma", "ultimate", "status")
+        } | {"on": label if label else f"{d.get('scope', 'transitive')} derivatives"}
+    return out
 
 
 def _fit_summary(fitter: Any) -> dict[str, Any]:
     """λ, μ, σ, ultimate and status of a fitted growth fitter, for a tooltip."""
     est = fitter.params_["estimate"]
     out = {k: _fmt(float(est[k])) if k in est.index else None for k in ("lambda", "mu", "sigma")}
-    return out | {"ultimate": _fmt(float(fitter.ultimate_)), "status": str(fitter.status_)}
+    ultimate = _fmt(float(fitter.ultimate_)) if fitter.status_ == "ok" else None
+    return out | {"ultimate": ultimate, "status": str(fitter.status_)}
 
 
-def _fit_shown(
-    graph: LineageGraph, models: list[str], relations: list[str] | None, fit_rows: dict,
-    say: Progress,
-) -> None:
-    """Fit the growth of ``models`` (those not in ``fit_rows`` yet) for their tooltips."""
-    todo = [m for m in models if m not in fit_rows]
-    if fit_models is None or not todo:
-        return
-    say(f"fitting the growth of {len(todo)} shown models")
-    fitted = fit_models(graph, todo, scope="transitive", relations=relations)
-    for m, row in _fit_rows(fitted).items():
-        fit_rows.setdefault(m, row)
+def _fit_shown(graph: LineageGraph, models: list[str], relations: list[str] | None
+               ) -> dict[str, ModelFit]:
+    """The page's growth fits: :func:`lineage.ranking.fit_model` of each model's transitive
+    curve (complete months), the very fit ``hf-lineage fit MODEL`` shows. Models with fewer
+    than three complete months or no derivative yet are left out."""
+    out = {}
+    for model in models:
+        fit = fit_model(graph, model, scope="transitive", relations=relations)
+        if len(fit.curve) >= 3 and fit.curve["cumulative"].iloc[-1] > 0:
+            out[model] = fit
+    return out
 
 
-def _growth_chart(
-    graph: LineageGraph, root: str, relations: list[str] | None, fit_rows: dict, notes: list
-) -> str:
-    """SVG of the root's transitive growth curve (complete months) with its WSB forecast
-    (:func:`lineage.ranking.fit_model`: the fit ``hf-lineage fit`` shows; the point is the
-    forecast median, the band its 80% interval) when one can be fitted."""
+def _growth_chart(graph: LineageGraph, root: str, relations: list[str] | None,
+                  fit: ModelFit | None, notes: list) -> tuple[dict | None, str]:
+    """Plotly figure of the root's transitive growth (complete months), its fit and
+    forecast (the median and its band), and a one-line caption."""
     curve = graph.growth_curve(root, scope="transitive", relations=relations)
     complete = graph.complete_months(curve)
     curve = complete if len(complete) else curve  # a model released this month: its one month
     if len(curve) == 0:
-        return ""
+        return None, ""
     age = curve["age_months"].astype(float).to_numpy()
     cum = curve["cumulative"].astype(float).to_numpy()
-    forecast = None
+    rel = ", ".join(relations) if relations else "all"
     caption = f"{int(cum[-1]):,} derivatives after {int(age[-1])} months"
-    if fit_model is not None and len(age) >= 3 and cum[-1] > 0:
+    title = f"All derivatives (transitive), relations: {rel}"
+    fitted = forecast = None
+    if fit is not None:
+        fitter = fit.fitter
         try:
-            fit = fit_model(graph, root, scope="transitive", relations=relations)
-            fitter = fit.fitter
-            pred = fitter.predict(np.arange(age[-1] + 1, age[-1] + FORECAST_MONTHS + 1), 0.8)
-            forecast = {
-                k: [float(start)] + pred[column].astype(float).tolist()
-                for k, column, start in (("age_months", "age_months", age[-1]),
-                                         ("mean", "median", cum[-1]),
-                                         ("lower", "lower", cum[-1]),
-                                         ("upper", "upper", cum[-1]))
-            }
-            fit_rows.setdefault(root, _fit_summary(fitter))
-            caption += (f"; WSB fit {fitter.status_}, median forecast {FORECAST_MONTHS} months "
-                        f"(80% band); {fit.label}")
+            fitted = fitter.predict(age, INTERVAL)["median"].to_numpy()
+            ahead = np.arange(age[-1] + 1, age[-1] + FORECAST_MONTHS + 1)
+            pred = fitter.predict(ahead, INTERVAL)
+            forecast = {k: [float(start)] + pred[column].astype(float).tolist()
+                        for k, column, start in (("age_months", "age_months", age[-1]),
+                                                 ("mean", "median", cum[-1]),
+                                                 ("lower", "lower", cum[-1]),
+                                                 ("upper", "upper", cum[-1]))}
+            caption += (f"; WSB fit {fitter.status_}, median forecast {FORECAST_MONTHS} "
+                        f"months ({INTERVAL:.0%} band); {fit.label}")
+            title += f"<br>WSB fit ({fit.label}), {FORECAST_MONTHS}-month forecast"
         except Exception as exc:  # noqa: BLE001 - a failed fit only removes the forecast
             notes.append(f"Growth forecast unavailable: {exc}".splitlines()[0])
-    svg = growth_chart_svg(age, cum, forecast, caption=caption)
-    return svg + f'<p id="chart-caption">{html.escape(caption)}</p>'
+    fig = growth_figure(age, cum, fitted=fitted, forecast=forecast, interval=INTERVAL,
+                        title=title)
+    return fig, caption
+
+
+# -- the first view ------------------------------------------------------------------------
+def _view_nodes(fam: Family, k: int, labels: np.ndarray, font: np.ndarray
+                ) -> tuple[list[Fold], np.ndarray, np.ndarray, list[str], np.ndarray]:
+    """The first ``k`` members plus their folds as layout input: (folds, via, level,
+    labels, fonts), folds after the members."""
+    shown = fam.priority[:k]
+    local = np.full(len(fam), -1, dtype=np.int64)
+    local[shown] = np.arange(k)
+    fs = folds(fam, k)
+    anchors = np.array([f.anchor for f in fs], dtype=np.int64)
+    sides = np.array([1 if f.side == "down" else -1 for f in fs], dtype=np.int64)
+    via = np.concatenate([np.where(fam.via[shown] >= 0, local[np.maximum(fam.via[shown], 0)],
+                                   -1), local[anchors]]).astype(np.int64)
+    level = np.concatenate([fam.level[shown], fam.level[anchors] + sides])
+    text = labels[:k].tolist() + [f"+{f.models:,} more" for f in fs]
+    size = np.concatenate([font[:k], np.full(len(fs), _layout.FONT)])
+    return fs, via, level, text, size
+
+
+def _first_view(fam: Family, kind: str, max_nodes: int, labels: np.ndarray,
+                font: np.ndarray) -> tuple[int, list[Fold], np.ndarray, np.ndarray]:
+    """The most members (at most ``max_nodes`` boxes with folds) whose ``kind`` layout fits
+    the view with readable labels; their folds and positions (members, then folds)."""
+
+    def attempt(budget: int):
+        k = cut(fam, budget)
+        fs, via, level, text, size = _view_nodes(fam, k, labels, font)
+        w, h = _layout.box_sizes(text, size)
+        if not _layout.might_fit(w, h):
+            return False, k, fs, None, None
+        x, y = _layout.layout(kind, via, level, w, h)
+        ok = _layout.fits_view(x, y, w, h) and _layout.overlaps(x, y, w, h) == 0
+        return ok, k, fs, x, y
+
+    # double the budget until it no longer fits, then halve the interval
+    lo, hi = 2, max(2, max_nodes)
+    best = attempt(lo)
+    budget = 16
+    while budget < hi:
+        got = attempt(budget)
+        if not got[0]:
+            hi = budget
+            break
+        lo, best = budget, got
+        budget *= 2
+    else:
+        got = attempt(hi)
+        if got[0]:
+            return got[1:]
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        got = attempt(mid)
+        if got[0]:
+            lo, best = mid, got
+        else:
+            hi = mid
+    return best[1:]
+
+
+# -- the page's data ----------------------------------------------------------------------
+def _pairs(graph: LineageGraph, nodes: np.ndarray, relations: list[str] | None
+           ) -> pd.DataFrame:
+    """Lineage edges among ``nodes`` (graph indices): ``parent, child, relation`` with one
+    row per pair, relations declared twice joined (``finetune+adapter``)."""
+    inside = np.zeros(graph.n_models, dtype=bool)
+    inside[nodes] = True
+    keep = inside[graph._child] & inside[graph._parent]
+    mask = graph._mask(relations)
+    if not isinstance(mask, slice):
+        keep &= mask
+    names = np.asarray(graph._rel_names, dtype=object)
+    frame = pd.DataFrame({"parent": graph._parent[keep], "child": graph._child[keep],
+                          "relation": names[graph._rel[keep]]})
+    frame["order"] = [_relation_order(r) for r in frame["relation"]]
+    frame = frame.sort_values(["parent", "child", "order"], kind="stable")
+    return (frame.groupby(["parent", "child"], sort=False)["relation"].agg("+".join)
+            .reset_index())
+
+
+def _column(frame: pd.DataFrame, name: str, index: np.ndarray, default: Any) -> list:
+    if name not in frame.columns:
+        return [default] * len(index)
+    col = frame[name].iloc[index]
+    return col.astype(object).where(col.notna(), default).tolist()
+
+
+def _sunburst(fam: Family, graph: LineageGraph, carried: int, labels: list[str],
+              relation: list[str], models: list[str]) -> dict:
+    """Sunburst of the family: its heaviest branches as sectors sized by subtree, and under
+    every such sector the lighter branches grouped by relation ("+N finetune").
+
+    A branch has its own sector when its parent has one, it is among its parent's
+    :data:`SUNBURST_CHILDREN` heaviest, holds at least 1/:data:`SUNBURST_SHARE` of the
+    family and is carried by the page (so a click can reveal it); at most
+    :data:`SUNBURST_SECTORS` sectors. Every count comes from the whole family.
+    """
+    n = len(fam)
+    rank = fam.rank
+    kids = np.arange(1, n)
+    # each member's place among its siblings, heaviest first
+    order = kids[np.lexsort((rank[kids], -fam.subtree[kids], fam.via[kids]))]
+    starts = np.r_[0, np.flatnonzero(np.diff(fam.via[order])) + 1]
+    sib = np.empty(n, dtype=np.int64)
+    sib[0] = 0
+    sib[order] = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    own = np.zeros(n, dtype=bool)
+    own[0] = True
+    eligible = ((sib < SUNBURST_CHILDREN) & (fam.subtree * SUNBURST_SHARE >= fam.subtree[0])
+                & (rank < carried))
+    hops = np.abs(fam.level)
+    for h in range(1, int(hops.max(initial=0)) + 1):
+        at = np.flatnonzero(hops == h)
+        own[at] = own[fam.via[at]] & eligible[at]
+    sectors = np.flatnonzero(own)
+    sectors = sectors[np.argsort(rank[sectors], kind="stable")][:SUNBURST_SECTORS]
+    own[:] = False
+    own[sectors] = True
+    # lighter branches of each sector, by relation: one grouped sector each
+    names = np.asarray(graph._rel_names, dtype=object)
+    code = np.where(fam.edge >= 0, graph._rel[np.maximum(fam.edge, 0)], 0)
+    light = kids[own[fam.via[kids]] & ~own[kids]]
+    key = fam.via[light] * len(names) + code[light]
+    keys, first = np.unique(key, return_inverse=True)
+    models_in = np.bincount(first, weights=fam.subtree[light]).astype(np.int64)
+    branches = np.bincount(first).astype(np.int64)
+    ci = rank  # members are numbered by their place in the page's arrays (priority order)
+    ids = [str(int(ci[m])) for m in sectors]
+    parents = [""] + [str(int(ci[fam.via[m]])) for m in sectors[1:]]
+    labels_out = [labels[int(ci[m])] for m in sectors]
+    values = fam.subtree[sectors].tolist()
+    colors = [ROOT_COLOR] + [_relation_color(relation[int(ci[m])]) for m in sectors[1:]]
+    hover = [f"{models[int(ci[m])]}<br>{int(fam.subtree[m]):,} models in this branch"
+             + (f"<br>relation: {relation[int(ci[m])]}" if m else "") for m in sectors]
+    for k, g in enumerate(keys.tolist()):
+        anchor, rel = divmod(g, len(names))
+        a = str(int(ci[anchor]))
+        ids.append(f"g{a}:{names[rel]}")
+        parents.append(a)
+        labels_out.append(f"+{int(models_in[k]):,} {names[rel]}")
+        values.append(int(models_in[k]))
+        colors.append(_relation_color(str(names[rel])) + "99")
+        hover.append(f"{int(models_in[k]):,} models in {int(branches[k]):,} lighter "
+                     f"{names[rel]} branches of {models[int(ci[anchor])]}")
+    return sunburst_figure(ids, labels_out, parents, values, colors, hover=hover)
+
+
+def _generations(fam: Family, graph: LineageGraph) -> dict:
+    """Members by generation (signed hops) and relation of their tree edge, counted."""
+    names = list(graph._rel_names)
+    code = np.where(fam.edge >= 0, graph._rel[np.maximum(fam.edge, 0)], -1)[1:]
+    level = fam.level[1:]
+    if len(level) == 0:
+        return {"levels": [], "relations": [], "counts": []}
+    lo = int(level.min())
+    width = int(level.max()) - lo + 1
+    table = np.bincount((level - lo) * len(names) + code, minlength=width * len(names))
+    table = table.reshape(width, len(names))
+    used = np.flatnonzero(table.sum(axis=0))
+    rows = np.flatnonzero(table.sum(axis=1))
+    return {"levels": [int(r + lo) for r in rows], "relations": [names[c] for c in used],
+            "counts": table[np.ix_(rows, used)].tolist()}
 
 
 def lineage_html(
@@ -343,23 +366,48 @@ def lineage_html(
     *,
     direction: str = "down",
     depth: int | None = None,
-    max_nodes: int = 1500,
+    max_nodes: int = MAX_NODES,
     relations: Iterable[str] | None = None,
     path: str | os.PathLike | None = None,
     fits: pd.DataFrame | None = None,
     layout: str = "tree",
     fit_top: int = 0,
+    carry: int = CARRY,
     progress: Progress | None = None,
 ) -> Path:
     """Write an interactive lineage page of ``model`` to ``path`` and return the path.
 
-    ``direction`` is "down" (derivatives), "up" (bases) or "both"; ``depth`` limits the hops
-    from ``model``; ``relations`` keeps only those edge relations; above ``max_nodes`` the
-    lightest branches fold into "+N more" nodes; ``fits`` (a ``fit_many`` frame) fills the
-    tooltips' λ, μ, σ, and ``fit_top`` > 0 fits that many of the largest shown models
-    that ``fits`` lacks (the model itself is always fitted for its chart); ``layout`` is
-    "tree" (top-down; radial rings when a level is too wide to read), "radial" or "force".
-    See the module example.
+    Parameters
+    ----------
+    graph, model
+        The lineage graph and the page's model (any case).
+    direction
+        "down" (derivatives), "up" (bases) or "both".
+    depth
+        At most this many hops from ``model`` (None: all).
+    max_nodes
+        Boxes in the first view at most ("+N more" nodes included); fewer when more would
+        not fit one screen with labels of 8 px or more.
+    relations
+        Follow only these edge relations (None: all).
+    path
+        The page to write (default: ``MODEL.lineage.html`` in the working directory).
+    fits
+        A ``fit_many`` frame whose λ, μ, σ fill the tooltips.
+    layout
+        "tree" (left to right), "radial" or "force".
+    fit_top
+        Also fit this many of the largest shown models that ``fits`` lacks (the model
+        itself is always fitted, for its chart).
+    carry
+        Models carried beyond the first view, for folds to open and search to find.
+    progress
+        Called with one-line progress messages.
+
+    Returns
+    -------
+    Path
+        The page written. See the module example.
     """
     if direction not in DIRECTIONS:
         raise UsageError(f"unknown direction {direction!r}: use one of {', '.join(DIRECTIONS)}")
@@ -369,62 +417,148 @@ def lineage_html(
         raise UsageError(f"--max-nodes must be at least 2, got {max_nodes}")
     if depth is not None and depth < 0:
         raise UsageError(f"--depth must be 0 or more, got {depth}")
+    if carry < 0:
+        raise UsageError(f"--carry must be 0 or more, got {carry}")
     say = progress or (lambda _msg: None)
     rel = list(relations) if relations is not None else None
     root = str(graph.ids[graph.index_of(model)])
     say(f"selecting the lineage of {root}")
-    members, down, up, among = _edges_around(graph, root, direction, rel)
-    transitive = graph.descendant_counts(scope="transitive", relations=rel)
-    direct = graph.descendant_counts(scope="direct", relations=rel)
-    sel = select_lineage(
-        root,
-        down=(lambda m: down.get(m, ())) if direction != "up" else None,
-        up=(lambda m: up.get(m, ())) if direction != "down" else None,
-        depth=depth,
-        max_nodes=max_nodes,
-        weight=transitive.reindex(list(members)).fillna(0).to_dict(),
-    )
-    shown = set(sel.nodes)
-    sel.edges = [e for e in among if e.parent in shown and e.child in shown]
-    say(f"drawing {len(sel.nodes):,} of {sel.n_selected:,} models")
+    fam = lineage_family(graph, root, direction=direction, depth=depth, relations=rel)
+    n_sel = len(fam)
+    transitive = graph.descendant_counts(scope="transitive", relations=rel).to_numpy()
+    direct = graph.descendant_counts(scope="direct", relations=rel).to_numpy()
+
+    # everything the page carries: the first view and the next ``carry`` members
+    horizon = min(n_sel, max(max_nodes, 2) + carry)
+    members = fam.priority[:horizon]
+    nodes = fam.node[members]
+    models = graph.ids[nodes].astype(str).tolist()
+    labels = np.array([short_label(m) for m in models], dtype=object)
+    n_trans = transitive[nodes]
+    font = np.minimum(_layout.FONT + np.log10(1 + n_trans), 16.0)
+    font[0] = 16.0
+    say(f"laying out the first view ({LAYOUT_NAMES[layout]})")
+    k, fs, x, y = _first_view(fam, layout, max_nodes, labels, font)
+    carried = min(n_sel, k + carry)
+    members, nodes, models = members[:carried], nodes[:carried], models[:carried]
+    labels, n_trans, font = labels[:carried], n_trans[:carried], font[:carried]
+
+    local = np.full(len(fam), -1, dtype=np.int64)
+    local[members] = np.arange(len(members))
+    via = np.where(fam.via[members] >= 0, local[np.maximum(fam.via[members], 0)], -1)
+    level = fam.level[members]
+    side = np.sign(level)
+    # the lineage pair of each member's tree edge (up: the member is the parent)
+    via_node = np.where(via >= 0, nodes[np.maximum(via, 0)], -1)
+    pair_parent = np.where(side < 0, nodes, via_node)
+    pair_child = np.where(side < 0, via_node, nodes)
+    pairs = _pairs(graph, nodes, rel)
+    pos = np.full(graph.n_models, -1, dtype=np.int64)
+    pos[nodes] = np.arange(len(nodes))
+    pa, pc = pos[pairs["parent"].to_numpy()], pos[pairs["child"].to_numpy()]
+    joined = dict(zip(zip(pa.tolist(), pc.tolist(), strict=True), pairs["relation"],
+                      strict=True))
+    names = np.asarray(graph._rel_names, dtype=object)
+    relation = [""] + [
+        joined.get((int(pos[p]), int(pos[c])), names[graph._rel[e]])
+        for p, c, e in zip(pair_parent[1:], pair_child[1:], fam.edge[members][1:],
+                           strict=True)
+    ]
+    tree = {(int(pos[p]), int(pos[c])) for p, c in zip(pair_parent[1:], pair_child[1:],
+                                                       strict=True)}
+    extra = [[a, b, r] for (a, b), r in joined.items() if (a, b) not in tree]
+    below = np.zeros((len(members), 2), dtype=np.int64)
+    kid = np.arange(1, len(fam))
+    anchor = local[fam.via[kid]]
+    kid, anchor = kid[anchor >= 0], anchor[anchor >= 0]  # models below a carried one
+    np.add.at(below, (anchor, (fam.level[kid] < 0).astype(int)), fam.subtree[kid])
+
+    say(f"drawing {k:,} of {n_sel:,} models; carrying {carried:,}")
     notes: list[Any] = []
     fit_rows = _fit_rows(fits)
-    chart = _growth_chart(graph, root, rel, fit_rows, notes)
-    if fit_top > 0:
-        largest = sorted(sel.nodes, key=lambda m: -int(transitive.get(m, 0)))[:fit_top]
-        _fit_shown(graph, [m for m in largest if transitive.get(m, 0) > 0], rel, fit_rows, say)
-    layout = pick_layout(sel, layout)
-    attrs = graph.models.set_index("id", drop=False)
-    net = _network(sel, attrs, direct, transitive, fit_rows, layout)
-    nodes, edges, _heading, _h, _w, _opts = net.get_network_data()
-    if sel.folds:
+    order = np.argsort(-n_trans[:k], kind="stable")
+    wanted = [root] + [models[i] for i in order[:fit_top].tolist()
+                       if n_trans[i] > 0 and models[i] != root and models[i] not in fit_rows]
+    fitted = _fit_shown(graph, wanted, rel)
+    for m, fit in fitted.items():
+        fit_rows.setdefault(m, _fit_summary(fit.fitter) | {"on": fit.label})
+    chart, caption = _growth_chart(graph, root, rel, fitted.get(root), notes)
+
+    attrs = graph.models
+    missing = _column(attrs, "missing", nodes, False)
+    created = [None if c is None else str(c)[:10] for c in _column(attrs, "created_at", nodes,
+                                                                     None)]
+    data = {
+        "root": root,
+        "direction": direction,
+        "layout": layout,
+        "shown": int(k),
+        "models": models,
+        "labels": labels.tolist(),
+        "font": [round(float(f), 1) for f in font],
+        "via": via.tolist(),
+        "level": level.tolist(),
+        "relation": relation,
+        "subtree": fam.subtree[members].tolist(),
+        "below": below.tolist(),
+        "direct": direct[nodes].tolist(),
+        "transitive": n_trans.tolist(),
+        "author": _column(attrs, "author", nodes, None),
+        "created": created,
+        "missing": [bool(v) for v in missing],
+        "fit": {str(i): fit_rows[m] for i, m in enumerate(models) if m in fit_rows},
+        "extra": extra,
+        "x": [round(float(v), 1) for v in x[:k]],
+        "y": [round(float(v), 1) for v in y[:k]],
+        "folds": {f"{int(local[f.anchor])}:{f.side}": [round(float(x[k + j]), 1),
+                                                          round(float(y[k + j]), 1)]
+                  for j, f in enumerate(fs)},
+        "colors": RELATION_COLORS | {"other": OTHER_COLOR, "root": ROOT_COLOR,
+                                     "missing": MISSING_COLOR, "fold": FOLD_COLOR},
+        "n_selected": n_sel,
+        "carried": carried,
+    }
+    hidden = n_sel - k
+    if hidden:
+        beyond = n_sel - carried
         notes.insert(0, {"id": "fold-note", "text": (
-            f"{sel.n_folded:,} of {sel.n_selected:,} models folded into {len(sel.folds):,} "
-            f"\"+N more\" nodes (budget {max_nodes:,} nodes; the heaviest branches are shown)."
+            f"First view: {k:,} of {n_sel:,} models, the heaviest branches (at most "
+            f"{max_nodes:,} boxes, as many as fit one screen readably); {hidden:,} are folded "
+            f"into {len(fs):,} \"+N more\" nodes: click one to open it. The page carries "
+            f"{carried - k:,} of them to open or find"
+            + (f"; {beyond:,} lighter models are left out (open a branch's own page, or "
+               f"raise --carry)." if beyond else ".")
         )})
     snap = graph.snapshot_time
     snap_txt = (f"snapshot {snap:%Y-%m-%d}" if snap is not None
                 else f"no crawl time, data up to {graph.snapshot_month}")
     what = {"down": "derivatives", "up": "base models", "both": "bases and derivatives"}
-    shown = (f"{what[direction]}{'' if depth is None else f' up to {depth} hops'}, "
-             f"relations: {', '.join(rel) if rel else 'all'}, "
-             f"showing {len(sel.nodes):,} of {sel.n_selected:,} models, "
-             f"{LAYOUT_NAMES[layout]}")
-    legend = [{"label": "the model (root)", "color": ROOT_COLOR, "cls": ""}]
-    legend += [{"label": k, "color": c, "cls": ""} for k, c in RELATION_COLORS.items()]
-    legend += [
-        {"label": "other relation", "color": OTHER_COLOR, "cls": ""},
-        {"label": "missing (never listed)", "color": MISSING_COLOR, "cls": "missing"},
-        {"label": "+N more (folded branches)", "color": FOLD_COLOR, "cls": "fold"},
-        {"label": "size: log of all derivatives", "color": "transparent", "cls": ""},
-    ]
+    subtitle = (f"{snap_txt} · {what[direction]}"
+                f"{'' if depth is None else f' up to {depth} hops'}, "
+                f"relations: {', '.join(rel) if rel else 'all'}, "
+                f"showing {k:,} of {n_sel:,} models, {LAYOUT_NAMES[layout]}")
+    first_gen = fam.level[fam.priority[:k]] == 1
+    if layout == "tree" and len(np.unique(np.round(x[:k][first_gen]))) > 1:
+        subtitle += "; the first generation wraps into side-by-side bands"
+    used = sorted({r.split("+")[0] for r in relation[1:]}, key=_relation_order)
+    legend = [{"label": r if r in RELATION_COLORS else f"{r} (other relation)",
+               "color": _relation_color(r), "relation": r} for r in used]
+    legend_title = {
+        "down": "Relation to its parent (how it derives from the model one step closer)",
+        "up": "Relation of the child to its parent (how the model one step closer derives "
+              "from it)",
+        "both": "Relation of each child to its parent (the edge towards the model)",
+    }[direction]
     html_text = render_page(
         title=f"Lineage of {root}",
-        subtitle=f"{snap_txt} · {shown}",
-        network={"nodes": nodes, "edges": edges, "options": net.options, "root": 0,
-                 "startAtRoot": layout == "tree" and len(nodes) > 150},
+        subtitle=subtitle,
+        data=data,
         legend=legend,
-        chart_svg=chart,
+        legend_title=legend_title,
+        chart=chart,
+        chart_caption=caption,
+        sunburst=_sunburst(fam, graph, carried, labels.tolist(), relation, models),
+        generations=_generations(fam, graph),
         notes=notes,
     )
     out = Path(path) if path is not None else _default_path(root)

@@ -1,28 +1,37 @@
-"""The self-contained HTML page around a vis-network graph, and its small growth chart.
+"""The self-contained lineage page: vis-network graph, Plotly charts, folds that open.
 
-The page inlines the vis-network script and style that ship with pyvis (no CDN, works
-offline; a Content-Security-Policy forbids any remote load), escapes every piece of user
-data (ids and authors go into the DOM as text, never as HTML), freezes the physics once the
-layout is stable and records when that happened (``window.hflStable``, in milliseconds since
-navigation start) for tests and benchmarks.
+The page inlines the vis-network script and style that ship with pyvis and the plotly.js
+bundle that ships with plotly (no CDN, works offline; a Content-Security-Policy forbids any
+remote load), escapes every piece of user data (ids and authors go into the DOM as text,
+never as HTML) and builds the network in the browser from the columnar data of
+:func:`lineage.viz.network.lineage_html`: the first view's models at their precomputed
+positions, every other carried model folded into "+N more" nodes that open on click (and a
+"− fold back" node that closes them again), relation switches, a search that reveals folded
+models, a sunburst that opens the branch clicked. It records when the first view is drawn
+and fitted (``window.hflStable``, ms since navigation start; null until then) and exposes
+``window.hflNetwork`` (the vis Network), ``window.hflNodes`` / ``window.hflEdges`` (its
+DataSets) and ``window.hflPage`` (open, close, reveal, switch a relation) for tests.
+plotly.js is compiled only once the network is on screen (``window.hflCharts`` is true
+when the charts are drawn), so a reader sees the network first.
 
 Example:
-    >>> html = render_page(title="t", subtitle="s", network={"nodes": [], "edges": [],
-    ...                    "options": {}}, legend=[], chart_svg="", notes=[])
-    >>> "<script src" in html, "<link" in html, "vis.Network" in html
-    (False, False, True)
+    >>> html = render_page(title="t", subtitle="s", data={"models": []}, legend=[],
+    ...                    legend_title="l", chart=None, chart_caption="", sunburst=None,
+    ...                    generations=None, notes=[])
+    >>> "<script src" in html, "<link" in html, "vis.Network" in html, "Plotly" in html
+    (False, False, True, True)
 """
 
 from __future__ import annotations
 
 import functools
-import html
-import math
 from collections.abc import Sequence
 from pathlib import Path
 
 import jinja2
 import pyvis
+
+from lineage.viz.charts import PLOTLY_CONFIG, plotly_js
 
 _VIS_DIR = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
 
@@ -41,25 +50,28 @@ _TEMPLATE = r"""<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy"
- content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+ content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline';
+ img-src data:; font-src data:">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ title }}</title>
 <style>{{ vis_css|safe }}</style>
 <style>
 html, body { margin: 0; height: 100%; font: 14px/1.4 system-ui, sans-serif; color: #222; }
 body { display: flex; flex-direction: column; }
-header { padding: 8px 16px; border-bottom: 1px solid #ddd; }
+header { padding: 6px 16px; border-bottom: 1px solid #ddd; }
 header h1 { font-size: 18px; margin: 0; }
-header p { margin: 2px 0; color: #555; }
+header p { margin: 1px 0; color: #555; font-size: 13px; }
 #fold-note { color: #8a4b00; }
 main { flex: 1; display: flex; min-height: 0; }
 #network { flex: 1; min-width: 0; background: #fff; }
-aside { width: 340px; padding: 8px 12px; border-left: 1px solid #ddd; overflow-y: auto; }
+aside { width: 360px; padding: 6px 12px; border-left: 1px solid #ddd; overflow-y: auto;
+  overflow-x: hidden; }
+#growth-chart, #sunburst { width: 340px; }
 aside h2 { font-size: 14px; margin: 10px 0 4px; }
-.legend div { display: flex; align-items: center; gap: 6px; }
-.legend span.sw { width: 12px; height: 12px; border-radius: 50%; display: inline-block; }
-.legend span.sw.missing { background: #eee; border: 2px dashed #888; width: 8px; height: 8px; }
-.legend span.sw.fold { border-radius: 2px; background: #f2f2f2; border: 1px dashed #888; }
+.legend label { display: flex; align-items: center; gap: 6px; cursor: pointer; }
+.legend span.sw { width: 14px; height: 10px; border: 2px solid; display: inline-block; }
+.legend span.sw.fold { background: #f2f2f2; border: 1px dashed #888; }
+.legend span.sw.missing { background: #eee; border: 1px dashed #888; }
 #details { word-break: break-all; }
 #details dl, .tip dl { display: grid; grid-template-columns: auto 1fr; gap: 0 8px; margin: 4px 0; }
 #details dt, .tip dt { color: #666; }
@@ -67,9 +79,14 @@ aside h2 { font-size: 14px; margin: 10px 0 4px; }
 .tip { font: 12px/1.35 system-ui, sans-serif; max-width: 360px; word-break: break-all; }
 .tip b { font-size: 13px; }
 #find { width: 100%; box-sizing: border-box; margin-top: 6px; }
-svg text { font: 10px system-ui, sans-serif; fill: #444; }
+#find-msg { color: #8a4b00; font-size: 12px; min-height: 1em; margin: 2px 0; }
+table.gen { border-collapse: collapse; font-size: 12px; }
+table.gen td, table.gen th { padding: 1px 4px; text-align: right; border-bottom: 1px solid #eee; }
+.gen-wrap { overflow-x: auto; max-width: 340px; }
+.caption { font-size: 12px; color: #555; margin: 2px 0; }
 </style>
 <script>{{ vis_js|safe }}</script>
+<script type="text/plain" id="plotly-src">{{ plotly_js|safe }}</script>
 </head>
 <body>
 <header>
@@ -83,60 +100,127 @@ svg text { font: 10px system-ui, sans-serif; fill: #444; }
 <div id="network"></div>
 <aside>
 <div class="tools"><button id="to-root" type="button">Go to the model</button>
-<button id="fit-all" type="button">Show everything</button></div>
-<input id="find" type="search" placeholder="Find a model on the page" list="model-ids">
+<button id="fit-all" type="button">Show everything drawn</button></div>
+<input id="find" type="search" placeholder="Find a model (folded ones too)" list="model-ids">
 <datalist id="model-ids"></datalist>
+<p id="find-msg"></p>
 <h2>Selected model</h2>
-<div id="details"><p>Hover a node for details; click it to show them here.</p></div>
-<h2>Relation to parent</h2>
+<div id="details"><p>Hover a box for details, click it to keep them here. Click a
+"+N more" box to open it, "− fold back" to close it again.</p></div>
+<h2 id="legend-title">{{ legend_title }}</h2>
 <div class="legend">
-{% for item in legend %}<div><span class="sw {{ item.cls }}"
- style="background:{{ item.color }}"></span>{{ item.label }}</div>
-{% endfor %}</div>
-{% if chart_svg %}<h2>{{ chart_title }}</h2>
-<div id="growth-chart">{{ chart_svg|safe }}</div>{% endif %}
+<div><span class="sw" style="background:#264653;border-color:#000"></span> the model</div>
+{% for item in legend %}<label><input type="checkbox" checked data-relation="{{ item.relation }}">
+<span class="sw" style="background:{{ item.color }}55;border-color:{{ item.color }}"></span>
+{{ item.label }}</label>
+{% endfor %}<div><span class="sw missing"></span> missing (never listed on the Hub)</div>
+<div><span class="sw fold"></span> +N more: folded branches (click to open)</div>
+<div class="caption">Untick a relation to hide its edges and what hangs below them.
+Font size grows with all derivatives (log).</div>
+</div>
+{% if chart %}<h2>Growth of derivatives</h2>
+<div id="growth-chart"></div><p class="caption" id="chart-caption">{{ chart_caption }}</p>
+{% endif %}
+{% if sunburst %}<h2>The family at a glance</h2>
+<p class="caption">Branches sized by their models, coloured by relation; click a sector to
+open that branch in the network.</p>
+<div id="sunburst"></div>{% endif %}
+{% if generations and generations.levels %}<h2>Generations × relations</h2>
+<p class="caption">Models by hops from the model (negative: its bases) and relation to the
+model they were reached from, over the whole family.</p>
+<div class="gen-wrap"><table class="gen" id="generations"><tr><th>hops</th>
+{% for r in generations.relations %}<th>{{ r }}</th>{% endfor %}<th>all</th></tr>
+{% for row in generations.counts %}<tr><td>{{ generations.levels[loop.index0] }}</td>
+{% for c in row %}<td>{{ "{:,}".format(c) }}</td>{% endfor %}
+<td>{{ "{:,}".format(row|sum) }}</td></tr>
+{% endfor %}</table></div>{% endif %}
 </aside>
 </main>
 <script>
 "use strict";
-var HFL = {{ network|tojson }};
+var HFL = {{ data|tojson }};
+var CHART = {{ chart|tojson }};
+var SUNBURST = {{ sunburst|tojson }};
+var PLOTLY_CONFIG = {{ plotly_config|tojson }};
 window.hflStable = null;
 (function () {
-  var FIELDS = [["Author", "author"], ["Created", "created"], ["Relation", "relation"],
-                ["Direct derivatives", "direct"], ["All derivatives", "transitive"]];
+  var D = HFL, n = D.models.length, STEP = 20, PITCH = 30, REACH = 190;
+  var MARGIN = {top: 2, bottom: 2, left: 4, right: 4};
+  var open = new Uint8Array(n), initial = new Uint8Array(n), offRel = {};
+  var kids = [], pos = {}, i;
+  for (i = 0; i < n; i++) kids.push([]);
+  for (i = 1; i < n; i++) kids[D.via[i]].push(i);
+  for (i = 0; i < D.shown; i++) {
+    open[i] = initial[i] = 1;
+    pos[i] = {x: D.x[i], y: D.y[i]};
+  }
+  Object.keys(D.folds).forEach(function (k) {
+    pos["f:" + k] = {x: D.folds[k][0], y: D.folds[k][1]};
+  });
+  function side(i) { return D.level[i] < 0 ? "up" : "down"; }
+  function relOn(i) {
+    if (i === 0) return true;
+    return D.relation[i].split("+").some(function (r) { return !offRel[r]; });
+  }
+  function shown(i) {
+    for (; i > 0; i = D.via[i]) if (!open[i] || !relOn(i)) return false;
+    return true;
+  }
+  function color(r) { return D.colors[r.split("+")[0]] || D.colors.other; }
+  function tint(hex) {
+    var v = parseInt(hex.slice(1), 16), out = "#";
+    [16, 8, 0].forEach(function (s) {
+      var c = Math.round(((v >> s) & 255) * 0.35 + 255 * 0.65);
+      out += (c < 16 ? "0" : "") + c.toString(16);
+    });
+    return out;
+  }
   function hubUrl(id) {
     return "https://huggingface.co/" + id.split("/").map(encodeURIComponent).join("/");
   }
-  function describe(n, withLink) {
+  var RELATION_ROWS = {
+    down: ["Derives from", "Relation to its parent"],
+    up: ["Parent of", "Relation of its child to it"]
+  };
+  function info(i) {
+    var s = side(i), rows = [];
+    if (D.missing[i]) rows.push(["Status", "referenced as a parent but never listed on the Hub"]);
+    if (i > 0) {
+      rows.push([RELATION_ROWS[s][0], D.models[D.via[i]]]);
+      rows.push([RELATION_ROWS[s][1], D.relation[i]]);
+    }
+    rows.push(["Author", D.author[i]], ["Created", D.created[i]],
+              ["Direct derivatives", D.direct[i]], ["All derivatives", D.transitive[i]]);
+    var f = D.fit[i];
+    if (f) {
+      rows.push(["Fit status", f.status], ["\u03bb (fitness)", f.lambda],
+                ["\u03bc (immediacy)", f.mu], ["\u03c3 (longevity)", f.sigma],
+                ["Ultimate", f.ultimate], ["Fitted on", f.on]);
+    }
+    return {head: D.models[i], rows: rows, link: D.models[i]};
+  }
+  function describe(d, withLink) {
     var box = document.createElement("div");
     box.className = "tip";
     var head = document.createElement("b");
-    head.textContent = n.model || n.label;
+    head.textContent = d.head;
     box.appendChild(head);
     var dl = document.createElement("dl");
-    function row(k, v) {
-      if (v === undefined || v === null || v === "") return;
+    d.rows.forEach(function (r) {
+      if (r[1] === undefined || r[1] === null || r[1] === "") return;
       var dt = document.createElement("dt"), dd = document.createElement("dd");
-      dt.textContent = k; dd.textContent = String(v);
+      dt.textContent = r[0]; dd.textContent = String(r[1]);
       dl.appendChild(dt); dl.appendChild(dd);
-    }
-    if (n.fold) {
-      row("Folded models", n.fold.models);
-      row("Folded branches", n.fold.branches);
-    }
-    if (n.missing) row("Status", "referenced as a parent but never listed on the Hub");
-    FIELDS.forEach(function (f) { row(f[0], n[f[1]]); });
-    if (n.fit) {
-      row("Fit status", n.fit.status);
-      row("\u03bb (fitness)", n.fit.lambda);
-      row("\u03bc (immediacy)", n.fit.mu);
-      row("\u03c3 (longevity)", n.fit.sigma);
-      row("Ultimate", n.fit.ultimate);
-    }
+    });
     box.appendChild(dl);
-    if (n.model && !n.fold) {
+    if (d.note) {
+      var p = document.createElement("p");
+      p.textContent = d.note;
+      box.appendChild(p);
+    }
+    if (d.link) {
       var a = document.createElement("a");
-      a.href = hubUrl(n.model);
+      a.href = hubUrl(d.link);
       a.textContent = withLink ? "Open on the Hugging Face Hub" : a.href;
       a.target = "_blank";
       a.rel = "noopener noreferrer";
@@ -144,62 +228,320 @@ window.hflStable = null;
     }
     return box;
   }
-  HFL.nodes.forEach(function (n) { n.title = describe(n, false); });
-  var nodes = new vis.DataSet(HFL.nodes);
-  var edges = new vis.DataSet(HFL.edges);
+  function modelNode(i) {
+    var r = i === 0 ? "root" : D.relation[i], c = i === 0 ? D.colors.root : color(r);
+    var node = {
+      id: i, label: D.labels[i], shape: "box", margin: MARGIN, x: pos[i].x, y: pos[i].y,
+      model: D.models[i], relation: i === 0 ? null : r, direct: D.direct[i],
+      transitive: D.transitive[i], font: {size: D.font[i], color: "#1b1b1b"},
+      color: {background: tint(c), border: c,
+              highlight: {background: tint(c), border: "#000000"},
+              hover: {background: tint(c), border: "#000000"}},
+      borderWidth: 2, title: describe(info(i), false)
+    };
+    if (i === 0) {
+      node.color = {background: D.colors.root, border: "#000000"};
+      node.font = {size: D.font[0], color: "#ffffff", bold: true};
+      node.borderWidth = 3;
+    }
+    if (D.missing[i]) {
+      node.missing = true;
+      node.color = {background: D.colors.missing, border: "#888888"};
+      node.shapeProperties = {borderDashes: [4, 3]};
+      node.font = {size: D.font[i], color: "#555555"};
+      node.label += " (missing)";
+    }
+    if (D.fit[i]) node.fit = D.fit[i];
+    return node;
+  }
+  // -- folds ------------------------------------------------------------------------------
+  function groups() {
+    // visible anchors with folded or re-folding branches, per side
+    var out = [];
+    for (var a = 0; a < n; a++) {
+      if (!open[a] || !shown(a)) continue;
+      ["down", "up"].forEach(function (s, k) {
+        var total = D.below[a][k];
+        if (!total) return;
+        var opened = 0, revealed = 0, carriedHidden = 0;
+        kids[a].forEach(function (c) {
+          if (side(c) !== s) return;
+          if (open[c]) { opened += D.subtree[c]; if (!initial[c]) revealed += 1; }
+          else carriedHidden += D.subtree[c];
+        });
+        out.push({anchor: a, side: s, hidden: total - opened, carried: carriedHidden,
+                  revealed: revealed});
+      });
+    }
+    return out;
+  }
+  function direction(a, s) {
+    var p = pos[a], q = a === 0 ? null : pos[D.via[a]];
+    if (D.layout === "tree" || !q) return {x: s === "up" ? -1 : 1, y: 0};
+    var dx = p.x - q.x, dy = p.y - q.y, l = Math.hypot(dx, dy) || 1;
+    return {x: dx / l, y: dy / l};
+  }
+  function foldPos(a, s) {
+    var key = "f:" + a + ":" + s;
+    if (!pos[key]) {
+      var d = direction(a, s);
+      pos[key] = {x: pos[a].x + d.x * REACH, y: pos[a].y + d.y * REACH};
+    }
+    return pos[key];
+  }
+  function boxes() {
+    // the boxes drawn now, in canvas units
+    return nodes.getIds().map(function (id) {
+      var b = network.getBoundingBox(id);
+      return b ? [b.left, b.top, b.right, b.bottom] : null;
+    }).filter(Boolean);
+  }
+  function size(label, font) {
+    return {w: label.length * font * 0.58 + 12, h: font * 1.5 + 12};
+  }
+  function freeSlot(p, box, perp, taken) {
+    // the nearest place along perp from p where a box of this size overlaps nothing
+    for (var k = 0; k < 400; k++) {
+      var off = (k % 2 ? -1 : 1) * Math.ceil(k / 2) * PITCH;
+      var q = {x: p.x + perp.x * off, y: p.y + perp.y * off};
+      var l = q.x - box.w / 2 - 4, r = q.x + box.w / 2 + 4;
+      var t = q.y - box.h / 2 - 3, b = q.y + box.h / 2 + 3;
+      var hit = taken.some(function (o) { return l < o[2] && o[0] < r && t < o[3] && o[1] < b; });
+      if (!hit) {
+        taken.push([l, t, r, b]);
+        return q;
+      }
+    }
+    return p;
+  }
+  function place(a, s, list) {
+    // the newly opened models of anchor a in a column at its fold, each in the nearest
+    // free place, the fold and "fold back" boxes beside them
+    var base = foldPos(a, s), d = direction(a, s), perp = {x: -d.y, y: d.x};
+    if (D.layout === "tree") perp = {x: 0, y: 1};
+    var taken = network ? boxes() : [], m = list.length;
+    list.forEach(function (c, j) {
+      var off = (j - (m - 1) / 2) * PITCH;
+      var want = {x: base.x + perp.x * off, y: base.y + perp.y * off};
+      pos[c] = freeSlot(want, size(D.labels[c], D.font[c]), perp, taken);
+    });
+    var end = ((m + 1) / 2) * PITCH;
+    pos["f:" + a + ":" + s] = freeSlot({x: base.x + perp.x * end, y: base.y + perp.y * end},
+                                       size("+00,000 more", 12), perp, taken);
+    pos["c:" + a + ":" + s] = freeSlot({x: base.x - perp.x * end, y: base.y - perp.y * end},
+                                       size("- fold back", 12), perp, taken);
+  }
+  function openFold(a, s) {
+    var list = kids[a].filter(function (c) { return side(c) === s && !open[c]; });
+    list = list.slice(0, STEP);
+    list.forEach(function (c) { open[c] = 1; });
+    place(a, s, list);
+    update();
+    if (list.length) {  // bring what opened into view, zooming out only as needed
+      network.fit({nodes: list.concat([a]), animation: false,
+                   maxZoomLevel: network.getScale()});
+    }
+    return list.length;
+  }
+  function closeFold(a, s) {
+    var stack = kids[a].filter(function (c) { return side(c) === s && open[c] && !initial[c]; });
+    while (stack.length) {
+      var c = stack.pop();
+      open[c] = 0;
+      delete pos[c];
+      kids[c].forEach(function (g) { if (open[g]) stack.push(g); });
+    }
+    delete pos["f:" + a + ":" + s];
+    delete pos["c:" + a + ":" + s];
+    if (D.folds[a + ":" + s]) pos["f:" + a + ":" + s] = {x: D.folds[a + ":" + s][0],
+                                                         y: D.folds[a + ":" + s][1]};
+    update();
+  }
+  function reveal(i) {
+    var path = [];
+    for (var j = i; j > 0 && !open[j]; j = D.via[j]) path.push(j);
+    path.reverse().forEach(function (c) {
+      open[c] = 1;
+      place(D.via[c], side(c), [c]);
+    });
+    for (var k = i; k > 0; k = D.via[k]) {
+      D.relation[k].split("+").forEach(function (r) { setRelation(r, true, true); });
+    }
+    update();
+    network.selectNodes([i]);
+    network.focus(i, {scale: Math.max(network.getScale(), 0.8), animation: false});
+    details.replaceChildren(describe(info(i), true));
+  }
+  function setRelation(r, on, quiet) {
+    offRel[r] = !on;
+    document.querySelectorAll("input[data-relation]").forEach(function (box) {
+      if (box.getAttribute("data-relation") === r) box.checked = on;
+    });
+    if (!quiet) update();
+  }
+  // -- the vis DataSets kept in step with the state -----------------------------------------
+  var nodes = new vis.DataSet(), edges = new vis.DataSet();
+  function update() {
+    var wantN = {}, wantE = {}, addN = [], addE = [], i;
+    for (i = 0; i < n; i++) {
+      if (!open[i] || !shown(i)) continue;
+      wantN[i] = true;
+      if (!nodes.get(i)) addN.push(modelNode(i));
+      if (i > 0) {
+        var id = "t" + i, up = side(i) === "up";
+        wantE[id] = true;
+        if (!edges.get(id)) addE.push({id: id, from: up ? i : D.via[i], to: up ? D.via[i] : i,
+                                       color: color(D.relation[i]), relation: D.relation[i]});
+      }
+    }
+    D.extra.forEach(function (e, k) {
+      var id = "x" + k;
+      if (!wantN[e[0]] || !wantN[e[1]]) return;
+      if (!e[2].split("+").some(function (r) { return !offRel[r]; })) return;
+      wantE[id] = true;
+      if (!edges.get(id)) addE.push({id: id, from: e[0], to: e[1], color: color(e[2]),
+                                     relation: e[2]});
+    });
+    var changed = [];
+    groups().forEach(function (g) {
+      var key = g.anchor + ":" + g.side, what = g.side === "up" ? "bases" : "derivatives";
+      if (g.hidden > 0) {
+        var fid = "f:" + key, p = foldPos(g.anchor, g.side);
+        var note = g.carried < g.hidden ? (g.hidden - g.carried).toLocaleString("en-US") +
+            " of them are not on this page (open this branch's own page)" : "";
+        var fold = {id: fid, label: "+" + g.hidden.toLocaleString("en-US") + " more",
+          shape: "box", margin: MARGIN, x: p.x, y: p.y, font: {size: 12, color: "#333333"},
+          color: {background: D.colors.fold, border: "#888888"},
+          shapeProperties: {borderDashes: [4, 3]},
+          fold: {models: g.hidden, carried: g.carried, anchor: g.anchor, side: g.side},
+          model: g.hidden.toLocaleString("en-US") + " more " + what + " of " +
+                 D.models[g.anchor],
+          title: describe({head: g.hidden.toLocaleString("en-US") + " more " + what +
+                           " of " + D.models[g.anchor],
+                           rows: [["Folded models", g.hidden],
+                                  ["Opens", g.carried ? "click: up to " + STEP +
+                                   " branches at a time" : "nothing more on this page"]],
+                           note: note}, false)};
+        wantN[fid] = true;
+        (nodes.get(fid) ? changed : addN).push(fold);  // moved to p when it was re-placed
+        var eid = "e" + fid;
+        wantE[eid] = true;
+        if (!edges.get(eid)) addE.push({id: eid, from: g.side === "up" ? fid : g.anchor,
+                                        to: g.side === "up" ? g.anchor : fid,
+                                        color: "#bbbbbb", dashes: true});
+      }
+      if (g.revealed > 0) {
+        var cid = "c:" + key, q = pos[cid] || foldPos(g.anchor, g.side);
+        wantN[cid] = true;
+        if (!nodes.get(cid)) addN.push({id: cid, label: "\u2212 fold back", shape: "box",
+          margin: MARGIN, x: q.x, y: q.y, font: {size: 12, color: "#333333"},
+          color: {background: "#ffffff", border: "#888888"},
+          shapeProperties: {borderDashes: [2, 2]}, close: {anchor: g.anchor, side: g.side},
+          title: describe({head: "Fold these branches of " + D.models[g.anchor] + " back",
+                           rows: []}, false)});
+        var ceid = "e" + cid;
+        wantE[ceid] = true;
+        if (!edges.get(ceid)) addE.push({id: ceid, from: g.anchor, to: cid, color: "#dddddd",
+                                         dashes: [2, 4], arrows: {to: {enabled: false}}});
+      }
+    });
+    edges.remove(edges.getIds().filter(function (id) { return !wantE[id]; }));
+    nodes.remove(nodes.getIds().filter(function (id) { return !wantN[id]; }));
+    nodes.update(changed);
+    nodes.add(addN);
+    edges.add(addE);
+  }
+  update();
   var container = document.getElementById("network");
-  var network = new vis.Network(container, {nodes: nodes, edges: edges}, HFL.options);
+  var options = {
+    nodes: {shape: "box", margin: MARGIN, font: {size: 12}},
+    edges: {arrows: {to: {enabled: true, scaleFactor: 0.5}}, smooth: false, width: 1},
+    physics: {enabled: false},
+    layout: {improvedLayout: false},
+    interaction: {hover: true, tooltipDelay: 150, hideEdgesOnDrag: n > 800}
+  };
+  var network = new vis.Network(container, {nodes: nodes, edges: edges}, options);
   window.hflNetwork = network;
   window.hflNodes = nodes;
   window.hflEdges = edges;
-  function stable() {
-    if (window.hflStable !== null) return;
-    network.setOptions({physics: false});
+  window.hflPage = {openFold: openFold, closeFold: closeFold, reveal: reveal,
+                    setRelation: function (r, on) { setRelation(r, on, false); },
+                    data: D};
+  function firstView() { network.fit({animation: false, maxZoomLevel: 1}); }
+  firstView();
+  network.once("afterDrawing", function () {
     window.hflStable = performance.now();
     document.body.setAttribute("data-stable", "1");
-  }
-  function toRoot() {
-    if (!nodes.get(HFL.root)) return;
-    network.moveTo({position: network.getPosition(HFL.root), scale: 0.7, animation: false});
-  }
-  if (HFL.options.physics && HFL.options.physics.enabled) {
-    network.once("stabilizationIterationsDone", stable);
-  } else {
-    network.once("afterDrawing", function () {
-      stable();
-      if (HFL.startAtRoot) toRoot();
-    });
-  }
-  document.getElementById("to-root").addEventListener("click", toRoot);
-  document.getElementById("fit-all").addEventListener("click", function () {
-    network.fit({animation: false});
+    setTimeout(charts, 0);  // plotly.js is compiled once the network is on screen
   });
   var details = document.getElementById("details");
+  document.getElementById("to-root").addEventListener("click", function () {
+    network.focus(0, {scale: 1, animation: false});
+  });
+  document.getElementById("fit-all").addEventListener("click", firstView);
   network.on("click", function (p) {
     if (!p.nodes.length) return;
-    details.replaceChildren(describe(nodes.get(p.nodes[0]), true));
+    var node = nodes.get(p.nodes[0]);
+    if (node.fold) openFold(node.fold.anchor, node.fold.side);
+    else if (node.close) closeFold(node.close.anchor, node.close.side);
+    else details.replaceChildren(describe(info(node.id), true));
   });
   network.on("doubleClick", function (p) {
-    if (!p.nodes.length) return;
-    var n = nodes.get(p.nodes[0]);
-    if (n.model && !n.fold) window.open(hubUrl(n.model), "_blank", "noopener");
+    if (!p.nodes.length || typeof p.nodes[0] !== "number") return;
+    window.open(hubUrl(D.models[p.nodes[0]]), "_blank", "noopener");
   });
-  var byModel = {};
-  var list = document.getElementById("model-ids");
-  HFL.nodes.forEach(function (n) {
-    if (!n.model || n.fold) return;
-    byModel[n.model.toLowerCase()] = n.id;
+  document.querySelectorAll("input[data-relation]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      setRelation(box.getAttribute("data-relation"), box.checked, false);
+    });
+  });
+  var byModel = {}, list = document.getElementById("model-ids");
+  var frag = document.createDocumentFragment();
+  D.models.forEach(function (m, k) {
+    byModel[m.toLowerCase()] = k;
     var o = document.createElement("option");
-    o.value = n.model;
-    list.appendChild(o);
+    o.value = m;
+    frag.appendChild(o);
   });
+  list.appendChild(frag);
+  var msg = document.getElementById("find-msg");
   document.getElementById("find").addEventListener("change", function (e) {
-    var id = byModel[e.target.value.trim().toLowerCase()];
-    if (id === undefined) return;
-    network.selectNodes([id]);
-    network.focus(id, {scale: 1.2, animation: false});
-    details.replaceChildren(describe(nodes.get(id), true));
+    var want = e.target.value.trim().toLowerCase();
+    var k = byModel[want];
+    msg.textContent = "";
+    if (!want) return;
+    if (k === undefined) {
+      msg.textContent = "Not on this page: it carries the " + n.toLocaleString("en-US") +
+        " heaviest of " + D.n_selected.toLocaleString("en-US") + " models.";
+      return;
+    }
+    reveal(k);
   });
+  function charts() {
+    var src = document.createElement("script");
+    src.textContent = document.getElementById("plotly-src").textContent;
+    document.head.appendChild(src);
+    if (CHART && window.Plotly) {
+      Plotly.newPlot("growth-chart", CHART.data, CHART.layout, PLOTLY_CONFIG);
+    }
+    if (SUNBURST && window.Plotly) sunburst();
+    window.hflCharts = true;
+  }
+  function sunburst() {
+    var sb = document.getElementById("sunburst");
+    Plotly.newPlot(sb, SUNBURST.data, SUNBURST.layout, PLOTLY_CONFIG);
+    sb.on("plotly_sunburstclick", function (ev) {
+      var id = String(ev.points[0].id);
+      if (id[0] === "g") {  // lighter branches of a model, by relation: open its fold
+        var a = parseInt(id.slice(1), 10);
+        if (!open[a]) reveal(a);
+        var s = a === 0 ? (D.below[0][0] ? "down" : "up") : side(a);
+        openFold(a, s);
+      } else {
+        reveal(parseInt(id, 10));
+      }
+    });
+  }
 })();
 </script>
 </body>
@@ -213,17 +555,21 @@ def render_page(
     *,
     title: str,
     subtitle: str,
-    network: dict,
+    data: dict,
     legend: Sequence[dict],
-    chart_svg: str,
+    legend_title: str,
+    chart: dict | None,
+    chart_caption: str,
+    sunburst: dict | None,
+    generations: dict | None,
     notes: Sequence[dict | str],
     heading: str | None = None,
-    chart_title: str = "Growth of derivatives",
 ) -> str:
-    """The page's HTML: ``network`` holds vis ``nodes``, ``edges`` and ``options``.
+    """The page's HTML around the columnar network ``data`` of ``lineage_html``.
 
-    Text arguments are escaped; ``chart_svg`` is trusted markup (build it with
-    :func:`growth_chart_svg`); ``legend`` items have ``label``, ``color`` and ``cls``.
+    Text arguments are escaped; ``chart`` and ``sunburst`` are Plotly figure dicts
+    (:mod:`lineage.viz.charts`), embedded as JSON; ``legend`` items have ``label``,
+    ``color`` and ``relation`` (a switch for that relation).
     """
     vis_js, vis_css = vis_assets()
     note_items = [n if isinstance(n, dict) else {"text": n, "id": None} for n in notes]
@@ -231,96 +577,16 @@ def render_page(
         title=title,
         heading=heading if heading is not None else title,
         subtitle=subtitle,
-        network=network,
+        data=data,
         legend=legend,
-        chart_svg=chart_svg,
-        chart_title=chart_title,
+        legend_title=legend_title,
+        chart=chart,
+        chart_caption=chart_caption,
+        sunburst=sunburst,
+        generations=generations,
         notes=note_items,
         vis_js=vis_js,
         vis_css=vis_css,
+        plotly_js=plotly_js(),
+        plotly_config=PLOTLY_CONFIG,
     )
-
-
-def _ticks(lo: float, hi: float, n: int = 4) -> list[float]:
-    """About ``n`` round tick values covering ``lo``..``hi``."""
-    if hi <= lo:
-        return [lo]
-    raw = (hi - lo) / n
-    mag = 10 ** math.floor(math.log10(raw))
-    step = next(s * mag for s in (1, 2, 5, 10) if s * mag >= raw)
-    first = math.ceil(lo / step) * step
-    return [first + i * step for i in range(int((hi - first) / step) + 1)]
-
-
-def growth_chart_svg(
-    age: Sequence[float],
-    cumulative: Sequence[float],
-    forecast: dict[str, Sequence[float]] | None = None,
-    *,
-    width: int = 316,
-    height: int = 200,
-    caption: str = "",
-) -> str:
-    """An inline SVG of a cumulative growth curve and, optionally, a forecast band.
-
-    ``forecast`` has ``age_months``, ``mean``, ``lower`` and ``upper`` (the columns of a
-    growth fitter's ``predict``).
-
-    Example:
-        >>> svg = growth_chart_svg([0, 1, 2], [0, 3, 5], {"age_months": [2, 3],
-        ...     "mean": [5, 6], "lower": [5, 5.5], "upper": [5, 7]})
-        >>> svg.startswith("<svg") and "polygon" in svg and svg.count("polyline") == 2
-        True
-    """
-    fc = forecast or {}
-    xs = list(age) + list(fc.get("age_months", []))
-    ys = list(cumulative) + list(fc.get("upper", []))
-    if not xs:
-        return ""
-    left, right, top, bottom = 42, 8, 8, 28
-    x0, x1 = min(xs), max(max(xs), min(xs) + 1)
-    y1 = max(max(ys), 1.0)
-    pw, ph = width - left - right, height - top - bottom
-
-    def px(x: float) -> float:
-        return left + (x - x0) / (x1 - x0) * pw
-
-    def py(y: float) -> float:
-        return top + ph - y / y1 * ph
-
-    def pts(xv: Sequence[float], yv: Sequence[float]) -> str:
-        return " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in zip(xv, yv, strict=True))
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="growth chart">',
-        f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="#fafafa" stroke="#ccc"/>',
-    ]
-    for t in _ticks(0, y1):
-        parts.append(
-            f'<text x="{left - 4}" y="{py(t) + 3:.1f}" text-anchor="end">{t:g}</text>'
-            f'<line x1="{left}" x2="{left + pw}" y1="{py(t):.1f}" y2="{py(t):.1f}" '
-            'stroke="#eee"/>'
-        )
-    for t in _ticks(x0, x1):
-        parts.append(f'<text x="{px(t):.1f}" y="{top + ph + 12}" text-anchor="middle">{t:g}</text>')
-    parts.append(
-        f'<text x="{left + pw / 2}" y="{height - 3}" text-anchor="middle">'
-        "months since release</text>"
-    )
-    if fc.get("age_months") is not None and len(fc["age_months"]):
-        fx = list(fc["age_months"])
-        band = pts(fx, fc["upper"]) + " " + pts(fx[::-1], list(fc["lower"])[::-1])
-        parts.append(f'<polygon class="band" points="{band}" fill="#f4a261" opacity="0.3"/>')
-        parts.append(
-            f'<polyline class="forecast" points="{pts(fx, fc["mean"])}" fill="none" '
-            'stroke="#e76f51" stroke-width="2" stroke-dasharray="5 3"/>'
-        )
-    parts.append(
-        f'<polyline class="observed" points="{pts(age, cumulative)}" fill="none" '
-        'stroke="#264653" stroke-width="2"/>'
-    )
-    if caption:
-        parts.append(f"<title>{html.escape(caption)}</title>")
-    parts.append("</svg>")
-    return "".join(parts)

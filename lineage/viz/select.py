@@ -1,270 +1,223 @@
-"""What a lineage page shows: a breadth-first tree around a model, cut to a node budget.
+"""What a lineage page shows: a model's lineage as arrays, cut to a node budget.
 
-The selection walks the lineage graph from one model (down to its derivatives, up to its
-bases, or both) and, when it holds more models than the page can draw, keeps the heaviest
-branches (most models below them) and folds every other branch into one "+N more" node per
-shown parent. Everything here works on plain ids and callables, without a graph object.
+:func:`lineage_family` walks the lineage graph from one model (down to its derivatives, up
+to its bases, or both) breadth-first, vectorised level by level over the graph's arrays, and
+returns the breadth-first tree as a :class:`Family` of numpy arrays: every member's tree
+parent, hops, relation edge and subtree size, and a *priority* order (heaviest branches
+first, every model after the one it was reached from). A page draws a prefix of that order
+and folds the rest: :func:`cut` finds the longest prefix that fits a node budget once every
+shown model with hidden branches gets one "+N more" node, and :func:`folds` says what each
+of those nodes hides. Nothing here loops over members in Python: the cost is a few array
+passes over the family plus what is drawn.
 
 Example:
-    >>> kids = {"a": [("b", "finetune"), ("c", "adapter"), ("e", "merge")],
-    ...         "b": [("d", "quantized"), ("f", "adapter")]}
-    >>> sel = select_lineage("a", down=lambda m: kids.get(m, []), max_nodes=4)
-    >>> sel.nodes, [(f.parent, f.models) for f in sel.folds], sel.n_folded
-    (['a', 'b'], [('a', 2), ('b', 2)], 4)
+    >>> import pandas as pd
+    >>> from lineage.graph import LineageGraph
+    >>> edges = pd.DataFrame({"parent": ["a", "a", "a", "b", "b"],
+    ...                       "child": ["b", "c", "e", "d", "f"]})
+    >>> g = LineageGraph.from_frames(pd.DataFrame({"id": list("abcdef"), "created_at": None}),
+    ...                              edges)
+    >>> fam = lineage_family(g, "a")
+    >>> g.ids[fam.node].tolist(), fam.subtree.tolist()
+    (['a', 'b', 'c', 'e', 'd', 'f'], [6, 3, 1, 1, 1, 1])
+    >>> k = cut(fam, 4)
+    >>> g.ids[fam.node[fam.priority[:k]]].tolist()
+    ['a', 'b']
+    >>> [(g.ids[fam.node[f.anchor]], f.models, f.branches) for f in folds(fam, k)]
+    [('a', 2, 2), ('b', 2, 2)]
 """
 
 from __future__ import annotations
 
-import heapq
-import math
-from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-Step = Callable[[str], Iterable[tuple[str, str]]]
-"""Neighbours of a model, as ``(model, relation)`` pairs (children going down, parents up)."""
+import numpy as np
+
+if TYPE_CHECKING:
+    from lineage.graph import LineageGraph
 
 
-@dataclass(frozen=True)
-class Edge:
-    """A lineage edge among shown models: ``parent`` is the base, ``child`` the derivative."""
-
-    parent: str
-    child: str
-    relation: str
+#: A branch one hop further out counts this much less in the priority order, so a first
+#: view shows the model's generations near it before the depths of its heaviest branch.
+#: (Any factor at most 1 keeps every model after the one it was reached from: a parent's
+#: subtree is larger than its child's.)
+DEPTH_DECAY = 0.3
 
 
 @dataclass(frozen=True)
 class Fold:
-    """Branches of a shown model left off the page: drawn as one "+N more" node."""
+    """Branches of a shown model left off the first view: drawn as one "+N more" node."""
 
-    anchor: str  # the shown model the hidden branches hang from
+    anchor: int  # member position (in the family's arrays) of the shown model they hang from
     models: int  # hidden models in those branches
     branches: int  # hidden neighbours of the anchor (roots of the hidden branches)
     side: str  # "down" (hidden derivatives) or "up" (hidden bases)
 
-    @property
-    def parent(self) -> str:
-        """The shown model this fold hangs from (alias of ``anchor``)."""
-        return self.anchor
-
 
 @dataclass
-class Selection:
-    """The models a page shows around ``root`` and the branches it folds away."""
+class Family:
+    """A model's lineage tree in breadth-first order, as arrays (one entry per member).
 
-    root: str
-    nodes: list[str]  # shown models, root first, breadth-first order
-    level: dict[str, int]  # hops from the root: positive below it, negative above it
-    relation: dict[str, str]  # relation of each shown model to the model it was reached from
-    via: dict[str, str]  # the shown model each one was reached from (root absent)
-    edges: list[Edge]  # every lineage edge between two shown models
-    folds: list[Fold] = field(default_factory=list)
-    n_selected: int = 0  # models in the selection before folding, root included
-    subtree: dict[str, int] = field(default_factory=dict)  # selected models at or below each
+    Position 0 is the model itself; below it come its derivatives (``level`` > 0) and then
+    its bases (``level`` < 0), each side in breadth-first order.
+    """
+
+    node: np.ndarray  # graph node index of each member
+    via: np.ndarray  # member position of the model it was first reached from (-1: the root)
+    level: np.ndarray  # hops from the root: positive below it, negative above it
+    edge: np.ndarray  # graph edge index of the tree edge to ``via`` (-1: the root)
+    subtree: np.ndarray  # members at or below each one in the tree (itself included)
+    priority: np.ndarray  # member positions, heaviest (depth-discounted) branch first,
+    # each after its ``via``
+
+    def __len__(self) -> int:
+        return len(self.node)
 
     @property
-    def n_folded(self) -> int:
-        """Selected models that are not drawn (they are counted in the fold nodes)."""
-        return self.n_selected - len(self.nodes)
+    def rank(self) -> np.ndarray:
+        """Position of each member in :attr:`priority`."""
+        rank = np.empty(len(self), dtype=np.int64)
+        rank[self.priority] = np.arange(len(self))
+        return rank
+
+    @property
+    def group(self) -> np.ndarray:
+        """Fold group of each member: ``2 * via`` below its tree parent, ``+ 1`` above it."""
+        return 2 * np.maximum(self.via, 0) + (self.level < 0)
 
 
-@dataclass
-class _Tree:
-    order: list[str]  # breadth-first, root first
-    via: dict[str, str]  # tree parent (the model each one was reached from); root absent
-    level: dict[str, int]
-    relation: dict[str, str]
-    side: dict[str, str]
-    edges: list[Edge]
+def _walk(graph: LineageGraph, start: int, down: bool, relations, depth: int | None):
+    walk = graph._bfs(str(graph.ids[start]), down, relations)
+    if depth is not None:
+        walk = walk[walk["depth"] <= depth]
+    return (walk["node"].to_numpy(), walk["depth"].to_numpy(), walk["via"].to_numpy(),
+            walk["edge"].to_numpy())
 
 
-def _walk(root: str, step: Step, depth: int | None, sign: int, tree: _Tree) -> None:
-    """Breadth-first walk from ``root`` along ``step``, adding what it reaches to ``tree``."""
-    frontier = [root]
-    hops = 0
-    seen_edges: set[tuple[str, str]] = set()
-    while frontier and (depth is None or hops < depth):
-        hops += 1
-        nxt: list[str] = []
-        for m in frontier:
-            for other, rel in step(m):
-                if other == m:
-                    continue
-                key = (m, other) if sign > 0 else (other, m)
-                if key in seen_edges:
-                    continue
-                seen_edges.add(key)
-                tree.edges.append(Edge(key[0], key[1], rel))
-                if other in tree.level:
-                    continue
-                tree.level[other] = sign * hops
-                tree.via[other] = m
-                tree.relation[other] = rel
-                tree.side[other] = "down" if sign > 0 else "up"
-                tree.order.append(other)
-                nxt.append(other)
-        frontier = nxt
-
-
-def lineage_tree(
-    root: str, *, down: Step | None = None, up: Step | None = None, depth: int | None = None
-) -> _Tree:
-    """Breadth-first tree from ``root``: descendants via ``down``, ancestors via ``up``."""
-    tree = _Tree([root], {}, {root: 0}, {}, {}, [])
-    if down is not None:
-        _walk(root, down, depth, +1, tree)
-    if up is not None:
-        _walk(root, up, depth, -1, tree)
-    return tree
-
-
-def subtree_sizes(order: list[str], via: dict[str, str]) -> dict[str, int]:
-    """Models at or below each one in the tree given by breadth-first ``order`` and ``via``.
+def subtree_sizes(via: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """Members at or below each one in the tree given by ``via`` (one pass per level).
 
     Example:
-        >>> subtree_sizes(["a", "b", "c", "d"], {"b": "a", "c": "a", "d": "b"})
-        {'a': 4, 'b': 2, 'c': 1, 'd': 1}
+        >>> subtree_sizes(np.array([-1, 0, 0, 1]), np.array([0, 1, 1, 2])).tolist()
+        [4, 2, 1, 1]
     """
-    size = dict.fromkeys(order, 1)
-    for m in reversed(order[1:]):
-        size[via[m]] += size[m]
+    size = np.ones(len(via), dtype=np.int64)
+    hops = np.abs(level)
+    for h in range(int(hops.max(initial=0)), 0, -1):
+        at = np.flatnonzero(hops == h)
+        size += np.bincount(via[at], weights=size[at], minlength=len(via)).astype(np.int64)
     return size
 
 
-def fold_tree(
-    order: list[str], via: dict[str, str], max_nodes: int, weight: dict[str, float] | None = None
-) -> tuple[set[str], dict[str, list[str]]]:
-    """Keep at most ``max_nodes`` drawn nodes (kept models plus one fold per folding parent).
-
-    Grows the kept set from the root, always taking the heaviest hanging branch next
-    (``weight``, by default the branch's size) that still fits; returns the kept models
-    and, per kept model, its children left out.
-
-    Example:
-        >>> via = {"b": "a", "c": "a", "d": "b", "e": "b"}
-        >>> kept, hidden = fold_tree(["a", "b", "c", "d", "e"], via, 4)
-        >>> sorted(kept), hidden
-        (['a', 'b', 'c'], {'b': ['d', 'e']})
-    """
-    children: dict[str, list[str]] = {}
-    for m in order[1:]:
-        children.setdefault(via[m], []).append(m)
-    if len(order) <= max_nodes:
-        return set(order), {}
-    size = subtree_sizes(order, via)
-    w = weight if weight is not None else size
-    rank = {m: i for i, m in enumerate(order)}
-    root = order[0]
-    kept = {root}
-    open_children = {root: len(children.get(root, []))}
-    drawn = 1 + (open_children[root] > 0)
-    heap = [(-w.get(c, 0), rank[c], c) for c in children.get(root, [])]
-    heapq.heapify(heap)
-    while heap:
-        _, _, m = heapq.heappop(heap)
-        p = via[m]
-        n_kids = len(children.get(m, []))
-        delta = 1 + (n_kids > 0) - (open_children[p] == 1)
-        if drawn + delta > max_nodes:
-            continue  # too dear (it would open a fold): lighter leaves may still fit
-        kept.add(m)
-        open_children[p] -= 1
-        open_children[m] = n_kids
-        drawn += delta
-        for c in children.get(m, []):
-            heapq.heappush(heap, (-w.get(c, 0), rank[c], c))
-    hidden = {
-        p: [c for c in children.get(p, []) if c not in kept]
-        for p in kept
-        if open_children.get(p, 0) > 0
-    }
-    return kept, hidden
-
-
-def select_lineage(
-    root: str,
+def lineage_family(
+    graph: LineageGraph,
+    model: str,
     *,
-    down: Step | None = None,
-    up: Step | None = None,
+    direction: str = "down",
     depth: int | None = None,
-    max_nodes: int = 1500,
-    weight: dict[str, float] | None = None,
-) -> Selection:
-    """Models to draw around ``root``, at most ``max_nodes`` nodes including fold nodes.
+    relations: list[str] | None = None,
+) -> Family:
+    """The breadth-first lineage tree of ``model`` as a :class:`Family`.
 
-    ``down``/``up`` give a model's children/parents as ``(id, relation)`` pairs (pass one
-    or both); ``depth`` limits the hops; ``weight`` ranks branches (default: their size).
+    Parameters
+    ----------
+    graph
+        The lineage graph.
+    model
+        The root (any case).
+    direction
+        "down" (derivatives), "up" (bases) or "both".
+    depth
+        At most this many hops from ``model`` (None: all).
+    relations
+        Follow only these edge relations (None: all).
+
+    Returns
+    -------
+    Family
+        See the module example.
+    """
+    root = graph.index_of(model)
+    parts = []
+    for side, down in (("down", True), ("up", False)):
+        if direction in (side, "both"):
+            parts.append((_walk(graph, root, down, relations, depth), 1 if down else -1))
+    if not parts:
+        raise ValueError(f"direction must be down, up or both, not {direction!r}")
+    nodes = [np.array([root])]
+    levels = [np.array([0])]
+    vias = [np.array([-1])]
+    edges = [np.array([-1])]
+    for (node, hops, via, edge), sign in parts:
+        nodes.append(node[1:])
+        levels.append(sign * hops[1:])
+        vias.append(via[1:])
+        edges.append(edge[1:])
+    node = np.concatenate(nodes).astype(np.int64)
+    position = np.full(graph.n_models, -1, dtype=np.int64)
+    position[node] = np.arange(len(node))
+    via_node = np.concatenate(vias).astype(np.int64)
+    via = np.where(via_node >= 0, position[np.maximum(via_node, 0)], -1)
+    level = np.concatenate(levels).astype(np.int64)
+    subtree = subtree_sizes(via, level)
+    priority = np.lexsort((np.arange(len(node)), -subtree * DEPTH_DECAY ** np.abs(level)))
+    return Family(node, via, level, np.concatenate(edges).astype(np.int64), subtree, priority)
+
+
+def _fold_spans(family: Family) -> tuple[np.ndarray, np.ndarray]:
+    """Per fold group with members: the anchor's rank and the largest rank of its members.
+
+    A group's fold is drawn for a prefix of ``k`` members when ``anchor_rank < k <= last``.
+    """
+    rank = family.rank
+    kids = np.arange(1, len(family))
+    group = family.group[kids]
+    last = np.full(2 * len(family), -1, dtype=np.int64)
+    np.maximum.at(last, group, rank[kids])
+    groups = np.flatnonzero(last >= 0)
+    return rank[groups // 2], last[groups]
+
+
+def cut(family: Family, budget: int) -> int:
+    """The longest prefix of ``family.priority`` that fits ``budget`` nodes with its folds.
+
+    Every shown member with hidden members below (or above) it takes one more node, its
+    "+N more"; at least the root is shown.
 
     Example:
-        >>> parents = {"c": [("b", "merge"), ("a", "merge")], "b": [("a", "finetune")]}
-        >>> sel = select_lineage("c", up=lambda m: parents.get(m, []))
-        >>> sel.nodes, sel.level, len(sel.edges)
-        (['c', 'b', 'a'], {'c': 0, 'b': -1, 'a': -1}, 3)
+        >>> fam = Family(np.arange(4), np.array([-1, 0, 0, 0]), np.array([0, 1, 1, 1]),
+        ...              np.full(4, -1), np.array([4, 1, 1, 1]), np.arange(4))
+        >>> [cut(fam, b) for b in (1, 2, 3, 4, 5)]
+        [1, 1, 2, 4, 4]
     """
-    tree = lineage_tree(root, down=down, up=up, depth=depth)
-    two_sided = len({tree.side[m] for m in tree.order[1:] if tree.via[m] == root}) == 2
-    kept, hidden = fold_tree(tree.order, tree.via, max_nodes - two_sided, weight)
-    size = subtree_sizes(tree.order, tree.via)
-    nodes = [m for m in tree.order if m in kept]
-    rank = {m: i for i, m in enumerate(tree.order)}
-    folds = []
-    for p in sorted(hidden, key=rank.__getitem__):
-        for side in ("down", "up"):
-            kids = [c for c in hidden[p] if tree.side[c] == side]
-            if kids:
-                folds.append(Fold(p, sum(size[c] for c in kids), len(kids), side))
-    return Selection(
-        root=root,
-        nodes=nodes,
-        level={m: tree.level[m] for m in nodes},
-        relation={m: tree.relation[m] for m in nodes if m in tree.relation},
-        via={m: tree.via[m] for m in nodes[1:]},
-        edges=[e for e in tree.edges if e.parent in kept and e.child in kept],
-        folds=folds,
-        n_selected=len(tree.order),
-        subtree={m: size[m] for m in nodes},
-    )
+    n = len(family)
+    if budget >= n:
+        return n
+    anchor, last = _fold_spans(family)
+    # fold of a group drawn for k in [anchor + 1, last]: +1 at anchor + 1, -1 at last + 1
+    delta = np.bincount(anchor + 1, minlength=n + 2)[: n + 2] - np.bincount(
+        last + 1, minlength=n + 2)[: n + 2]
+    drawn = np.arange(n + 1) + np.cumsum(delta)[: n + 1]
+    fits = np.flatnonzero(drawn[1:] <= budget)
+    return int(fits[-1]) + 1 if len(fits) else 1
 
 
-def radial_layout(
-    root: str, via: dict[str, str], order: list[str], *, ring: float = 150.0,
-    spacing: float = 30.0,
-) -> dict[str, tuple[float, float]]:
-    """Positions on rings around ``root`` (one ring per hop), each branch in its own sector.
+def folds(family: Family, k: int) -> list[Fold]:
+    """The "+N more" nodes of the first ``k`` members of ``family.priority``.
 
-    A sector's angle is proportional to the leaves below it, so dense branches get room;
-    rings are ``ring`` apart (at least 30% further out than the one inside), or further when
-    a ring needs ``spacing`` per model.
-
-    Example:
-        >>> pos = radial_layout("r", {"a": "r", "b": "r"}, ["r", "a", "b"], ring=10)
-        >>> pos["r"], [round(v) for v in pos["a"]], [round(v) for v in pos["b"]]
-        ((0.0, 0.0), [0, 10], [0, -10])
+    One per shown member and side with hidden members, in priority order of the anchor.
     """
-    kids: dict[str, list[str]] = {}
-    hops = {root: 0}
-    for m in order[1:]:
-        kids.setdefault(via[m], []).append(m)
-        hops[m] = hops[via[m]] + 1
-    leaves = dict.fromkeys(order, 1)
-    for m in reversed(order):
-        if m in kids:
-            leaves[m] = sum(leaves[c] for c in kids[m])
-    per_ring = Counter(hops.values())
-    radius = [0.0]
-    for h in range(1, max(per_ring) + 1):
-        radius.append(max(radius[-1] + ring, radius[-1] * 1.3,
-                          spacing * per_ring[h] / (2 * math.pi)))
-    pos = {root: (0.0, 0.0)}
-    span = {root: (0.0, 2 * math.pi)}
-    for m in order:
-        lo, hi = span[m]
-        share = (hi - lo) / leaves[m]
-        for c in kids.get(m, []):
-            width = share * leaves[c]
-            span[c] = (lo, lo + width)
-            mid, r = lo + width / 2, radius[hops[c]]
-            pos[c] = (r * math.cos(mid), r * math.sin(mid))
-            lo += width
-    return pos
+    rank = family.rank
+    hidden = np.flatnonzero(rank >= k)
+    hidden = hidden[hidden > 0]
+    group = family.group[hidden]
+    anchors = group // 2
+    top = hidden[rank[anchors] < k]  # the roots of hidden branches (their via is shown)
+    g = family.group[top]
+    models = np.bincount(g, weights=family.subtree[top], minlength=2 * len(family))
+    branches = np.bincount(g, minlength=2 * len(family))
+    groups = np.flatnonzero(branches)
+    groups = groups[np.argsort(rank[groups // 2], kind="stable")]
+    return [Fold(int(gr // 2), int(models[gr]), int(branches[gr]), "up" if gr % 2 else "down")
+            for gr in groups]

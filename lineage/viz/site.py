@@ -106,7 +106,7 @@ def snapshot_status(db: str | os.PathLike | None = None) -> SnapshotStatus:
         pending = store.pending_run()
         path = store.path
     tail = ""
-    if pending is not None and pending.mode == "full":
+    if pending is not None and pending.mode == "full" and state.state != "partial":
         tail = (f"; a newer full crawl is unfinished ({pending.models_seen:,} models so far): "
                 "run `hf-lineage crawl` to resume it")
     time = pd.Timestamp(last.finished) if last is not None and last.finished else None
@@ -170,21 +170,21 @@ def largest_families(
 def family_fits(
     graph: LineageGraph, models: list[str], *, progress: Progress | None = None
 ) -> pd.DataFrame:
-    """WSB fits of ``models``' transitive and direct curves on complete months, with a
-    population prior learned from them and the Hub forecast calibration (as ``rank`` does).
+    """Growth fits of ``models``' transitive and direct curves on complete months, exactly as
+    ``hf-lineage fit`` and ``rank`` fit them (:func:`lineage.ranking.fit_models`: the weak
+    prior and the Hub forecast calibration).
 
-    Returns the :func:`growth.fit.fit_many` frame (one row per model and scope).
+    Returns one row per model and scope; ``attrs["label"]`` says what they were fitted on.
     """
-    from growth.fit import fit_many
-    from growth.prior import HUB_CALIBRATION
+    from lineage.ranking import fit_models
 
     if not models:
         return pd.DataFrame(columns=["model", "scope", "status"])
-    curves = pd.concat([graph.growth_curves(models, scope=scope)
-                        for scope in ("transitive", "direct")], ignore_index=True)
-    fit_progress = None if progress is None else (lambda d, t: progress("fitting", d, t))
-    return fit_many(graph.complete_months(curves), prior="empirical",
-                    calibration=HUB_CALIBRATION, progress=fit_progress)
+    parts = [fit_models(graph, models, scope=scope, progress=progress)
+             for scope in ("transitive", "direct")]
+    fits = pd.concat(parts, ignore_index=True)
+    fits.attrs["label"] = parts[0].attrs.get("label", "")
+    return fits
 
 
 def _log_bins(values: np.ndarray) -> tuple[list[str], np.ndarray]:
