@@ -44,6 +44,7 @@ from lineage.graph.calendar import month_label, month_number, months_of
 from lineage.graph.counts import Progress
 from lineage.graph.curves import CURVE_COLUMNS, MonthlyCounts, check_scope, empty_curves
 from lineage.hub.client import RELATIONS, UNKNOWN_RELATION
+from lineage.hub.resolve import resolve_references
 
 
 class LineageGraph:
@@ -112,28 +113,13 @@ class LineageGraph:
         )
         child_ref = edges["child"].astype(str).to_numpy(dtype=object)
         parent_ref = edges["parent"].astype(str).to_numpy(dtype=object)
-        ids = models["id"].to_numpy(dtype=object)
-        refs = np.concatenate([child_ref, parent_ref])
-        pos = index.get_indexer(refs)
-        if (pos < 0).any():
-            lower_map = pd.Series(np.arange(len(ids)), index=pd.Series(ids).str.lower())
-            lower_map = lower_map[~lower_map.index.duplicated()]
-            unresolved = np.flatnonzero(pos < 0)
-            low = pd.Series(refs[unresolved]).str.lower().to_numpy(dtype=object)
-            hit = lower_map.reindex(low).to_numpy()
-            found = ~np.isnan(hit)
-            pos[unresolved[found]] = hit[found].astype(np.int64)
-            rest = unresolved[~found]
-            if len(rest):
-                new_low = pd.Series(low[~found])
-                keep = ~new_low.duplicated().to_numpy()
-                new_ids = refs[rest][keep]
-                codes = pd.Index(new_low[keep]).get_indexer(new_low)
-                pos[rest] = len(ids) + codes
-                extra = pd.DataFrame({"id": new_ids, "missing": True})
-                extra["created_at"] = pd.Series(pd.NaT, index=extra.index, dtype=dtype)
-                models = pd.concat([models, extra], ignore_index=True)
-                index = index.append(pd.Index(new_ids, name="model"))
+        found = resolve_references(index, np.concatenate([child_ref, parent_ref]))
+        pos = found.position
+        if len(found.missing):
+            extra = pd.DataFrame({"id": found.missing, "missing": True})
+            extra["created_at"] = pd.Series(pd.NaT, index=extra.index, dtype=dtype)
+            models = pd.concat([models, extra], ignore_index=True)
+            index = index.append(pd.Index(found.missing, name="model"))
         n_edges = len(edges)
         child, parent = pos[:n_edges].astype(np.int64), pos[n_edges:].astype(np.int64)
         rel_text = (
@@ -161,23 +147,20 @@ class LineageGraph:
         n = len(models)
         key = (child * n + parent) * len(names) + rel
         order = np.argsort(key, kind="stable")
-        order = order[_counts._heads(key[order])]  # distinct (child, parent, relation)
+        order = order[_counts.run_starts(key[order])]  # distinct (child, parent, relation)
         child, parent, rel = child[order], parent[order], rel[order]
-        dropped = np.zeros(len(child), dtype=bool)
-        if len(child):
-            g = csr_matrix((np.ones(len(child), dtype=np.int8), (parent, child)), shape=(n, n))
-            _, label = connected_components(g, directed=True, connection="strong")
-            looped = np.flatnonzero(label[child] == label[parent])
-            if len(looped):
-                nodes = np.unique(np.concatenate([child[looped], parent[looped]]))
-                created = models["created_at"].iloc[nodes]
-                key = pd.DataFrame(
-                    {"t": created.to_numpy(), "id": models["id"].iloc[nodes].to_numpy()}
-                )
-                ranked = key.sort_values(["t", "id"], na_position="last").index.to_numpy()
-                rank = np.zeros(n, dtype=np.int64)
-                rank[nodes[ranked]] = np.arange(len(nodes))
-                dropped = _counts.cycle_edges(n, child, parent, rank)
+        cycles = _counts.find_cycles(n, child, parent)
+        dropped = cycles.looped
+        if dropped.any():
+            nodes = np.unique(np.concatenate([child[dropped], parent[dropped]]))
+            created = models["created_at"].iloc[nodes]
+            key = pd.DataFrame(
+                {"t": created.to_numpy(), "id": models["id"].iloc[nodes].to_numpy()}
+            )
+            ranked = key.sort_values(["t", "id"], na_position="last").index.to_numpy()
+            rank = np.zeros(n, dtype=np.int64)
+            rank[nodes[ranked]] = np.arange(len(nodes))
+            dropped = _counts.cycle_edges(n, child, parent, rank, cycles=cycles)
         ids = models["id"].to_numpy(dtype=object)
         names_arr = np.asarray(names, dtype=object)
         dropped_frame = pd.DataFrame(
@@ -197,14 +180,14 @@ class LineageGraph:
     def from_db(cls, path: str | os.PathLike | None = None) -> LineageGraph:
         """Graph of a crawled snapshot (``path``, else ``$HF_LINEAGE_DB``, else the default).
 
+        Read from the snapshot's graph cache (written when the crawl commits, see
+        :mod:`lineage.graph.cache`): the same graph as :meth:`from_frames` of the store's
+        frames, in a fraction of the time and memory; rebuilt when absent or stale.
         A missing file raises ``StoreMissingError`` (run ``hf-lineage crawl`` first).
         """
-        from lineage.hub.store import Store
+        from lineage.graph.cache import read_graph
 
-        with Store(path, readonly=True) as store:
-            return cls.from_frames(
-                store.models_frame(), store.edges_frame(), store.snapshot_time()
-            )
+        return read_graph(path)
 
     @classmethod
     def from_networkx(cls, graph) -> LineageGraph:
@@ -394,7 +377,7 @@ class LineageGraph:
         while len(frontier):
             depth += 1
             lens = ptr[frontier + 1] - ptr[frontier]
-            pos = _counts._ranges(ptr[frontier], lens)
+            pos = _counts.concat_ranges(ptr[frontier], lens)
             src, dst, via = np.repeat(frontier, lens), nbr[pos], edge[pos]
             new = ~seen[dst]
             src, dst, via = src[new], dst[new], via[new]

@@ -36,9 +36,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
 from lineage.errors import (
     CrawlStateError,
     ForeignStoreError,
@@ -48,6 +45,8 @@ from lineage.errors import (
 )
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from lineage.hub.client import ParsedPage
 
 SCHEMA_VERSION = 1
@@ -363,14 +362,6 @@ class Store:
         run.pages += 1
         run.models_seen += len(page.models)
 
-    def set_cursor(self, run: CrawlRun, *, phase: str | None, next_url: str | None) -> None:
-        """Move an unfinished run to another phase/URL without storing a page."""
-        with self._write() as con:
-            con.execute(
-                "UPDATE runs SET phase = ?, next_url = ? WHERE id = ?", (phase, next_url, run.id)
-            )
-        run.phase, run.next_url = phase, next_url
-
     def finish_run(self, run: CrawlRun) -> None:
         """Mark ``run`` complete; a full run's generation replaces the live one atomically."""
         with self._write() as con:
@@ -387,6 +378,15 @@ class Store:
                 (run.finished, run.id),
             )
         run.status, run.phase, run.next_url = "done", None, None
+        self._publish_graph()
+
+    def _publish_graph(self) -> None:
+        """Write the graph cache of the snapshot just committed, so that readers start at once
+        (:mod:`lineage.graph.cache`, the store's derived read model; the one call from the
+        store into the graph layer)."""
+        from lineage.graph.cache import write_cache
+
+        write_cache(self)
 
     def _write(self) -> sqlite3.Connection:
         if self.readonly:
@@ -394,6 +394,31 @@ class Store:
         return _WriteTx(self._con, self.path)  # type: ignore[return-value]
 
     # -- reading ----------------------------------------------------------------------------
+    def snapshot_stamp(self) -> str:
+        """A text that changes with every write to the file (commits, runs, generations).
+
+        Derived data (the graph cache of :mod:`lineage.graph.cache`) is keyed by it, so it is
+        never used for a snapshot that has changed since.
+        """
+        writes = self._meta("writes") or "0"
+        runs = self._con.execute(
+            "SELECT count(*), max(id), total(pages), total(models_seen), max(started),"
+            " max(finished) FROM runs"
+        ).fetchone()
+        return ":".join(str(x) for x in (writes, self.live_gen(), *runs))
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """One read transaction: everything read inside sees the same committed snapshot."""
+        if self._con.in_transaction:
+            yield
+            return
+        self._con.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._con.execute("COMMIT")
+
     def _resolved(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(models, edges) of the live generation, cached until the file changes."""
         stamp = (
@@ -405,56 +430,65 @@ class Store:
         return models.copy(), edges.copy()
 
     def _resolve(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        import numpy as np
+        import pandas as pd
+
+        from lineage.hub.resolve import resolve_references
+
         gen = self.live_gen()
         args = (-1 if gen is None else gen,)
-        listed = pd.read_sql_query(
-            "SELECT oid, id, id_lower, created_at, last_modified, author, downloads, likes,"
-            " pipeline_tag, library_name FROM models WHERE gen = ?",
-            self._con,
-            params=args,
+        with self.reading():
+            listed = pd.read_sql_query(
+                "SELECT oid, id, created_at, last_modified, author, downloads, likes,"
+                " pipeline_tag, library_name FROM models WHERE gen = ?",
+                self._con,
+                params=args,
+            )
+            raw = pd.read_sql_query(
+                "SELECT child_oid, parent_ref, relation, source FROM edges WHERE gen = ?",
+                self._con,
+                params=args,
+            )
+        for col in ("created_at", "last_modified"):
+            listed[col] = pd.to_datetime(listed[col], utc=True, format="ISO8601").astype(
+                "datetime64[ns, UTC]"
+            )
+        # oldest first, ties by id: the order of the frame and of case-insensitive matches
+        listed = listed.sort_values(["created_at", "id"], kind="stable", na_position="last")
+        ids = listed["id"].to_numpy(dtype=object)
+        child = pd.Index(listed["oid"]).get_indexer(raw["child_oid"])
+        raw["child"] = ids[child]
+        # a missing parent is named as its earliest-created child first wrote it: the children
+        # come oldest first, each one's references in text order
+        naming = (
+            raw.assign(child_pos=child)
+            .sort_values(["child_pos", "parent_ref"], kind="stable").index.to_numpy()
         )
-        raw = pd.read_sql_query(
-            "SELECT child_oid, parent_ref, parent_lower, relation, source FROM edges"
-            " WHERE gen = ?",
-            self._con,
-            params=args,
-        )
-        # Parents resolve here, not by an index: inserts stay cheap during a crawl.
-        by_oid = listed.set_index("oid")
-        raw["child"] = raw["child_oid"].map(by_oid["id"])
-        raw["child_created"] = raw["child_oid"].map(by_oid["created_at"])
-        by_lower = listed.drop_duplicates("id_lower", keep="last").set_index("id_lower")["id"]
-        raw["parent_id"] = raw["parent_lower"].map(by_lower)
-        listed = listed.drop(columns=["oid", "id_lower"])
-        missing = raw[raw["parent_id"].isna()]
-        # A missing parent is named as its earliest-created child first wrote it.
-        first = (
-            missing.sort_values(["child_created", "child", "parent_ref"], na_position="last")
-            .drop_duplicates("parent_lower")
-            .set_index("parent_lower")["parent_ref"]
-        )
-        raw["parent"] = raw["parent_id"].fillna(raw["parent_lower"].map(first))
+        found = resolve_references(ids, raw["parent_ref"].to_numpy(dtype=object)[naming])
+        parent = np.empty(len(raw), dtype=object)
+        parent[naming] = np.concatenate([ids, found.missing])[found.position]
+        raw["parent"] = parent
         edges = (
             raw[EDGE_COLUMNS].sort_values(["child", "parent"], kind="stable").reset_index(drop=True)
         )
+        listed = listed.drop(columns=["oid"])
         listed["missing"] = False
-        ghosts = pd.DataFrame({"id": np.sort(first.to_numpy().astype(object)), "missing": True})
+        ghosts = pd.DataFrame({"id": np.sort(found.missing), "missing": True})
         ghosts[["downloads", "likes"]] = 0
-        models = pd.concat([listed, ghosts], ignore_index=True) if len(ghosts) else listed
         for col in ("created_at", "last_modified"):
-            models[col] = pd.to_datetime(models[col], utc=True, format="ISO8601").astype(
-                "datetime64[ns, UTC]"
-            )
+            ghosts[col] = pd.Series(pd.NaT, index=ghosts.index, dtype="datetime64[ns, UTC]")
+        models = pd.concat([listed, ghosts], ignore_index=True) if len(ghosts) else listed
         models["downloads"] = models["downloads"].fillna(0).astype("int64")
         models["likes"] = models["likes"].fillna(0).astype("int64")
         models["missing"] = models["missing"].astype(bool)
         for col in ("author", "pipeline_tag", "library_name"):
             models[col] = models[col].astype(object).where(models[col].notna(), None)
-        models = models.sort_values(["missing", "created_at", "id"], kind="stable")
         return models[MODEL_COLUMNS].reset_index(drop=True), edges
 
     def models_frame(self) -> pd.DataFrame:
-        """Listed models, then never-listed referenced parents flagged ``missing``.
+        """Listed models (oldest first, ties by id), then never-listed referenced parents
+        flagged ``missing`` (by id); references resolve by
+        :func:`lineage.hub.resolve.resolve_references`.
 
         Columns: id, created_at, last_modified (datetime64[ns, UTC]), author, downloads,
         likes, pipeline_tag, library_name, missing.
@@ -470,6 +504,8 @@ class Store:
 
     def snapshot_time(self) -> pd.Timestamp | None:
         """When the last complete crawl finished (UTC), ``None`` before the first one."""
+        import pandas as pd
+
         run = self.last_complete_run()
         return pd.Timestamp(run.finished) if run and run.finished else None
 
@@ -478,9 +514,13 @@ class Store:
 
         Keys: path, schema_version, models, missing_parents, edges, edges_by_relation,
         self_loops, invalid_refs, cycles, models_in_cycles, created_min, created_max,
-        snapshot_time, endpoint, pending (dict or None), runs (list of dicts).
+        snapshot_time, endpoint, pending (dict or None), runs (list of dicts). The graph's
+        counts come from the snapshot's graph cache (:func:`lineage.graph.cache.graph_summary`),
+        built once per snapshot, so this reads no table whole.
         """
-        models, edges = self._resolved()
+        from lineage.graph.cache import graph_summary
+
+        summary = graph_summary(self)
         gen = self.live_gen()
         rejected = dict(
             self._con.execute(
@@ -488,45 +528,31 @@ class Store:
                 (-1 if gen is None else gen,),
             ).fetchall()
         )
-        cycles, in_cycles = _cycles(models["id"], edges)
-        listed = models[~models["missing"]]
         last = self.last_complete_run()
         pending = self.pending_run()
         return {
             "path": str(self.path),
             "schema_version": SCHEMA_VERSION,
-            "models": int(len(listed)),
-            "missing_parents": int(models["missing"].sum()),
-            "edges": int(len(edges)),
-            "edges_by_relation": edges["relation"].value_counts().sort_index().to_dict(),
+            "models": summary["models"],
+            "missing_parents": summary["missing_parents"],
+            "edges": summary["edges"],
+            "edges_by_relation": summary["edges_by_relation"],
             "self_loops": int(rejected.get("self-loop", 0)),
             "invalid_refs": int(rejected.get("invalid", 0)),
-            "cycles": cycles,
-            "models_in_cycles": in_cycles,
-            "created_min": listed["created_at"].min() if len(listed) else None,
-            "created_max": listed["created_at"].max() if len(listed) else None,
-            "snapshot_time": self.snapshot_time(),
+            "cycles": summary["cycles"],
+            "models_in_cycles": summary["models_in_cycles"],
+            "created_min": _utc_time(summary["created_min"]),
+            "created_max": _utc_time(summary["created_max"]),
+            "snapshot_time": _utc_time(last.finished if last else None),
             "endpoint": last.endpoint if last else None,
             "pending": vars(pending) if pending else None,
             "runs": [vars(run) for run in self.runs()],
         }
 
 
-def _cycles(ids: pd.Series, edges: pd.DataFrame) -> tuple[int, int]:
-    """Number of directed cycles (strongly connected components of 2+ models) and their size."""
-    if edges.empty:
-        return 0, 0
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    index = pd.Index(ids)
-    src = index.get_indexer(edges["child"])
-    dst = index.get_indexer(edges["parent"])
-    n = len(index)
-    graph = coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n, n))
-    _, labels = connected_components(graph, directed=True, connection="strong")
-    sizes = np.bincount(labels)
-    return int((sizes > 1).sum()), int(sizes[sizes > 1].sum())
+def _utc_time(text: str | None) -> datetime | None:
+    """An ISO 8601 time as an aware UTC datetime (``None`` stays ``None``)."""
+    return None if text is None else datetime.fromisoformat(text).astimezone(UTC)
 
 
 class _WriteTx:
@@ -538,7 +564,14 @@ class _WriteTx:
     def __enter__(self) -> sqlite3.Connection:
         try:
             self.con.execute("BEGIN IMMEDIATE")
+            # every write moves the snapshot stamp, so no reader trusts an older graph cache
+            self.con.execute(
+                "INSERT INTO meta VALUES ('writes', 1)"
+                " ON CONFLICT (key) DO UPDATE SET value = value + 1"
+            )
         except sqlite3.OperationalError as exc:
+            if self.con.in_transaction:
+                self.con.rollback()
             raise _write_error(exc, self.path) from None
         return self.con
 
