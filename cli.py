@@ -48,22 +48,35 @@ def main() -> None:
 
 
 # -- crawl, info (crawler) ---------------------------------------------------------------------
-def _crawl_progress_printer():
-    """Render crawl progress on stderr: one rewritten line on a terminal, else every ~2 s."""
+def _progress_printer(*, timed: bool = False):
+    """Render :class:`lineage.progress.Progress` records on stderr: on a terminal one line
+    rewritten in place; else crawls every ~2 s, counted work once per finished stage, steps
+    described in words as they come (``timed``: with the seconds since the start)."""
     tty = sys.stderr.isatty()
-    last = [-float("inf")]
+    started = time.monotonic()
+    last_crawl = [-float("inf")]
+    said: set[str] = set()
 
     def show(p) -> None:
-        if not (tty or (p.elapsed - last[0] >= 2.0 and not p.done)):
-            return
-        last[0] = p.elapsed
-        quota = "" if p.ratelimit_remaining is None else f", {p.ratelimit_remaining} requests left"
-        phase = f" [{p.phase}]" if p.phase else ""
-        line = (
-            f"{p.mode} crawl{phase}: {p.pages:,} pages, {p.models:,} models, "
-            f"{p.rate:,.0f} models/s, {p.elapsed:,.1f} s elapsed{quota}"
-        )
-        click.echo(("\r" + line.ljust(100)) if tty else line, err=True, nl=not tty or p.done)
+        elapsed = getattr(p, "elapsed", None)  # a CrawlProgress: a page committed
+        if elapsed is not None:
+            if not (tty or (elapsed - last_crawl[0] >= 2.0 and not p.finished)):
+                return
+            last_crawl[0] = elapsed
+            line = ("\r" + p.message.ljust(100)) if tty else p.message
+            click.echo(line, err=True, nl=not tty or p.finished)
+        elif p.total is None:
+            stamp = f"[{time.monotonic() - started:5.1f}s] {p.stage}: " if timed else ""
+            click.echo(stamp + p.message, err=True)
+        else:
+            what = "fitting" if p.stage == "fit" else f"counting {p.stage}"
+            if tty:
+                click.echo(f"\r{what}: {p.done:,}/{p.total:,}".ljust(60), err=True,
+                           nl=p.finished)
+            elif p.finished and p.stage not in said:
+                said.add(p.stage)
+                done = f"{p.total:,} series done" if p.stage == "fit" else "done"
+                click.echo(f"{what}: {done}", err=True)
 
     return show
 
@@ -84,7 +97,7 @@ def crawl(db, endpoint, token, full, max_models) -> None:
 
     result = run_crawl(
         db, endpoint=endpoint, token=token, full=full, max_models=max_models,
-        progress=_crawl_progress_printer(),
+        progress=_progress_printer(),
     )
     how = "resumed and finished" if result.resumed else "finished"
     click.echo(
@@ -173,28 +186,11 @@ def html_page(model, db, direction, depth, max_nodes, relations, layout, fit_top
     path = lineage_html(
         graph, model, direction=direction, depth=depth, max_nodes=max_nodes,
         relations=list(relations) or None, path=output, layout=layout, fit_top=fit_top,
-        progress=lambda msg: click.echo(msg, err=True),
+        progress=_progress_printer(),
     )
     click.echo(str(path))
 
 # -- curves, family (graph) -------------------------------------------------------------------
-def _graph_progress():
-    """Render whole-graph counting progress on stderr: a line per stage (rewritten on a tty)."""
-    tty = sys.stderr.isatty()
-    seen: set[str] = set()
-
-    def show(stage: str, done: int, total: int) -> None:
-        finished = done >= total
-        if tty:
-            line = f"\rcounting {stage}: {done:,}/{total:,}".ljust(60)
-            click.echo(line, err=True, nl=finished)
-        elif finished and stage not in seen:
-            seen.add(stage)
-            click.echo(f"counting {stage}: done", err=True)
-
-    return show
-
-
 def _emit(frame, fmt: str, output: str | None) -> None:
     """Write ``frame`` as csv, json (records) or a text table to ``output`` or stdout."""
     if fmt == "csv":
@@ -237,7 +233,7 @@ def curves(models, db, scope, relations, fmt, output) -> None:
 
     graph = LineageGraph.from_db(db)
     frame = graph.growth_curves(
-        list(models), scope=scope, relations=list(relations) or None, progress=_graph_progress()
+        list(models), scope=scope, relations=list(relations) or None, progress=_progress_printer()
     )
     if frame.attrs.get("moved"):
         click.echo(
@@ -272,19 +268,6 @@ def family(model, db, up, relations, fmt, output) -> None:
 
 
 # -- fit, rank (growth) ----------------------------------------------------------------------
-def _fit_progress():
-    """Render fitting progress on stderr (rewritten in place on a tty)."""
-    tty = sys.stderr.isatty()
-
-    def show(done: int, total: int) -> None:
-        if tty:
-            click.echo(f"\rfitting: {done:,}/{total:,}".ljust(40), err=True, nl=done >= total)
-        elif done >= total:
-            click.echo(f"fitting: {total:,} series done", err=True)
-
-    return show
-
-
 def _read_curve_csv(path: str, models: tuple[str, ...]):
     """The user's long curve frame (model,age_months,cumulative) or a CurveFileError."""
     import pandas as pd
@@ -481,7 +464,7 @@ def rank(db, scope, relations, by, min_derivatives, top, calibration, fmt, outpu
     table = rank_models(graph, scope=scope, relations=relations, by=by,
                         min_derivatives=min_derivatives, top=top,
                         calibration=_calibration(calibration),
-                        graph_progress=_graph_progress(), fit_progress=_fit_progress())
+                        progress=_progress_printer())
     if table.empty:
         click.echo(f"no model has {min_derivatives}+ derivatives in scope {scope}", err=True)
     _emit(table, fmt, output)
@@ -503,12 +486,7 @@ def demo(n_models, seed, out) -> None:
     from lineage.demo import run_demo, truth_summary
 
     started = time.monotonic()
-
-    def stage(name: str, detail: str) -> None:
-        click.echo(f"[{time.monotonic() - started:5.1f}s] {name}: {detail}", err=True)
-
-    result = run_demo(out, n_models=n_models, seed=seed, progress=stage,
-                      crawl_progress=_crawl_progress_printer())
+    result = run_demo(out, n_models=n_models, seed=seed, progress=_progress_printer(timed=True))
     click.echo(f"\nCrawled {result.n_models:,} models and {result.n_edges:,} lineage edges "
                f"(simulated up to {result.snapshot_time:%Y-%m-%d}); "
                f"largest families: {', '.join(result.families[:3])}.")

@@ -30,7 +30,7 @@ from lineage.hub.store import Store, resolve_db_path  # noqa: E402
 
 def report(progress: CrawlProgress) -> None:
     """Print a progress line every tenth page and at the end."""
-    if progress.done or progress.pages % 10 == 0:
+    if progress.finished or progress.pages % 10 == 0:
         left = "" if progress.ratelimit_remaining is None else \
             f", {progress.ratelimit_remaining} requests left in the window"
         print(f"  {progress.mode} [{progress.phase or 'done'}]: {progress.pages:,} pages, "

@@ -14,13 +14,14 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import pandas as pd
 
 from growth.fit import fit_many
 from growth.prior import HUB_CALIBRATION, ForecastCalibration
 from lineage.graph import LineageGraph
+from lineage.progress import ProgressCallback, report
 
 #: ``by`` choices and the ``fit_many`` column each ranks on.
 RANK_COLUMNS = {"fitness": "lambda", "ultimate": "ultimate", "growth-12m": "growth_12m"}
@@ -38,8 +39,7 @@ def rank_models(
     min_derivatives: int = 10,
     top: int | None = 20,
     calibration: ForecastCalibration | None = HUB_CALIBRATION,
-    graph_progress: Callable | None = None,
-    fit_progress: Callable[[int, int], None] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> pd.DataFrame:
     """Fit every model with at least ``min_derivatives`` derivatives on its complete months
     (:meth:`LineageGraph.complete_months`), with a population prior learned from them all,
@@ -52,12 +52,15 @@ def rank_models(
     if by not in RANK_COLUMNS:
         raise ValueError(f"by must be one of {', '.join(RANK_COLUMNS)}, got {by!r}")
     rel = list(relations) if relations else None
-    counts = graph.descendant_counts(scope, rel, progress=graph_progress)
+    counts = graph.descendant_counts(scope, rel, progress=progress)
     chosen = counts[counts >= min_derivatives].index.tolist()
     if not chosen:
         return pd.DataFrame(columns=RANK_TABLE)
-    curves = graph.growth_curves(chosen, scope=scope, relations=rel, progress=graph_progress)
-    fits = fit_many(graph.complete_months(curves), prior="empirical", progress=fit_progress,
+    curves = graph.growth_curves(chosen, scope=scope, relations=rel, progress=progress)
+    def fitted(done: int, total: int) -> None:
+        report(progress, "fit", done, total)
+
+    fits = fit_many(graph.complete_months(curves), prior="empirical", progress=fitted,
                     calibration=calibration)
     fits = fits[fits["status"] != "no-growth"]
     fits = fits.assign(derivatives=fits["last_count"].astype(int))

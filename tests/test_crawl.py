@@ -52,7 +52,9 @@ def test_full_crawl_of_known_graph(tmp_path, local_hub):
     result = crawl(tmp_path / "hub.db", client=client(hub), progress=progress.append)
     assert (result.mode, result.resumed, result.pages, result.models) == ("full", False, 8, 15)
     assert [p.pages for p in progress] == list(range(1, 9)) + [8]
-    assert progress[-1].done and progress[3].models == 8 and progress[3].rate > 0
+    assert progress[-1].finished and not any(p.finished for p in progress[:-1])
+    assert progress[3].models == progress[3].done == 8 and progress[3].rate > 0
+    assert progress[3].stage == "crawl" and "4 pages, 8 models" in progress[3].message
     with Store(tmp_path / "hub.db", readonly=True) as st:
         check_known_snapshot(st)
         run = st.last_complete_run()

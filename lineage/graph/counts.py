@@ -1,8 +1,9 @@
 """Exact derivative counts for every model at once: numpy kernels on plain index arrays.
 
 Nodes are ``0..n-1``; an edge is ``(child, parent)``. The kernels import nothing from the rest
-of hf-lineage: :class:`lineage.graph.LineageGraph` feeds them its arrays and wraps the results
-in pandas objects (``descendant_counts``, ``growth_curve``, ``growth_curves``).
+of hf-lineage but its progress protocol (:mod:`lineage.progress`):
+:class:`lineage.graph.LineageGraph` feeds them its arrays and wraps the results in pandas
+objects (``descendant_counts``, ``growth_curve``, ``growth_curves``).
 
 How the transitive (distinct descendant) counts stay exact and linear-ish:
 
@@ -33,20 +34,13 @@ All results are sparse (CSR) by model and month.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-Progress = Callable[[str, int, int], None]
-"""Progress callback: ``progress(stage, done, total)``."""
-
-
-def _report(progress: Progress | None, stage: str, done: int, total: int) -> None:
-    if progress is not None:
-        progress(stage, done, total)
+from lineage.progress import ProgressCallback, report
 
 
 def _unique(a: np.ndarray) -> np.ndarray:
@@ -299,7 +293,7 @@ def external_intervals(
     child: np.ndarray,
     parent: np.ndarray,
     forest: Forest,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """For every node ``v``, the nodes ``t`` whose subtrees are ``v``'s external intervals.
 
@@ -370,7 +364,7 @@ def external_intervals(
             e_start[owner] = at + heads
             e_len[owner] = np.diff(np.append(heads, len(kv)))
         done += len(frontier)
-        _report(progress, "merges", done, R)
+        report(progress, "merges", done, R)
         _, ups = gather(up_ptr, up_idx, frontier)
         cand, k = _runs(ups)
         pending[cand] -= k
@@ -395,7 +389,7 @@ class CountIndex:
 
 
 def count_index(
-    n: int, child: np.ndarray, parent: np.ndarray, progress: Progress | None = None
+    n: int, child: np.ndarray, parent: np.ndarray, progress: ProgressCallback | None = None
 ) -> CountIndex:
     """Direct and transitive descendant totals of every node (edges acyclic, maybe repeated).
 
@@ -406,9 +400,9 @@ def count_index(
     if len(keep) < len(child):
         child, parent = np.asarray(child)[keep], np.asarray(parent)[keep]
     child, parent = np.asarray(child, dtype=np.int32), np.asarray(parent, dtype=np.int32)
-    _report(progress, "forest", 0, 1)
+    report(progress, "forest", 0, 1)
     forest = primary_forest(n, child, parent)
-    _report(progress, "forest", 1, 1)
+    report(progress, "forest", 1, 1)
     owner, target = external_intervals(n, child, parent, forest, progress)
     transitive = forest.size.astype(np.int64) - 1
     heads = run_starts(owner)
@@ -450,7 +444,7 @@ def histograms(
     month: np.ndarray,
     n_months: int,
     scope: str = "transitive",
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Histograms:
     """Monthly derivative counts of every model with at least one derivative in ``scope``.
 
@@ -470,7 +464,7 @@ def histograms(
     first_cell = np.arange(len(rows), dtype=cell) * cell(n_months)  # of each row
     row_base = np.full(index.n, -1, dtype=cell)
     row_base[rows] = first_cell
-    _report(progress, "months", 0, 1)
+    report(progress, "months", 0, 1)
     if scope == "direct":
         base = row_base[index.parent]
         key, floor = base + month[index.child], base + month[index.parent]
@@ -484,5 +478,5 @@ def histograms(
         key = np.repeat(base, size) + month[forest.order][concat_ranges(start, size)]
         floor = np.repeat(base + np.concatenate([release, month[owner]]), size)
     matrix, moved = _cells(key, floor, len(rows), n_months)
-    _report(progress, "months", 1, 1)
+    report(progress, "months", 1, 1)
     return Histograms(rows, matrix, release.astype(np.int64), moved)

@@ -41,10 +41,10 @@ from lineage.errors import UnknownModelError, UsageError
 from lineage.graph import convert
 from lineage.graph import counts as _counts
 from lineage.graph.calendar import month_label, month_number, months_of
-from lineage.graph.counts import Progress
 from lineage.graph.curves import CURVE_COLUMNS, MonthlyCounts, check_scope, empty_curves
 from lineage.hub.client import RELATIONS, UNKNOWN_RELATION
 from lineage.hub.resolve import resolve_references
+from lineage.progress import ProgressCallback
 
 
 class LineageGraph:
@@ -306,7 +306,7 @@ class LineageGraph:
             return slice(None)
         return np.isin(self._rel, codes)
 
-    def _index(self, relations, progress: Progress | None = None) -> _counts.CountIndex:
+    def _index(self, relations, progress: ProgressCallback | None = None) -> _counts.CountIndex:
         codes = self._codes(relations)
         if codes not in self._cache:
             mask = self._mask(relations)
@@ -493,7 +493,7 @@ class LineageGraph:
         self,
         scope: str = "transitive",
         relations: Iterable[str] | None = None,
-        progress: Progress | None = None,
+        progress: ProgressCallback | None = None,
     ) -> pd.Series:
         """Derivatives of every model: ``direct`` (distinct children) or ``transitive``
         (distinct descendants), as a Series indexed by id."""
@@ -506,7 +506,7 @@ class LineageGraph:
         self,
         scope: str = "transitive",
         relations: Iterable[str] | None = None,
-        progress: Progress | None = None,
+        progress: ProgressCallback | None = None,
     ) -> MonthlyCounts:
         """Derivatives per calendar month of every model at once (see :class:`MonthlyCounts`).
 
@@ -569,7 +569,7 @@ class LineageGraph:
         models: Iterable[str] | None = None,
         scope: str = "transitive",
         relations: Iterable[str] | None = None,
-        progress: Progress | None = None,
+        progress: ProgressCallback | None = None,
     ) -> pd.DataFrame:
         """Long growth-curve frame ``model, scope, month, age_months, count, cumulative`` of
         ``models`` (default: every model with at least one derivative in ``scope``).

@@ -26,26 +26,51 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from lineage.errors import CrawlStateError
 from lineage.hub.client import HubClient, ParsedPage, parse_page
 from lineage.hub.store import CrawlRun, Store
+from lineage.progress import Progress, ProgressCallback
 
 
-@dataclass
-class CrawlProgress:
-    """Reported after each committed page (and once with ``done=True``)."""
+@dataclass(frozen=True)
+class CrawlProgress(Progress):
+    """A crawl's :class:`~lineage.progress.Progress` (stage ``"crawl"``, ``done`` = models
+    listed so far), reported after each committed page and once at the end (``complete``).
+    """
 
-    mode: str
-    phase: str | None
-    pages: int
-    models: int
-    elapsed: float
-    rate: float
-    done: bool = False
+    mode: str = "full"
+    phase: str | None = None
+    pages: int = 0
+    elapsed: float = 0.0
+    rate: float = 0.0
+    complete: bool = False
     ratelimit_remaining: int | None = None
+
+    @property
+    def models(self) -> int:
+        """Models listed so far (``done``)."""
+        return self.done
+
+    @property
+    def finished(self) -> bool:
+        """Whether the crawl is over."""
+        return self.complete
+
+
+def _crawl_progress(run: CrawlRun, phase: str | None, models: int, elapsed: float, *,
+                    complete: bool = False, ratelimit: int | None = None) -> CrawlProgress:
+    rate = models / elapsed if elapsed else 0.0
+    quota = "" if ratelimit is None else f", {ratelimit} requests left"
+    where = f" [{phase}]" if phase else ""
+    message = (f"{run.mode} crawl{where}: {run.pages:,} pages, {run.models_seen:,} models, "
+               f"{rate:,.0f} models/s, {elapsed:,.1f} s elapsed{quota}")
+    return CrawlProgress(
+        "crawl", run.models_seen, run.max_models, message, mode=run.mode, phase=phase,
+        pages=run.pages, elapsed=elapsed, rate=rate, complete=complete,
+        ratelimit_remaining=ratelimit,
+    )
 
 
 @dataclass
@@ -67,7 +92,7 @@ def crawl(
     token: str | None = None,
     full: bool = False,
     max_models: int | None = None,
-    progress: Callable[[CrawlProgress], None] | None = None,
+    progress: ProgressCallback | None = None,
     client: HubClient | None = None,
 ) -> CrawlResult:
     """Crawl (or resume crawling) the Hub's model listing into the snapshot at ``db``.
@@ -95,18 +120,13 @@ def crawl(
             pages += 1
             models += len(items)
             if progress:
-                elapsed = time.monotonic() - started
-                progress(CrawlProgress(
-                    run.mode, fetched_phase, run.pages, run.models_seen, elapsed,
-                    models / elapsed if elapsed else 0.0, False, raw.ratelimit_remaining,
-                ))
+                progress(_crawl_progress(run, fetched_phase, models,
+                                         time.monotonic() - started,
+                                         ratelimit=raw.ratelimit_remaining))
         store.finish_run(run)
         elapsed = time.monotonic() - started
         if progress:
-            progress(CrawlProgress(
-                run.mode, None, run.pages, run.models_seen, elapsed,
-                models / elapsed if elapsed else 0.0, True,
-            ))
+            progress(_crawl_progress(run, None, models, elapsed, complete=True))
         return CrawlResult(run.id, run.mode, resumed, pages, models, elapsed)
 
 

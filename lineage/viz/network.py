@@ -38,16 +38,13 @@ import numpy as np
 import pandas as pd
 from pyvis.network import Network
 
+from growth.fit import WSBFitter, fit_many
+from growth.prior import HUB_CALIBRATION
 from lineage.errors import UsageError
 from lineage.graph import LineageGraph
+from lineage.progress import ProgressCallback, report
 from lineage.viz.page import growth_chart_svg, render_page
 from lineage.viz.select import Edge, Selection, radial_layout, select_lineage
-
-try:  # the growth layer is optional for a page: without it, no forecast and no fits
-    from growth.fit import WSBFitter, fit_many
-    from growth.prior import HUB_CALIBRATION
-except ImportError:  # pragma: no cover - depends on the installed growth layer
-    WSBFitter = fit_many = HUB_CALIBRATION = None
 
 DIRECTIONS = ("down", "up", "both")
 LAYOUTS = ("tree", "radial", "force")
@@ -69,8 +66,6 @@ ROOT_COLOR = "#264653"
 MISSING_COLOR = "#eeeeee"
 FOLD_COLOR = "#f2f2f2"
 FORECAST_MONTHS = 24
-
-Progress = Callable[[str], None]
 
 
 def _default_path(model: str) -> Path:
@@ -290,11 +285,11 @@ def _fit_summary(fitter: Any) -> dict[str, Any]:
 
 def _fit_shown(
     graph: LineageGraph, models: list[str], relations: list[str] | None, fit_rows: dict,
-    say: Progress,
+    say: Callable[[str], None],
 ) -> None:
     """Fit the growth of ``models`` (those not in ``fit_rows`` yet) for their tooltips."""
     todo = [m for m in models if m not in fit_rows]
-    if fit_many is None or not todo:
+    if not todo:
         return
     say(f"fitting the growth of {len(todo)} shown models")
     curves = graph.growth_curves(todo, scope="transitive", relations=relations)
@@ -316,7 +311,7 @@ def _growth_chart(
     cum = curve["cumulative"].astype(float).to_numpy()
     forecast = None
     caption = f"{int(cum[-1]):,} derivatives after {int(age[-1])} months"
-    if WSBFitter is not None and len(age) >= 3 and cum[-1] > 0:
+    if len(age) >= 3 and cum[-1] > 0:
         try:
             fitter = WSBFitter(calibration=HUB_CALIBRATION).fit(age, cum)
             pred = fitter.predict(np.arange(age[-1] + 1, age[-1] + FORECAST_MONTHS + 1), 0.8)
@@ -346,7 +341,7 @@ def lineage_html(
     fits: pd.DataFrame | None = None,
     layout: str = "tree",
     fit_top: int = 0,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Path:
     """Write an interactive lineage page of ``model`` to ``path`` and return the path.
 
@@ -366,7 +361,9 @@ def lineage_html(
         raise UsageError(f"--max-nodes must be at least 2, got {max_nodes}")
     if depth is not None and depth < 0:
         raise UsageError(f"--depth must be 0 or more, got {depth}")
-    say = progress or (lambda _msg: None)
+    def say(message: str) -> None:
+        report(progress, "page", 0, None, message)
+
     rel = list(relations) if relations is not None else None
     root = str(graph.ids[graph.index_of(model)])
     say(f"selecting the lineage of {root}")
