@@ -122,7 +122,7 @@ def _build(store: Store, token: str) -> tuple[LineageGraph, dict[str, Any]]:
     from lineage.graph.counts import find_cycles
     from lineage.graph.lineage_graph import LineageGraph
 
-    models, edges = store.models_frame(), store.edges_frame()
+    models, edges = store.frames()
     graph = LineageGraph.from_frames(models, edges, store.snapshot_time())
     listed = models.loc[~models["missing"], "created_at"]
     dropped = graph.dropped_cycle_edges
@@ -197,8 +197,9 @@ def _text_blob(values: np.ndarray) -> np.ndarray | None:
     """The strings ``values`` as UTF-8 bytes, one a line; ``None`` if one is not a
     one-line string."""
     import numpy as np
+    import pandas as pd
 
-    if not all(isinstance(v, str) for v in values.tolist()):
+    if len(values) and pd.api.types.infer_dtype(values, skipna=False) != "string":
         return None
     joined = _TEXT_SEPARATOR.join(values.tolist())
     if joined.count(_TEXT_SEPARATOR) != max(len(values) - 1, 0):
