@@ -13,7 +13,8 @@ every table of the same file, in a fresh Python process (``floor``). ``x floor``
 command's CPU time over the floor's. ``networkx`` and ``igraph`` do the ``family`` job
 (read the edges, build the graph, list the descendants of the largest family's root) and
 must find the same number of descendants as ``hf-lineage family``.
-``from_db`` is ``LineageGraph.from_db`` alone (plus the interpreter and the imports).
+``from_db`` is ``LineageGraph.from_db`` alone (plus the interpreter and the imports; the note
+gives the call's own time and memory).
 
 Commands this branch does not have are reported as ``n/a on this branch``.
 
@@ -72,9 +73,14 @@ print(len(g.subcomponent(root, mode="out")) - 1)
 """
 
 FROM_DB = """
-import sys
-from lineage.graph import LineageGraph
-print(LineageGraph.from_db(sys.argv[1]).n_models)
+import resource, sys, time
+from lineage.graph.lineage_graph import LineageGraph
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+wall, cpu = time.perf_counter(), time.process_time()
+graph = LineageGraph.from_db(sys.argv[1])
+wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss) / 1024
+print(f"the call: {wall:.2f} s wall, {cpu:.2f} s CPU, +{grown:.0f} MiB")
 """
 
 
@@ -231,6 +237,8 @@ def run_size(n: int, args, cli: str, commands: set[str]) -> list[dict]:
             row.update(wall=r["wall"], cpu=r["cpu"], mib=r["mib"])
             if r["code"] != 0:
                 row["note"] = f"exit {r['code']}: {r['stderr'].strip().splitlines()[-1][:60]}"
+            elif name == "from_db":
+                row["note"] = r["stdout"].strip().splitlines()[-1]
             elif name in ("networkx", "igraph"):
                 found = int(r["stdout"].split()[-1])
                 row["note"] = "same descendants" if found == size else f"found {found:,}"
