@@ -435,9 +435,9 @@ class Store:
 
         from lineage.hub.resolve import resolve_references
 
-        gen = self.live_gen()
-        args = (-1 if gen is None else gen,)
         with self.reading():
+            gen = self.live_gen()
+            args = (-1 if gen is None else gen,)
             listed = pd.read_sql_query(
                 "SELECT oid, id, created_at, last_modified, author, downloads, likes,"
                 " pipeline_tag, library_name FROM models WHERE gen = ?",
