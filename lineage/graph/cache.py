@@ -282,7 +282,7 @@ def _graph_of(folder: pathlib.Path, meta: dict) -> LineageGraph:
             columns[name] = distinct[array(prefix + "codes")]  # code -1: None
         if kind in ("text", "codes"):  # pandas would infer its string dtype for object
             columns[name] = pd.Series(columns[name], dtype=column["dtype"], copy=False)
-    models = pd.DataFrame(columns)
+    models = pd.DataFrame(columns, copy=False)
     snapshot = meta["snapshot_time"]
     dropped = pd.DataFrame(  # built as the graph builds it, so pandas infers the same dtypes
         {c: np.asarray(v, dtype=object) for c, v in meta["dropped_cycle_edges"].items()}
