@@ -19,7 +19,7 @@ gives the call's own time and memory).
 Commands this branch does not have are reported as ``n/a on this branch``.
 
 Usage: python bench/workflow_bench.py [--sizes 300k,1M] [--seed 0] [--repeat 1]
-       [--keep DIR] [--skip rank,html]
+       [--keep DIR [--reuse]] [--skip rank,html]
 """
 
 from __future__ import annotations
@@ -195,16 +195,19 @@ def run_size(n: int, args, cli: str, commands: set[str]) -> list[dict]:
     folder = pathlib.Path(args.keep or tempfile.mkdtemp(prefix="workflow-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     db = folder / f"hub-{n}.db"
-    for stale in folder.glob(f"hub-{n}.db*"):
-        if stale.is_dir():
-            import shutil
+    if args.reuse and db.exists():
+        print(f"# {n:,} models: the snapshot of an earlier run, {db}", flush=True)
+    else:
+        for stale in folder.glob(f"hub-{n}.db*"):
+            if stale.is_dir():
+                import shutil
 
-            shutil.rmtree(stale)
-        else:
-            stale.unlink()
-    ingest, commit = build_snapshot(db, n, args.seed)
-    print(f"# {n:,} models: ingest {ingest:.1f} s (final commit {commit:.1f} s), "
-          f"file {db.stat().st_size / 2**20:,.0f} MiB", flush=True)
+                shutil.rmtree(stale)
+            else:
+                stale.unlink()
+        ingest, commit = build_snapshot(db, n, args.seed)
+        print(f"# {n:,} models: ingest {ingest:.1f} s (final commit {commit:.1f} s), "
+              f"file {db.stat().st_size / 2**20:,.0f} MiB", flush=True)
     root, size = largest_root(db)
     print(f"# largest family root {root} ({size:,} descendants)", flush=True)
     py = sys.executable
@@ -270,6 +273,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="best of this many runs (CPU)")
     parser.add_argument("--keep", default=None, help="folder for the snapshots (kept)")
     parser.add_argument("--skip", default="", help="comma-separated jobs not to run")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure the snapshots already in --keep instead of building them")
     parser.add_argument("--cli", default=str(pathlib.Path(sys.executable).parent / "hf-lineage"),
                         help="the hf-lineage executable to measure")
     args = parser.parse_args()
