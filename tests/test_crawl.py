@@ -25,7 +25,7 @@ from lineage.errors import (
     MalformedPageError,
 )
 from lineage.hub.client import HubClient
-from lineage.hub.crawl import crawl
+from lineage.hub.crawl import CrawlProgress, crawl
 from lineage.hub.store import Store
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -48,9 +48,12 @@ def assert_same_snapshot(a, b) -> None:
 
 def test_full_crawl_of_known_graph(tmp_path, local_hub):
     hub = local_hub(copy.deepcopy(KNOWN), max_limit=2)  # children arrive pages before parents
-    progress = []
-    result = crawl(tmp_path / "hub.db", client=client(hub), progress=progress.append)
+    records = []
+    result = crawl(tmp_path / "hub.db", client=client(hub), progress=records.append)
     assert (result.mode, result.resumed, result.pages, result.models) == ("full", False, 8, 15)
+    assert [(p.stage, p.total) for p in records if not isinstance(p, CrawlProgress)] == [
+        ("commit", None)]  # the one wait without pages: committing and caching the graph
+    progress = [p for p in records if isinstance(p, CrawlProgress)]
     assert [p.pages for p in progress] == list(range(1, 9)) + [8]
     assert progress[-1].finished and not any(p.finished for p in progress[:-1])
     assert progress[3].models == progress[3].done == 8 and progress[3].rate > 0

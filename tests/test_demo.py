@@ -28,7 +28,7 @@ def demo_run(tmp_path_factory):
 def test_writes_every_output(demo_run):
     result, records = demo_run
     steps = [p.stage for p in records if not isinstance(p, CrawlProgress)]
-    assert steps == ["simulate", "crawl", "count", "fit", "write"]
+    assert steps == ["simulate", "crawl", "commit", "count", "fit", "write"]
     crawled = [p for p in records if isinstance(p, CrawlProgress)]
     assert crawled[-1].finished and crawled[-1].models == 4_000
     assert not any(p.finished for p in crawled[:-1])

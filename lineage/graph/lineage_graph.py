@@ -46,7 +46,6 @@ from lineage.hub.client import RELATIONS, UNKNOWN_RELATION
 from lineage.hub.resolve import resolve_references
 from lineage.progress import ProgressCallback
 
-
 #: How many :meth:`LineageGraph.index_of` lookups scan the ids before a hash index is built.
 _SCANNED_LOOKUPS = 8
 
@@ -78,6 +77,7 @@ class LineageGraph:
         self._exact = pd.Index(self.ids, name="model") if id_index is None else id_index
         self._cache: dict[tuple[int, ...], _counts.CountIndex] = {}
         self._component: np.ndarray | None = None
+        self._lookups = 0  # index_of calls so far
         self._month_setup()
 
     # -- construction ---------------------------------------------------------------------
@@ -335,7 +335,7 @@ class LineageGraph:
         """
         # the first few lookups scan the ids (3M ids: 15 ms), later ones share a hash index
         # (3M ids: 1 s to build): a command about one model never pays for the index
-        self._lookups = getattr(self, "_lookups", 0) + 1
+        self._lookups += 1
         if self._lookups <= _SCANNED_LOOKUPS:
             hits = np.flatnonzero(self.ids == model)
             pos = hits[0] if len(hits) else -1

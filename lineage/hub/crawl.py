@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from lineage.errors import CrawlStateError
 from lineage.hub.client import HubClient, ParsedPage, parse_page
 from lineage.hub.store import CrawlRun, Store
-from lineage.progress import Progress, ProgressCallback
+from lineage.progress import Progress, ProgressCallback, report
 
 
 @dataclass(frozen=True)
@@ -123,6 +123,8 @@ def crawl(
                 progress(_crawl_progress(run, fetched_phase, models,
                                          time.monotonic() - started,
                                          ratelimit=raw.ratelimit_remaining))
+        report(progress, "commit", 0, None,
+               f"committing {run.models_seen:,} models and caching their graph for fast reads")
         store.finish_run(run)
         elapsed = time.monotonic() - started
         if progress:
