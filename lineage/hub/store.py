@@ -12,6 +12,9 @@ both checked on open: a newer, foreign or corrupt file is an error, never rewrit
 - ``rejected``: references that are not edges (self-loops, strings that are no Hub id).
 - ``runs``: one row per crawl (started, finished, endpoint, mode, models seen, status) holding
   the resume cursor (phase + next-page URL) of an unfinished crawl.
+- ``meta``: the live generation and ``writes``, a count of write transactions that moves
+  :meth:`Store.snapshot_stamp`, the key of the graph cache the crawl leaves beside the file
+  at commit (:mod:`lineage.graph.cache`).
 
 A full crawl writes a new generation; the live one stays readable until the new one is
 complete, then one transaction swaps them. Each page is committed in one transaction
@@ -399,6 +402,15 @@ class Store:
 
         Derived data (the graph cache of :mod:`lineage.graph.cache`) is keyed by it, so it is
         never used for a snapshot that has changed since.
+
+        Example:
+            >>> import tempfile, pathlib
+            >>> with Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db") as st:
+            ...     before = st.snapshot_stamp()
+            ...     _ = st.start_run(mode="full", endpoint="e", phase="full", next_url="u",
+            ...                      hub_mark=None)
+            ...     before != st.snapshot_stamp()
+            True
         """
         writes = self._meta("writes") or "0"
         runs = self._con.execute(
