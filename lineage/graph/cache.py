@@ -278,8 +278,10 @@ def _graph_of(folder: pathlib.Path, meta: dict) -> LineageGraph:
         elif kind == "text":
             columns[name] = _texts(array(prefix + "text"), column["texts"])
         else:
-            distinct = np.append(_texts(array(prefix + "text"), column["texts"]), None)
-            columns[name] = distinct[array(prefix + "codes")]  # code -1: None
+            texts = _texts(array(prefix + "text"), column["texts"])
+            distinct = np.empty(len(texts) + 1, dtype=object)  # the last one, None: code -1
+            distinct[:-1] = texts
+            columns[name] = distinct[array(prefix + "codes")]
         if kind in ("text", "codes"):  # pandas would infer its string dtype for object
             columns[name] = pd.Series(columns[name], dtype=column["dtype"], copy=False)
     models = pd.DataFrame(columns, copy=False)
