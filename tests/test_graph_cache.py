@@ -107,6 +107,22 @@ def test_a_stale_cache_is_never_read(tmp_path, local_hub):
         assert st.info()["models"] == before.models["missing"].eq(False).sum() + 1
 
 
+def test_a_full_recrawl_in_progress_keeps_readers_on_the_cache(tmp_path, local_hub):
+    db = tmp_path / "hub.db"
+    crawl(db, endpoint=local_hub(generate_models(300, seed=4)).endpoint)
+    (folder,) = cache_folder(db).iterdir()
+    before = LineageGraph.from_db(db)
+    with Store(db) as st:  # a full crawl's first page goes into the next generation
+        run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u", hub_mark=None)
+        st.commit_page(run, parse_page([hub_model(9002, "next/gen", day(3000))]),
+                       phase="full", next_url="u2")
+        assert_same_graph(LineageGraph.from_db(db), before)
+        assert list(cache_folder(db).iterdir()) == [folder]  # read, not rebuilt
+        st.finish_run(run)  # the new generation replaces the old, and gets its cache
+    assert LineageGraph.from_db(db).ids.tolist() == ["next/gen"]
+    assert [f.name for f in cache_folder(db).iterdir()] != [folder.name]
+
+
 def test_a_place_where_no_cache_can_be_written_reads_the_slow_way(tmp_path, local_hub):
     db = tmp_path / "hub.db"
     cache_folder(db).write_text("not a folder")  # the cache cannot be made here

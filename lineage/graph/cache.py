@@ -7,7 +7,7 @@ crawl does it once, when it commits (:meth:`Store.finish_run`), and leaves the r
 folder beside the file, ``<db>-graph/<stamp>/``:
 
 - ``meta.json``: the format, the snapshot stamp it was made from
-  (:meth:`Store.snapshot_stamp`, which every write to the file changes), the relation
+  (:meth:`Store.snapshot_stamp`, which changes with every change readers could see), the relation
   names, the snapshot time, the edges dropped to break cycles, and ``summary``: the counts
   ``hf-lineage info`` prints;
 - one ``.npy`` file per array (memory-mappable): the graph's ``child``, ``parent`` and

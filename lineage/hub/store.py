@@ -12,7 +12,7 @@ both checked on open: a newer, foreign or corrupt file is an error, never rewrit
 - ``rejected``: references that are not edges (self-loops, strings that are no Hub id).
 - ``runs``: one row per crawl (started, finished, endpoint, mode, models seen, status) holding
   the resume cursor (phase + next-page URL) of an unfinished crawl.
-- ``meta``: the live generation and ``writes``, a count of write transactions that moves
+- ``meta``: the live generation. The live generation and its runs make
   :meth:`Store.snapshot_stamp`, the key of the graph cache the crawl leaves beside the file
   at commit (:mod:`lineage.graph.cache`).
 
@@ -398,26 +398,35 @@ class Store:
 
     # -- reading ----------------------------------------------------------------------------
     def snapshot_stamp(self) -> str:
-        """A text that changes with every write to the file (commits, runs, generations).
+        """A text that changes whenever what readers see changes: a new live generation, or a
+        page committed into the live one (an incremental crawl), or a crawl of it finishing.
 
-        Derived data (the graph cache of :mod:`lineage.graph.cache`) is keyed by it, so it is
-        never used for a snapshot that has changed since.
+        Every page is committed together with its run's page count, so the live generation's
+        runs sum up every change to its rows. Pages of a full crawl go into the next
+        generation and leave the stamp alone until that crawl commits. Derived data (the graph
+        cache of :mod:`lineage.graph.cache`) is keyed by it, so it is never used for a
+        snapshot that has changed since.
 
         Example:
             >>> import tempfile, pathlib
+            >>> from lineage.hub.client import ParsedPage
             >>> with Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db") as st:
             ...     before = st.snapshot_stamp()
-            ...     _ = st.start_run(mode="full", endpoint="e", phase="full", next_url="u",
-            ...                      hub_mark=None)
-            ...     before != st.snapshot_stamp()
-            True
+            ...     run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u",
+            ...                        hub_mark=None)
+            ...     st.commit_page(run, ParsedPage(), phase="full", next_url=None)
+            ...     unchanged = st.snapshot_stamp() == before  # a page of the next generation
+            ...     st.finish_run(run)
+            ...     unchanged, st.snapshot_stamp() == before
+            (True, False)
         """
-        writes = self._meta("writes") or "0"
+        live = self.live_gen()
         runs = self._con.execute(
             "SELECT count(*), max(id), total(pages), total(models_seen), max(started),"
-            " max(finished) FROM runs"
+            " max(finished) FROM runs WHERE gen = ?",
+            (-1 if live is None else live,),
         ).fetchone()
-        return ":".join(str(x) for x in (writes, self.live_gen(), *runs))
+        return ":".join(str(x) for x in (live, *runs))
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[None]:
@@ -582,14 +591,7 @@ class _WriteTx:
     def __enter__(self) -> sqlite3.Connection:
         try:
             self.con.execute("BEGIN IMMEDIATE")
-            # every write moves the snapshot stamp, so no reader trusts an older graph cache
-            self.con.execute(
-                "INSERT INTO meta VALUES ('writes', 1)"
-                " ON CONFLICT (key) DO UPDATE SET value = value + 1"
-            )
         except sqlite3.OperationalError as exc:
-            if self.con.in_transaction:
-                self.con.rollback()
             raise _write_error(exc, self.path) from None
         return self.con
 
