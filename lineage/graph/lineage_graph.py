@@ -42,7 +42,6 @@ from lineage.graph import convert
 from lineage.graph import counts as _counts
 from lineage.graph.calendar import month_label, month_number, months_of
 from lineage.graph.curves import CURVE_COLUMNS, MonthlyCounts, check_scope, empty_curves
-from lineage.hub.client import RELATIONS, UNKNOWN_RELATION
 from lineage.hub.resolve import resolve_references
 from lineage.progress import ProgressCallback
 
@@ -96,6 +95,8 @@ class LineageGraph:
         >>> g.ids.tolist(), g.models["missing"].tolist()
         (['a', 'x/y'], [False, True])
         """
+        from lineage.hub.client import RELATIONS, UNKNOWN_RELATION  # the HTTP client: lazily
+
         for frame, name, cols in ((models, "models", ("id", "created_at")),
                                   (edges, "edges", ("child", "parent"))):
             lacking = [c for c in cols if c not in frame.columns]
