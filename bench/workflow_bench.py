@@ -246,8 +246,9 @@ def run_size(n: int, args, cli: str, commands: set[str]) -> list[dict]:
                 found = int(r["stdout"].split()[-1])
                 row["note"] = "same descendants" if found == size else f"found {found:,}"
             if name == "floor":
-                floor = r["cpu"]
-            row["x_floor"] = r["cpu"] / floor if floor else float("nan")
+                floor = r
+            row["x_floor"] = r["cpu"] / floor["cpu"] if floor else float("nan")
+            row["x_floor_wall"] = r["wall"] / floor["wall"] if floor else float("nan")
         rows.append(row)
         print(format_row(row), flush=True)
     return rows
@@ -255,9 +256,10 @@ def run_size(n: int, args, cli: str, commands: set[str]) -> list[dict]:
 
 def format_row(row: dict) -> str:
     if "cpu" not in row:
-        return f"| {row['models']:>9,} | {row['job']:<8} | | | | | {row.get('note', '')} |"
+        return f"| {row['models']:>9,} | {row['job']:<8} | | | | | | {row.get('note', '')} |"
     return (f"| {row['models']:>9,} | {row['job']:<8} | {row['wall']:7.2f} | {row['cpu']:7.2f} | "
-            f"{row['mib']:7.0f} | {row['x_floor']:6.2f} | {row.get('note', '')} |")
+            f"{row['mib']:7.0f} | {row['x_floor']:6.2f} | {row['x_floor_wall']:6.2f} | "
+            f"{row.get('note', '')} |")
 
 
 def parse_size(text: str) -> int:
@@ -284,8 +286,8 @@ def main() -> None:
           f"{os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f} GiB, "
           f"Python {platform.python_version()}, load {load}, "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-    print("| models | job | wall s | CPU s | peak MiB | x floor (CPU) | note |")
-    print("|---:|---|---:|---:|---:|---:|---|")
+    print("| models | job | wall s | CPU s | peak MiB | x floor (CPU) | x floor (wall) | note |")
+    print("|---:|---|---:|---:|---:|---:|---:|---|")
     for size in (parse_size(s) for s in args.sizes.split(",")):
         run_size(size, args, args.cli, commands)
 
