@@ -374,26 +374,50 @@ def _write_record(record: dict, fmt: str, output: str | None, *, table: str) -> 
 
 
 # -- crawl, info (crawler) ---------------------------------------------------------------------
-def _crawl_progress_printer():
-    """Render crawl progress on stderr: one rewritten line on a terminal, else every ~2 s."""
+#: Stages of the whole-graph counts (lineage.graph.counts), printed as "counting <stage>".
+_COUNT_STAGES = ("forest", "merges", "months")
+
+
+def _progress_printer(*, timed: bool = False):
+    """Render :class:`lineage.progress.Progress` records on stderr: on a terminal one line
+    rewritten in place; else crawls every ~2 s, counted work once per finished stage, steps
+    described in words as they come (``timed``: with the seconds since the start)."""
     tty = sys.stderr.isatty()
-    last = [-float("inf")]
+    started = time.monotonic()
+    last_crawl = [-float("inf")]
+    last_line: dict[str, float] = {}
+    said: set[str] = set()
 
     def show(p) -> None:
-        if p.waiting:
+        if getattr(p, "waiting", None):  # a CrawlProgress: the Hub's rate limit
             click.echo(("\n" if tty else "") + "rate-limited by the Hub: waiting "
                        f"{p.waiting:,.0f} s (up to --max-wait), then continuing", err=True)
             return
-        if not (tty or (p.elapsed - last[0] >= 2.0 and not p.done)):
-            return
-        last[0] = p.elapsed
-        quota = "" if p.ratelimit_remaining is None else f", {p.ratelimit_remaining} requests left"
-        phase = f" [{p.phase}]" if p.phase else ""
-        line = (
-            f"{p.mode} crawl{phase}: {p.pages:,} pages, {p.models:,} models, "
-            f"{p.rate:,.0f} models/s, {p.elapsed:,.1f} s elapsed{quota}"
-        )
-        click.echo(("\r" + line.ljust(100)) if tty else line, err=True, nl=not tty or p.done)
+        elapsed = getattr(p, "elapsed", None)  # a CrawlProgress: a page committed
+        if elapsed is not None:
+            if not (tty or (elapsed - last_crawl[0] >= 2.0 and not p.finished)):
+                return
+            last_crawl[0] = elapsed
+            line = ("\r" + p.message.ljust(100)) if tty else p.message
+            click.echo(line, err=True, nl=not tty or p.finished)
+        elif p.total is None:
+            stamp = f"[{time.monotonic() - started:5.1f}s] {p.stage}: " if timed else ""
+            click.echo(stamp + p.message, err=True)
+        else:
+            what = ("fitting" if p.stage == "fit" else f"counting {p.stage}"
+                    if p.stage in _COUNT_STAGES else p.stage)
+            line = p.message or f"{what}: {p.done:,}/{p.total:,}"
+            now = time.monotonic()
+            if tty:
+                click.echo(f"\r{line}".ljust(70), err=True, nl=p.finished)
+            elif p.finished and p.stage not in said:
+                said.add(p.stage)
+                click.echo(f"{what}: done" if p.stage in _COUNT_STAGES else
+                           f"fitting: {p.total:,} series done" if p.stage == "fit" else line,
+                           err=True)
+            elif not p.finished and now - last_line.get(p.stage, started) >= 5.0:
+                last_line[p.stage] = now
+                click.echo(line, err=True)
 
     return show
 
@@ -424,7 +448,7 @@ def crawl(db, endpoint, token, full, max_models, card_refs, max_wait) -> None:
 
     result = run_crawl(
         db, endpoint=endpoint, token=token, full=full, max_models=max_models,
-        card_refs=card_refs, max_wait=max_wait, progress=_crawl_progress_printer(),
+        card_refs=card_refs, max_wait=max_wait, progress=_progress_printer(),
     )
     how = "resumed and finished" if result.resumed else "finished"
     if not result.complete:
@@ -599,26 +623,11 @@ def html_page(model, db, direction, depth, max_nodes, carry, relations, layout, 
     path = lineage_html(
         graph, model, direction=direction, depth=depth, max_nodes=max_nodes,
         relations=list(relations) or None, path=output, layout=layout, fit_top=fit_top,
-        carry=carry, progress=lambda msg: click.echo(msg, err=True),
+        carry=carry, progress=_progress_printer(),
     )
     click.echo(str(path))
 
 # -- curves, family (graph) -------------------------------------------------------------------
-def _graph_progress():
-    """Render whole-graph counting progress on stderr: a line per stage (rewritten on a tty)."""
-    tty = sys.stderr.isatty()
-    seen: set[str] = set()
-
-    def show(stage: str, done: int, total: int) -> None:
-        finished = done >= total
-        if tty:
-            line = f"\rcounting {stage}: {done:,}/{total:,}".ljust(60)
-            click.echo(line, err=True, nl=finished)
-        elif finished and stage not in seen:
-            seen.add(stage)
-            click.echo(f"counting {stage}: done", err=True)
-
-    return show
 
 
 _relation_option = click.option(
@@ -650,8 +659,8 @@ def curves(models, db, scope, relations, running_month, fmt, output, as_of) -> N
     """
     graph = _load_graph(db, as_of)
     frame = graph.growth_curves(
-        list(models), scope=scope, relations=list(relations) or None, progress=_graph_progress(),
-        running_month=running_month,
+        list(models), scope=scope, relations=list(relations) or None,
+        progress=_progress_printer(), running_month=running_month,
     )
     if frame.attrs.get("moved"):
         click.echo(
@@ -689,31 +698,6 @@ def family(model, db, up, relations, fmt, output, as_of) -> None:
 
 
 # -- fit, rank (growth) ----------------------------------------------------------------------
-def _fit_progress():
-    """Render counting and fitting progress (``progress(stage, done, total)``, the stage
-    carrying an ETA: :func:`lineage.ranking.eta_progress`) on stderr: fitting rewritten in
-    place on a tty, else a line every ~5 s and at the end."""
-    from lineage.ranking import eta_progress
-
-    tty = sys.stderr.isatty()
-    counting = _graph_progress()
-    last = [-float("inf")]
-
-    def show(stage: str, done: int, total: int) -> None:
-        if not stage.startswith("fit"):
-            counting(stage, done, total)
-            return
-        finished = done >= total
-        line = f"fitting: {done:,}/{total:,} series" + stage[len("fit"):]
-        if tty:
-            click.echo(f"\r{line}".ljust(60), err=True, nl=finished)
-        elif finished or time.monotonic() - last[0] >= 5.0:
-            last[0] = time.monotonic()
-            click.echo(line, err=True)
-
-    return eta_progress(show)
-
-
 _NAN_TEXT = {"", "nan", "na", "n/a", "null", "none", "<na>"}
 
 
@@ -1099,7 +1083,7 @@ def rank(db, scope, relations, by, min_derivatives, top, calibration, fmt, outpu
     graph = _load_graph(db, as_of)
     table = rank_models(graph, scope=scope, relations=relations, by=by,
                         min_derivatives=min_derivatives, top=top,
-                        calibration=_calibration(calibration), progress=_fit_progress())
+                        calibration=_calibration(calibration), progress=_progress_printer())
     why = table.attrs.get("empty_reason") if table.empty else None
     if why and fmt != "table":
         click.echo(why, err=True)
@@ -1110,24 +1094,6 @@ def rank(db, scope, relations, by, min_derivatives, top, calibration, fmt, outpu
 
 
 # -- site (site) -------------------------------------------------------------------------------
-def _stage_progress():
-    """Render ``progress(stage, done, total)`` on stderr: rewritten in place on a tty, else a
-    line every ~2 s and at the end of each stage."""
-    tty = sys.stderr.isatty()
-    last = [-float("inf")]
-
-    def show(stage: str, done: int, total: int) -> None:
-        finished = done >= total
-        now = time.monotonic()
-        if tty:
-            click.echo(f"\r{stage}: {done:,}/{total:,}".ljust(60), err=True, nl=finished)
-        elif finished or now - last[0] >= 2.0:
-            last[0] = now
-            click.echo(f"{stage}: {done:,}/{total:,}", err=True)
-
-    return show
-
-
 @main.command("site")
 @click.argument("out_dir", metavar="DIR", type=click.Path())
 @db_option
@@ -1147,7 +1113,7 @@ def site_command(out_dir, db, top) -> None:
     status = snapshot_status(db)
     check_site_dir(out_dir, snapshot=resolve_db_path(db))
     graph = LineageGraph.from_db(db)
-    result = write_site(graph, out_dir, top=top, status=status, progress=_stage_progress())
+    result = write_site(graph, out_dir, top=top, status=status, progress=_progress_printer())
     click.echo(f"wrote {len(result.files):,} files ({len(result.families):,} family pages)",
                err=True)
     click.echo(str(result.index))
@@ -1156,20 +1122,6 @@ def site_command(out_dir, db, top) -> None:
 # -- export, top, orgs (export) ----------------------------------------------------------------
 _SUFFIX_FORMATS = {".graphml": "graphml", ".gexf": "gexf", ".edgelist": "edgelist",
                    ".tsv": "edgelist", ".txt": "edgelist"}
-
-
-def _export_progress():
-    """Render export progress on stderr: a line per stage (rewritten on a tty)."""
-    tty = sys.stderr.isatty()
-
-    def show(stage: str, done: int, total: int) -> None:
-        if tty:
-            click.echo(f"\rexporting {stage}: {done:,}/{total:,}".ljust(50), err=True,
-                       nl=done >= total)
-        elif done >= total:
-            click.echo(f"exporting {stage}: {total:,} done", err=True)
-
-    return show
 
 
 @main.command("export")
@@ -1207,7 +1159,7 @@ def export(model, db, fmt, output, direction, depth, relations, as_of) -> None:
     graph = _load_graph(db, as_of)
     result = export_graph(graph, output, format=fmt, model=model, direction=direction,
                           depth=depth, relations=list(relations) or None,
-                          progress=_export_progress())
+                          progress=_progress_printer())
     click.echo(f"wrote {result.nodes:,} nodes and {result.edges:,} edges to "
                f"{', '.join(str(p) for p in result.paths)}", err=True)
 
@@ -1283,12 +1235,7 @@ def demo(n_models, seed, out) -> None:
     from lineage.demo import run_demo, truth_summary
 
     started = time.monotonic()
-
-    def stage(name: str, detail: str) -> None:
-        click.echo(f"[{time.monotonic() - started:5.1f}s] {name}: {detail}", err=True)
-
-    result = run_demo(out, n_models=n_models, seed=seed, progress=stage,
-                      crawl_progress=_crawl_progress_printer())
+    result = run_demo(out, n_models=n_models, seed=seed, progress=_progress_printer(timed=True))
     click.echo(f"\nCrawled {result.n_models:,} models and {result.n_edges:,} lineage edges "
                f"(simulated up to {result.snapshot_time:%Y-%m-%d}); "
                f"largest families: {', '.join(result.families[:3])}.")

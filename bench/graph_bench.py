@@ -29,6 +29,9 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 
+from lineage.graph import month_number
+from lineage.graph.counts import count_index
+
 START, END = pd.Timestamp("2022-03-02", tz="UTC"), pd.Timestamp("2026-10-31", tz="UTC")
 
 
@@ -80,6 +83,15 @@ def our_counts(graph) -> None:
     graph.descendant_counts("direct")
     graph.monthly_counts("transitive")
     graph.monthly_counts("direct")
+
+
+def month_columns(graph) -> tuple[np.ndarray, int]:
+    """Every model's release month as a column number (0 = the graph's first month) and the
+    number of months up to the snapshot month, from the graph's public ``release_months``."""
+    labels, first = pd.factorize(graph.release_months.to_numpy())
+    number = np.array([month_number(m) for m in first])
+    start = int(number.min())
+    return number[labels] - start, month_number(graph.snapshot_month) - start + 1
 
 
 def stratified_sample(counts: np.ndarray, k: int, rng) -> list[tuple[np.ndarray, int]]:
@@ -145,14 +157,14 @@ def run_one(n: int, sample: int, seed: int, repeat: int, generator: str) -> dict
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     transitive = graph.descendant_counts().to_numpy()
-    month = graph._col
-    n_cols = graph._n_cols
-    depth = graph._index(None).forest.depth
+    month, n_cols = month_columns(graph)
+    ids = pd.Index(graph.ids)
+    dst, src = ids.get_indexer(graph.edges["child"]), ids.get_indexer(graph.edges["parent"])
+    depth = count_index(n, dst, src).forest.depth
     strata = stratified_sample(transitive, sample, np.random.default_rng(seed))
     found: dict[str, dict[int, int]] = {"networkx": {}, "igraph": {}}
     months: dict[int, np.ndarray] = {}
 
-    src, dst = graph._parent, graph._child
     G = nx.DiGraph()
     G.add_nodes_from(range(n))
     G.add_edges_from(zip(src.tolist(), dst.tolist(), strict=True))
@@ -186,7 +198,7 @@ def run_one(n: int, sample: int, seed: int, repeat: int, generator: str) -> dict
     return {
         "nodes": n,
         "edges": len(graph.edges),
-        "merges": int((np.bincount(graph._child, minlength=n) > 1).sum()),
+        "merges": int((np.bincount(dst, minlength=n) > 1).sum()),
         "depth_p99": int(np.percentile(depth, 99)),
         "max_depth": int(depth.max()),
         "build_s": build,

@@ -26,11 +26,14 @@ from lineage.errors import HfLineageError  # noqa: E402
 from lineage.graph import LineageGraph  # noqa: E402
 from lineage.hub.crawl import CrawlProgress, crawl  # noqa: E402
 from lineage.hub.store import Store, resolve_db_path  # noqa: E402
+from lineage.progress import Progress  # noqa: E402
 
 
-def report(progress: CrawlProgress) -> None:
-    """Print a progress line every tenth page and at the end."""
-    if progress.done or progress.pages % 10 == 0:
+def report(progress: Progress) -> None:
+    """Print a progress line every tenth page and at the end (and the commit's note)."""
+    if not isinstance(progress, CrawlProgress):
+        print(f"  {progress.message}", flush=True)
+    elif progress.finished or progress.pages % 10 == 0:
         left = "" if progress.ratelimit_remaining is None else \
             f", {progress.ratelimit_remaining} requests left in the window"
         print(f"  {progress.mode} [{progress.phase or 'done'}]: {progress.pages:,} pages, "

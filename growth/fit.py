@@ -615,9 +615,6 @@ def compare_curves(age_months, cumulative, curves=("wsb", "gompertz", "bass", "p
     return tab[cols].sort_values("aic", kind="stable").reset_index(drop=True)
 
 
-_ROW_PARAMS = ("lambda", "mu", "sigma")
-
-
 def fit_row(fitter: CurveFitter, interval: float = 0.8) -> dict:
     """A fitted fitter as one flat record (the columns of :func:`fit_many`).
 

@@ -30,6 +30,7 @@ _EXPORTS = {
     "simulate_frames": "lineage.sim.simulate",
     "simulate_hub": "lineage.sim.simulate",
     "LocalHub": "lineage.sim.hubserver",
+    "Progress": "lineage.progress",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -17,8 +17,8 @@ Example:
 from __future__ import annotations
 
 import os
+import shutil
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,15 +28,13 @@ import pandas as pd
 from growth.fit import DEFAULT_HORIZON
 from growth.plot import Panel, describe_method, describe_result, fits_figure, save_png
 from lineage.graph import LineageGraph
-from lineage.hub.crawl import CrawlProgress, crawl
+from lineage.hub.crawl import crawl
 from lineage.hub.store import Store
+from lineage.progress import ProgressCallback, report
 from lineage.ranking import fit_model, fit_models, rank_models
 from lineage.sim.hubserver import LocalHub
 from lineage.sim.simulate import simulate_hub
 from lineage.viz import lineage_html
-
-#: Called with a stage name and a one-line detail as the demo goes.
-DemoProgress = Callable[[str, str], None]
 
 
 @dataclass
@@ -110,8 +108,7 @@ def run_demo(
     n_models: int = 30_000,
     seed: int = 0,
     n_families: int = 6,
-    progress: DemoProgress | None = None,
-    crawl_progress: Callable[[CrawlProgress], None] | None = None,
+    progress: ProgressCallback | None = None,
     end: str | pd.Timestamp | None = None,
 ) -> DemoResult:
     """Run the whole pipeline offline and write its outputs into ``out``.
@@ -126,12 +123,14 @@ def run_demo(
     :func:`lineage.ranking.fit_model`'s (weak prior, Hub calibration), so ``fits.csv``,
     ``rank.csv``, the plot, the page and ``hf-lineage fit`` agree.
     """
-    say = progress or (lambda stage, detail: None)
+    def say(stage: str, detail: str) -> None:
+        report(progress, stage, 0, None, detail)
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     db = out / "hub.db"
-    for stale in out.glob("hub.db*"):
-        stale.unlink()
+    for stale in out.glob("hub.db*"):  # the snapshot, its WAL and its graph cache
+        shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -148,7 +147,7 @@ def run_demo(
     lap("simulate")
     with LocalHub(hub.models) as server:
         say("crawl", f"{server.endpoint} -> {db}")
-        crawl(db, endpoint=server.endpoint, progress=crawl_progress)
+        crawl(db, endpoint=server.endpoint, progress=progress)
     lap("crawl")
 
     # The simulated Hub's clock stopped at its snapshot time; the crawl ran later. Date the

@@ -31,7 +31,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -46,7 +46,7 @@ from growth.prior import (
 )
 from lineage.errors import UsageError
 from lineage.graph import LineageGraph
-from lineage.graph.counts import Progress
+from lineage.progress import Progress, ProgressCallback, report
 
 #: ``by`` choices and the column each ranks on: what the data support (the lower end of the
 #: ultimate count's interval, not its estimate, which a short series leaves near its cap).
@@ -213,7 +213,7 @@ def fit_models(
     calibration: ForecastCalibration | None = HUB_CALIBRATION,
     m: float = 30.0,
     interval: float = 0.8,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
     executor: Executor | None = None,
     n_jobs: int | None = None,
 ) -> pd.DataFrame:
@@ -236,8 +236,11 @@ def fit_models(
     rel = _relations(relations)
     used = _prior(prior)
     curves = graph.growth_curves(list(models), scope=scope, relations=rel, progress=progress)
+    fitting = None if progress is None else eta_progress(progress)
     fits = fit_many(curves, m=m, prior=used, interval=interval, calibration=calibration,
-                    progress=progress, executor=executor, n_jobs=n_jobs, chunk_size=16)
+                    progress=None if fitting is None else (
+                        lambda stage, done, total: report(fitting, stage, done, total)),
+                    executor=executor, n_jobs=n_jobs, chunk_size=16)
     fits.attrs.update(scope=scope, relations=relations_name(rel), prior=prior_name(used),
                       calibration=calibration_name(calibration),
                       label=describe_fit(scope=scope, relations=rel, prior=used,
@@ -251,7 +254,7 @@ def population_prior(
     scope: str = "transitive",
     relations: Iterable[str] | None = None,
     min_derivatives: int = POPULATION_MIN_DERIVATIVES,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
     executor: Executor | None = None,
 ) -> GaussianPrior:
     """An empirical-Bayes prior learned from every model of the snapshot with at least
@@ -267,29 +270,32 @@ def population_prior(
     return learn_prior(fits) if len(fits) else WEAK_WSB_PRIOR
 
 
-def eta_progress(progress: Progress | None, clock=time.monotonic) -> Progress | None:
-    """Wrap ``progress`` so that each call's stage carries the time left, estimated from the
-    rate so far: ``"fit (ETA 12 s)"``. The protocol stays ``progress(stage, done, total)``.
+def eta_progress(progress: ProgressCallback | None,
+                 clock=time.monotonic) -> ProgressCallback | None:
+    """Wrap ``progress`` so that each record's message carries its stage's count and the
+    time left, estimated from the rate so far: ``"fit: 5/10 (ETA 2 s)"``.
 
-    >>> calls, ticks = [], iter([0.0, 2.0, 4.0])
-    >>> show = eta_progress(lambda *a: calls.append(a), clock=lambda: next(ticks))
-    >>> show("fit", 0, 10); show("fit", 5, 10)
-    >>> calls[-1]
-    ('fit (ETA 2 s)', 5, 10)
+    >>> seen, ticks = [], iter([0.0, 2.0, 4.0])
+    >>> show = eta_progress(seen.append, clock=lambda: next(ticks))
+    >>> report(show, "fit", 0, 10); report(show, "fit", 5, 10)
+    >>> seen[-1].message
+    'fit: 5/10 (ETA 2 s)'
     """
     if progress is None:
         return None
     started: dict[str, float] = {}
 
-    def report(stage: str, done: int, total: int) -> None:
+    def show(record: Progress) -> None:
         now = clock()
-        start = started.setdefault(stage, now)
-        if 0 < done < total and now > start:
-            left = (now - start) / done * (total - done)
-            stage = f"{stage} (ETA {left:,.0f} s)"
-        progress(stage, done, total)
+        start = started.setdefault(record.stage, now)
+        done, total = record.done, record.total
+        text = record.message or f"{record.stage}: {done:,}" + (
+            f"/{total:,}" if total is not None else "")
+        if total and 0 < done < total and now > start:
+            text += f" (ETA {(now - start) / done * (total - done):,.0f} s)"
+        progress(replace(record, message=text))
 
-    return report
+    return show
 
 
 def _empty_reason(graph: LineageGraph, counts: pd.Series, min_derivatives: int, scope: str,
@@ -316,7 +322,7 @@ def rank_models(
     top: int | None = 20,
     prior: GaussianPrior | str | None = "weak",
     calibration: ForecastCalibration | None = HUB_CALIBRATION,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
     executor: Executor | None = None,
     n_jobs: int | None = None,
 ) -> pd.DataFrame:

@@ -29,7 +29,7 @@ from lineage.errors import (
 )
 from lineage.graph import LineageGraph
 from lineage.hub.client import HubClient
-from lineage.hub.crawl import crawl
+from lineage.hub.crawl import CrawlProgress, crawl
 from lineage.hub.store import Store
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -53,11 +53,16 @@ def assert_same_snapshot(a, b) -> None:
 
 def test_full_crawl_of_known_graph(tmp_path, local_hub):
     hub = local_hub(copy.deepcopy(KNOWN), max_limit=2)  # children arrive pages before parents
-    progress = []
-    result = crawl(tmp_path / "hub.db", client=client(hub), progress=progress.append)
+    records = []
+    result = crawl(tmp_path / "hub.db", client=client(hub), progress=records.append)
     assert (result.mode, result.resumed, result.pages, result.models) == ("full", False, 8, 15)
+    assert [(p.stage, p.total) for p in records if not isinstance(p, CrawlProgress)] == [
+        ("commit", None)]  # the one wait without pages: committing and caching the graph
+    progress = [p for p in records if isinstance(p, CrawlProgress)]
     assert [p.pages for p in progress] == list(range(1, 9)) + [8]
-    assert progress[-1].done and progress[3].models == 8 and progress[3].rate > 0
+    assert progress[-1].finished and not any(p.finished for p in progress[:-1])
+    assert progress[3].models == progress[3].done == 8 and progress[3].rate > 0
+    assert progress[3].stage == "crawl" and "4 pages, 8 models" in progress[3].message
     with Store(tmp_path / "hub.db", readonly=True) as st:
         check_known_snapshot(st)
         run = st.last_complete_run()
@@ -165,8 +170,8 @@ def test_cli_crawl_info_and_token_never_stored(tmp_path, local_hub):
     assert "15 models in 4 pages" in out.output and "models/s" in out.output
     assert all(r["headers"].get("authorization") == "Bearer hf_SecretToken123"
                for r in hub.listing_requests)
-    for f in tmp_path.iterdir():
-        assert b"hf_SecretToken123" not in f.read_bytes()
+    for f in tmp_path.rglob("*"):  # the snapshot, its WAL and its graph cache
+        assert f.is_dir() or b"hf_SecretToken123" not in f.read_bytes()
     out = runner.invoke(main, ["info", "--db", str(db)])
     assert out.exit_code == 0, out.output
     text = out.output

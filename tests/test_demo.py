@@ -10,6 +10,7 @@ import pytest
 
 from lineage.demo import run_demo, truth_summary
 from lineage.graph import LineageGraph
+from lineage.hub.crawl import CrawlProgress
 from lineage.sim.simulate import simulate_frames
 
 CURVE_COLUMNS = ["model", "scope", "month", "age_months", "count", "cumulative", "complete"]
@@ -18,15 +19,19 @@ CURVE_COLUMNS = ["model", "scope", "month", "age_months", "count", "cumulative",
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
-    stages = []
+    records = []  # one progress protocol: the demo's steps and its crawl's pages
     result = run_demo(out, n_models=4_000, seed=5, n_families=3, end="2026-10-31T23:59:59Z",
-                      progress=lambda stage, detail: stages.append(stage))
-    return result, stages
+                      progress=records.append)
+    return result, records
 
 
 def test_writes_every_output(demo_run):
-    result, stages = demo_run
-    assert stages == ["simulate", "crawl", "count", "fit", "write"]
+    result, records = demo_run
+    steps = [p.stage for p in records if not isinstance(p, CrawlProgress)]
+    assert steps == ["simulate", "crawl", "commit", "count", "fit", "write"]
+    crawled = [p for p in records if isinstance(p, CrawlProgress)]
+    assert crawled[-1].finished and crawled[-1].models == 4_000
+    assert not any(p.finished for p in crawled[:-1])
     names = sorted(p.name for p in result.files)
     assert names == ["curves.csv", "families.png", "fits.csv", "hub.db", "lineage.html",
                      "rank.csv", "truth.csv"]

@@ -318,8 +318,8 @@ def test_an_interrupted_export_keeps_the_earlier_file(tmp_path, fmt):
     export_graph(g, path, format=fmt)
     before = {p.name: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
 
-    def stop(stage, done, total):
-        if stage == "nodes" and done < total:
+    def stop(p):
+        if p.stage == "nodes" and p.done < p.total:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):

@@ -23,7 +23,6 @@ from lineage.hub.crawl import crawl
 from lineage.ranking import (
     RANK_EXTRA,
     RANK_TABLE,
-    eta_progress,
     fit_model,
     fit_models,
     population_prior,
@@ -107,8 +106,8 @@ def test_every_path_fits_the_same_months_and_gives_the_same_lambda(snapshot, tmp
     # the page: tooltip (4 significant digits) and chart caption
     page = lineage_html(graph, "big/base", path=tmp_path / "p.html").read_text()
     data = json.loads(re.search(r"var HFL = (.*?);\n", page).group(1))
-    root = next(n for n in data["nodes"] if n.get("model") == "big/base")
-    assert root["fit"]["lambda"] == float(f"{lam:.4g}")
+    assert data["models"][0] == "big/base"  # the page's model is its node 0
+    assert data["fit"]["0"]["lambda"] == float(f"{lam:.4g}")
     assert one.label in page
 
 
@@ -190,18 +189,16 @@ def test_rank_progress_counts_with_an_eta_and_runs_on_any_executor():
     models, edges, _ = simulate_frames(4_000, seed=1)
     graph = LineageGraph.from_frames(models, edges, "2026-10-31T23:59:59Z")
     calls = []
-    ticks = iter(np.arange(0.0, 1e4, 1.0))
-    progress = eta_progress(lambda *a: calls.append(a), clock=lambda: next(ticks))
     with ThreadPoolExecutor(2) as pool:
-        table = rank_models(graph, min_derivatives=5, top=None, progress=progress,
+        table = rank_models(graph, min_derivatives=5, top=None, progress=calls.append,
                             executor=pool)
     serial = rank_models(graph, min_derivatives=5, top=None, n_jobs=1)
     pd.testing.assert_frame_equal(table, serial)
-    fitting = [c for c in calls if c[0].startswith("fit")]
-    total = fitting[-1][2]
-    assert fitting[-1] == ("fit", total, total) and total >= len(table)
-    assert any(re.fullmatch(r"fit \(ETA [\d,]+ s\)", c[0]) for c in fitting[:-1])
-    assert [c[1] for c in fitting] == sorted(c[1] for c in fitting)
+    fitting = [c for c in calls if c.stage == "fit"]
+    total = fitting[-1].total
+    assert (fitting[-1].done, total) == (total, total) and total >= len(table)
+    assert any(re.search(r"\(ETA [\d,]+ s\)$", c.message) for c in fitting[:-1])
+    assert [c.done for c in fitting] == sorted(c.done for c in fitting)
 
 
 def test_fit_models_matches_fit_model_for_each_model_and_says_what_it_fitted():

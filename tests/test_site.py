@@ -446,8 +446,8 @@ def test_site_of_real_hub_rows(tmp_path):
 def test_an_interrupted_run_can_be_rerun(tmp_path, snapshot):
     graph = LineageGraph.from_db(snapshot)
 
-    def stop(stage, done, total):
-        if stage == "family pages" and done == 2:
+    def stop(p):
+        if p.stage == "family pages" and p.done == 2:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):

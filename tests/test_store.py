@@ -284,7 +284,9 @@ def _schema_1_file(path: pathlib.Path, *, capped: bool) -> None:
     ])
     con.execute("INSERT INTO meta VALUES ('live_gen', '1')")
     con.execute("INSERT INTO runs (started, finished, endpoint, mode, status, gen, max_models,"
-                " models_seen, pages) VALUES ('2024', '2024', 'e', 'full', 'done', 1, ?, 4, 1)",
+                " models_seen, pages) VALUES ('2024-03-01T00:00:00.000Z',"
+                " '2024-03-01T00:00:00.000Z',"
+                " 'e', 'full', 'done', 1, ?, 4, 1)",
                 (4 if capped else None,))
     con.commit()
     con.close()

@@ -1,8 +1,9 @@
 """Exact derivative counts for every model at once: numpy kernels on plain index arrays.
 
 Nodes are ``0..n-1``; an edge is ``(child, parent)``. The kernels import nothing from the rest
-of hf-lineage: :class:`lineage.graph.LineageGraph` feeds them its arrays and wraps the results
-in pandas objects (``descendant_counts``, ``growth_curve``, ``growth_curves``).
+of hf-lineage but its progress protocol (:mod:`lineage.progress`):
+:class:`lineage.graph.LineageGraph` feeds them its arrays and wraps the results in pandas
+objects (``descendant_counts``, ``growth_curve``, ``growth_curves``).
 
 How the transitive (distinct descendant) counts stay exact and linear-ish:
 
@@ -33,26 +34,19 @@ All results are sparse (CSR) by model and month.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-Progress = Callable[[str, int, int], None]
-"""Progress callback: ``progress(stage, done, total)``."""
-
-
-def _report(progress: Progress | None, stage: str, done: int, total: int) -> None:
-    if progress is not None:
-        progress(stage, done, total)
+from lineage.progress import ProgressCallback, report
 
 
 def _unique(a: np.ndarray) -> np.ndarray:
     """Sorted distinct values (sort-based: faster than ``np.unique`` on large int arrays)."""
     s = np.sort(a)
-    return s[_heads(s)]
+    return s[run_starts(s)]
 
 
 def _runs(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -62,12 +56,16 @@ def _runs(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     [[1, 3], [1, 2]]
     """
     s = np.sort(a)
-    heads = _heads(s)
+    heads = run_starts(s)
     return s[heads], np.diff(np.append(heads, len(s)))
 
 
-def _heads(a: np.ndarray) -> np.ndarray:
-    """Start positions of the runs of equal values in ``a``."""
+def run_starts(a: np.ndarray) -> np.ndarray:
+    """Start positions of the runs of equal values in ``a``.
+
+    >>> run_starts(np.array([4, 4, 1, 4])).tolist()
+    [0, 2, 3]
+    """
     if len(a) == 0:
         return np.zeros(0, dtype=np.int64)
     return np.flatnonzero(np.concatenate([[True], a[1:] != a[:-1]]))
@@ -112,14 +110,14 @@ def gather(indptr: np.ndarray, indices: np.ndarray, nodes: np.ndarray):
     nodes = np.asarray(nodes, dtype=np.int64)
     starts = indptr[nodes]
     lens = indptr[nodes + 1] - starts
-    return np.repeat(nodes, lens), indices[_ranges(starts, lens)]
+    return np.repeat(nodes, lens), indices[concat_ranges(starts, lens)]
 
 
-def _ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+def concat_ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
     """Concatenation of ``arange(s, s + l)`` for each start and length, in the dtype of
     ``starts`` (int32 halves the memory traffic where positions fit).
 
-    >>> _ranges(np.array([5, 0]), np.array([2, 3])).tolist()
+    >>> concat_ranges(np.array([5, 0]), np.array([2, 3])).tolist()
     [5, 6, 0, 1, 2]
     """
     lens = np.asarray(lens, dtype=np.int64)  # cumsum of int32 to int64 is several times slower
@@ -137,27 +135,68 @@ def sorted_edges(child: np.ndarray, parent: np.ndarray, n: int) -> np.ndarray:
     """
     key = np.asarray(child, dtype=np.int64) * n + parent
     if np.all(key[1:] >= key[:-1]):
-        return _heads(key)
+        return run_starts(key)
     order = np.argsort(key, kind="stable")
-    return order[_heads(key[order])]
+    return order[run_starts(key[order])]
 
 
-def cycle_edges(n: int, child: np.ndarray, parent: np.ndarray, rank: np.ndarray) -> np.ndarray:
+@dataclass
+class Cycles:
+    """The directed cycles of a graph: its strongly connected components of two or more nodes.
+
+    ``label[v]`` is the component of node ``v``; ``looped`` marks the edges inside a
+    component of two or more nodes (the edges that lie on a cycle).
+    """
+
+    label: np.ndarray
+    looped: np.ndarray
+    count: int  # components of two or more nodes
+    models: int  # nodes in them
+
+
+def find_cycles(n: int, child: np.ndarray, parent: np.ndarray) -> Cycles:
+    """The cycles of the graph of edges ``child -> parent`` on nodes ``0..n-1``.
+
+    The one cycle finder of hf-lineage: the store's ``info``, the graph's construction and
+    :func:`cycle_edges` all use it.
+
+    >>> c = find_cycles(4, np.array([1, 0, 2, 3]), np.array([0, 1, 1, 3]))
+    >>> c.count, c.models, c.looped.tolist()
+    (1, 2, [True, True, False, False])
+    """
+    child, parent = np.asarray(child), np.asarray(parent)
+    if len(child) == 0:
+        return Cycles(np.arange(n), np.zeros(0, dtype=bool), 0, 0)
+    g = sp.csr_matrix((np.ones(len(child), dtype=np.int8), (parent, child)), shape=(n, n))
+    _, label = connected_components(g, directed=True, connection="strong")
+    sizes = np.bincount(label)
+    looped = (label[child] == label[parent]) & (child != parent)
+    return Cycles(label, looped, int((sizes > 1).sum()), int(sizes[sizes > 1].sum()))
+
+
+def cycle_edges(
+    n: int,
+    child: np.ndarray,
+    parent: np.ndarray,
+    rank: np.ndarray,
+    *,
+    cycles: Cycles | None = None,
+) -> np.ndarray:
     """Mask of the edges to drop so that the graph has no cycle, chosen deterministically.
 
-    ``rank`` orders the nodes (oldest first, ties by id). Inside each strongly connected
-    component every edge whose parent ranks after its child (the parent is newer) is
-    dropped; the kept edges all point from older to newer, so no cycle survives.
+    ``rank`` orders the nodes (oldest first, ties by id; only the ranks of nodes on cycles
+    matter). Inside each strongly connected component every edge whose parent ranks after
+    its child (the parent is newer) is dropped; the kept edges all point from older to
+    newer, so no cycle survives. ``cycles``: :func:`find_cycles` of these edges, if known.
 
     >>> cycle_edges(3, np.array([1, 0, 2]), np.array([0, 1, 1]), np.array([0, 1, 2])).tolist()
     [False, True, False]
     """
-    if len(child) == 0:
-        return np.zeros(0, dtype=bool)
-    g = sp.csr_matrix((np.ones(len(child), dtype=np.int8), (parent, child)), shape=(n, n))
-    _, label = connected_components(g, directed=True, connection="strong")
-    same = label[child] == label[parent]
-    return same & (rank[parent] > rank[child])
+    if cycles is None:
+        cycles = find_cycles(n, child, parent)
+    if len(cycles.looped) == 0:
+        return cycles.looped
+    return cycles.looped & (rank[parent] > rank[child])
 
 
 @dataclass
@@ -192,13 +231,13 @@ def primary_forest(n: int, child: np.ndarray, parent: np.ndarray) -> Forest:
     ([-1, 0, 0, 1], [0, 1, 3, 2], [4, 2, 1, 1], [0, 1, 1, 2])
     """
     i32 = np.int32  # node numbers: half the memory traffic of int64
-    first = _heads(child)
+    first = run_starts(child)
     ppar = np.full(n, -1, dtype=i32)
     ppar[child[first]] = parent[first]
     # the primary edges grouped by parent, children in node order: one sort of packed pairs
     packed = np.sort(parent[first].astype(np.int64) << 32 | child[first])
     kids, par = (packed & 0xFFFFFFFF).astype(i32), (packed >> 32).astype(i32)
-    run_start = _heads(par).astype(i32)  # the children of par[run_start[r]]: one run each
+    run_start = run_starts(par).astype(i32)  # the children of par[run_start[r]]: one run each
     run_len = np.diff(np.append(run_start, len(par)))
     run_of = np.full(n, -1, dtype=i32)
     run_of[par[run_start]] = np.arange(len(run_start), dtype=i32)
@@ -209,12 +248,12 @@ def primary_forest(n: int, child: np.ndarray, parent: np.ndarray) -> Forest:
         run = run[run >= 0]
         if not len(run):
             break
-        at.append(_ranges(run_start[run], run_len[run]))
+        at.append(concat_ranges(run_start[run], run_len[run]))
         levels.append(kids[at[-1]])
     size = np.ones(n, dtype=i32)
     for pos, nodes in zip(reversed(at), reversed(levels[1:]), strict=True):
         above = par[pos]
-        heads = _heads(above)
+        heads = run_starts(above)
         size[above[heads]] += np.add.reduceat(size[nodes], heads)
     # pre-order: a child starts after its parent and the subtrees of its earlier siblings
     sz = size[kids]
@@ -254,7 +293,7 @@ def external_intervals(
     child: np.ndarray,
     parent: np.ndarray,
     forest: Forest,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """For every node ``v``, the nodes ``t`` whose subtrees are ``v``'s external intervals.
 
@@ -277,7 +316,7 @@ def external_intervals(
     while len(frontier):
         relevant[frontier] = True
         lo, hi = np.searchsorted(child, frontier), np.searchsorted(child, frontier, "right")
-        up = parent[_ranges(lo, hi - lo)]
+        up = parent[concat_ranges(lo, hi - lo)]
         frontier = _unique(up[~relevant[up]])
     # relevant nodes get local numbers; the others share the number R (no intervals)
     nodes = np.flatnonzero(relevant)
@@ -307,7 +346,7 @@ def external_intervals(
         has = e_len[cl] > 0
         lens = e_len[cl[has]]
         cv = np.concatenate([v[extra], np.repeat(v[has], lens)])
-        ct = np.concatenate([c[extra], buf.data[_ranges(e_start[cl[has]], lens)]])
+        ct = np.concatenate([c[extra], buf.data[concat_ranges(e_start[cl[has]], lens)]])
         outside = (tin[ct] < tin[cv]) | (tin[ct] >= tin[cv] + size[cv])
         cv, ct = cv[outside], ct[outside]
         if len(cv):
@@ -320,19 +359,19 @@ def external_intervals(
             keep = lo >= prev
             kv, kt = kv[keep], kt[keep]
             at = buf.append(kt)
-            heads = _heads(kv)
+            heads = run_starts(kv)
             owner = local[kv[heads]]
             e_start[owner] = at + heads
             e_len[owner] = np.diff(np.append(heads, len(kv)))
         done += len(frontier)
-        _report(progress, "merges", done, R)
+        report(progress, "merges", done, R)
         _, ups = gather(up_ptr, up_idx, frontier)
         cand, k = _runs(ups)
         pending[cand] -= k
         frontier = cand[pending[cand] == 0]
     owners = np.flatnonzero(e_len)
     lens = e_len[owners]
-    return np.repeat(nodes[owners], lens), buf.data[_ranges(e_start[owners], lens)]
+    return np.repeat(nodes[owners], lens), buf.data[concat_ranges(e_start[owners], lens)]
 
 
 @dataclass
@@ -350,7 +389,7 @@ class CountIndex:
 
 
 def count_index(
-    n: int, child: np.ndarray, parent: np.ndarray, progress: Progress | None = None
+    n: int, child: np.ndarray, parent: np.ndarray, progress: ProgressCallback | None = None
 ) -> CountIndex:
     """Direct and transitive descendant totals of every node (edges acyclic, maybe repeated).
 
@@ -361,12 +400,12 @@ def count_index(
     if len(keep) < len(child):
         child, parent = np.asarray(child)[keep], np.asarray(parent)[keep]
     child, parent = np.asarray(child, dtype=np.int32), np.asarray(parent, dtype=np.int32)
-    _report(progress, "forest", 0, 1)
+    report(progress, "forest", 0, 1)
     forest = primary_forest(n, child, parent)
-    _report(progress, "forest", 1, 1)
+    report(progress, "forest", 1, 1)
     owner, target = external_intervals(n, child, parent, forest, progress)
     transitive = forest.size.astype(np.int64) - 1
-    heads = _heads(owner)
+    heads = run_starts(owner)
     if len(heads):
         transitive[owner[heads]] += np.add.reduceat(forest.size[target].astype(np.int64), heads)
     direct = np.bincount(parent, minlength=n)
@@ -405,7 +444,7 @@ def histograms(
     month: np.ndarray,
     n_months: int,
     scope: str = "transitive",
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Histograms:
     """Monthly derivative counts of every model with at least one derivative in ``scope``.
 
@@ -425,7 +464,7 @@ def histograms(
     first_cell = np.arange(len(rows), dtype=cell) * cell(n_months)  # of each row
     row_base = np.full(index.n, -1, dtype=cell)
     row_base[rows] = first_cell
-    _report(progress, "months", 0, 1)
+    report(progress, "months", 0, 1)
     if scope == "direct":
         base = row_base[index.parent]
         key, floor = base + month[index.child], base + month[index.parent]
@@ -436,8 +475,8 @@ def histograms(
         base = np.concatenate([first_cell, row_base[owner]])
         start = np.concatenate([forest.tin[rows] + 1, forest.tin[target]])
         size = np.concatenate([forest.size[rows] - 1, forest.size[target]])
-        key = np.repeat(base, size) + month[forest.order][_ranges(start, size)]
+        key = np.repeat(base, size) + month[forest.order][concat_ranges(start, size)]
         floor = np.repeat(base + np.concatenate([release, month[owner]]), size)
     matrix, moved = _cells(key, floor, len(rows), n_months)
-    _report(progress, "months", 1, 1)
+    report(progress, "months", 1, 1)
     return Histograms(rows, matrix, release.astype(np.int64), moved)

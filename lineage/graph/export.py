@@ -55,8 +55,8 @@ import pandas as pd
 
 from lineage.errors import UsageError
 from lineage.graph.convert import MISSING_TEXT, iso_times, snapshot_text
-from lineage.graph.counts import Progress
 from lineage.graph.orgs import model_authors
+from lineage.progress import ProgressCallback, report
 
 if TYPE_CHECKING:
     from lineage.graph.lineage_graph import LineageGraph
@@ -162,7 +162,7 @@ def node_chunks(
     nodes: np.ndarray | None = None,
     relations: Iterable[str] | None = None,
     chunk_size: int = 100_000,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Iterator[pd.DataFrame]:
     """The node table (``id`` then :func:`node_kinds`' columns) in chunks of ``chunk_size``
     rows: text as str or None, numbers as int64/float64, booleans as bool."""
@@ -189,8 +189,7 @@ def node_chunks(
                 values = part[col]
             out[col] = _typed(values, kind)
         yield pd.DataFrame(out, columns=["id", *kinds])
-        if progress is not None:
-            progress("nodes", min(start + chunk_size, len(nodes)), len(nodes))
+        report(progress, "nodes", min(start + chunk_size, len(nodes)), len(nodes))
 
 
 def edge_chunks(
@@ -198,7 +197,7 @@ def edge_chunks(
     positions: np.ndarray,
     *,
     chunk_size: int = 100_000,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Iterator[pd.DataFrame]:
     """The edge table ``child, parent, relation, source`` of the edges at ``positions``, in
     chunks of ``chunk_size`` rows."""
@@ -212,8 +211,7 @@ def edge_chunks(
             "relation": names[graph._rel[pos]],
             "source": sources[pos],
         }, columns=EDGE_ATTRIBUTES)
-        if progress is not None:
-            progress("edges", min(start + chunk_size, len(positions)), len(positions))
+        report(progress, "edges", min(start + chunk_size, len(positions)), len(positions))
 
 
 def node_table(graph: LineageGraph, *, relations: Iterable[str] | None = None) -> pd.DataFrame:
@@ -317,7 +315,7 @@ def export_graph(
     depth: int | None = None,
     relations: Iterable[str] | None = None,
     chunk_size: int = 100_000,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
 ) -> ExportResult:
     """Write the whole graph, or ``model``'s family, to ``path`` in ``format``.
 
@@ -337,7 +335,7 @@ def export_graph(
     chunk_size : int
         Rows per write (memory stays bounded by it).
     progress : callable, optional
-        ``progress(stage, done, total)`` with stages ``nodes`` and ``edges``.
+        called with :class:`lineage.progress.Progress` records, stages ``nodes`` and ``edges``.
 
     Returns
     -------

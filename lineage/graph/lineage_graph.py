@@ -41,9 +41,12 @@ from lineage.errors import UnknownModelError, UsageError
 from lineage.graph import convert
 from lineage.graph import counts as _counts
 from lineage.graph.calendar import month_label, month_number, months_of
-from lineage.graph.counts import Progress
 from lineage.graph.curves import CURVE_COLUMNS, MonthlyCounts, check_scope, empty_curves
-from lineage.hub.client import RELATIONS, UNKNOWN_RELATION
+from lineage.hub.resolve import resolve_references
+from lineage.progress import ProgressCallback
+
+#: How many :meth:`LineageGraph.index_of` lookups scan the ids before a hash index is built.
+_SCANNED_LOOKUPS = 8
 
 
 class LineageGraph:
@@ -77,6 +80,7 @@ class LineageGraph:
         self._cache: dict[tuple[int, ...], _counts.CountIndex] = {}
         self._component: np.ndarray | None = None
         self._adjacent: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._lookups = 0  # index_of calls so far
         self._month_setup()
 
     # -- construction ---------------------------------------------------------------------
@@ -95,6 +99,8 @@ class LineageGraph:
         >>> g.ids.tolist(), g.models["missing"].tolist()
         (['a', 'x/y'], [False, True])
         """
+        from lineage.hub.client import RELATIONS, UNKNOWN_RELATION  # the HTTP client: lazily
+
         for frame, name, cols in ((models, "models", ("id", "created_at")),
                                   (edges, "edges", ("child", "parent"))):
             lacking = [c for c in cols if c not in frame.columns]
@@ -116,28 +122,13 @@ class LineageGraph:
         )
         child_ref = edges["child"].astype(str).to_numpy(dtype=object)
         parent_ref = edges["parent"].astype(str).to_numpy(dtype=object)
-        ids = models["id"].to_numpy(dtype=object)
-        refs = np.concatenate([child_ref, parent_ref])
-        pos = index.get_indexer(refs)
-        if (pos < 0).any():
-            lower_map = pd.Series(np.arange(len(ids)), index=pd.Series(ids).str.lower())
-            lower_map = lower_map[~lower_map.index.duplicated()]
-            unresolved = np.flatnonzero(pos < 0)
-            low = pd.Series(refs[unresolved]).str.lower().to_numpy(dtype=object)
-            hit = lower_map.reindex(low).to_numpy()
-            found = ~np.isnan(hit)
-            pos[unresolved[found]] = hit[found].astype(np.int64)
-            rest = unresolved[~found]
-            if len(rest):
-                new_low = pd.Series(low[~found])
-                keep = ~new_low.duplicated().to_numpy()
-                new_ids = refs[rest][keep]
-                codes = pd.Index(new_low[keep]).get_indexer(new_low)
-                pos[rest] = len(ids) + codes
-                extra = pd.DataFrame({"id": new_ids, "missing": True})
-                extra["created_at"] = pd.Series(pd.NaT, index=extra.index, dtype=dtype)
-                models = pd.concat([models, extra], ignore_index=True)
-                index = index.append(pd.Index(new_ids, name="model"))
+        found = resolve_references(index, np.concatenate([child_ref, parent_ref]))
+        pos = found.position
+        if len(found.missing):
+            extra = pd.DataFrame({"id": found.missing, "missing": True})
+            extra["created_at"] = pd.Series(pd.NaT, index=extra.index, dtype=dtype)
+            models = pd.concat([models, extra], ignore_index=True)
+            index = index.append(pd.Index(found.missing, name="model"))
         n_edges = len(edges)
         child, parent = pos[:n_edges].astype(np.int64), pos[n_edges:].astype(np.int64)
         rel_text = (
@@ -168,23 +159,20 @@ class LineageGraph:
         n = len(models)
         key = (child * n + parent) * len(names) + rel
         order = np.argsort(key, kind="stable")
-        order = order[_counts._heads(key[order])]  # distinct (child, parent, relation)
+        order = order[_counts.run_starts(key[order])]  # distinct (child, parent, relation)
         child, parent, rel = child[order], parent[order], rel[order]
-        dropped = np.zeros(len(child), dtype=bool)
-        if len(child):
-            g = csr_matrix((np.ones(len(child), dtype=np.int8), (parent, child)), shape=(n, n))
-            _, label = connected_components(g, directed=True, connection="strong")
-            looped = np.flatnonzero(label[child] == label[parent])
-            if len(looped):
-                nodes = np.unique(np.concatenate([child[looped], parent[looped]]))
-                created = models["created_at"].iloc[nodes]
-                key = pd.DataFrame(
-                    {"t": created.to_numpy(), "id": models["id"].iloc[nodes].to_numpy()}
-                )
-                ranked = key.sort_values(["t", "id"], na_position="last").index.to_numpy()
-                rank = np.zeros(n, dtype=np.int64)
-                rank[nodes[ranked]] = np.arange(len(nodes))
-                dropped = _counts.cycle_edges(n, child, parent, rank)
+        cycles = _counts.find_cycles(n, child, parent)
+        dropped = cycles.looped
+        if dropped.any():
+            nodes = np.unique(np.concatenate([child[dropped], parent[dropped]]))
+            created = models["created_at"].iloc[nodes]
+            key = pd.DataFrame(
+                {"t": created.to_numpy(), "id": models["id"].iloc[nodes].to_numpy()}
+            )
+            ranked = key.sort_values(["t", "id"], na_position="last").index.to_numpy()
+            rank = np.zeros(n, dtype=np.int64)
+            rank[nodes[ranked]] = np.arange(len(nodes))
+            dropped = _counts.cycle_edges(n, child, parent, rank, cycles=cycles)
         ids = models["id"].to_numpy(dtype=object)
         names_arr = np.asarray(names, dtype=object)
         dropped_frame = pd.DataFrame(
@@ -210,12 +198,24 @@ class LineageGraph:
         the default), "card" (card references of models without tags, stored by
         ``crawl --card-refs``; only those naming a listed model), or the stored source names
         "relation_tag" / "base_model_tag". Renamed models' old ids resolve as aliases
-        (:meth:`index_of`). A missing file raises ``StoreMissingError``.
+        (:meth:`index_of`). A missing file raises ``StoreMissingError`` (run
+        ``hf-lineage crawl`` first).
+
+        The default graph is read from the snapshot's graph cache (written when the crawl
+        commits, see :mod:`lineage.graph.cache`): the same graph as :meth:`from_frames` of
+        the store's frames, in a fraction of the time and memory; rebuilt when absent or
+        stale. Other ``sources`` are read the slow way.
         """
-        from lineage.hub.client import edge_sources
+        from lineage.graph.cache import read_graph
+        from lineage.hub.client import TAG_SOURCES, edge_sources
         from lineage.hub.store import Store
 
         wanted = edge_sources(sources)
+        if set(wanted) == set(TAG_SOURCES):
+            graph = read_graph(path)
+            with Store(path, readonly=True) as store:
+                graph.aliases = {old.lower(): new for old, new in store.aliases().items()}
+            return graph
         with Store(path, readonly=True) as store:
             edges = store.edges_frame()
             if "card" in wanted:
@@ -344,7 +344,7 @@ class LineageGraph:
             return slice(None)
         return np.isin(self._rel, codes)
 
-    def _index(self, relations, progress: Progress | None = None) -> _counts.CountIndex:
+    def _index(self, relations, progress: ProgressCallback | None = None) -> _counts.CountIndex:
         codes = self._codes(relations)
         if codes not in self._cache:
             mask = self._mask(relations)
@@ -368,7 +368,14 @@ class LineageGraph:
         >>> g.index_of("org/model")
         0
         """
-        pos = self._exact.get_indexer([model])[0]
+        # the first few lookups scan the ids (3M ids: 15 ms), later ones share a hash index
+        # (3M ids: 1 s to build): a command about one model never pays for the index
+        self._lookups += 1
+        if self._lookups <= _SCANNED_LOOKUPS:
+            hits = np.flatnonzero(self.ids == model)
+            pos = hits[0] if len(hits) else -1
+        else:
+            pos = self._exact.get_indexer([model])[0]
         if pos >= 0:
             return int(pos)
         if self._lower is None:
@@ -424,7 +431,7 @@ class LineageGraph:
         while len(frontier):
             depth += 1
             lens = ptr[frontier + 1] - ptr[frontier]
-            pos = _counts._ranges(ptr[frontier], lens)
+            pos = _counts.concat_ranges(ptr[frontier], lens)
             src, dst, via = np.repeat(frontier, lens), nbr[pos], edge[pos]
             new = ~seen[dst]
             src, dst, via = src[new], dst[new], via[new]
@@ -542,7 +549,7 @@ class LineageGraph:
         self,
         scope: str = "transitive",
         relations: Iterable[str] | None = None,
-        progress: Progress | None = None,
+        progress: ProgressCallback | None = None,
     ) -> pd.Series:
         """Derivatives of every model: ``direct`` (distinct children) or ``transitive``
         (distinct descendants), as a Series indexed by id."""
@@ -555,7 +562,7 @@ class LineageGraph:
         self,
         scope: str = "transitive",
         relations: Iterable[str] | None = None,
-        progress: Progress | None = None,
+        progress: ProgressCallback | None = None,
     ) -> MonthlyCounts:
         """Derivatives per calendar month of every model at once (see :class:`MonthlyCounts`).
 
@@ -636,7 +643,7 @@ class LineageGraph:
         models: Iterable[str] | None = None,
         scope: str = "transitive",
         relations: Iterable[str] | None = None,
-        progress: Progress | None = None,
+        progress: ProgressCallback | None = None,
         *,
         running_month: bool = False,
     ) -> pd.DataFrame:

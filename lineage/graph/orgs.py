@@ -29,8 +29,8 @@ import scipy.sparse as sp
 from lineage.errors import UsageError
 from lineage.graph import counts as _counts
 from lineage.graph.calendar import month_label
-from lineage.graph.counts import Progress
 from lineage.graph.curves import MonthlyCounts, check_scope
+from lineage.progress import ProgressCallback
 
 if TYPE_CHECKING:
     from lineage.graph.lineage_graph import LineageGraph
@@ -71,7 +71,7 @@ def org_table(
     *,
     relations: Iterable[str] | None = None,
     by: str = "transitive",
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
 ) -> pd.DataFrame:
     """One row per author: ``author, models`` (listed models it released), ``direct``,
     ``direct_by_others``, ``direct_by_self``, ``transitive``, ``transitive_by_others``,
@@ -87,7 +87,7 @@ def org_table(
     by : str
         The column to sort by, largest first.
     progress : callable, optional
-        ``progress(stage, done, total)`` while the counts are built.
+        called with :class:`lineage.progress.Progress` records while the counts are built.
 
     Returns
     -------
@@ -145,7 +145,7 @@ def org_curves(
     scope: str = "transitive",
     relations: Iterable[str] | None = None,
     running_month: bool = False,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
 ) -> pd.DataFrame:
     """Monthly derivatives of each author's models as one series per author, in the long
     curve frame ``model, scope, month, age_months, count, cumulative, complete`` (``model`` =
@@ -167,7 +167,7 @@ def org_curves(
     relations : iterable of str, optional
         Follow only edges of these relations.
     progress : callable, optional
-        ``progress(stage, done, total)`` while the counts are built.
+        called with :class:`lineage.progress.Progress` records while the counts are built.
 
     Returns
     -------
@@ -210,7 +210,7 @@ def org_curves(
         start = iv.start[pick] + iv.own[pick]
         size = iv.end[pick] - start
         row = np.repeat(row_of[iv.author[pick]], size)
-        node = index.forest.order[_counts._ranges(start.astype(np.int64), size)]
+        node = index.forest.order[_counts.concat_ranges(start.astype(np.int64), size)]
     first = np.full(len(names), np.iinfo(np.int64).max)
     np.minimum.at(first, code, col)
     release = first[rows]
@@ -238,7 +238,7 @@ def _author_codes(graph: LineageGraph) -> tuple[np.ndarray, np.ndarray]:
 def _direct_pairs(index: _counts.CountIndex, code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct (author of the parent, child) pairs of the edges."""
     n = np.int64(index.n)
-    pair = _counts._unique(code[index.parent] * n + index.child)
+    pair = np.unique(code[index.parent] * n + index.child)
     return pair // n, pair % n
 
 

@@ -52,25 +52,52 @@ from lineage.hub.client import (
     parse_page,
 )
 from lineage.hub.store import CrawlRun, Store, crawl_lock
+from lineage.progress import Progress, ProgressCallback, report
 
 #: Most ``GET /api/models/{id}`` lookups one call makes (each is one request of the quota).
 MAX_LOOKUPS = 500
 
 
-@dataclass
-class CrawlProgress:
-    """Reported after each committed page (and once with ``done=True``)."""
+@dataclass(frozen=True)
+class CrawlProgress(Progress):
+    """A crawl's :class:`~lineage.progress.Progress` (stage ``"crawl"``, ``done`` = models
+    listed so far), reported after each committed page and once at the end (``complete``).
+    """
 
-    mode: str
-    phase: str | None
-    pages: int
-    models: int
-    elapsed: float
-    rate: float
-    done: bool = False
+    mode: str = "full"
+    phase: str | None = None
+    pages: int = 0
+    elapsed: float = 0.0
+    rate: float = 0.0
+    complete: bool = False
     ratelimit_remaining: int | None = None
     waiting: float | None = None
     """Seconds the crawl is about to wait for the Hub's rate limit (then nothing else new)."""
+
+    @property
+    def models(self) -> int:
+        """Models listed so far (``done``)."""
+        return self.done
+
+    @property
+    def finished(self) -> bool:
+        """Whether the crawl is over."""
+        return self.complete
+
+
+def _crawl_progress(run: CrawlRun, phase: str | None, models: int, elapsed: float, *,
+                    complete: bool = False, ratelimit: int | None = None,
+                    waiting: float | None = None) -> CrawlProgress:
+    rate = models / elapsed if elapsed else 0.0
+    quota = "" if ratelimit is None else f", {ratelimit} requests left"
+    where = f" [{phase}]" if phase else ""
+    message = (f"{run.mode} crawl{where}: {run.pages:,} pages, {run.models_seen:,} models, "
+               f"{rate:,.0f} models/s, {elapsed:,.1f} s elapsed{quota}")
+    return CrawlProgress(
+        "crawl", run.models_seen, run.max_models, message, mode=run.mode, phase=phase,
+        pages=run.pages, elapsed=elapsed, rate=rate, complete=complete,
+        ratelimit_remaining=ratelimit, waiting=waiting,
+    )
 
 
 @dataclass
@@ -102,7 +129,7 @@ def crawl(
     card_refs: bool | None = None,
     max_wait: float = DEFAULT_MAX_WAIT,
     max_lookups: int = MAX_LOOKUPS,
-    progress: Callable[[CrawlProgress], None] | None = None,
+    progress: ProgressCallback | None = None,
     client: HubClient | None = None,
 ) -> CrawlResult:
     """Crawl (or resume crawling) the Hub's model listing into the snapshot at ``db``.
@@ -144,16 +171,13 @@ def crawl(
         pages = models = 0
         lookups = renames = 0
 
-        def report(done: bool = False, remaining: int | None = None,
-                   waiting: float | None = None, phase: str | None = None) -> None:
+        def tell(done: bool = False, remaining: int | None = None,
+                 waiting: float | None = None, phase: str | None = None) -> None:
             if progress:
-                elapsed = time.monotonic() - started
-                progress(CrawlProgress(
-                    run.mode, phase, run.pages, run.models_seen, elapsed,
-                    models / elapsed if elapsed else 0.0, done, remaining, waiting,
-                ))
+                progress(_crawl_progress(run, phase, models, time.monotonic() - started,
+                                         complete=done, ratelimit=remaining, waiting=waiting))
 
-        client.on_wait = lambda seconds: report(waiting=seconds, phase=run.phase)
+        client.on_wait = lambda seconds: tell(waiting=seconds, phase=run.phase)
         followed: set[str] = set()
         try:
             while run.next_url and (max_models is None or models < max_models):
@@ -173,7 +197,7 @@ def crawl(
                 store.commit_page(run, parsed, phase=phase, next_url=next_url)
                 pages += 1
                 models += len(items)
-                report(remaining=raw.ratelimit_remaining, phase=fetched_phase)
+                tell(remaining=raw.ratelimit_remaining, phase=fetched_phase)
             if run.next_url:  # capped by max_models
                 store.stop_run(run, f"stopped after {models:,} models (--max-models)")
                 if run.mode == "full" and store.live_gen() is None:
@@ -182,7 +206,9 @@ def crawl(
             else:
                 if run.mode == "incremental":
                     lookups, renames = _look_up(store, client, run, max_lookups,
-                                                lambda: report(phase="lookups"))
+                                                lambda: tell(phase="lookups"))
+                report(progress, "commit", 0, None, f"committing {run.models_seen:,} models "
+                       "and caching their graph for fast reads")
                 store.finish_run(run)
                 complete = store.completeness().complete
         except KeyboardInterrupt:
@@ -193,7 +219,7 @@ def crawl(
             raise
         finally:
             client.on_wait = None
-        report(done=True)
+        tell(done=True)
         elapsed = time.monotonic() - started
         return CrawlResult(run.id, run.mode, resumed, pages, models, elapsed, complete,
                            renames, lookups)
@@ -285,7 +311,7 @@ def _next_cursor(
 
 
 def _look_up(store: Store, client: HubClient, run: CrawlRun, budget: int,
-             report: Callable[[], None]) -> tuple[int, int]:
+             tell: Callable[[], None]) -> tuple[int, int]:
     """Ask the Hub about references of this run that name no model: (lookups, renames)."""
     store.set_cursor(run, phase="lookups", next_url=None)
     expand = CARD_EXPAND if run.card_refs else EXPAND
@@ -295,5 +321,5 @@ def _look_up(store: Store, client: HubClient, run: CrawlRun, budget: int,
         page = parse_page([item]) if item is not None else None
         renamed += store.apply_lookup(run.gen, ref_lower, page) == "renamed"
         asked += 1
-        report()
+        tell()
     return asked, renamed

@@ -19,6 +19,9 @@ both checked on open: a newer, foreign or corrupt file is an error, never rewrit
 - ``runs``: one row per crawl (started, finished, endpoint, mode, models seen, status: running,
   interrupted, done or abandoned, and a note on why it stopped) holding the resume cursor
   (phase + next-page URL) of an unfinished crawl.
+- ``meta``: the live generation. The live generation and its runs make
+  :meth:`Store.snapshot_stamp`, the key of the graph cache the crawl leaves beside the file
+  at commit (:mod:`lineage.graph.cache`).
 
 A full crawl writes a new generation; the live one stays readable until the new one is
 complete, then one transaction swaps them. A first look (``crawl --max-models N`` on an empty
@@ -47,9 +50,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
 from lineage.errors import (
     CrawlStateError,
     ForeignStoreError,
@@ -60,6 +60,8 @@ from lineage.errors import (
 from lineage.hub.client import HUB_DATE_FLOOR
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from lineage.hub.client import ParsedPage
 
 SCHEMA_VERSION = 2
@@ -716,6 +718,15 @@ class Store:
                 (run.finished, run.id),
             )
         run.status, run.phase, run.next_url, run.note = "done", None, None, None
+        self._publish_graph()
+
+    def _publish_graph(self) -> None:
+        """Write the graph cache of the snapshot just committed, so that readers start at once
+        (:mod:`lineage.graph.cache`, the store's derived read model; the one call from the
+        store into the graph layer)."""
+        from lineage.graph.cache import write_cache
+
+        write_cache(self)
 
     def _write(self) -> sqlite3.Connection:
         if self.readonly:
@@ -723,6 +734,49 @@ class Store:
         return _WriteTx(self._con, self.path)  # type: ignore[return-value]
 
     # -- reading ----------------------------------------------------------------------------
+    def snapshot_stamp(self) -> str:
+        """A text that changes whenever what readers see changes: a new live generation, or a
+        page committed into the live one (an incremental crawl), or a crawl of it finishing.
+
+        Every page is committed together with its run's page count, so the live generation's
+        runs sum up every change to its rows. Pages of a full crawl go into the next
+        generation and leave the stamp alone until that crawl commits. Derived data (the graph
+        cache of :mod:`lineage.graph.cache`) is keyed by it, so it is never used for a
+        snapshot that has changed since.
+
+        Example:
+            >>> import tempfile, pathlib
+            >>> from lineage.hub.client import ParsedPage
+            >>> with Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db") as st:
+            ...     before = st.snapshot_stamp()
+            ...     run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u",
+            ...                        hub_mark=None)
+            ...     st.commit_page(run, ParsedPage(), phase="full", next_url=None)
+            ...     unchanged = st.snapshot_stamp() == before  # a page of the next generation
+            ...     st.finish_run(run)
+            ...     unchanged, st.snapshot_stamp() == before
+            (True, False)
+        """
+        live = self.live_gen()
+        runs = self._con.execute(
+            "SELECT count(*), max(id), total(pages), total(models_seen), max(started),"
+            " max(finished) FROM runs WHERE gen = ?",
+            (-1 if live is None else live,),
+        ).fetchone()
+        return ":".join(str(x) for x in (live, *runs))
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """One read transaction: everything read inside sees the same committed snapshot."""
+        if self._con.in_transaction:
+            yield
+            return
+        self._con.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._con.execute("COMMIT")
+
     def _resolved(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(models, edges) of the live generation, cached until the file changes."""
         stamp = (
@@ -734,56 +788,71 @@ class Store:
         return models.copy(), edges.copy()
 
     def _resolve(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        gen = self.live_gen()
-        args = (-1 if gen is None else gen,)
-        listed = pd.read_sql_query(
-            "SELECT oid, id, id_lower, created_at, last_modified, author, downloads, likes,"
-            " pipeline_tag, library_name FROM models WHERE gen = ?",
-            self._con,
-            params=args,
+        import numpy as np
+        import pandas as pd
+
+        from lineage.hub.resolve import resolve_references
+
+        with self.reading():
+            gen = self.live_gen()
+            args = (-1 if gen is None else gen,)
+            listed = pd.read_sql_query(
+                "SELECT oid, id, created_at, last_modified, author, downloads, likes,"
+                " pipeline_tag, library_name FROM models WHERE gen = ?",
+                self._con,
+                params=args,
+            )
+            raw = pd.read_sql_query(
+                "SELECT child_oid, parent_ref, relation, source FROM edges WHERE gen = ?",
+                self._con,
+                params=args,
+            )
+        for col in ("created_at", "last_modified"):
+            listed[col] = pd.to_datetime(listed[col], utc=True, format="ISO8601").astype(
+                "datetime64[ns, UTC]"
+            )
+        # oldest first, ties by id: the order of the frame and of case-insensitive matches
+        listed = listed.sort_values(["created_at", "id"], kind="stable", na_position="last")
+        ids = listed["id"].to_numpy(dtype=object)
+        child = pd.Index(listed["oid"]).get_indexer(raw["child_oid"])
+        raw["child"] = ids[child]
+        # a missing parent is named as its earliest-created child first wrote it: the children
+        # come oldest first, each one's references in text order
+        naming = (
+            raw.assign(child_pos=child)
+            .sort_values(["child_pos", "parent_ref"], kind="stable").index.to_numpy()
         )
-        raw = pd.read_sql_query(
-            "SELECT child_oid, parent_ref, parent_lower, relation, source FROM edges"
-            " WHERE gen = ?",
-            self._con,
-            params=args,
-        )
-        # Parents resolve here, not by an index: inserts stay cheap during a crawl.
-        by_oid = listed.set_index("oid")
-        raw["child"] = raw["child_oid"].map(by_oid["id"])
-        raw["child_created"] = raw["child_oid"].map(by_oid["created_at"])
-        by_lower = listed.drop_duplicates("id_lower", keep="last").set_index("id_lower")["id"]
-        raw["parent_id"] = raw["parent_lower"].map(by_lower)
-        listed = listed.drop(columns=["oid", "id_lower"])
-        missing = raw[raw["parent_id"].isna()]
-        # A missing parent is named as its earliest-created child first wrote it.
-        first = (
-            missing.sort_values(["child_created", "child", "parent_ref"], na_position="last")
-            .drop_duplicates("parent_lower")
-            .set_index("parent_lower")["parent_ref"]
-        )
-        raw["parent"] = raw["parent_id"].fillna(raw["parent_lower"].map(first))
+        found = resolve_references(ids, raw["parent_ref"].to_numpy(dtype=object)[naming])
+        parent = np.empty(len(raw), dtype=object)
+        parent[naming] = np.concatenate([ids, found.missing])[found.position]
+        raw["parent"] = parent
         edges = (
             raw[EDGE_COLUMNS].sort_values(["child", "parent"], kind="stable").reset_index(drop=True)
         )
+        listed = listed.drop(columns=["oid"])
         listed["missing"] = False
-        ghosts = pd.DataFrame({"id": np.sort(first.to_numpy().astype(object)), "missing": True})
+        ghosts = pd.DataFrame({"id": np.sort(found.missing), "missing": True})
         ghosts[["downloads", "likes"]] = 0
-        models = pd.concat([listed, ghosts], ignore_index=True) if len(ghosts) else listed
         for col in ("created_at", "last_modified"):
-            models[col] = pd.to_datetime(models[col], utc=True, format="ISO8601").astype(
-                "datetime64[ns, UTC]"
-            )
+            ghosts[col] = pd.Series(pd.NaT, index=ghosts.index, dtype="datetime64[ns, UTC]")
+        models = pd.concat([listed, ghosts], ignore_index=True) if len(ghosts) else listed
         models["downloads"] = models["downloads"].fillna(0).astype("int64")
         models["likes"] = models["likes"].fillna(0).astype("int64")
         models["missing"] = models["missing"].astype(bool)
         for col in ("author", "pipeline_tag", "library_name"):
             models[col] = models[col].astype(object).where(models[col].notna(), None)
-        models = models.sort_values(["missing", "created_at", "id"], kind="stable")
         return models[MODEL_COLUMNS].reset_index(drop=True), edges
 
+    def frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``(models_frame(), edges_frame())`` read once and not kept (half the memory of the
+        two calls, for one-shot readers such as the graph cache's builder)."""
+        with self.reading():
+            return self._resolve()
+
     def models_frame(self) -> pd.DataFrame:
-        """Listed models, then never-listed referenced parents flagged ``missing``.
+        """Listed models (oldest first, ties by id), then never-listed referenced parents
+        flagged ``missing`` (by id); references resolve by
+        :func:`lineage.hub.resolve.resolve_references`.
 
         Columns: id, created_at, last_modified (datetime64[ns, UTC]), author, downloads,
         likes, pipeline_tag, library_name, missing.
@@ -799,6 +868,8 @@ class Store:
 
     def snapshot_time(self) -> pd.Timestamp | None:
         """When the last complete crawl finished (UTC), ``None`` before the first one."""
+        import pandas as pd
+
         run = self.last_complete_run()
         return pd.Timestamp(run.finished) if run and run.finished else None
 
@@ -807,9 +878,13 @@ class Store:
 
         Keys: path, schema_version, models, missing_parents, edges, edges_by_relation,
         self_loops, invalid_refs, cycles, models_in_cycles, created_min, created_max,
-        snapshot_time, endpoint, pending (dict or None), runs (list of dicts).
+        snapshot_time, endpoint, pending (dict or None), runs (list of dicts). The graph's
+        counts come from the snapshot's graph cache (:func:`lineage.graph.cache.graph_summary`),
+        built once per snapshot, so this reads no table whole.
         """
-        models, edges = self._resolved()
+        from lineage.graph.cache import graph_summary
+
+        summary = graph_summary(self)
         gen = self.live_gen()
         rejected = dict(
             self._con.execute(
@@ -817,24 +892,22 @@ class Store:
                 (-1 if gen is None else gen,),
             ).fetchall()
         )
-        cycles, in_cycles = _cycles(models["id"], edges)
-        listed = models[~models["missing"]]
         last = self.last_complete_run()
         pending = self.pending_run()
         return {
             "path": str(self.path),
             "schema_version": SCHEMA_VERSION,
-            "models": int(len(listed)),
-            "missing_parents": int(models["missing"].sum()),
-            "edges": int(len(edges)),
-            "edges_by_relation": edges["relation"].value_counts().sort_index().to_dict(),
+            "models": summary["models"],
+            "missing_parents": summary["missing_parents"],
+            "edges": summary["edges"],
+            "edges_by_relation": summary["edges_by_relation"],
             "self_loops": int(rejected.get("self-loop", 0)),
             "invalid_refs": int(rejected.get("invalid", 0)),
-            "cycles": cycles,
-            "models_in_cycles": in_cycles,
-            "created_min": listed["created_at"].min() if len(listed) else None,
-            "created_max": listed["created_at"].max() if len(listed) else None,
-            "snapshot_time": self.snapshot_time(),
+            "cycles": summary["cycles"],
+            "models_in_cycles": summary["models_in_cycles"],
+            "created_min": _utc_time(summary["created_min"]),
+            "created_max": _utc_time(summary["created_max"]),
+            "snapshot_time": _utc_time(last.finished if last else None),
             "endpoint": last.endpoint if last else None,
             "pending": vars(pending) if pending else None,
             "runs": [vars(run) for run in self.runs()],
@@ -845,6 +918,8 @@ class Store:
         (source ``card``): only those naming a listed model, matched case-insensitively;
         a card never adds a missing node.
         """
+        import pandas as pd
+
         gen = self.live_gen()
         return pd.read_sql_query(
             "SELECT c.id AS child, p.id AS parent, r.relation AS relation, 'card' AS source"
@@ -933,21 +1008,9 @@ def _migrate_1_to_2(con: sqlite3.Connection) -> None:
     con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
-def _cycles(ids: pd.Series, edges: pd.DataFrame) -> tuple[int, int]:
-    """Number of directed cycles (strongly connected components of 2+ models) and their size."""
-    if edges.empty:
-        return 0, 0
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    index = pd.Index(ids)
-    src = index.get_indexer(edges["child"])
-    dst = index.get_indexer(edges["parent"])
-    n = len(index)
-    graph = coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n, n))
-    _, labels = connected_components(graph, directed=True, connection="strong")
-    sizes = np.bincount(labels)
-    return int((sizes > 1).sum()), int(sizes[sizes > 1].sum())
+def _utc_time(text: str | None) -> datetime | None:
+    """An ISO 8601 time as an aware UTC datetime (``None`` stays ``None``)."""
+    return None if text is None else datetime.fromisoformat(text).astimezone(UTC)
 
 
 class _WriteTx:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ import pandas as pd
 from growth.fit import DEFAULT_HORIZON
 from lineage.errors import UsageError
 from lineage.graph import LineageGraph
+from lineage.progress import ProgressCallback, report
 from lineage.ranking import ModelFit, fit_model
 from lineage.viz import layout as _layout
 from lineage.viz.charts import growth_figure, sunburst_figure
@@ -80,8 +81,6 @@ ROOT_COLOR = "#264653"
 MISSING_COLOR = "#eeeeee"
 FOLD_COLOR = "#f2f2f2"
 LABEL_CHARS = 30
-
-Progress = Callable[[str], None]
 
 
 def _default_path(model: str) -> Path:
@@ -373,7 +372,7 @@ def lineage_html(
     layout: str = "tree",
     fit_top: int = 0,
     carry: int = CARRY,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Path:
     """Write an interactive lineage page of ``model`` to ``path`` and return the path.
 
@@ -402,7 +401,8 @@ def lineage_html(
     carry
         Models carried beyond the first view, for folds to open and search to find.
     progress
-        Called with one-line progress messages.
+        Called with :class:`lineage.progress.Progress` records (stage ``page``, a one-line
+        message each).
 
     Returns
     -------
@@ -419,7 +419,10 @@ def lineage_html(
         raise UsageError(f"--depth must be 0 or more, got {depth}")
     if carry < 0:
         raise UsageError(f"--carry must be 0 or more, got {carry}")
-    say = progress or (lambda _msg: None)
+
+    def say(message: str) -> None:
+        report(progress, "page", 0, None, message)
+
     rel = list(relations) if relations is not None else None
     root = str(graph.ids[graph.index_of(model)])
     say(f"selecting the lineage of {root}")

@@ -35,7 +35,6 @@ import json
 import math
 import os
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,10 +45,8 @@ import pandas as pd
 from lineage.errors import UsageError
 from lineage.graph import LineageGraph
 from lineage.graph.calendar import month_label, month_number
+from lineage.progress import ProgressCallback, report
 from lineage.viz.network import RELATION_COLORS, lineage_html
-
-#: Progress callback ``progress(stage, done, total)`` (the graph layer's protocol).
-Progress = Callable[[str, int, int], None]
 
 MANIFEST = ".hf-lineage-site.json"
 GENERATOR = "hf-lineage site"
@@ -142,7 +139,7 @@ def lineage_depths(graph: LineageGraph) -> pd.Series:
 
 
 def largest_families(
-    graph: LineageGraph, top: int = 50, *, progress: Progress | None = None
+    graph: LineageGraph, top: int = 50, *, progress: ProgressCallback | None = None
 ) -> pd.DataFrame:
     """The ``top`` models with the most transitive derivatives (ties: more direct ones, then
     id): ``model, direct, transitive, released, missing``.
@@ -168,7 +165,7 @@ def largest_families(
 
 
 def family_fits(
-    graph: LineageGraph, models: list[str], *, progress: Progress | None = None
+    graph: LineageGraph, models: list[str], *, progress: ProgressCallback | None = None
 ) -> pd.DataFrame:
     """Growth fits of ``models``' transitive and direct curves on complete months, exactly as
     ``hf-lineage fit`` and ``rank`` fit them (:func:`lineage.ranking.fit_models`: the weak
@@ -642,7 +639,7 @@ def write_site(
     *,
     top: int = 50,
     status: SnapshotStatus | None = None,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
 ) -> SiteResult:
     """Write the whole-snapshot site for ``graph`` into the folder ``out`` (see the module
     docstring) and return what was written.
@@ -660,7 +657,7 @@ def write_site(
     status : SnapshotStatus, optional
         Completeness of the snapshot (:func:`snapshot_status`); unknown when None.
     progress : callable, optional
-        ``progress(stage, done, total)``: counting, "fitting", "family pages".
+        Called with :class:`lineage.progress.Progress` records: counting, fitting, "family pages".
 
     Returns
     -------
@@ -675,10 +672,7 @@ def write_site(
     status = status or SnapshotStatus(graph.snapshot_time, None, "crawl record unknown")
     snapshot = status.path.resolve() if status.path is not None else None
     out_dir = check_site_dir(out, snapshot=snapshot)
-    report = progress or (lambda _stage, _done, _total: None)
-
-    counting = None if progress is None else (lambda s, d, t: progress(f"counting {s}", d, t))
-    families = largest_families(graph, top, progress=counting)
+    families = largest_families(graph, top, progress=progress)
     models = families["model"].tolist()
     pages = _slugs(models)
     targets = ["index.html", PLOTLY_JS, SEARCH_JS, *pages.values()]
@@ -698,7 +692,7 @@ def write_site(
     _write(out_dir / SEARCH_JS, _search_index(direct, transitive, pages))
     written = {}
     for k, model in enumerate(models, start=1):
-        report("family pages", k - 1, len(models))
+        report(progress, "family pages", k - 1, len(models))
         path = out_dir / pages[model]
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
@@ -709,7 +703,7 @@ def write_site(
         finally:
             tmp.unlink(missing_ok=True)
         written[model] = path
-    report("family pages", len(models), len(models))
+    report(progress, "family pages", len(models), len(models))
 
     _write(out_dir / "index.html", _index_html(graph, status, families, fits, pages, direct,
                                                transitive, depths))
