@@ -92,7 +92,10 @@ db_option = click.option(
 
 
 as_of_option = click.option(
-    "--as-of", "as_of", default=None, metavar="YYYY-MM[-DD]",
+    "--as-of",
+    "as_of",
+    default=None,
+    metavar="YYYY-MM[-DD]",
     help="Use the graph as it stood at the end of this month or day: models created later "
     "are left out, as a crawl then would have found the models that still exist.",
 )
@@ -158,8 +161,14 @@ def _safe_text(text: str) -> str:
 
 def format_option(default: str = "table", choices: tuple[str, ...] = FORMATS):
     """The ``--format`` option of a data command."""
-    return click.option("--format", "fmt", type=click.Choice(choices), default=default,
-                        show_default=True, help="Output format.")
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=default,
+        show_default=True,
+        help="Output format.",
+    )
 
 
 class _OutputPath(click.Path):
@@ -187,8 +196,7 @@ class _OutputPath(click.Path):
 def output_option(help: str = "File to write (default: stdout).", *names: str):
     """An output-file option (``-o/--output`` unless ``names`` are given): checked before
     the command runs (folder exists, writable, not the snapshot)."""
-    return click.option(*(names or ("-o", "--output")), type=_OutputPath(), default=None,
-                        help=help)
+    return click.option(*(names or ("-o", "--output")), type=_OutputPath(), default=None, help=help)
 
 
 def _refuse_snapshot_outputs(command: click.Command, ctx: click.Context) -> None:
@@ -196,15 +204,18 @@ def _refuse_snapshot_outputs(command: click.Command, ctx: click.Context) -> None
     from lineage.hub.store import resolve_db_path
 
     snapshot = resolve_db_path(ctx.params.get("db")).resolve()
-    guarded = {snapshot} | {snapshot.with_name(snapshot.name + s)
-                            for s in ("-wal", "-shm", "-journal")}
+    guarded = {snapshot} | {
+        snapshot.with_name(snapshot.name + s) for s in ("-wal", "-shm", "-journal")
+    }
     for param in command.params:
         writes = isinstance(param.type, _OutputPath) or param.name == "output"
         value = ctx.params.get(param.name) if writes else None
         if value and Path(value).resolve() in guarded:
             flag = max(param.opts, key=len)
-            raise UsageError(f"{flag} {value} is the snapshot file {snapshot}; writing there "
-                             "would destroy it: choose another file")
+            raise UsageError(
+                f"{flag} {value} is the snapshot file {snapshot}; writing there "
+                "would destroy it: choose another file"
+            )
 
 
 def _write_text(text: str, output: str | None, *, what: str) -> None:
@@ -219,8 +230,9 @@ def _write_text(text: str, output: str | None, *, what: str) -> None:
         with open(output, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
     except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror or exc}; choose another "
-                         "file") from exc
+        raise UsageError(
+            f"cannot write {output}: {exc.strerror or exc}; choose another file"
+        ) from exc
     click.echo(f"wrote {what} to {output}", err=True)
 
 
@@ -259,13 +271,15 @@ def _table_text(frame, *, counts: tuple[str, ...] = ()) -> str:
     columns = {}
     for col in frame.columns:
         values = frame[col]
-        numeric = (pd.api.types.is_numeric_dtype(values)
-                   and not pd.api.types.is_bool_dtype(values))
+        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
         cells = [
-            "-" if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v)
+            "-"
+            if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v)
             else _format_number(v.item() if hasattr(v, "item") else v, count=col in counts)
-            if numeric else _safe_text(str(v))
-            for v in values.astype(object)]
+            if numeric
+            else _safe_text(str(v))
+            for v in values.astype(object)
+        ]
         header = _safe_text(str(col))
         width = max([len(header), *map(len, cells)])
         align = str.rjust if numeric else str.ljust
@@ -326,8 +340,9 @@ def _json_text(value) -> str:
     return json.dumps(_json_ready(value), indent=1, allow_nan=False, ensure_ascii=False) + "\n"
 
 
-def _write_table(frame, fmt: str, output: str | None, *, empty: str | None = None,
-                 counts: tuple[str, ...] = ()) -> None:
+def _write_table(
+    frame, fmt: str, output: str | None, *, empty: str | None = None, counts: tuple[str, ...] = ()
+) -> None:
     """Write ``frame`` as ``fmt`` (table, csv or json records) to ``output`` or stdout.
 
     The table rounds numbers (``counts``: columns of expected counts, rounded as such); CSV
@@ -390,8 +405,11 @@ def _progress_printer(*, timed: bool = False):
 
     def show(p) -> None:
         if getattr(p, "waiting", None):  # a CrawlProgress: the Hub's rate limit
-            click.echo(("\n" if tty else "") + "rate-limited by the Hub: waiting "
-                       f"{p.waiting:,.0f} s (up to --max-wait), then continuing", err=True)
+            click.echo(
+                ("\n" if tty else "") + "rate-limited by the Hub: waiting "
+                f"{p.waiting:,.0f} s (up to --max-wait), then continuing",
+                err=True,
+            )
             return
         elapsed = getattr(p, "elapsed", None)  # a CrawlProgress: a page committed
         if elapsed is not None:
@@ -404,17 +422,27 @@ def _progress_printer(*, timed: bool = False):
             stamp = f"[{time.monotonic() - started:5.1f}s] {p.stage}: " if timed else ""
             click.echo(stamp + p.message, err=True)
         else:
-            what = ("fitting" if p.stage == "fit" else f"counting {p.stage}"
-                    if p.stage in _COUNT_STAGES else p.stage)
+            what = (
+                "fitting"
+                if p.stage == "fit"
+                else f"counting {p.stage}"
+                if p.stage in _COUNT_STAGES
+                else p.stage
+            )
             line = p.message or f"{what}: {p.done:,}/{p.total:,}"
             now = time.monotonic()
             if tty:
                 click.echo(f"\r{line}".ljust(70), err=True, nl=p.finished)
             elif p.finished and p.stage not in said:
                 said.add(p.stage)
-                click.echo(f"{what}: done" if p.stage in _COUNT_STAGES else
-                           f"fitting: {p.total:,} series done" if p.stage == "fit" else line,
-                           err=True)
+                click.echo(
+                    f"{what}: done"
+                    if p.stage in _COUNT_STAGES
+                    else f"fitting: {p.total:,} series done"
+                    if p.stage == "fit"
+                    else line,
+                    err=True,
+                )
             elif not p.finished and now - last_line.get(p.stage, started) >= 5.0:
                 last_line[p.stage] = now
                 click.echo(line, err=True)
@@ -427,14 +455,28 @@ def _progress_printer(*, timed: bool = False):
 @click.option("--endpoint", default=None, help="Hub endpoint (default: $HF_ENDPOINT, else hf.co).")
 @click.option("--token", default=None, help="Hub token (default: $HF_TOKEN); never stored.")
 @click.option("--full", is_flag=True, help="Re-crawl all; the old snapshot stays until it is done.")
-@click.option("--max-models", type=click.IntRange(min=1), default=None,
-              help="Stop after about this many models (whole pages: a first look); a plain "
-              "crawl continues it.")
-@click.option("--card-refs", "card_refs", is_flag=True, default=None,
-              help="Also keep model cards' base_model references the Hub did not turn into "
-              "tags (kept apart; about 3x the bytes per page).")
-@click.option("--max-wait", type=click.FloatRange(min=0), default=300.0, show_default=True,
-              help="Longest rate-limit wait (seconds) before the crawl stops (resumable).")
+@click.option(
+    "--max-models",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Stop after about this many models (whole pages: a first look); a plain "
+    "crawl continues it.",
+)
+@click.option(
+    "--card-refs",
+    "card_refs",
+    is_flag=True,
+    default=None,
+    help="Also keep model cards' base_model references the Hub did not turn into "
+    "tags (kept apart; about 3x the bytes per page).",
+)
+@click.option(
+    "--max-wait",
+    type=click.FloatRange(min=0),
+    default=300.0,
+    show_default=True,
+    help="Longest rate-limit wait (seconds) before the crawl stops (resumable).",
+)
 def crawl(db, endpoint, token, full, max_models, card_refs, max_wait) -> None:
     """Crawl the Hub's model listing and lineage into the snapshot.
 
@@ -447,23 +489,34 @@ def crawl(db, endpoint, token, full, max_models, card_refs, max_wait) -> None:
     from lineage.hub.crawl import crawl as run_crawl
 
     result = run_crawl(
-        db, endpoint=endpoint, token=token, full=full, max_models=max_models,
-        card_refs=card_refs, max_wait=max_wait, progress=_progress_printer(),
+        db,
+        endpoint=endpoint,
+        token=token,
+        full=full,
+        max_models=max_models,
+        card_refs=card_refs,
+        max_wait=max_wait,
+        progress=_progress_printer(),
     )
     how = "resumed and finished" if result.resumed else "finished"
     if not result.complete:
         how = "stopped (--max-models)"
     rate = f"{result.models / max(result.elapsed, 1e-9):,.0f} models/s"
-    found = (f"; {result.renames:,} renamed models found by {result.lookups:,} lookups"
-             if result.lookups else "")
+    found = (
+        f"; {result.renames:,} renamed models found by {result.lookups:,} lookups"
+        if result.lookups
+        else ""
+    )
     click.echo(
         f"{result.mode} crawl {how}: {result.models:,} models in {result.pages:,} pages "
         f"({result.elapsed:,.1f} s, {rate}){found}",
         err=True,
     )
     if not result.complete:
-        click.echo("the snapshot is partial: run `hf-lineage crawl` to continue the listing to "
-                   "the end", err=True)
+        click.echo(
+            "the snapshot is partial: run `hf-lineage crawl` to continue the listing to the end",
+            err=True,
+        )
 
 
 @main.command()
@@ -505,21 +558,33 @@ def info(db, fmt, output, as_of) -> None:
         ("Invalid refs", f"{facts['invalid_refs']:,} (not Hub ids, dropped)"),
         ("Cycles", f"{facts['cycles']:,} ({facts['models_in_cycles']:,} models)"),
         ("Created", created),
-        ("Complete crawl", f"{snap:%Y-%m-%d %H:%M:%S} UTC from {facts['endpoint']}"
-         if snap is not None else "none yet"),
+        (
+            "Complete crawl",
+            f"{snap:%Y-%m-%d %H:%M:%S} UTC from {facts['endpoint']}"
+            if snap is not None
+            else "none yet",
+        ),
     ]
     rows += _crawl_report_rows(report)
     pending = facts["pending"]
     if pending:
         how = (
-            "running now" if report["crawl_active"]
-            else f"interrupted: {pending['note']}" if pending["note"]
+            "running now"
+            if report["crawl_active"]
+            else f"interrupted: {pending['note']}"
+            if pending["note"]
             else "interrupted: the crawl process ended"
         )
-        rows.append(("Crawl state", (
-            f"unfinished {pending['mode']} crawl of {pending['endpoint']}, {how} "
-            f"({pending['phase']}: {pending['pages']:,} pages, {pending['models_seen']:,} "
-            "models); run `hf-lineage crawl` to resume")))
+        rows.append(
+            (
+                "Crawl state",
+                (
+                    f"unfinished {pending['mode']} crawl of {pending['endpoint']}, {how} "
+                    f"({pending['phase']}: {pending['pages']:,} pages, {pending['models_seen']:,} "
+                    "models); run `hf-lineage crawl` to resume"
+                ),
+            )
+        )
     else:
         rows.append(("Crawl state", "complete" if snap is not None else "never crawled"))
     state = report["completeness"]
@@ -544,23 +609,34 @@ def _crawl_report_rows(report: dict) -> list[tuple[str, str]]:
 
     def counts(d: dict) -> str:
         total = sum(d.values())
-        return f"{total:,}" + (f" ({', '.join(f'{k} {v:,}' for k, v in sorted(d.items()))})"
-                               if d else "")
+        return f"{total:,}" + (
+            f" ({', '.join(f'{k} {v:,}' for k, v in sorted(d.items()))})" if d else ""
+        )
 
     renames = report["renames"]
     shown = ", ".join(f"{old} -> {new}" for old, new in list(renames.items())[:3])
     rows = [
-        ("Card refs", (
-            f"{report['card_refs_stored']:,} stored, {report['card_refs_listed']:,} name a "
-            "listed model (not counted unless asked: LineageGraph.from_db(sources=...))"
-            if report["card_refs"] else "not crawled (crawl --card-refs; the Hub's tags are "
-            "the lineage)")),
+        (
+            "Card refs",
+            (
+                f"{report['card_refs_stored']:,} stored, {report['card_refs_listed']:,} name a "
+                "listed model (not counted unless asked: LineageGraph.from_db(sources=...))"
+                if report["card_refs"]
+                else "not crawled (crawl --card-refs; the Hub's tags are the lineage)"
+            ),
+        ),
         ("Skipped items", f"{counts(report['skipped'])} (not stored)"),
         ("Repaired", f"{counts(report['repaired'])} fields coerced or dropped"),
-        ("Renames", f"{len(renames):,}" + (f" ({shown}{', ...' if len(renames) > 3 else ''})"
-                                          if renames else "")),
-        ("Floor-dated", f"{report['floor_dated']:,} models carry the Hub's floor date "
-                        "2022-03-02 (created then or before)"),
+        (
+            "Renames",
+            f"{len(renames):,}"
+            + (f" ({shown}{', ...' if len(renames) > 3 else ''})" if renames else ""),
+        ),
+        (
+            "Floor-dated",
+            f"{report['floor_dated']:,} models carry the Hub's floor date "
+            "2022-03-02 (created then or before)",
+        ),
     ]
     return rows
 
@@ -574,11 +650,19 @@ def _info_as_of(graph) -> None:
         ("As of", f"{graph.snapshot_time:%Y-%m-%d %H:%M:%S} UTC (models created later left out)"),
         ("Models", f"{len(listed):,} listed"),
         ("Missing parents", f"{int(models['missing'].sum()):,} (referenced, not listed then)"),
-        ("Edges", f"{len(graph.edges):,} ("
-         + (", ".join(f"{k} {v:,}" for k, v in rel.items()) or "none") + ")"),
+        (
+            "Edges",
+            f"{len(graph.edges):,} ("
+            + (", ".join(f"{k} {v:,}" for k, v in rel.items()) or "none")
+            + ")",
+        ),
         ("Cycle edges", f"{len(graph.dropped_cycle_edges):,} dropped"),
-        ("Created", f"{listed['created_at'].min():%Y-%m-%d} .. "
-         f"{listed['created_at'].max():%Y-%m-%d}" if listed["created_at"].notna().any() else "-"),
+        (
+            "Created",
+            f"{listed['created_at'].min():%Y-%m-%d} .. {listed['created_at'].max():%Y-%m-%d}"
+            if listed["created_at"].notna().any()
+            else "-",
+        ),
     ]
     for key, value in rows:
         click.echo(f"{key:<16}{value}")
@@ -588,27 +672,59 @@ def _info_as_of(graph) -> None:
 @main.command("html")
 @click.argument("model")
 @db_option
-@click.option("--direction", type=click.Choice(["down", "up", "both"]), default="down",
-              show_default=True, help="Derivatives (down), base models (up) or both.")
-@click.option("--depth", type=click.IntRange(min=0), default=None,
-              help="Show at most this many hops from MODEL (default: all).")
-@click.option("--max-nodes", type=click.IntRange(min=2), default=200, show_default=True,
-              help="Boxes in the first view at most (fewer when more would not fit one "
-                   "screen readably); lighter branches fold into '+N more' nodes.")
-@click.option("--carry", type=click.IntRange(min=0), default=5000, show_default=True,
-              help="Folded models the page carries, to open and find in place.")
-@click.option("--relation", "relations", multiple=True,
-              help="Follow only this relation (repeatable): finetune, adapter, quantized, ...")
-@click.option("--layout", type=click.Choice(["tree", "radial", "force"]), default="tree",
-              show_default=True,
-              help="tree: left to right, a column per generation; radial: rings; force: "
-                   "force-directed.")
-@click.option("--fit-top", type=click.IntRange(min=0), default=20, show_default=True,
-              help="Fit the growth of this many of the largest shown models for the tooltips.")
+@click.option(
+    "--direction",
+    type=click.Choice(["down", "up", "both"]),
+    default="down",
+    show_default=True,
+    help="Derivatives (down), base models (up) or both.",
+)
+@click.option(
+    "--depth",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Show at most this many hops from MODEL (default: all).",
+)
+@click.option(
+    "--max-nodes",
+    type=click.IntRange(min=2),
+    default=200,
+    show_default=True,
+    help="Boxes in the first view at most (fewer when more would not fit one "
+    "screen readably); lighter branches fold into '+N more' nodes.",
+)
+@click.option(
+    "--carry",
+    type=click.IntRange(min=0),
+    default=5000,
+    show_default=True,
+    help="Folded models the page carries, to open and find in place.",
+)
+@click.option(
+    "--relation",
+    "relations",
+    multiple=True,
+    help="Follow only this relation (repeatable): finetune, adapter, quantized, ...",
+)
+@click.option(
+    "--layout",
+    type=click.Choice(["tree", "radial", "force"]),
+    default="tree",
+    show_default=True,
+    help="tree: left to right, a column per generation; radial: rings; force: force-directed.",
+)
+@click.option(
+    "--fit-top",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="Fit the growth of this many of the largest shown models for the tooltips.",
+)
 @output_option("Page to write (default: MODEL.lineage.html here).")
 @as_of_option
-def html_page(model, db, direction, depth, max_nodes, carry, relations, layout, fit_top,
-              output, as_of) -> None:
+def html_page(
+    model, db, direction, depth, max_nodes, carry, relations, layout, fit_top, output, as_of
+) -> None:
     """Write MODEL's lineage as one interactive HTML page.
 
     The page is self-contained and works offline.
@@ -621,17 +737,28 @@ def html_page(model, db, direction, depth, max_nodes, carry, relations, layout, 
 
     graph = _load_graph(db, as_of)
     path = lineage_html(
-        graph, model, direction=direction, depth=depth, max_nodes=max_nodes,
-        relations=list(relations) or None, path=output, layout=layout, fit_top=fit_top,
-        carry=carry, progress=_progress_printer(),
+        graph,
+        model,
+        direction=direction,
+        depth=depth,
+        max_nodes=max_nodes,
+        relations=list(relations) or None,
+        path=output,
+        layout=layout,
+        fit_top=fit_top,
+        carry=carry,
+        progress=_progress_printer(),
     )
     click.echo(str(path))
+
 
 # -- curves, family (graph) -------------------------------------------------------------------
 
 
 _relation_option = click.option(
-    "--relation", "relations", multiple=True,
+    "--relation",
+    "relations",
+    multiple=True,
     help="Only this relation (repeatable): finetune, adapter, quantized, merge, unknown.",
 )
 
@@ -639,11 +766,19 @@ _relation_option = click.option(
 @main.command()
 @click.argument("models", nargs=-1, required=True)
 @db_option
-@click.option("--scope", type=click.Choice(["direct", "transitive"]), default="transitive",
-              show_default=True, help="Children only, or all distinct descendants.")
+@click.option(
+    "--scope",
+    type=click.Choice(["direct", "transitive"]),
+    default="transitive",
+    show_default=True,
+    help="Children only, or all distinct descendants.",
+)
 @_relation_option
-@click.option("--running-month", is_flag=True,
-              help="Also list the snapshot's running month (complete=false; fits leave it out).")
+@click.option(
+    "--running-month",
+    is_flag=True,
+    help="Also list the snapshot's running month (complete=false; fits leave it out).",
+)
 @format_option("csv")
 @output_option()
 @as_of_option
@@ -659,8 +794,11 @@ def curves(models, db, scope, relations, running_month, fmt, output, as_of) -> N
     """
     graph = _load_graph(db, as_of)
     frame = graph.growth_curves(
-        list(models), scope=scope, relations=list(relations) or None,
-        progress=_progress_printer(), running_month=running_month,
+        list(models),
+        scope=scope,
+        relations=list(relations) or None,
+        progress=_progress_printer(),
+        running_month=running_month,
     )
     if frame.attrs.get("moved"):
         click.echo(
@@ -708,8 +846,10 @@ def _bad_rows(frame, mask, col: str, what: str, path: str, fix: str) -> None:
 
     if mask.any():
         first = mask.idxmax()
-        raise CurveFileError(f"{path}: column {col} has {what} {frame.loc[first, col]!r} "
-                             f"(row {int(first) + 2}); {fix}")
+        raise CurveFileError(
+            f"{path}: column {col} has {what} {frame.loc[first, col]!r} "
+            f"(row {int(first) + 2}); {fix}"
+        )
 
 
 def _read_curve_csv(path: str, models: tuple[str, ...]):
@@ -728,38 +868,56 @@ def _read_curve_csv(path: str, models: tuple[str, ...]):
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise CurveFileError(f"cannot read {path}: {_one_line(str(exc))}; give a CSV file "
-                             "with columns model,age_months,cumulative") from exc
+        raise CurveFileError(
+            f"cannot read {path}: {_one_line(str(exc))}; give a CSV file "
+            "with columns model,age_months,cumulative"
+        ) from exc
     missing = [c for c in ("model", "age_months", "cumulative") if c not in frame.columns]
     if missing:
-        raise CurveFileError(f"{path} lacks column(s) {', '.join(missing)}; expected "
-                             "model,age_months,cumulative")
+        raise CurveFileError(
+            f"{path} lacks column(s) {', '.join(missing)}; expected model,age_months,cumulative"
+        )
     frame = frame.apply(lambda col: col.str.strip())
     raw = frame.copy()
     empty = (frame["model"] == "") | frame[["age_months", "cumulative"]].apply(
-        lambda col: col.str.lower().isin(_NAN_TEXT)).any(axis=1)
-    dropped = (f"{int(empty.sum()):,} row(s) dropped: empty model, or empty or NaN "
-               "age_months or cumulative")
+        lambda col: col.str.lower().isin(_NAN_TEXT)
+    ).any(axis=1)
+    dropped = (
+        f"{int(empty.sum()):,} row(s) dropped: empty model, or empty or NaN "
+        "age_months or cumulative"
+    )
     if empty.all():
-        raise CurveFileError(f"{path} has no data rows ({dropped}); give "
-                             "model,age_months,cumulative rows")
+        raise CurveFileError(
+            f"{path} has no data rows ({dropped}); give model,age_months,cumulative rows"
+        )
     if empty.any():
         click.echo(f"note: {path}: {dropped}", err=True)
         frame = frame[~empty]
     for col in ("age_months", "cumulative"):
         values = pd.to_numeric(frame[col], errors="coerce")
         _bad_rows(raw, values.isna(), col, "a non-numeric value", path, "give numbers")
-        _bad_rows(raw, ~np.isfinite(values), col, "an infinite value", path,
-                  "give finite numbers")
+        _bad_rows(raw, ~np.isfinite(values), col, "an infinite value", path, "give finite numbers")
         _bad_rows(raw, values < 0, col, "a negative value", path, "give 0 or more")
         frame[col] = values
-    _bad_rows(raw, frame["age_months"] % 1 != 0, "age_months", "a fractional value", path,
-              "give whole months since release (0 = the release month)")
+    _bad_rows(
+        raw,
+        frame["age_months"] % 1 != 0,
+        "age_months",
+        "a fractional value",
+        path,
+        "give whole months since release (0 = the release month)",
+    )
     if "scope" not in frame.columns:
         frame["scope"] = "csv"
     frame["scope"] = frame["scope"].replace("", "csv")
-    _bad_rows(raw, frame.duplicated(["model", "scope", "age_months"]), "age_months",
-              "a repeated value", path, "give one row per model and month")
+    _bad_rows(
+        raw,
+        frame.duplicated(["model", "scope", "age_months"]),
+        "age_months",
+        "a repeated value",
+        path,
+        "give one row per model and month",
+    )
     if models:
         unknown = sorted(set(models) - set(frame["model"]))
         if unknown:
@@ -771,8 +929,11 @@ def _read_curve_csv(path: str, models: tuple[str, ...]):
     for (model, _), g in frame.groupby(["model", "scope"], sort=False):
         drops = int((np.diff(g["cumulative"].to_numpy()) < 0).sum())
         if drops:
-            click.echo(f"note: {_safe_text(model)}: cumulative decreases {drops} time(s) "
-                       "(deleted derivatives?); its running maximum is fitted", err=True)
+            click.echo(
+                f"note: {_safe_text(model)}: cumulative decreases {drops} time(s) "
+                "(deleted derivatives?); its running maximum is fitted",
+                err=True,
+            )
     return frame
 
 
@@ -803,8 +964,9 @@ def _fit_csv_series(frame, m: float, calibration):
 
     fits = []
     for (model, scope), g in complete_rows(frame).groupby(["model", "scope"], sort=False):
-        f = WSBFitter(m=m, calibration=calibration).fit(g["age_months"].to_numpy(float),
-                                                        g["cumulative"].to_numpy(float))
+        f = WSBFitter(m=m, calibration=calibration).fit(
+            g["age_months"].to_numpy(float), g["cumulative"].to_numpy(float)
+        )
         fits.append((model, scope, f, _release_month(g)))
     return fits
 
@@ -822,17 +984,32 @@ def _fit_records(fits, horizon: int, interval: float, label: str):
         lo, hi = f.ultimate_interval(interval)
         tab.loc["ultimate"] = (f.ultimate_, lo, hi)
         for name, r in tab.iterrows():
-            rows.append(base | {"quantity": name, "age_months": None, "month": None,
-                                "estimate": r["estimate"], "lower": r["lower"],
-                                "upper": r["upper"]})
+            rows.append(
+                base
+                | {
+                    "quantity": name,
+                    "age_months": None,
+                    "month": None,
+                    "estimate": r["estimate"],
+                    "lower": r["lower"],
+                    "upper": r["upper"],
+                }
+            )
         last = float(f.age_[-1]) if f.age_.size else 0.0
         pred = f.predict(last + 1 + pd.RangeIndex(horizon).to_numpy(float), interval)
         for _, r in pred.iterrows():
             age = int(r["age_months"])
-            rows.append(base | {"quantity": "cumulative", "age_months": age,
-                                "month": None if release is None else str(release + age),
-                                "estimate": r["median"], "lower": r["lower"],
-                                "upper": r["upper"]})
+            rows.append(
+                base
+                | {
+                    "quantity": "cumulative",
+                    "age_months": age,
+                    "month": None if release is None else str(release + age),
+                    "estimate": r["median"],
+                    "lower": r["lower"],
+                    "upper": r["upper"],
+                }
+            )
     table = pd.DataFrame(rows)
     table["age_months"] = table["age_months"].astype("Int64")
     table["pinned"] = table["model"].map({m: f.pinned_ for m, _, f, _ in fits})
@@ -846,15 +1023,29 @@ def _fit_json(table) -> list[dict]:
     for (model, scope), g in table.groupby(["model", "scope"], sort=False):
         params = g[g["quantity"] != "cumulative"]
         fc = g[g["quantity"] == "cumulative"]
-        out.append({
-            "model": model, "scope": scope, "status": g["status"].iloc[0],
-            "pinned": bool(g["pinned"].iloc[0]), "fitted_on": g["fitted_on"].iloc[0],
-            "parameters": {r.quantity: {"estimate": r.estimate, "lower": r.lower,
-                                        "upper": r.upper} for r in params.itertuples()},
-            "forecast": [{"age_months": int(r.age_months), "month": r.month,
-                          "median": r.estimate,
-                          "lower": r.lower, "upper": r.upper} for r in fc.itertuples()],
-        })
+        out.append(
+            {
+                "model": model,
+                "scope": scope,
+                "status": g["status"].iloc[0],
+                "pinned": bool(g["pinned"].iloc[0]),
+                "fitted_on": g["fitted_on"].iloc[0],
+                "parameters": {
+                    r.quantity: {"estimate": r.estimate, "lower": r.lower, "upper": r.upper}
+                    for r in params.itertuples()
+                },
+                "forecast": [
+                    {
+                        "age_months": int(r.age_months),
+                        "month": r.month,
+                        "median": r.estimate,
+                        "lower": r.lower,
+                        "upper": r.upper,
+                    }
+                    for r in fc.itertuples()
+                ],
+            }
+        )
     return out
 
 
@@ -865,33 +1056,65 @@ def _fit_text(table, fits, interval: float, describe: Callable[[str], str]) -> s
     band = f"{interval:.0%}"
     blocks = []
     for (model, scope, fitter, _), (_, g) in zip(
-            fits, table.groupby(["model", "scope"], sort=False), strict=True):
+        fits, table.groupby(["model", "scope"], sort=False), strict=True
+    ):
         status = fitter.status_
         params = g[g["quantity"] != "cumulative"]
-        params = params.rename(columns={"quantity": "parameter", "lower": f"{band} lower",
-                                        "upper": f"{band} upper"})
-        fc = g[g["quantity"] == "cumulative"].rename(columns={
-            "age_months": "age", "estimate": "forecast", "lower": f"{band} lower",
-            "upper": f"{band} upper"})
-        lines = [f"{_safe_text(model)}  ({describe(scope)})  status: {status}",
-                 f"{describe_method(fitter)}, m = {fitter.m:g}", ""]
-        lines.append(_table_text(params[["parameter", "estimate", f"{band} lower",
-                                         f"{band} upper"]]).rstrip("\n"))
+        params = params.rename(
+            columns={"quantity": "parameter", "lower": f"{band} lower", "upper": f"{band} upper"}
+        )
+        fc = g[g["quantity"] == "cumulative"].rename(
+            columns={
+                "age_months": "age",
+                "estimate": "forecast",
+                "lower": f"{band} lower",
+                "upper": f"{band} upper",
+            }
+        )
+        lines = [
+            f"{_safe_text(model)}  ({describe(scope)})  status: {status}",
+            f"{describe_method(fitter)}, m = {fitter.m:g}",
+            "",
+        ]
+        lines.append(
+            _table_text(params[["parameter", "estimate", f"{band} lower", f"{band} upper"]]).rstrip(
+                "\n"
+            )
+        )
         if status != "ok":
-            lines.append("(not saturating: the ultimate count is an extrapolation, not an "
-                         "observed plateau)" if status == "not-yet-saturating" else
-                         f"({status}: no ultimate count)" if status == "no-growth" else
-                         f"({status}: the parameters mostly reflect the prior)")
+            lines.append(
+                "(not saturating: the ultimate count is an extrapolation, not an observed plateau)"
+                if status == "not-yet-saturating"
+                else f"({status}: no ultimate count)"
+                if status == "no-growth"
+                else f"({status}: the parameters mostly reflect the prior)"
+            )
         cols = (["month"] if fc["month"].notna().any() else []) + [
-            "age", "forecast", f"{band} lower", f"{band} upper"]
-        lines += ["", _table_text(fc[cols], counts=(
-            "forecast", f"{band} lower", f"{band} upper")).rstrip("\n")]
+            "age",
+            "forecast",
+            f"{band} lower",
+            f"{band} upper",
+        ]
+        lines += [
+            "",
+            _table_text(fc[cols], counts=("forecast", f"{band} lower", f"{band} upper")).rstrip(
+                "\n"
+            ),
+        ]
         blocks.append("\n".join(lines) + "\n")
     return "\n".join(blocks)
 
 
-def _fit_plot(fits, path: str, *, horizon: int, interval: float, log_y: bool,
-              overlay: bool, describe: Callable[[str], str]) -> None:
+def _fit_plot(
+    fits,
+    path: str,
+    *,
+    horizon: int,
+    interval: float,
+    log_y: bool,
+    overlay: bool,
+    describe: Callable[[str], str],
+) -> None:
     """Draw the fits to a PNG: a panel per series, or all in one axes (``overlay``)."""
     from growth.plot import (
         Panel,
@@ -905,23 +1128,43 @@ def _fit_plot(fits, path: str, *, horizon: int, interval: float, log_y: bool,
 
     if overlay:
         scopes = list(dict.fromkeys(scope for _, scope, _, _ in fits))
-        series = [(f"{_safe_text(model)}" + (f" ({scope})" if len(scopes) > 1 else "")
-                   + f"\n{describe_result(f, interval=interval)}", f)
-                  for model, scope, f, _ in fits]
-        title = (f"{'; '.join(describe(s) for s in scopes)}\n{describe_method(fits[0][2])}, "
-                 f"{horizon}-month forecast")
-        fig = overlay_figure(series, horizon=horizon, interval=interval, log_y=log_y,
-                             title=title)
+        series = [
+            (
+                f"{_safe_text(model)}"
+                + (f" ({scope})" if len(scopes) > 1 else "")
+                + f"\n{describe_result(f, interval=interval)}",
+                f,
+            )
+            for model, scope, f, _ in fits
+        ]
+        title = (
+            f"{'; '.join(describe(s) for s in scopes)}\n{describe_method(fits[0][2])}, "
+            f"{horizon}-month forecast"
+        )
+        fig = overlay_figure(series, horizon=horizon, interval=interval, log_y=log_y, title=title)
     else:
-        panels = [[Panel(f, f"{_safe_text(model)}: {describe(scope)}\n"
-                         f"{describe_fit(f, interval=interval)}")] for model, scope, f, _ in fits]
-        fig = fits_figure(panels, horizon=horizon, interval=interval, log_y=log_y,
-                          title=f"{horizon}-month forecast" if len(panels) > 1 else None)
+        panels = [
+            [
+                Panel(
+                    f,
+                    f"{_safe_text(model)}: {describe(scope)}\n{describe_fit(f, interval=interval)}",
+                )
+            ]
+            for model, scope, f, _ in fits
+        ]
+        fig = fits_figure(
+            panels,
+            horizon=horizon,
+            interval=interval,
+            log_y=log_y,
+            title=f"{horizon}-month forecast" if len(panels) > 1 else None,
+        )
     try:
         save_png(fig, path)
     except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}; choose another "
-                         "file") from exc
+        raise UsageError(
+            f"cannot write {path}: {exc.strerror or exc}; choose another file"
+        ) from exc
 
 
 class _HorizonOption(click.Option):
@@ -946,8 +1189,9 @@ def _number(low: float, high: float):
             except (TypeError, ValueError):
                 self.fail(f"{value!r} is not a number", param, ctx)
             if not math.isfinite(number):
-                self.fail(f"{value} is not a finite number; give one from {low:g} to "
-                          f"{high:g}", param, ctx)
+                self.fail(
+                    f"{value} is not a finite number; give one from {low:g} to {high:g}", param, ctx
+                )
             if not low <= number <= high:
                 self.fail(f"{value} is not in the range {low:g} to {high:g}", param, ctx)
             return number
@@ -958,33 +1202,84 @@ def _number(low: float, high: float):
 @main.command("fit")
 @click.argument("models", nargs=-1)
 @db_option
-@click.option("--from-csv", "from_csv", type=click.Path(dir_okay=False), default=None,
-              help="Fit your own series (columns model,age_months,cumulative); no snapshot.")
-@click.option("--scope", type=click.Choice(["direct", "transitive"]), default="transitive",
-              show_default=True, help="Children only, or all distinct descendants.")
+@click.option(
+    "--from-csv",
+    "from_csv",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Fit your own series (columns model,age_months,cumulative); no snapshot.",
+)
+@click.option(
+    "--scope",
+    type=click.Choice(["direct", "transitive"]),
+    default="transitive",
+    show_default=True,
+    help="Children only, or all distinct descendants.",
+)
 @_relation_option
-@click.option("--horizon", cls=_HorizonOption, type=click.IntRange(1, 240), show_default=True,
-              help="Months to forecast after the last observed month (one default for the "
-              "PNG, the tables and the HTML pages).")
-@click.option("--interval", type=_number(0.5, 0.99), default=0.8, show_default=True,
-              help="Coverage of the parameter and forecast intervals (0.5 to 0.99).")
-@click.option("--m", "m", type=_number(0.01, 1e4), default=30.0, show_default=True,
-              help="WSB scale m (ultimate count = m (e^lambda - 1)), 0.01 to 10,000.")
-@click.option("--calibration", type=click.Choice(["hub", "none"]), default="hub",
-              show_default=True, help="Forecast corrections learned on real Hub series "
-              "(growth.prior.HUB_CALIBRATION: blend with the recent trend, 80% intervals widened "
-              "to their measured coverage), or the raw WSB forecast.")
+@click.option(
+    "--horizon",
+    cls=_HorizonOption,
+    type=click.IntRange(1, 240),
+    show_default=True,
+    help="Months to forecast after the last observed month (one default for the "
+    "PNG, the tables and the HTML pages).",
+)
+@click.option(
+    "--interval",
+    type=_number(0.5, 0.99),
+    default=0.8,
+    show_default=True,
+    help="Coverage of the parameter and forecast intervals (0.5 to 0.99).",
+)
+@click.option(
+    "--m",
+    "m",
+    type=_number(0.01, 1e4),
+    default=30.0,
+    show_default=True,
+    help="WSB scale m (ultimate count = m (e^lambda - 1)), 0.01 to 10,000.",
+)
+@click.option(
+    "--calibration",
+    type=click.Choice(["hub", "none"]),
+    default="hub",
+    show_default=True,
+    help="Forecast corrections learned on real Hub series "
+    "(growth.prior.HUB_CALIBRATION: blend with the recent trend, 80% intervals widened "
+    "to their measured coverage), or the raw WSB forecast.",
+)
 @format_option()
 @output_option()
 @output_option("Also draw data, fit, forecast and band to this PNG.", "--plot", "plot")
 @click.option("--log-y", is_flag=True, help="Logarithmic y axis in --plot.")
-@click.option("--overlay", is_flag=True,
-              help="In --plot, draw every model in one axes (by age) instead of one panel each.")
-@click.option("--org", is_flag=True,
-              help="MODELS are authors: fit each organisation's distinct derivatives.")
+@click.option(
+    "--overlay",
+    is_flag=True,
+    help="In --plot, draw every model in one axes (by age) instead of one panel each.",
+)
+@click.option(
+    "--org", is_flag=True, help="MODELS are authors: fit each organisation's distinct derivatives."
+)
 @as_of_option
-def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, calibration, fmt,
-                output, plot, log_y, overlay, org, as_of) -> None:
+def fit_command(
+    models,
+    db,
+    from_csv,
+    scope,
+    relations,
+    horizon,
+    interval,
+    m,
+    calibration,
+    fmt,
+    output,
+    plot,
+    log_y,
+    overlay,
+    org,
+    as_of,
+) -> None:
     """Fit the WSB growth model to MODELS' derivative counts and forecast them.
 
     Prints the parameters with intervals, the ultimate count and the status, then the
@@ -1000,8 +1295,9 @@ def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, ca
     from lineage.ranking import calibration_name
 
     if (overlay or log_y) and not plot:
-        raise UsageError(f"{'--overlay' if overlay else '--log-y'} draws in --plot FILE.png; "
-                         "give --plot too")
+        raise UsageError(
+            f"{'--overlay' if overlay else '--log-y'} draws in --plot FILE.png; give --plot too"
+        )
     cal = _calibration(calibration)
     relation_text = f"relation {', '.join(relations)}" if relations else "all relations"
     if from_csv:
@@ -1010,7 +1306,8 @@ def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, ca
 
         def describe(scope_name: str) -> str:
             return f"series from {Path(from_csv).name}" + (
-                "" if scope_name == "csv" else f", {scope_name}")
+                "" if scope_name == "csv" else f", {scope_name}"
+            )
     elif not models:
         raise UsageError("give one or more model ids, or --from-csv FILE")
     else:
@@ -1018,55 +1315,91 @@ def fit_command(models, db, from_csv, scope, relations, horizon, interval, m, ca
         if org:
             from lineage.graph.orgs import org_curves
 
-            frame = org_curves(graph, list(models), scope=scope,
-                               relations=list(relations) or None)
+            frame = org_curves(graph, list(models), scope=scope, relations=list(relations) or None)
             fits = _fit_csv_series(frame, m, cal)
-            label = (f"{scope} derivatives of organisations, {relation_text}, weak prior, "
-                     f"{calibration_name(cal)} calibration")
+            label = (
+                f"{scope} derivatives of organisations, {relation_text}, weak prior, "
+                f"{calibration_name(cal)} calibration"
+            )
         else:
             from lineage.ranking import fit_model
 
-            done = [fit_model(graph, model, scope=scope, relations=relations or None, m=m,
-                              calibration=cal) for model in models]
+            done = [
+                fit_model(
+                    graph, model, scope=scope, relations=relations or None, m=m, calibration=cal
+                )
+                for model in models
+            ]
             fits = [(d.model, d.scope, d.fitter, _release_month(d.curve)) for d in done]
             label = done[0].label
 
         def describe(scope_name: str) -> str:
             return f"{scope_name} derivatives, {relation_text}"
+
     table = _fit_records(fits, horizon, interval, label)
     if plot:
-        _fit_plot(fits, plot, horizon=horizon, interval=interval, log_y=log_y,
-                  overlay=overlay, describe=describe)
+        _fit_plot(
+            fits,
+            plot,
+            horizon=horizon,
+            interval=interval,
+            log_y=log_y,
+            overlay=overlay,
+            describe=describe,
+        )
         click.echo(f"wrote plot to {plot}", err=True)
     if fmt == "json":
         _write_text(_json_text(_fit_json(table)), output, what=f"{len(fits):,} fits")
     elif fmt == "csv":
         _write_table(table, "csv", output)
     else:
-        _write_text(_fit_text(table, fits, interval, describe), output,
-                    what=f"{len(fits):,} fits")
+        _write_text(_fit_text(table, fits, interval, describe), output, what=f"{len(fits):,} fits")
 
 
 @main.command()
 @db_option
-@click.option("--scope", type=click.Choice(["direct", "transitive"]), default="transitive",
-              show_default=True, help="Children only, or all distinct descendants.")
+@click.option(
+    "--scope",
+    type=click.Choice(["direct", "transitive"]),
+    default="transitive",
+    show_default=True,
+    help="Children only, or all distinct descendants.",
+)
 @_relation_option
-@click.option("--by", "by", type=click.Choice(["fitness", "ultimate", "growth-12m"]),
-              default="fitness",
-              show_default=True, help="Rank by WSB fitness lambda, ultimate count, or the "
-              "forecast growth over the next 12 months.")
-@click.option("--min-derivatives", type=click.IntRange(min=1), default=10, show_default=True,
-              help="Fit only models with at least this many derivatives.")
-@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
-              help="How many models to list.")
-@click.option("--calibration", type=click.Choice(["hub", "none"]), default="hub",
-              show_default=True, help="Forecast corrections for growth-12m (see fit --help).")
+@click.option(
+    "--by",
+    "by",
+    type=click.Choice(["fitness", "ultimate", "growth-12m"]),
+    default="fitness",
+    show_default=True,
+    help="Rank by WSB fitness lambda, ultimate count, or the "
+    "forecast growth over the next 12 months.",
+)
+@click.option(
+    "--min-derivatives",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Fit only models with at least this many derivatives.",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="How many models to list.",
+)
+@click.option(
+    "--calibration",
+    type=click.Choice(["hub", "none"]),
+    default="hub",
+    show_default=True,
+    help="Forecast corrections for growth-12m (see fit --help).",
+)
 @format_option()
 @output_option()
 @as_of_option
-def rank(db, scope, relations, by, min_derivatives, top, calibration, fmt, output,
-         as_of) -> None:
+def rank(db, scope, relations, by, min_derivatives, top, calibration, fmt, output, as_of) -> None:
     """Rank the snapshot's models by fitted influence.
 
     Every model with enough derivatives is fitted on its complete months, on all cores, each
@@ -1081,24 +1414,41 @@ def rank(db, scope, relations, by, min_derivatives, top, calibration, fmt, outpu
     from lineage.ranking import rank_models
 
     graph = _load_graph(db, as_of)
-    table = rank_models(graph, scope=scope, relations=relations, by=by,
-                        min_derivatives=min_derivatives, top=top,
-                        calibration=_calibration(calibration), progress=_progress_printer())
+    table = rank_models(
+        graph,
+        scope=scope,
+        relations=relations,
+        by=by,
+        min_derivatives=min_derivatives,
+        top=top,
+        calibration=_calibration(calibration),
+        progress=_progress_printer(),
+    )
     why = table.attrs.get("empty_reason") if table.empty else None
     if why and fmt != "table":
         click.echo(why, err=True)
     if not table.empty:
         click.echo(f"ranked by {by}: {table.attrs['label']}", err=True)
-    _write_table(table, fmt, output, empty=why, counts=(
-        "ultimate", "ultimate_lower", "ultimate_upper", "growth_12m"))
+    _write_table(
+        table,
+        fmt,
+        output,
+        empty=why,
+        counts=("ultimate", "ultimate_lower", "ultimate_upper", "growth_12m"),
+    )
 
 
 # -- site (site) -------------------------------------------------------------------------------
 @main.command("site")
 @click.argument("out_dir", metavar="DIR", type=click.Path())
 @db_option
-@click.option("--top", type=click.IntRange(min=1), default=50, show_default=True,
-              help="How many of the largest families get a table row and a page.")
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    help="How many of the largest families get a table row and a page.",
+)
 def site_command(out_dir, db, top) -> None:
     """Write a static site of the whole snapshot into DIR (works offline): vital signs and
     charts, the largest families with their fitted growth, a search over every model with
@@ -1114,29 +1464,53 @@ def site_command(out_dir, db, top) -> None:
     check_site_dir(out_dir, snapshot=resolve_db_path(db))
     graph = LineageGraph.from_db(db)
     result = write_site(graph, out_dir, top=top, status=status, progress=_progress_printer())
-    click.echo(f"wrote {len(result.files):,} files ({len(result.families):,} family pages)",
-               err=True)
+    click.echo(
+        f"wrote {len(result.files):,} files ({len(result.families):,} family pages)", err=True
+    )
     click.echo(str(result.index))
 
 
 # -- export, top, orgs (export) ----------------------------------------------------------------
-_SUFFIX_FORMATS = {".graphml": "graphml", ".gexf": "gexf", ".edgelist": "edgelist",
-                   ".tsv": "edgelist", ".txt": "edgelist"}
+_SUFFIX_FORMATS = {
+    ".graphml": "graphml",
+    ".gexf": "gexf",
+    ".edgelist": "edgelist",
+    ".tsv": "edgelist",
+    ".txt": "edgelist",
+}
 
 
 @main.command("export")
 @click.argument("model", required=False)
 @db_option
-@click.option("--format", "fmt", type=click.Choice(["graphml", "gexf", "edgelist", "csv",
-                                                    "parquet"]), default=None,
-              help="File format (default: from the -o suffix: .graphml, .gexf, .tsv); csv "
-              "and parquet write nodes and edges tables into the directory -o.")
-@click.option("-o", "--output", type=click.Path(), required=True,
-              help="File to write, or directory for csv and parquet.")
-@click.option("--direction", type=click.Choice(["down", "up", "both"]), default="down",
-              show_default=True, help="With MODEL: derivatives (down), base models (up) or both.")
-@click.option("--depth", type=click.IntRange(min=0), default=None,
-              help="With MODEL: at most this many hops from it (default: all).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["graphml", "gexf", "edgelist", "csv", "parquet"]),
+    default=None,
+    help="File format (default: from the -o suffix: .graphml, .gexf, .tsv); csv "
+    "and parquet write nodes and edges tables into the directory -o.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(),
+    required=True,
+    help="File to write, or directory for csv and parquet.",
+)
+@click.option(
+    "--direction",
+    type=click.Choice(["down", "up", "both"]),
+    default="down",
+    show_default=True,
+    help="With MODEL: derivatives (down), base models (up) or both.",
+)
+@click.option(
+    "--depth",
+    type=click.IntRange(min=0),
+    default=None,
+    help="With MODEL: at most this many hops from it (default: all).",
+)
 @_relation_option
 @as_of_option
 def export(model, db, fmt, output, direction, depth, relations, as_of) -> None:
@@ -1154,24 +1528,47 @@ def export(model, db, fmt, output, direction, depth, relations, as_of) -> None:
     if fmt is None:
         fmt = _SUFFIX_FORMATS.get(pathlib.Path(output).suffix.lower())
         if fmt is None:
-            raise UsageError(f"cannot tell the format from {output!r}; give --format "
-                             "graphml|gexf|edgelist|csv|parquet")
+            raise UsageError(
+                f"cannot tell the format from {output!r}; give --format "
+                "graphml|gexf|edgelist|csv|parquet"
+            )
     graph = _load_graph(db, as_of)
-    result = export_graph(graph, output, format=fmt, model=model, direction=direction,
-                          depth=depth, relations=list(relations) or None,
-                          progress=_progress_printer())
-    click.echo(f"wrote {result.nodes:,} nodes and {result.edges:,} edges to "
-               f"{', '.join(str(p) for p in result.paths)}", err=True)
+    result = export_graph(
+        graph,
+        output,
+        format=fmt,
+        model=model,
+        direction=direction,
+        depth=depth,
+        relations=list(relations) or None,
+        progress=_progress_printer(),
+    )
+    click.echo(
+        f"wrote {result.nodes:,} nodes and {result.edges:,} edges to "
+        f"{', '.join(str(p) for p in result.paths)}",
+        err=True,
+    )
 
 
 @main.command("top")
 @db_option
-@click.option("--by", "by", type=click.Choice(["transitive", "direct"]), default="transitive",
-              show_default=True, help="Rank by distinct descendants or by children.")
+@click.option(
+    "--by",
+    "by",
+    type=click.Choice(["transitive", "direct"]),
+    default="transitive",
+    show_default=True,
+    help="Rank by distinct descendants or by children.",
+)
 @_relation_option
 @click.option("--author", default=None, help="Only this author's models (case-insensitive).")
-@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
-              help="How many models to list.")
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="How many models to list.",
+)
 @format_option()
 @output_option()
 @as_of_option
@@ -1185,19 +1582,36 @@ def top_command(db, by, relations, author, top, fmt, output, as_of) -> None:
 
     graph = _load_graph(db, as_of)
     table = top_models(graph, by=by, relations=list(relations) or None, author=author, top=top)
-    _write_table(table, fmt, output, empty=f"no model by author {author} in this snapshot"
-                 if author else "no model in this snapshot")
+    _write_table(
+        table,
+        fmt,
+        output,
+        empty=f"no model by author {author} in this snapshot"
+        if author
+        else "no model in this snapshot",
+    )
 
 
 @main.command()
 @db_option
-@click.option("--by", "by", type=click.Choice(["transitive", "direct", "models",
-                                               "transitive_by_others", "direct_by_others"]),
-              default="transitive", show_default=True,
-              help="Rank by distinct derivatives of the author's models, or models released.")
+@click.option(
+    "--by",
+    "by",
+    type=click.Choice(
+        ["transitive", "direct", "models", "transitive_by_others", "direct_by_others"]
+    ),
+    default="transitive",
+    show_default=True,
+    help="Rank by distinct derivatives of the author's models, or models released.",
+)
 @_relation_option
-@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
-              help="How many authors to list.")
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="How many authors to list.",
+)
 @format_option()
 @output_option()
 @as_of_option
@@ -1217,11 +1631,23 @@ def orgs(db, by, relations, top, fmt, output, as_of) -> None:
 
 # -- demo --------------------------------------------------------------------------------------
 @main.command()
-@click.option("--models", "n_models", type=click.IntRange(min=1_000), default=30_000,
-              show_default=True, help="Size of the simulated Hub.")
+@click.option(
+    "--models",
+    "n_models",
+    type=click.IntRange(min=1_000),
+    default=30_000,
+    show_default=True,
+    help="Size of the simulated Hub.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Simulator seed.")
-@click.option("--out", "out", type=click.Path(file_okay=False), default="demo-out",
-              show_default=True, help="Folder for the outputs.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False),
+    default="demo-out",
+    show_default=True,
+    help="Folder for the outputs.",
+)
 def demo(n_models, seed, out) -> None:
     """Run the whole pipeline offline on a simulated Hub.
 
@@ -1236,18 +1662,24 @@ def demo(n_models, seed, out) -> None:
 
     started = time.monotonic()
     result = run_demo(out, n_models=n_models, seed=seed, progress=_progress_printer(timed=True))
-    click.echo(f"\nCrawled {result.n_models:,} models and {result.n_edges:,} lineage edges "
-               f"(simulated up to {result.snapshot_time:%Y-%m-%d}); "
-               f"largest families: {', '.join(result.families[:3])}.")
+    click.echo(
+        f"\nCrawled {result.n_models:,} models and {result.n_edges:,} lineage edges "
+        f"(simulated up to {result.snapshot_time:%Y-%m-%d}); "
+        f"largest families: {', '.join(result.families[:3])}."
+    )
     click.echo("Wrote:")
     for path in result.files:
         click.echo(f"  {path}")
     truth = result.truth
-    click.echo(f"\nFitted vs true WSB parameters of the generator's {len(truth)} WSB-driven "
-               f"bases (direct derivatives; {(truth['status'] == 'ok').sum()} fits ok):")
+    click.echo(
+        f"\nFitted vs true WSB parameters of the generator's {len(truth)} WSB-driven "
+        f"bases (direct derivatives; {(truth['status'] == 'ok').sum()} fits ok):"
+    )
     click.echo(truth_summary(truth).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    click.echo(f"\nOpen {result.out / 'lineage.html'} in a browser; "
-               f"hf-lineage info --db {result.out / 'hub.db'} shows the snapshot.")
+    click.echo(
+        f"\nOpen {result.out / 'lineage.html'} in a browser; "
+        f"hf-lineage info --db {result.out / 'hub.db'} shows the snapshot."
+    )
     click.echo(f"Done in {time.monotonic() - started:.1f} s.")
 
 

@@ -37,10 +37,14 @@ from lineage.sim.hubserver import LocalHub, load_items
 
 PAGE = 1000
 # ../shared/data/hubstats beside the checkout (main or a worktree one level deeper)
-HUBSTATS = next((p / "shared" / "data" / "hubstats" / "items.json.gz"
-                 for p in Path(__file__).resolve().parents[2:4]
-                 if (p / "shared" / "data" / "hubstats" / "items.json.gz").exists()),
-                Path("../shared/data/hubstats/items.json.gz"))
+HUBSTATS = next(
+    (
+        p / "shared" / "data" / "hubstats" / "items.json.gz"
+        for p in Path(__file__).resolve().parents[2:4]
+        if (p / "shared" / "data" / "hubstats" / "items.json.gz").exists()
+    ),
+    Path("../shared/data/hubstats/items.json.gz"),
+)
 
 
 def synthetic_models(n: int, seed: int = 0) -> list[dict]:
@@ -61,17 +65,29 @@ def synthetic_models(n: int, seed: int = 0) -> list[dict]:
         card: dict = {"license": "apache-2.0"}
         if i and rng.random() < 0.28:
             rel = rng.choice(relations)
-            parents = [models[rng.randrange(max(0, i - 5000), i)]["id"]
-                       for _ in range(2 if rel == "merge" else 1)]
+            parents = [
+                models[rng.randrange(max(0, i - 5000), i)]["id"]
+                for _ in range(2 if rel == "merge" else 1)
+            ]
             tags += [f"base_model:{p}" for p in parents]
             tags += [f"base_model:{rel}:{p}" for p in parents]
             card["base_model"] = parents[0] if len(parents) == 1 else parents
-        models.append({
-            "_id": f"{i:024x}", "id": f"org{i % 5000}/model-{i}", "author": f"org{i % 5000}",
-            "createdAt": created, "lastModified": created, "downloads": rng.randrange(10**5),
-            "likes": rng.randrange(50), "private": False, "pipeline_tag": "text-generation",
-            "library_name": "transformers", "tags": tags, "cardData": card,
-        })
+        models.append(
+            {
+                "_id": f"{i:024x}",
+                "id": f"org{i % 5000}/model-{i}",
+                "author": f"org{i % 5000}",
+                "createdAt": created,
+                "lastModified": created,
+                "downloads": rng.randrange(10**5),
+                "likes": rng.randrange(50),
+                "private": False,
+                "pipeline_tag": "text-generation",
+                "library_name": "transformers",
+                "tags": tags,
+                "cardData": card,
+            }
+        )
     return models
 
 
@@ -100,29 +116,44 @@ def main() -> None:
     models = synthetic_models(n)
     fields = ("_id", "id", *EXPAND)
     pages = [
-        json.dumps([{k: m[k] for k in fields if k in m} for m in models[i:i + PAGE]]).encode()
+        json.dumps([{k: m[k] for k in fields if k in m} for m in models[i : i + PAGE]]).encode()
         for i in range(0, n, PAGE)
     ]
     tmp = Path(tempfile.mkdtemp())
     rows: list[tuple[str, tuple[float, float], int]] = []
     page_bytes: dict[str, float] = {}
 
-    rows.append(("decode + parse (hf-lineage)", _best(
-        lambda: [parse_page(json.loads(p.decode())) for p in pages], args.repeat), n))
+    rows.append(
+        (
+            "decode + parse (hf-lineage)",
+            _best(lambda: [parse_page(json.loads(p.decode())) for p in pages], args.repeat),
+            n,
+        )
+    )
 
     def ingest() -> None:
         path = tmp / f"ingest-{time.perf_counter_ns()}.db"
         with Store(path) as st:
-            run = st.start_run(mode="full", endpoint="bench", phase="full", next_url="u",
-                               hub_mark=None)
+            run = st.start_run(
+                mode="full", endpoint="bench", phase="full", next_url="u", hub_mark=None
+            )
             for p in pages:
                 st.commit_page(run, parse_page(json.loads(p.decode())), phase="full", next_url="u")
             st.finish_run(run)
 
     rows.append(("decode + parse + store (hf-lineage)", _best(ingest, args.repeat), n))
-    rows.append(("decode + ModelInfo objects (HfApi's way)", _best(
-        lambda: [ModelInfo(**m, siblings=None) for p in pages for m in json.loads(p.decode())],
-        args.repeat), n))
+    rows.append(
+        (
+            "decode + ModelInfo objects (HfApi's way)",
+            _best(
+                lambda: [
+                    ModelInfo(**m, siblings=None) for p in pages for m in json.loads(p.decode())
+                ],
+                args.repeat,
+            ),
+            n,
+        )
+    )
 
     parent, child = mp.Pipe()
     server = mp.Process(target=_serve, args=(models, child), daemon=True)
@@ -144,21 +175,33 @@ def main() -> None:
 
         for label, expand in (("tags only (default)", EXPAND), ("--card-refs", CARD_EXPAND)):
             fetch_only(expand, label)  # warm the server's JSON cache; bytes per page
-            rows.append((f"fetch + decode pages over HTTP, {label}",
-                         _best(lambda e=expand: fetch_only(e), args.repeat), n))
+            rows.append(
+                (
+                    f"fetch + decode pages over HTTP, {label}",
+                    _best(lambda e=expand: fetch_only(e), args.repeat),
+                    n,
+                )
+            )
 
         for label, cards in (("tags only (default)", False), ("--card-refs", True)):
+
             def end_to_end(cards=cards) -> None:
                 for leftover in tmp.glob("e2e.db*"):
                     leftover.unlink()
                 crawl(db, client=client, card_refs=cards)
 
-            rows.append((f"crawl end to end over HTTP, {label}",
-                         _best(end_to_end, args.repeat), n))
+            rows.append((f"crawl end to end over HTTP, {label}", _best(end_to_end, args.repeat), n))
         api = HfApi(endpoint=endpoint, token=False)
-        rows.append(("HfApi.list_models over HTTP, no store", _best(
-            lambda: sum(1 for _ in api.list_models(sort="createdAt", expand=list(EXPAND))),
-            args.repeat), n))
+        rows.append(
+            (
+                "HfApi.list_models over HTTP, no store",
+                _best(
+                    lambda: sum(1 for _ in api.list_models(sort="createdAt", expand=list(EXPAND))),
+                    args.repeat,
+                ),
+                n,
+            )
+        )
     finally:
         parent.send("stop")
         server.join(5)
@@ -172,12 +215,13 @@ def main() -> None:
     with Store(db, readonly=True) as st:
         info = st.info()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"{n:,} models, {info['edges']:,} edges, pages of {PAGE}; best of {args.repeat}; "
-          f"{os.cpu_count()} CPUs, load average {load} (wall-clock rates drop on a busy machine)")
+    print(
+        f"{n:,} models, {info['edges']:,} edges, pages of {PAGE}; best of {args.repeat}; "
+        f"{os.cpu_count()} CPUs, load average {load} (wall-clock rates drop on a busy machine)"
+    )
     print(f"{'step':<52}{'seconds':>9}{'models/s':>11}{'CPU s':>8}{'models/CPU s':>14}")
     for name, (seconds, cpu), count in rows:
-        print(f"{name:<52}{seconds:>9.2f}{count / seconds:>11,.0f}{cpu:>8.2f}"
-              f"{count / cpu:>14,.0f}")
+        print(f"{name:<52}{seconds:>9.2f}{count / seconds:>11,.0f}{cpu:>8.2f}{count / cpu:>14,.0f}")
     print("target: >= 20,000 models/s ingest (CPU s: this process only, not the server's)")
     print(f"\n{'bytes per page of ' + str(PAGE) + ' items':<52}{'synthetic':>12}{'real rows':>12}")
     real = _real_page_bytes()

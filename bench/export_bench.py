@@ -80,15 +80,18 @@ def hub_graph(n_models: int, seed: int = 0) -> LineageGraph:
     n = len(models)
     models = models.drop(columns=["relation", "fertile"])
     models["last_modified"] = models["created_at"] + pd.to_timedelta(
-        rng.exponential(20.0, n), unit="D")
+        rng.exponential(20.0, n), unit="D"
+    )
     models["author"] = models["id"].str.partition("/")[0]
     models["downloads"] = (rng.pareto(1.0, n) * 50).astype(np.int64)
     models["likes"] = (rng.pareto(1.3, n) * 2).astype(np.int64)
-    models["pipeline_tag"] = rng.choice(["text-generation", "text-classification",
-                                         "feature-extraction", None], n)
+    models["pipeline_tag"] = rng.choice(
+        ["text-generation", "text-classification", "feature-extraction", None], n
+    )
     models["library_name"] = rng.choice(["transformers", "peft", "gguf", None], n)
-    edges["source"] = rng.choice(["relation_tag", "card", "base_model_tag"], len(edges),
-                                 p=[0.9, 0.05, 0.05])
+    edges["source"] = rng.choice(
+        ["relation_tag", "card", "base_model_tag"], len(edges), p=[0.9, 0.05, 0.05]
+    )
     return LineageGraph.from_frames(models, edges, snapshot_time="2026-10-31T23:59:59Z")
 
 
@@ -100,8 +103,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[300_000, 1_000_000, 3_000_000])
     parser.add_argument("--formats", nargs="*", default=list(EXPORT_FORMATS))
-    parser.add_argument("--networkx", type=int, nargs="*", default=[300_000],
-                        help="sizes at which to also time nx.write_graphml(g.to_networkx())")
+    parser.add_argument(
+        "--networkx",
+        type=int,
+        nargs="*",
+        default=[300_000],
+        help="sizes at which to also time nx.write_graphml(g.to_networkx())",
+    )
     parser.add_argument("--dir", default=None, help="scratch directory (default: a temp dir)")
     args = parser.parse_args(argv)
 
@@ -115,9 +123,12 @@ def main(argv: list[str] | None = None) -> None:
             graph.descendant_counts("direct")
             graph.descendant_counts("transitive")
             counted = time.perf_counter() - start
-            print(f"{n:,} models: {graph.n_models:,} nodes, {len(graph.edges):,} edges; "
-                  f"simulated and built in {built:.1f} s, counted in {counted:.1f} s, "
-                  f"resident {_status('VmRSS') / 2**20:,.0f} MB", flush=True)
+            print(
+                f"{n:,} models: {graph.n_models:,} nodes, {len(graph.edges):,} edges; "
+                f"simulated and built in {built:.1f} s, counted in {counted:.1f} s, "
+                f"resident {_status('VmRSS') / 2**20:,.0f} MB",
+                flush=True,
+            )
             for fmt in args.formats:
                 path = Path(scratch) / f"hub-{n}.{fmt}"
                 result = {}
@@ -126,21 +137,39 @@ def main(argv: list[str] | None = None) -> None:
                     result["out"] = export_graph(graph, path, format=fmt)
 
                 seconds, peak, before = measure(run)
-                rows.append({"models": n, "writer": f"hf-lineage {fmt}", "seconds": seconds,
-                             "MB": size_of(result["out"].paths) / 2**20,
-                             "peak_MB": peak / 2**20, "extra_MB": (peak - before) / 2**20})
+                rows.append(
+                    {
+                        "models": n,
+                        "writer": f"hf-lineage {fmt}",
+                        "seconds": seconds,
+                        "MB": size_of(result["out"].paths) / 2**20,
+                        "peak_MB": peak / 2**20,
+                        "extra_MB": (peak - before) / 2**20,
+                    }
+                )
                 print(rows[-1], flush=True)
                 for p in result["out"].paths:
                     os.remove(p)
             middle = graph.models["created_at"].sort_values().iloc[graph.n_models // 2]
-            for name, call in (("top_models (counts from scratch)", lambda g=graph: (
-                                    g.clear_cache(), top_models(g, top=20))),
-                               ("org_table", lambda g=graph: org_table(g)),
-                               (f"as_of({middle:%Y-%m})", lambda g=graph, m=middle: g.as_of(
-                                   f"{m:%Y-%m}"))):
+            for name, call in (
+                (
+                    "top_models (counts from scratch)",
+                    lambda g=graph: (g.clear_cache(), top_models(g, top=20)),
+                ),
+                ("org_table", lambda g=graph: org_table(g)),
+                (f"as_of({middle:%Y-%m})", lambda g=graph, m=middle: g.as_of(f"{m:%Y-%m}")),
+            ):
                 seconds, peak, before = measure(call)
-                rows.append({"models": n, "writer": name, "seconds": seconds, "MB": np.nan,
-                             "peak_MB": peak / 2**20, "extra_MB": (peak - before) / 2**20})
+                rows.append(
+                    {
+                        "models": n,
+                        "writer": name,
+                        "seconds": seconds,
+                        "MB": np.nan,
+                        "peak_MB": peak / 2**20,
+                        "extra_MB": (peak - before) / 2**20,
+                    }
+                )
                 print(rows[-1], flush=True)
             if n in (args.networkx or []):
                 import networkx as nx
@@ -151,9 +180,16 @@ def main(argv: list[str] | None = None) -> None:
                     nx.write_graphml(graph.to_networkx(), path)
 
                 seconds, peak, before = measure(run_nx)
-                rows.append({"models": n, "writer": "networkx write_graphml(to_networkx())",
-                             "seconds": seconds, "MB": path.stat().st_size / 2**20,
-                             "peak_MB": peak / 2**20, "extra_MB": (peak - before) / 2**20})
+                rows.append(
+                    {
+                        "models": n,
+                        "writer": "networkx write_graphml(to_networkx())",
+                        "seconds": seconds,
+                        "MB": path.stat().st_size / 2**20,
+                        "peak_MB": peak / 2**20,
+                        "extra_MB": (peak - before) / 2**20,
+                    }
+                )
                 print(rows[-1], flush=True)
                 os.remove(path)
             del graph

@@ -61,7 +61,8 @@ def hub_dag(n: int, seed: int = 0, root_share: float = 0.4, merge_share: float =
     parent = np.concatenate([pick(kids), pick(extra)])
     relation = rng.choice(
         np.array(["adapter", "finetune", "quantized", "unknown"], dtype=object),
-        size=len(child), p=[0.43, 0.36, 0.19, 0.02],
+        size=len(child),
+        p=[0.43, 0.36, 0.19, 0.02],
     )
     is_merge = np.zeros(n, dtype=bool)
     is_merge[merges] = True
@@ -101,8 +102,9 @@ def stratified_sample(counts: np.ndarray, k: int, rng) -> list[tuple[np.ndarray,
     for lo, hi in zip(edges[:-1], edges[1:], strict=True):
         members = np.flatnonzero((counts >= lo) & (counts < hi))
         if len(members):
-            strata.append((rng.choice(members, size=min(k, len(members)), replace=False),
-                           len(members)))
+            strata.append(
+                (rng.choice(members, size=min(k, len(members)), replace=False), len(members))
+            )
     return strata
 
 
@@ -224,41 +226,66 @@ def main() -> None:
     parser.add_argument("--sizes", default="200k,1M,2M,5M", help="comma-separated node counts")
     parser.add_argument("--sample", type=int, default=400, help="nodes per stratum for baselines")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="time ours this many times and report the best")
-    parser.add_argument("--generator", choices=["hub_dag", "simulate"], default="hub_dag",
-                        help="graph generator (simulate: lineage.sim.simulate.simulate_frames)")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="time ours this many times and report the best"
+    )
+    parser.add_argument(
+        "--generator",
+        choices=["hub_dag", "simulate"],
+        default="hub_dag",
+        help="graph generator (simulate: lineage.sim.simulate.simulate_frames)",
+    )
     parser.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(run_one(args.one, args.sample, args.seed, args.repeat, args.generator)))
         return
-    header = (f"{'nodes':>9} {'edges':>9} {'merges':>7} {'depth p99/max':>13} {'build s':>7} "
-              f"{'ours s':>6} {'ours cpu':>8} {'totals cpu':>10} {'peak MiB':>8} "
-              f"{'nx cpu':>8} {'igraph cpu':>10} {'ig totals cpu':>13} {'x nx':>5} {'x ig':>6}")
+    header = (
+        f"{'nodes':>9} {'edges':>9} {'merges':>7} {'depth p99/max':>13} {'build s':>7} "
+        f"{'ours s':>6} {'ours cpu':>8} {'totals cpu':>10} {'peak MiB':>8} "
+        f"{'nx cpu':>8} {'igraph cpu':>10} {'ig totals cpu':>13} {'x nx':>5} {'x ig':>6}"
+    )
     print(header, flush=True)
     rows = []
     for size in (parse_size(s) for s in args.sizes.split(",")):
         out = subprocess.run(
-            [sys.executable, __file__, "--one", str(size), "--sample", str(args.sample),
-             "--seed", str(args.seed), "--repeat", str(args.repeat),
-             "--generator", args.generator],
-            capture_output=True, text=True, check=True,
+            [
+                sys.executable,
+                __file__,
+                "--one",
+                str(size),
+                "--sample",
+                str(args.sample),
+                "--seed",
+                str(args.seed),
+                "--repeat",
+                str(args.repeat),
+                "--generator",
+                args.generator,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         r = json.loads(out.stdout.strip().splitlines()[-1])
         rows.append(r)
-        print(f"{r['nodes']:>9,} {r['edges']:>9,} {r['merges']:>7,} "
-              f"{r['depth_p99']:>6}/{r['max_depth']:<6} {r['build_s']:>7.1f} "
-              f"{r['ours_s']:>6.2f} {r['ours_cpu_s']:>8.2f} {r['ours_totals_cpu_s']:>10.2f} "
-              f"{r['peak_mib']:>8.0f} {r['networkx_cpu_s']:>8.1f} {r['igraph_cpu_s']:>10.1f} "
-              f"{r['igraph_totals_cpu_s']:>13.2f} "
-              f"{r['networkx_cpu_s'] / r['ours_cpu_s']:>5.0f} "
-              f"{r['igraph_cpu_s'] / r['ours_cpu_s']:>6.0f}", flush=True)
+        print(
+            f"{r['nodes']:>9,} {r['edges']:>9,} {r['merges']:>7,} "
+            f"{r['depth_p99']:>6}/{r['max_depth']:<6} {r['build_s']:>7.1f} "
+            f"{r['ours_s']:>6.2f} {r['ours_cpu_s']:>8.2f} {r['ours_totals_cpu_s']:>10.2f} "
+            f"{r['peak_mib']:>8.0f} {r['networkx_cpu_s']:>8.1f} {r['igraph_cpu_s']:>10.1f} "
+            f"{r['igraph_totals_cpu_s']:>13.2f} "
+            f"{r['networkx_cpu_s'] / r['ours_cpu_s']:>5.0f} "
+            f"{r['igraph_cpu_s'] / r['ours_cpu_s']:>6.0f}",
+            flush=True,
+        )
     if len(rows) > 1:
         a, b = rows[0], rows[-1]
         exponent = np.log(b["ours_cpu_s"] / a["ours_cpu_s"]) / np.log(b["nodes"] / a["nodes"])
-        print(f"scaling exponent of our CPU time, {a['nodes']:,} -> {b['nodes']:,} nodes: "
-              f"{exponent:.2f} (1 = linear)")
+        print(
+            f"scaling exponent of our CPU time, {a['nodes']:,} -> {b['nodes']:,} nodes: "
+            f"{exponent:.2f} (1 = linear)"
+        )
 
 
 if __name__ == "__main__":

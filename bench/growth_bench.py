@@ -76,20 +76,29 @@ def read_series(path: Path) -> list[tuple[str, np.ndarray, np.ndarray]]:
                 continue
             seen.add(row["model"])
             vals = row[cols].to_numpy(dtype=float)
-            vals = vals[: np.flatnonzero(np.isfinite(vals))[-1] + 1] if np.isfinite(vals).any() \
+            vals = (
+                vals[: np.flatnonzero(np.isfinite(vals))[-1] + 1]
+                if np.isfinite(vals).any()
                 else vals[:0]
+            )
             out.append((row["model"], np.arange(vals.size, dtype=float), vals))
     return out
 
 
 def read_meta(path: Path) -> pd.DataFrame:
     """model -> organisation (the data's ``company``) and release month (YYYY-MM)."""
-    parts = [pd.read_csv(f, usecols=["model", "company", "created_at"])
-             for f in sorted((path / "finetune").glob("*.csv"))]
+    parts = [
+        pd.read_csv(f, usecols=["model", "company", "created_at"])
+        for f in sorted((path / "finetune").glob("*.csv"))
+    ]
     meta = pd.concat(parts).drop_duplicates("model").set_index("model")
     created = pd.to_datetime(meta["created_at"], utc=True)
-    return pd.DataFrame({"organisation": meta["company"].astype(str),
-                         "release": created.dt.year * 12 + created.dt.month - 1})
+    return pd.DataFrame(
+        {
+            "organisation": meta["company"].astype(str),
+            "release": created.dt.year * 12 + created.dt.month - 1,
+        }
+    )
 
 
 def pooled_frame(series, meta: pd.DataFrame, *, lag: int = 0) -> pd.DataFrame:
@@ -108,8 +117,7 @@ def pooled_frame(series, meta: pd.DataFrame, *, lag: int = 0) -> pd.DataFrame:
     return frame
 
 
-def pooled_rows(train, test, history, meta, origins=(6, 12), horizon=6,
-                **options) -> pd.DataFrame:
+def pooled_rows(train, test, history, meta, origins=(6, 12), horizon=6, **options) -> pd.DataFrame:
     """Backtest rows of PooledForecaster learned on ``train`` only (release-history
     features from ``history``, cut at each origin's month), forecasting ``test``."""
     if "origins_train" in options:
@@ -124,10 +132,21 @@ def pooled_rows(train, test, history, meta, origins=(6, 12), horizon=6,
         fc = pf.predict(pooled_frame(cut, meta), history=history)
         actual = {n: c for n, _, c in test}
         fc["actual"] = [actual[m][k + h] for m, h in zip(fc["model"], fc["h"], strict=True)]
-        out.append(pd.DataFrame({"series": fc["model"], "origin": k, "forecaster": "pooled",
-                                 "origin_count": fc["origin_count"], "h": fc["h"],
-                                 "actual": fc["actual"], "mean": fc["mean"],
-                                 "lower": fc["lower"], "upper": fc["upper"]}))
+        out.append(
+            pd.DataFrame(
+                {
+                    "series": fc["model"],
+                    "origin": k,
+                    "forecaster": "pooled",
+                    "origin_count": fc["origin_count"],
+                    "h": fc["h"],
+                    "actual": fc["actual"],
+                    "mean": fc["mean"],
+                    "lower": fc["lower"],
+                    "upper": fc["upper"],
+                }
+            )
+        )
     rows = pd.concat(out, ignore_index=True)
     rows.attrs["forecaster"] = pf
     return rows
@@ -172,8 +191,14 @@ def interval_scores(rows: pd.DataFrame, interval=0.8, active_min=10.0, horizon=6
     for subset in ("all", "active"):
         rr = r if subset == "all" else r[r["origin_count"] >= active_min]
         for (f, k), g in rr.groupby(["forecaster", "origin"]):
-            out.append({"forecaster": f, "origin": k, "subset": subset,
-                        "interval_score": g["interval_score"].mean()})
+            out.append(
+                {
+                    "forecaster": f,
+                    "origin": k,
+                    "subset": subset,
+                    "interval_score": g["interval_score"].mean(),
+                }
+            )
     return pd.DataFrame(out)
 
 
@@ -207,8 +232,9 @@ class _LegacyWSB(WSB):
         zf = np.where(np.isfinite(z), z, 0.0)
         pdf = np.where(np.isfinite(z), np.exp(-0.5 * zf * zf) / np.sqrt(2 * np.pi), 0.0)
         me = self.m * e * lam
-        return np.column_stack([me * 0.5 * special.erfc(-z / np.sqrt(2.0)), -me * pdf / sig,
-                                -me * pdf * zf])
+        return np.column_stack(
+            [me * 0.5 * special.erfc(-z / np.sqrt(2.0)), -me * pdf / sig, -me * pdf * zf]
+        )
 
     def starts(self, t, c):
         c_last = float(c[-1])
@@ -231,8 +257,14 @@ class _LegacyWSB(WSB):
 def _legacy_nb_terms(y, mu, log_r):
     r = np.exp(log_r)
     lrm = np.log(r + mu)
-    ll = (special.gammaln(y + r) - special.gammaln(r) - special.gammaln(y + 1.0)
-          + r * (log_r - lrm) + special.xlogy(y, mu) - y * lrm)
+    ll = (
+        special.gammaln(y + r)
+        - special.gammaln(r)
+        - special.gammaln(y + 1.0)
+        + r * (log_r - lrm)
+        + special.xlogy(y, mu)
+        - y * lrm
+    )
     dmu = y / mu - (y + r) / (r + mu)
     dr = special.digamma(y + r) - special.digamma(r) + log_r - lrm + 1.0 - (y + r) / (r + mu)
     return ll, dmu, dr * r
@@ -279,8 +311,14 @@ class LegacyWSBFitter(WSBFitter):
         vals = [self._objective(s)[0] for s in starts]
         best = None
         for i in np.argsort(vals)[:3]:
-            res = optimize.minimize(self._objective, starts[i], jac=True, method="SLSQP",
-                                    bounds=self._bounds, options={"maxiter": 200})
+            res = optimize.minimize(
+                self._objective,
+                starts[i],
+                jac=True,
+                method="SLSQP",
+                bounds=self._bounds,
+                options={"maxiter": 200},
+            )
             if np.isfinite(res.fun) and (best is None or res.fun < best.fun):
                 best = res
         return best
@@ -291,8 +329,13 @@ def speed(series, sample: set[str], paper_seconds: list[float]) -> pd.DataFrame:
     process) and of the paper's curve_fit (from the in-sample run), and the agreement of the
     optima: relative difference of the objective at the optimum and of log lambda, on the
     sample's full series and their first 7 and 13 months."""
-    cases = [(a[:n], c[:n]) for name, a, c in series if name in sample
-             for n in (7, 13, a.size) if a.size >= n and c[:n][-1] > 0]
+    cases = [
+        (a[:n], c[:n])
+        for name, a, c in series
+        if name in sample
+        for n in (7, 13, a.size)
+        if a.size >= n and c[:n][-1] > 0
+    ]
     times = {"new": [], "old": []}
     rel_f, d_lam = [], []
     for a, c in cases:
@@ -307,22 +350,33 @@ def speed(series, sample: set[str], paper_seconds: list[float]) -> pd.DataFrame:
         d_lam.append(abs(new.x_[0] - old.x_[0]))
     rel_f = np.array(rel_f)
     rows = []
-    for label, sec in (("ours, before #16 (3 SLSQP runs)", times["old"]),
-                       ("ours, now", times["new"]), ("paper curve_fit", paper_seconds)):
+    for label, sec in (
+        ("ours, before #16 (3 SLSQP runs)", times["old"]),
+        ("ours, now", times["new"]),
+        ("paper curve_fit", paper_seconds),
+    ):
         ms = 1e3 * np.asarray(sec)
-        rows.append({"fitter": label, "fits": ms.size, "median_ms": np.median(ms),
-                     "p90_ms": np.quantile(ms, 0.9), "mean_ms": ms.mean()})
+        rows.append(
+            {
+                "fitter": label,
+                "fits": ms.size,
+                "median_ms": np.median(ms),
+                "p90_ms": np.quantile(ms, 0.9),
+                "mean_ms": ms.mean(),
+            }
+        )
     tab = pd.DataFrame(rows)
     tab.attrs["agreement"] = (
         f"{len(cases)} fits: objective at the optimum, new minus old, relative: max "
         f"{rel_f.max():+.1e} (new worse), min {rel_f.min():+.1e} (new better); "
         f"{int(np.sum(rel_f > 1e-6))} worse by more than 1e-6; |log lambda| difference: "
-        f"median {np.median(d_lam):.1e}, 99th percentile {np.quantile(d_lam, 0.99):.1e}")
+        f"median {np.median(d_lam):.1e}, 99th percentile {np.quantile(d_lam, 0.99):.1e}"
+    )
     return tab
 
 
 def _chunks(items, n):
-    return [items[i:i + n] for i in range(0, len(items), n)]
+    return [items[i : i + n] for i in range(0, len(items), n)]
 
 
 def _backtest_chunk(args):
@@ -353,8 +407,13 @@ def paper_sample(series, n: int) -> set[str]:
 
 
 def _frame(series):
-    return pd.concat([pd.DataFrame({"model": n, "scope": "direct", "age_months": a,
-                                    "cumulative": c}) for n, a, c in series if a.size])
+    return pd.concat(
+        [
+            pd.DataFrame({"model": n, "scope": "direct", "age_months": a, "cumulative": c})
+            for n, a, c in series
+            if a.size
+        ]
+    )
 
 
 def in_sample(series, sample: set[str], jobs):
@@ -380,15 +439,30 @@ def in_sample(series, sample: set[str], jobs):
     paper_ok = np.array([r[1] for r in paper])
     paper_p = np.array([r[2:5] for r in paper], dtype=float)
     ours.attrs["paper_seconds"] = [r[-1] for r in paper]
-    stuck = paper_ok & (np.isclose(paper_p, [0.5, 2.0, 0.5]).all(axis=1)
-                        | (paper_p[:, 1] < 1e-6) | (paper_p[:, 0] > 1e3))
+    stuck = paper_ok & (
+        np.isclose(paper_p, [0.5, 2.0, 0.5]).all(axis=1)
+        | (paper_p[:, 1] < 1e-6)
+        | (paper_p[:, 0] > 1e3)
+    )
     rows = [
-        {"fitter": "ours (WSB, NB)", "series": len(ours), "finite_fit": int(finite.sum()),
-         "failures": int((~finite).sum()), "stuck_or_absurd": np.nan,
-         "rel_mae_active": np.nanmedian(errs_ours), "fits_per_s": len(sub) / t_ours},
-        {"fitter": "paper (curve_fit)", "series": len(paper), "finite_fit": int(paper_ok.sum()),
-         "failures": int((~paper_ok).sum()), "stuck_or_absurd": int(stuck.sum()),
-         "rel_mae_active": np.nanmedian(errs_paper), "fits_per_s": len(paper) / t_paper},
+        {
+            "fitter": "ours (WSB, NB)",
+            "series": len(ours),
+            "finite_fit": int(finite.sum()),
+            "failures": int((~finite).sum()),
+            "stuck_or_absurd": np.nan,
+            "rel_mae_active": np.nanmedian(errs_ours),
+            "fits_per_s": len(sub) / t_ours,
+        },
+        {
+            "fitter": "paper (curve_fit)",
+            "series": len(paper),
+            "finite_fit": int(paper_ok.sum()),
+            "failures": int((~paper_ok).sum()),
+            "stuck_or_absurd": int(stuck.sum()),
+            "rel_mae_active": np.nanmedian(errs_paper),
+            "fits_per_s": len(paper) / t_paper,
+        },
     ]
     return pd.DataFrame(rows), ours
 
@@ -399,56 +473,83 @@ def fold_rows(train_series, test_series, train_fits, sample, args) -> pd.DataFra
     if args.prior == "empirical":
         kwargs["prior"] = learn_prior(train_fits)
     raw = {"ours": WSBForecaster(kwargs=kwargs), "naive-linear": NaiveLinear(3)}
-    train_rows = pd.concat(run_parallel(_backtest_chunk, [(c, raw) for c in
-                                                          _chunks(train_series, 40)], args.jobs))
+    train_rows = pd.concat(
+        run_parallel(_backtest_chunk, [(c, raw) for c in _chunks(train_series, 40)], args.jobs)
+    )
     cal = learn_calibration(train_rows)
-    fcs = {"ours": WSBForecaster(kwargs=kwargs | {"calibration": cal}),
-           "ours-uncalibrated": raw["ours"], "naive-linear": NaiveLinear(3),
-           "naive-last": NaiveLinear(1),
-           "wsb-hub-calibration": WSBForecaster(kwargs={"time_offset": TIME_OFFSET,
-                                                        "calibration": HUB_CALIBRATION})}
+    fcs = {
+        "ours": WSBForecaster(kwargs=kwargs | {"calibration": cal}),
+        "ours-uncalibrated": raw["ours"],
+        "naive-linear": NaiveLinear(3),
+        "naive-last": NaiveLinear(1),
+        "wsb-hub-calibration": WSBForecaster(
+            kwargs={"time_offset": TIME_OFFSET, "calibration": HUB_CALIBRATION}
+        ),
+    }
     if args.ablation:
         weak = args.prior == "empirical"
         other = "weak" if weak else learn_prior(train_fits)
         name = "ours-weak-prior" if weak else "ours-empirical-prior"
         fcs[name] = WSBForecaster(kwargs=kwargs | {"prior": other, "calibration": cal})
-        fcs["ours-poisson"] = WSBForecaster(kwargs=kwargs | {"likelihood": "poisson",
-                                                             "calibration": cal})
+        fcs["ours-poisson"] = WSBForecaster(
+            kwargs=kwargs | {"likelihood": "poisson", "calibration": cal}
+        )
     rows = run_parallel(_backtest_chunk, [(c, fcs) for c in _chunks(test_series, 40)], args.jobs)
     rows.append(naive_quantile_rows(train_rows, pd.concat(rows)))
     t0 = time.perf_counter()
     pooled = pooled_rows(train_series, test_series, args.history, args.meta)
-    print(f"  pooled forecaster: learned and forecast in {time.perf_counter() - t0:.0f} s; "
-          "coefficients (learned on the other half):")
+    print(
+        f"  pooled forecaster: learned and forecast in {time.perf_counter() - t0:.0f} s; "
+        "coefficients (learned on the other half):"
+    )
     pf = pooled.attrs["forecaster"]
     print(pf.coef_.T.to_string(float_format=lambda v: f"{v:.2f}"))
-    print("  weight of the regression against the linear trend, by (h, small 1 / active 2):",
-          {k: round(v, 1) for k, v in pf.blend_.items()})
+    print(
+        "  weight of the regression against the linear trend, by (h, small 1 / active 2):",
+        {k: round(v, 1) for k, v in pf.blend_.items()},
+    )
     rows.append(pooled)
     paper_test = [s for s in test_series if s[0] in sample]
     if paper_test and not args.no_paper:
-        rows += run_parallel(_backtest_chunk, [(c, {"paper": PaperForecaster()})
-                                               for c in _chunks(paper_test, 5)], args.jobs)
+        rows += run_parallel(
+            _backtest_chunk,
+            [(c, {"paper": PaperForecaster()}) for c in _chunks(paper_test, 5)],
+            args.jobs,
+        )
     return pd.concat(rows, ignore_index=True), cal
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("path", nargs="?", default=str(Path(__file__).resolve().parents[2]
-                                                    / "shared/data/bhandari2025"))
+    ap.add_argument(
+        "path",
+        nargs="?",
+        default=str(Path(__file__).resolve().parents[2] / "shared/data/bhandari2025"),
+    )
     ap.add_argument("--ablation", action="store_true", help="also score variants of ours")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--limit", type=int, default=0, help="use only the first N series")
-    ap.add_argument("--prior", choices=["weak", "empirical"], default="empirical",
-                    help="prior of the headline fitter (the other one is an ablation)")
+    ap.add_argument(
+        "--prior",
+        choices=["weak", "empirical"],
+        default="empirical",
+        help="prior of the headline fitter (the other one is an ablation)",
+    )
     ap.add_argument("--skip-in-sample", action="store_true", help="backtest only")
     ap.add_argument("--no-paper", action="store_true", help="leave the slow paper fitter out")
-    ap.add_argument("--rows", type=Path, default=None,
-                    help="also write every backtest row (series, origin, forecaster, h, actual, "
-                         "mean, lower, upper) to this CSV")
-    ap.add_argument("--paper-sample", type=int, default=400,
-                    help="series the paper fitter runs on (its failed fits take ~10 s each); "
-                         "0 = all")
+    ap.add_argument(
+        "--rows",
+        type=Path,
+        default=None,
+        help="also write every backtest row (series, origin, forecaster, h, actual, "
+        "mean, lower, upper) to this CSV",
+    )
+    ap.add_argument(
+        "--paper-sample",
+        type=int,
+        default=400,
+        help="series the paper fitter runs on (its failed fits take ~10 s each); 0 = all",
+    )
     args = ap.parse_args(argv)
     path = Path(args.path)
     if not (path / "finetune").is_dir():
@@ -469,8 +570,10 @@ def main(argv=None) -> int:
         print(fits_tab.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
         print("our statuses:", ours["status"].value_counts().to_dict())
         tab = speed(series, sample, ours.attrs["paper_seconds"])
-        print("\n== Speed: CPU ms per fit (the paper-sample series, whole and cut at 7 and 13 "
-              "months; paper: whole series) ==")
+        print(
+            "\n== Speed: CPU ms per fit (the paper-sample series, whole and cut at 7 and 13 "
+            "months; paper: whole series) =="
+        )
         print(tab.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
         print(tab.attrs["agreement"])
 
@@ -483,26 +586,33 @@ def main(argv=None) -> int:
         t0 = time.perf_counter()
         fold_r, cal = fold_rows(train, test, train_fits, sample, args)
         rows.append(fold_r)
-        print(f"fold {fold}: {len(test)} series backtested in {time.perf_counter() - t0:.0f} s; "
-              f"calibration learned on the other half: blend {cal.blend:.1f}, widen "
-              + ", ".join(f"{'A' if a else 's'}{'y' if y else 'o'}{h}:{q:+.2f}"
-                         for (a, y, h), q in cal.widen))
+        print(
+            f"fold {fold}: {len(test)} series backtested in {time.perf_counter() - t0:.0f} s; "
+            f"calibration learned on the other half: blend {cal.blend:.1f}, widen "
+            + ", ".join(
+                f"{'A' if a else 's'}{'y' if y else 'o'}{h}:{q:+.2f}" for (a, y, h), q in cal.widen
+            )
+        )
     rows = pd.concat(rows, ignore_index=True)
     if args.rows:
         rows.to_csv(args.rows, index=False)
     every = learn_calibration(rows, forecaster="ours-uncalibrated")
-    print(f"\ncalibration learned on every backtested series (growth.prior.HUB_CALIBRATION):\n"
-          f"blend={every.blend!r}, widen={every.widen!r}")
-    tab = score(rows).merge(interval_scores(rows), on=["forecaster", "origin", "subset"],
-                            how="left")
+    print(
+        f"\ncalibration learned on every backtested series (growth.prior.HUB_CALIBRATION):\n"
+        f"blend={every.blend!r}, widen={every.widen!r}"
+    )
+    tab = score(rows).merge(
+        interval_scores(rows), on=["forecaster", "origin", "subset"], how="left"
+    )
     print("\n== Backtest: fit on months 0..k, forecast k+1..k+6 (2-fold cross-fitted prior) ==")
     fmt = {"float_format": lambda v: f"{v:.3f}", "index": False}
     print(tab.sort_values(["subset", "origin", "forecaster"]).to_string(**fmt))
     if not args.no_paper:
         same = rows[rows["series"].isin(set(rows.loc[rows["forecaster"] == "paper", "series"]))]
         print(f"\n== Same backtest on the paper fitter's {same['series'].nunique()} series ==")
-        tab = score(same).merge(interval_scores(same), on=["forecaster", "origin", "subset"],
-                                how="left")
+        tab = score(same).merge(
+            interval_scores(same), on=["forecaster", "origin", "subset"], how="left"
+        )
         print(tab.sort_values(["subset", "origin", "forecaster"]).to_string(**fmt))
     return 0
 

@@ -50,7 +50,10 @@ def old_viz(commit: str):
         for name in ("network", "page", "select"):
             text = subprocess.run(
                 ["git", "-C", str(ROOT), "show", f"{commit}:lineage/viz/{name}.py"],
-                check=True, capture_output=True, text=True).stdout
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
             text = text.replace("from lineage.viz.", "from old_viz.")
             (pkg / f"{name}.py").write_text(text, encoding="utf-8")
     except (OSError, subprocess.CalledProcessError):
@@ -68,14 +71,21 @@ def snapshot(n_models: int, n_family: int, seed: int = 0) -> LineageGraph:
         rng = np.random.default_rng(seed + 1)
         ids = np.char.add("pad/m-", np.arange(extra).astype(str)).astype(object)
         created = pd.Timestamp("2023-01-01", tz="UTC") + pd.to_timedelta(
-            rng.integers(0, 1300, extra), unit="D")
-        models = pd.concat([models, pd.DataFrame({"id": ids, "created_at": created,
-                                                  "missing": False})], ignore_index=True)
+            rng.integers(0, 1300, extra), unit="D"
+        )
+        models = pd.concat(
+            [models, pd.DataFrame({"id": ids, "created_at": created, "missing": False})],
+            ignore_index=True,
+        )
         child = rng.integers(1, extra, extra // 3)
         parent = (child * rng.random(len(child))).astype(np.int64)  # small, shallow trees
-        edges = pd.concat([edges, pd.DataFrame({"child": ids[child], "parent": ids[parent],
-                                                "relation": "finetune"})],
-                          ignore_index=True)
+        edges = pd.concat(
+            [
+                edges,
+                pd.DataFrame({"child": ids[child], "parent": ids[parent], "relation": "finetune"}),
+            ],
+            ignore_index=True,
+        )
     return LineageGraph.from_frames(models, edges)
 
 
@@ -110,8 +120,7 @@ def main() -> None:
         graph = LineageGraph.from_frames(*family_frames(n + 1, seed=n % 97))
         graph.descendant_counts(), graph.descendant_counts(scope="direct")
         for layout in args.layouts:
-            runs.append((n, f"new, {layout}", lineage_html, graph,
-                         {"layout": layout}))
+            runs.append((n, f"new, {layout}", lineage_html, graph, {"layout": layout}))
         if old is not None:
             runs.append((n, "old, tree (1,500 nodes)", old, graph, {}))
     if args.snapshot:
@@ -134,19 +143,27 @@ def main() -> None:
                 rep = open_page(driver, page, timeout=args.timeout)
                 stable = "-" if rep.stable_ms is None else f"{rep.stable_ms / 1000:.2f}"
                 view = first_view(driver)
-                boxes, overlaps, label = (str(view.nodes), str(len(view.overlaps)),
-                                          f"{view.min_label_px:.1f}")
-            rows.append((n, name, seconds, peak, page.stat().st_size / 1e6, stable, boxes,
-                         overlaps, label))
+                boxes, overlaps, label = (
+                    str(view.nodes),
+                    str(len(view.overlaps)),
+                    f"{view.min_label_px:.1f}",
+                )
+            rows.append(
+                (n, name, seconds, peak, page.stat().st_size / 1e6, stable, boxes, overlaps, label)
+            )
             print(f"{n:,} {name}: {seconds:.2f} s", file=sys.stderr, flush=True)
     finally:
         if driver_cm is not None:
             driver_cm.__exit__(None, None, None)
-    print(f"{'descendants':>11}  {'page':<34} {'build s':>7} {'peak MB':>7} {'size MB':>7} "
-          f"{'stable s':>8} {'boxes':>5} {'overlaps':>8} {'min label px':>12}")
+    print(
+        f"{'descendants':>11}  {'page':<34} {'build s':>7} {'peak MB':>7} {'size MB':>7} "
+        f"{'stable s':>8} {'boxes':>5} {'overlaps':>8} {'min label px':>12}"
+    )
     for n, name, seconds, peak, size, stable, boxes, overlaps, label in rows:
-        print(f"{n:>11,}  {name:<34} {seconds:>7.2f} {peak:>7.0f} {size:>7.2f} {stable:>8} "
-              f"{boxes:>5} {overlaps:>8} {label:>12}")
+        print(
+            f"{n:>11,}  {name:<34} {seconds:>7.2f} {peak:>7.0f} {size:>7.2f} {stable:>8} "
+            f"{boxes:>5} {overlaps:>8} {label:>12}"
+        )
     print(f"pages in {out}")
 
 

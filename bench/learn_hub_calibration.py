@@ -53,7 +53,7 @@ def _chunk(args):
 
 
 def run_backtest(series, forecasters, jobs: int) -> pd.DataFrame:
-    tasks = [(series[i:i + 30], forecasters) for i in range(0, len(series), 30)]
+    tasks = [(series[i : i + 30], forecasters) for i in range(0, len(series), 30)]
     with ProcessPoolExecutor(jobs) as pool:
         return pd.concat(pool.map(_chunk, tasks), ignore_index=True)
 
@@ -68,8 +68,11 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("path", nargs="?", default="/work/shared/data/bhandari2025")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--write", action="store_true", help="store the calibration learned on "
-                    "every series as growth/data/hub_calibration.json")
+    ap.add_argument(
+        "--write",
+        action="store_true",
+        help="store the calibration learned on every series as growth/data/hub_calibration.json",
+    )
     args = ap.parse_args(argv)
     path = Path(args.path)
     if not (path / "finetune").is_dir():
@@ -77,17 +80,22 @@ def main(argv=None) -> int:
         return 2
     series = [s for s in read_series(path) if s[1].size >= ORIGINS[0] + 7]
     t0 = time.perf_counter()
-    raw = run_backtest(series, {"ours": WSBForecaster(kwargs={"calibration": None}),
-                                "naive-linear": NaiveLinear(3)}, args.jobs)
-    print(f"{len(series)} series, origins {ORIGINS}: raw backtest in "
-          f"{time.perf_counter() - t0:.0f} s")
+    raw = run_backtest(
+        series,
+        {"ours": WSBForecaster(kwargs={"calibration": None}), "naive-linear": NaiveLinear(3)},
+        args.jobs,
+    )
+    print(
+        f"{len(series)} series, origins {ORIGINS}: raw backtest in {time.perf_counter() - t0:.0f} s"
+    )
     fold = raw["series"].map(lambda s: zlib.crc32(s.encode()) % 2)
     scored = []
     for k in (0, 1):
         cal = learn_calibration(raw[fold != k])
         test = [s for s in series if zlib.crc32(s[0].encode()) % 2 == k]
-        rows = run_backtest(test, {"calibrated": WSBForecaster(kwargs={"calibration": cal})},
-                            args.jobs)
+        rows = run_backtest(
+            test, {"calibrated": WSBForecaster(kwargs={"calibration": cal})}, args.jobs
+        )
         held_out = raw[fold == k].replace({"forecaster": {"ours": "raw"}})
         scored.append(pd.concat([rows, held_out], ignore_index=True))
         print(f"fold {k}: blend {cal.blend:.1f}, learned on {int((fold != k).sum())} rows")

@@ -61,21 +61,28 @@ def real_defaults(path: Path, jobs: int, limit: int) -> pd.DataFrame:
     series = [s for s in read_series(path) if s[1].size >= ORIGINS[0] + 7]
     if limit:
         series = series[:limit]
-    forecasters = {"library-default": WSBForecaster(),
-                   "calibration=None": WSBForecaster(kwargs={"calibration": None}),
-                   "calibration=HUB": WSBForecaster(kwargs={"calibration": HUB_CALIBRATION}),
-                   "naive-linear": NaiveLinear(3)}
-    tasks = [(series[i:i + 40], forecasters) for i in range(0, len(series), 40)]
+    forecasters = {
+        "library-default": WSBForecaster(),
+        "calibration=None": WSBForecaster(kwargs={"calibration": None}),
+        "calibration=HUB": WSBForecaster(kwargs={"calibration": HUB_CALIBRATION}),
+        "naive-linear": NaiveLinear(3),
+    }
+    tasks = [(series[i : i + 40], forecasters) for i in range(0, len(series), 40)]
     t0 = time.perf_counter()
     with ProcessPoolExecutor(jobs) as pool:
         rows = pd.concat(pool.map(_chunk, tasks), ignore_index=True)
-    print(f"{len(series)} real series, origins {ORIGINS}, backtested in "
-          f"{time.perf_counter() - t0:.0f} s")
+    print(
+        f"{len(series)} real series, origins {ORIGINS}, backtested in "
+        f"{time.perf_counter() - t0:.0f} s"
+    )
     pooled = rows.assign(series=rows["series"] + "@" + rows["origin"].astype(str), origin=0)
     tab = score(pooled).drop(columns="origin")
     outside = (rows["mean"] < rows["lower"] - 1e-9) | (rows["mean"] > rows["upper"] + 1e-9)
-    counts = (rows.assign(outside=outside).groupby("forecaster")["outside"]
-              .agg(point_outside_band="sum", forecasts="size"))
+    counts = (
+        rows.assign(outside=outside)
+        .groupby("forecaster")["outside"]
+        .agg(point_outside_band="sum", forecasts="size")
+    )
     return tab.merge(counts, left_on="forecaster", right_index=True, how="left")
 
 
@@ -88,8 +95,11 @@ def demo_bands(graph) -> pd.DataFrame:
     top = graph.descendant_counts("transitive").nlargest(120).index.tolist()
     curves = graph.growth_curves(top, scope="transitive")
     curves = curves[curves["month"] <= graph.last_complete_month]
-    variants = {"library-default": {}, "calibration=HUB": {"calibration": HUB_CALIBRATION},
-                "calibration=None": {"calibration": None}}
+    variants = {
+        "library-default": {},
+        "calibration=HUB": {"calibration": HUB_CALIBRATION},
+        "calibration=None": {"calibration": None},
+    }
     out = []
     for name, kwargs in variants.items():
         bad = edge = 0
@@ -100,8 +110,14 @@ def demo_bands(graph) -> pd.DataFrame:
             p = _point(pred)
             bad += bool(((p < pred["lower"] - 1e-9) | (p > pred["upper"] + 1e-9)).any())
             edge += bool(((p >= pred["upper"] - 1e-9) & (pred["upper"] > pred["lower"])).any())
-        out.append({"fitter": name, "series": len(top), "point_outside_band": bad,
-                    "point_at_upper_end": edge})
+        out.append(
+            {
+                "fitter": name,
+                "series": len(top),
+                "point_outside_band": bad,
+                "point_at_upper_end": edge,
+            }
+        )
     return pd.DataFrame(out)
 
 
@@ -110,14 +126,25 @@ def rank_stability(graph) -> pd.DataFrame:
     b = rank_models(graph, min_derivatives=20, top=None).set_index("model")["lambda"]
     both = a.index.intersection(b.index)
     rel = (a[both] - b[both]).abs() / b[both].abs()
-    return pd.DataFrame([{"models_in_both": len(both), "changed_over_2pct": int((rel > 0.02).sum()),
-                          "max_rel_diff": float(rel.max()) if len(rel) else np.nan}])
+    return pd.DataFrame(
+        [
+            {
+                "models_in_both": len(both),
+                "changed_over_2pct": int((rel > 0.02).sum()),
+                "max_rel_diff": float(rel.max()) if len(rel) else np.nan,
+            }
+        ]
+    )
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--real", type=Path, default=Path("/work/shared/data/bhandari2025"),
-                    help="the bhandari2025 data directory")
+    ap.add_argument(
+        "--real",
+        type=Path,
+        default=Path("/work/shared/data/bhandari2025"),
+        help="the bhandari2025 data directory",
+    )
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--limit", type=int, default=0, help="only the first N real series")
     ap.add_argument("--models", type=int, default=30_000, help="size of the simulated Hub")
@@ -128,8 +155,10 @@ def main(argv=None) -> int:
         print("== 1. Library defaults on real series (6-month forecasts) ==")
         print(real_defaults(args.real, args.jobs, args.limit).to_string(**fmt))
     graph = _graph(args.models)
-    print(f"\n== 2. Point forecasts outside their 80% band, top 120 of a simulated Hub "
-          f"({args.models:,} models) ==")
+    print(
+        f"\n== 2. Point forecasts outside their 80% band, top 120 of a simulated Hub "
+        f"({args.models:,} models) =="
+    )
     print(demo_bands(graph).to_string(**fmt))
     print("\n== 3. lambda between rank --min-derivatives 5 and 20 ==")
     t0 = time.perf_counter()

@@ -93,37 +93,61 @@ def hub_pages(n: int, seed: int):
     ids = models["id"].to_numpy(dtype=object)
     refs = edges["parent"].to_numpy(dtype=object).copy()
     deleted = rng.random(len(refs)) < 0.005
-    refs[deleted] = [f"{r.split('/')[0]}/deleted-{i}" for i, r in
-                     zip(np.flatnonzero(deleted), refs[deleted], strict=True)]
+    refs[deleted] = [
+        f"{r.split('/')[0]}/deleted-{i}"
+        for i, r in zip(np.flatnonzero(deleted), refs[deleted], strict=True)
+    ]
     recased = ~deleted & (rng.random(len(refs)) < 0.01)
     refs[recased] = [r.upper() for r in refs[recased]]
     pos = pd.Index(ids).get_indexer(edges["child"])
     order = np.argsort(pos, kind="stable")
     ptr = np.zeros(len(ids) + 1, dtype=np.int64)
     np.cumsum(np.bincount(pos, minlength=len(ids)), out=ptr[1:])
-    tags = [f"base_model:{rel}:{ref}" for rel, ref in
-            zip(edges["relation"].to_numpy(dtype=object)[order], refs[order], strict=True)]
+    tags = [
+        f"base_model:{rel}:{ref}"
+        for rel, ref in zip(
+            edges["relation"].to_numpy(dtype=object)[order], refs[order], strict=True
+        )
+    ]
     created_ns = models["created_at"].dt.as_unit("ns").astype("int64").to_numpy()
-    stamps = [s[:23] + "Z" for s in np.datetime_as_string(
-        created_ns.astype("datetime64[ns]").astype("datetime64[ms]"), unit="ms")]
+    stamps = [
+        s[:23] + "Z"
+        for s in np.datetime_as_string(
+            created_ns.astype("datetime64[ns]").astype("datetime64[ms]"), unit="ms"
+        )
+    ]
     downloads = (rng.pareto(1.0, len(ids)) * 50).astype(np.int64).tolist()
-    pipelines = rng.choice(["text-generation", "text-classification", "image-classification",
-                            "automatic-speech-recognition"], len(ids)).tolist()
+    pipelines = rng.choice(
+        [
+            "text-generation",
+            "text-classification",
+            "image-classification",
+            "automatic-speech-recognition",
+        ],
+        len(ids),
+    ).tolist()
     peft = rng.random(len(ids)) < 0.002
     for end in range(len(ids), 0, -PAGE):
         page = []
         for i in range(end - 1, max(end - PAGE, 0) - 1, -1):
             mid = ids[i]
-            model_tags = ["transformers", *tags[ptr[i]:ptr[i + 1]]]
+            model_tags = ["transformers", *tags[ptr[i] : ptr[i + 1]]]
             if peft[i]:
                 model_tags.append("base_model:adapter:/workspace/out")
-            page.append({
-                "_id": f"{0x650000000000000000000000 + i * 7919:024x}", "id": mid,
-                "author": mid.split("/")[0], "createdAt": stamps[i], "lastModified": stamps[i],
-                "downloads": downloads[i], "likes": downloads[i] // 25,
-                "pipeline_tag": pipelines[i], "library_name": "transformers",
-                "tags": model_tags,
-            })
+            page.append(
+                {
+                    "_id": f"{0x650000000000000000000000 + i * 7919:024x}",
+                    "id": mid,
+                    "author": mid.split("/")[0],
+                    "createdAt": stamps[i],
+                    "lastModified": stamps[i],
+                    "downloads": downloads[i],
+                    "likes": downloads[i] // 25,
+                    "pipeline_tag": pipelines[i],
+                    "library_name": "transformers",
+                    "tags": model_tags,
+                }
+            )
         yield page
 
 
@@ -135,8 +159,13 @@ def build_snapshot(db: pathlib.Path, n: int, seed: int) -> tuple[float, float]:
 
     started = time.perf_counter()
     with Store(db) as store:
-        run = store.start_run(mode="full", endpoint="https://sim.invalid", phase="full",
-                              next_url="sim:0", hub_mark=None)
+        run = store.start_run(
+            mode="full",
+            endpoint="https://sim.invalid",
+            phase="full",
+            next_url="sim:0",
+            hub_mark=None,
+        )
         for k, page in enumerate(hub_pages(n, seed)):
             store.commit_page(run, parse_page(page), phase="full", next_url=f"sim:{k + 1}")
         committing = time.perf_counter()
@@ -206,8 +235,11 @@ def run_size(n: int, args, cli: str, commands: set[str]) -> list[dict]:
             else:
                 stale.unlink()
         ingest, commit = build_snapshot(db, n, args.seed)
-        print(f"# {n:,} models: ingest {ingest:.1f} s (final commit {commit:.1f} s), "
-              f"file {db.stat().st_size / 2**20:,.0f} MiB", flush=True)
+        print(
+            f"# {n:,} models: ingest {ingest:.1f} s (final commit {commit:.1f} s), "
+            f"file {db.stat().st_size / 2**20:,.0f} MiB",
+            flush=True,
+        )
     root, size = largest_root(db)
     print(f"# largest family root {root} ({size:,} descendants)", flush=True)
     py = sys.executable
@@ -257,9 +289,11 @@ def run_size(n: int, args, cli: str, commands: set[str]) -> list[dict]:
 def format_row(row: dict) -> str:
     if "cpu" not in row:
         return f"| {row['models']:>9,} | {row['job']:<8} | | | | | | {row.get('note', '')} |"
-    return (f"| {row['models']:>9,} | {row['job']:<8} | {row['wall']:7.2f} | {row['cpu']:7.2f} | "
-            f"{row['mib']:7.0f} | {row['x_floor']:6.2f} | {row['x_floor_wall']:6.2f} | "
-            f"{row.get('note', '')} |")
+    return (
+        f"| {row['models']:>9,} | {row['job']:<8} | {row['wall']:7.2f} | {row['cpu']:7.2f} | "
+        f"{row['mib']:7.0f} | {row['x_floor']:6.2f} | {row['x_floor_wall']:6.2f} | "
+        f"{row.get('note', '')} |"
+    )
 
 
 def parse_size(text: str) -> int:
@@ -275,17 +309,25 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="best of this many runs (CPU)")
     parser.add_argument("--keep", default=None, help="folder for the snapshots (kept)")
     parser.add_argument("--skip", default="", help="comma-separated jobs not to run")
-    parser.add_argument("--reuse", action="store_true",
-                        help="measure the snapshots already in --keep instead of building them")
-    parser.add_argument("--cli", default=str(pathlib.Path(sys.executable).parent / "hf-lineage"),
-                        help="the hf-lineage executable to measure")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the snapshots already in --keep instead of building them",
+    )
+    parser.add_argument(
+        "--cli",
+        default=str(pathlib.Path(sys.executable).parent / "hf-lineage"),
+        help="the hf-lineage executable to measure",
+    )
     args = parser.parse_args()
     commands = available_commands(args.cli)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"# {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, "
-          f"{os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f} GiB, "
-          f"Python {platform.python_version()}, load {load}, "
-          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    print(
+        f"# {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"{os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f} GiB, "
+        f"Python {platform.python_version()}, load {load}, "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+    )
     print("| models | job | wall s | CPU s | peak MiB | x floor (CPU) | x floor (wall) | note |")
     print("|---:|---|---:|---:|---:|---:|---:|---|")
     for size in (parse_size(s) for s in args.sizes.split(",")):

@@ -34,35 +34,53 @@ def report(progress: Progress) -> None:
     if not isinstance(progress, CrawlProgress):
         print(f"  {progress.message}", flush=True)
     elif progress.finished or progress.pages % 10 == 0:
-        left = "" if progress.ratelimit_remaining is None else \
-            f", {progress.ratelimit_remaining} requests left in the window"
-        print(f"  {progress.mode} [{progress.phase or 'done'}]: {progress.pages:,} pages, "
-              f"{progress.models:,} models, {progress.rate:,.0f} models/s{left}", flush=True)
+        left = (
+            ""
+            if progress.ratelimit_remaining is None
+            else f", {progress.ratelimit_remaining} requests left in the window"
+        )
+        print(
+            f"  {progress.mode} [{progress.phase or 'done'}]: {progress.pages:,} pages, "
+            f"{progress.models:,} models, {progress.rate:,.0f} models/s{left}",
+            flush=True,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", help="snapshot file (default: $HF_LINEAGE_DB, else "
-                                     "~/.cache/hf-lineage/hub.db)")
+    parser.add_argument(
+        "--db", help="snapshot file (default: $HF_LINEAGE_DB, else ~/.cache/hf-lineage/hub.db)"
+    )
     parser.add_argument("--endpoint", help="Hub endpoint (default: $HF_ENDPOINT, else hf.co)")
     parser.add_argument("--max-models", type=int, help="stop the listing after N models")
     args = parser.parse_args(argv)
     db = resolve_db_path(args.db)
 
     try:
-        result = crawl(db, endpoint=args.endpoint, token=os.environ.get("HF_TOKEN"),
-                       max_models=args.max_models, progress=report)
+        result = crawl(
+            db,
+            endpoint=args.endpoint,
+            token=os.environ.get("HF_TOKEN"),
+            max_models=args.max_models,
+            progress=report,
+        )
         how = "resumed and finished" if result.resumed else "finished"
-        print(f"{result.mode} crawl {how}: {result.models:,} models listed in "
-              f"{result.pages:,} pages, {result.elapsed:.1f} s")
+        print(
+            f"{result.mode} crawl {how}: {result.models:,} models listed in "
+            f"{result.pages:,} pages, {result.elapsed:.1f} s"
+        )
 
         with Store(db, readonly=True) as store:
             info = store.info()
-        print(f"\nsnapshot {info['path']} ({info['endpoint']}, {info['snapshot_time']}): "
-              f"{info['models']:,} models, {info['edges']:,} edges, "
-              f"{info['missing_parents']:,} parents never listed")
-        print("edges by relation: " + ", ".join(
-            f"{k} {v:,}" for k, v in info["edges_by_relation"].items()))
+        print(
+            f"\nsnapshot {info['path']} ({info['endpoint']}, {info['snapshot_time']}): "
+            f"{info['models']:,} models, {info['edges']:,} edges, "
+            f"{info['missing_parents']:,} parents never listed"
+        )
+        print(
+            "edges by relation: "
+            + ", ".join(f"{k} {v:,}" for k, v in info["edges_by_relation"].items())
+        )
 
         graph = LineageGraph.from_db(db)
     except HfLineageError as exc:

@@ -30,8 +30,9 @@ def example_series(months: int = 24, seed: int = 0) -> pd.Series:
     t = np.arange(months) + 1.0  # the fitter's time convention: t = age_months + 1
     expected = curve.cumulative(t, curve.from_natural(2.0, 1.5, 0.8))
     counts = np.random.default_rng(seed).poisson(np.diff(expected, prepend=0.0))
-    return pd.Series(np.cumsum(counts), index=pd.RangeIndex(months, name="age_months"),
-                     name="cumulative")
+    return pd.Series(
+        np.cumsum(counts), index=pd.RangeIndex(months, name="age_months"), name="cumulative"
+    )
 
 
 def read_series(path: str) -> pd.Series:
@@ -52,9 +53,11 @@ def main(argv: list[str] | None = None) -> None:
 
     # One series: scikit-learn style.
     fitter = WSBFitter(m=30).fit(series.index, series.to_numpy())
-    print(f"\nstatus: {fitter.status_}; ultimate count c_inf = {fitter.ultimate_:.0f} "
-          f"(80% interval {fitter.ultimate_interval(0.8)[0]:.0f}"
-          f"-{fitter.ultimate_interval(0.8)[1]:.0f})")
+    print(
+        f"\nstatus: {fitter.status_}; ultimate count c_inf = {fitter.ultimate_:.0f} "
+        f"(80% interval {fitter.ultimate_interval(0.8)[0]:.0f}"
+        f"-{fitter.ultimate_interval(0.8)[1]:.0f})"
+    )
     print(fitter.summary().to_string(float_format=lambda v: f"{v:.3f}"))
     ahead = np.arange(series.index[-1] + 1, series.index[-1] + 1 + args.horizon)
     print(f"\nForecast, next {args.horizon} months (80% band):")
@@ -62,18 +65,31 @@ def main(argv: list[str] | None = None) -> None:
 
     # Which curve describes it best? Maximum likelihood and AIC over the alternatives.
     print("\nCurves by AIC:")
-    print(compare_curves(series.index, series.to_numpy()).to_string(
-        index=False, float_format=lambda v: f"{v:.2f}"))
+    print(
+        compare_curves(series.index, series.to_numpy()).to_string(
+            index=False, float_format=lambda v: f"{v:.2f}"
+        )
+    )
 
     # Many series at once: the long frame the graph layer and `hf-lineage curves` produce.
-    long = pd.concat([
-        pd.DataFrame({"model": "yours", "age_months": series.index, "cumulative": series}),
-        pd.DataFrame({"model": "half of it", "age_months": series.index,
-                      "cumulative": series.to_numpy() // 2}),
-    ])
+    long = pd.concat(
+        [
+            pd.DataFrame({"model": "yours", "age_months": series.index, "cumulative": series}),
+            pd.DataFrame(
+                {
+                    "model": "half of it",
+                    "age_months": series.index,
+                    "cumulative": series.to_numpy() // 2,
+                }
+            ),
+        ]
+    )
     print("\nfit_many:")
-    print(fit_many(long, n_jobs=1)[["model", "status", "lambda", "mu", "sigma", "ultimate"]]
-          .to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    print(
+        fit_many(long, n_jobs=1)[
+            ["model", "status", "lambda", "mu", "sigma", "ultimate"]
+        ].to_string(index=False, float_format=lambda v: f"{v:.2f}")
+    )
 
     if args.plot:
         # A figure of its own (no pyplot, no backend switch): ax.figure.savefig writes it.

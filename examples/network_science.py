@@ -48,8 +48,14 @@ def largest_families(G: nx.DiGraph, reach: pd.Series, top: int = 5) -> pd.DataFr
             continue
         roots = [n for n in nodes if G.in_degree(n) == 0]
         main = max(sorted(roots), key=lambda n: reach[n])
-        rows.append({"size": len(nodes), "roots": len(roots), "main_root": main,
-                     "its_descendants": int(reach[main])})
+        rows.append(
+            {
+                "size": len(nodes),
+                "roots": len(roots),
+                "main_root": main,
+                "its_descendants": int(reach[main]),
+            }
+        )
     table = pd.DataFrame(rows, columns=["size", "roots", "main_root", "its_descendants"])
     return table.sort_values(["size", "main_root"], ascending=[False, True]).head(top)
 
@@ -69,8 +75,9 @@ def out_degree_distribution(h) -> pd.DataFrame:
     edges = [1, 2, 5, 10, 100, 1_000, 10_000, np.inf]
     labels = ["1", "2-4", "5-9", "10-99", "100-999", "1000-9999", "10000+"]
     bins = pd.cut(degrees, edges, right=False, labels=labels)
-    return pd.Series(bins).value_counts(sort=False).rename_axis("children").rename(
-        "models").to_frame()
+    return (
+        pd.Series(bins).value_counts(sort=False).rename_axis("children").rename("models").to_frame()
+    )
 
 
 def relation_table(h) -> pd.DataFrame:
@@ -80,8 +87,9 @@ def relation_table(h) -> pd.DataFrame:
     child = np.array([e.target for e in h.es])
     has_kids = np.asarray(h.outdegree()) > 0
     frame = pd.DataFrame({"relation": relation, "fertile": has_kids[child]})
-    table = frame.groupby("relation").agg(edges=("fertile", "size"),
-                                          with_children=("fertile", "mean"))
+    table = frame.groupby("relation").agg(
+        edges=("fertile", "size"), with_children=("fertile", "mean")
+    )
     table["share"] = table["edges"] / table["edges"].sum()
     return table.sort_values("edges", ascending=False)[["edges", "share", "with_children"]]
 
@@ -101,8 +109,10 @@ def export_round_trip(graph: LineageGraph, directory: Path) -> str:
         and all(G.nodes[v]["transitive"] == reach[v] for v in reach.nlargest(20).index)
         and nodes["transitive"].tolist() == reach.tolist()
     )
-    return (f"{G.number_of_nodes():,} nodes and {G.number_of_edges():,} edges back from "
-            f"GraphML, {len(nodes):,} rows from Parquet; unchanged: {same}")
+    return (
+        f"{G.number_of_nodes():,} nodes and {G.number_of_edges():,} edges back from "
+        f"GraphML, {len(nodes):,} rows from Parquet; unchanged: {same}"
+    )
 
 
 def then_and_now(graph: LineageGraph, months: int = 12, top: int = 5) -> pd.DataFrame:
@@ -110,8 +120,13 @@ def then_and_now(graph: LineageGraph, months: int = 12, top: int = 5) -> pd.Data
     then = (pd.Period(graph.snapshot_month, "M") - months).strftime("%Y-%m")
     old = top_models(graph.as_of(then), top=top)
     now = graph.descendant_counts("transitive")
-    return pd.DataFrame({"model": old["model"], f"transitive {then}": old["transitive"],
-                         f"transitive {graph.snapshot_month}": now[old["model"]].to_numpy()})
+    return pd.DataFrame(
+        {
+            "model": old["model"],
+            f"transitive {then}": old["transitive"],
+            f"transitive {graph.snapshot_month}": now[old["model"]].to_numpy(),
+        }
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -123,8 +138,10 @@ def main(argv: list[str] | None = None) -> None:
 
     graph = load(args.db, args.models, args.seed)
     G, h = graph.to_networkx(), graph.to_igraph()
-    print(f"{graph.n_models:,} models, {G.number_of_edges():,} lineage edges "
-          f"(networkx), {h.ecount():,} (igraph, one per declared relation)")
+    print(
+        f"{graph.n_models:,} models, {G.number_of_edges():,} lineage edges "
+        f"(networkx), {h.ecount():,} (igraph, one per declared relation)"
+    )
 
     reach = graph.descendant_counts("transitive")
     families = largest_families(G, reach)
@@ -135,8 +152,10 @@ def main(argv: list[str] | None = None) -> None:
     root = families["main_root"].iloc[0]
     ours = int(reach[root])
     theirs = len(h.subcomponent(h.vs.find(name=root).index, mode="out")) - 1
-    print(f"\n{root}: {ours:,} transitive derivatives (igraph subcomponent: {theirs:,}); "
-          f"{len(graph.children(root)):,} direct")
+    print(
+        f"\n{root}: {ours:,} transitive derivatives (igraph subcomponent: {theirs:,}); "
+        f"{len(graph.children(root)):,} direct"
+    )
 
     print("\nDepth (longest chain of parents):")
     print(depth_distribution(G).to_string())

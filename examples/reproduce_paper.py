@@ -45,11 +45,20 @@ def read_finetune(path: Path) -> pd.DataFrame:
                 continue
             seen.add(record["model"])
             values = np.array([record[c] for c in months], dtype=float)
-            values = values[: np.flatnonzero(np.isfinite(values))[-1] + 1] \
-                if np.isfinite(values).any() else values[:0]
-            rows.append({"model": record["model"], "age_months": np.arange(values.size),
-                         "cumulative": values, "last": values[-1] if values.size else 0.0,
-                         **{k: record[k] for k in ("lambda_i", "mu_i", "sigma_i")}})
+            values = (
+                values[: np.flatnonzero(np.isfinite(values))[-1] + 1]
+                if np.isfinite(values).any()
+                else values[:0]
+            )
+            rows.append(
+                {
+                    "model": record["model"],
+                    "age_months": np.arange(values.size),
+                    "cumulative": values,
+                    "last": values[-1] if values.size else 0.0,
+                    **{k: record[k] for k in ("lambda_i", "mu_i", "sigma_i")},
+                }
+            )
     frame = pd.DataFrame(rows)
     return frame.sort_values(["last", "model"], ascending=[False, True], kind="stable")
 
@@ -80,19 +89,29 @@ def refit(series: pd.DataFrame) -> pd.DataFrame:
         ours_seconds = time.perf_counter() - clock - paper_seconds
         fitted = ours.predict(s.age_months)["median"].to_numpy()
         nat = ours.params_table().loc[["lambda", "mu", "sigma"], "estimate"]
-        rows.append({
-            "model": s.model, "months": len(s.cumulative), "last": int(s.last),
-            "published_lambda": s.lambda_i, "published_mu": s.mu_i,
-            "published_sigma": s.sigma_i,
-            "reproduced": bool(ok and np.allclose(p, published, rtol=1e-3, atol=1e-6)),
-            "published": paper_verdict(published, bool(np.isfinite(published).all())),
-            "ours_status": ours.status_, "ours_lambda": nat["lambda"], "ours_mu": nat["mu"],
-            "ours_sigma": nat["sigma"], "ours_ultimate": ours.ultimate_,
-            "published_rmse": _rmse(paper_model(years, *published, m=PUBLISHED_M),
-                                    s.cumulative),
-            "ours_rmse": _rmse(fitted, s.cumulative),
-            "paper_seconds": paper_seconds, "ours_seconds": ours_seconds,
-        })
+        rows.append(
+            {
+                "model": s.model,
+                "months": len(s.cumulative),
+                "last": int(s.last),
+                "published_lambda": s.lambda_i,
+                "published_mu": s.mu_i,
+                "published_sigma": s.sigma_i,
+                "reproduced": bool(ok and np.allclose(p, published, rtol=1e-3, atol=1e-6)),
+                "published": paper_verdict(published, bool(np.isfinite(published).all())),
+                "ours_status": ours.status_,
+                "ours_lambda": nat["lambda"],
+                "ours_mu": nat["mu"],
+                "ours_sigma": nat["sigma"],
+                "ours_ultimate": ours.ultimate_,
+                "published_rmse": _rmse(
+                    paper_model(years, *published, m=PUBLISHED_M), s.cumulative
+                ),
+                "ours_rmse": _rmse(fitted, s.cumulative),
+                "paper_seconds": paper_seconds,
+                "ours_seconds": ours_seconds,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -102,41 +121,65 @@ def _rmse(fitted: np.ndarray, observed: np.ndarray) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("path", nargs="?", default=str(DEFAULT),
-                        help="the bhandari2025 data folder (holds finetune/)")
+    parser.add_argument(
+        "path",
+        nargs="?",
+        default=str(DEFAULT),
+        help="the bhandari2025 data folder (holds finetune/)",
+    )
     parser.add_argument("--top", type=int, default=50, help="largest series to refit")
     args = parser.parse_args(argv)
     path = Path(args.path)
     if not (path / "finetune").is_dir():
-        print(f"no finetune/ folder under {path}: pass the bhandari2025 data folder",
-              file=sys.stderr)
+        print(
+            f"no finetune/ folder under {path}: pass the bhandari2025 data folder", file=sys.stderr
+        )
         return 2
 
     series = read_finetune(path)
     table = refit(series.head(args.top))
     n = len(table)
     print(f"{len(series):,} series in {path}; refitting the {n} largest")
-    print(f"\nPublished parameters reproduced (curve_fit from {PAPER_START}, m = 1, t in "
-          f"years): {table['reproduced'].sum()} of {n}")
+    print(
+        f"\nPublished parameters reproduced (curve_fit from {PAPER_START}, m = 1, t in "
+        f"years): {table['reproduced'].sum()} of {n}"
+    )
     others = table.loc[~table["reproduced"], "published"].value_counts()
     if len(others):
-        print("  not reproduced: " + ", ".join(f"{v} {k}" for k, v in others.items())
-              + " (a runaway fit walks the lambda-mu ridge and stops wherever its budget ends)")
+        print(
+            "  not reproduced: "
+            + ", ".join(f"{v} {k}" for k, v in others.items())
+            + " (a runaway fit walks the lambda-mu ridge and stops wherever its budget ends)"
+        )
     print("How the published fits ended:")
     print(table["published"].value_counts().to_string())
     print("\nOur fitter (WSBFitter defaults: m = 30, t = age_months + 1), statuses:")
     print(table["ours_status"].value_counts().to_string())
     finite = np.isfinite(table[["ours_lambda", "ours_mu", "ours_sigma"]]).all(axis=1)
     better = (table["ours_rmse"] < table["published_rmse"]).sum()
-    print(f"finite parameters: {finite.sum()} of {n}; in-sample RMSE below the published "
-          f"curve's on {better} of {n} (median ours {table['ours_rmse'].median():.1f}, "
-          f"published {table['published_rmse'].median():.1f})")
-    print(f"time: the paper's fitter {table['paper_seconds'].sum():.1f} s, "
-          f"ours {table['ours_seconds'].sum():.1f} s")
+    print(
+        f"finite parameters: {finite.sum()} of {n}; in-sample RMSE below the published "
+        f"curve's on {better} of {n} (median ours {table['ours_rmse'].median():.1f}, "
+        f"published {table['published_rmse'].median():.1f})"
+    )
+    print(
+        f"time: the paper's fitter {table['paper_seconds'].sum():.1f} s, "
+        f"ours {table['ours_seconds'].sum():.1f} s"
+    )
 
     print("\nThe largest (lambda is not comparable across m and time units; c_inf is):")
-    cols = ["model", "last", "published", "published_lambda", "published_mu", "ours_status",
-            "ours_lambda", "ours_mu", "ours_sigma", "ours_ultimate"]
+    cols = [
+        "model",
+        "last",
+        "published",
+        "published_lambda",
+        "published_mu",
+        "ours_status",
+        "ours_lambda",
+        "ours_mu",
+        "ours_sigma",
+        "ours_ultimate",
+    ]
     print(table[cols].head(10).to_string(index=False, float_format=lambda v: f"{v:.3g}"))
     return 0
 

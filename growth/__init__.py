@@ -18,6 +18,18 @@ from growth.models import WSB, Bass, Gompertz, PowerCutoff, make_curve
 from growth.pooled import PooledForecaster
 from growth.prior import ForecastCalibration, GaussianPrior, learn_prior
 
-__all__ = ["WSB", "Bass", "CurveFitter", "ForecastCalibration", "GaussianPrior", "Gompertz",
-           "PooledForecaster", "PowerCutoff", "WSBFitter", "compare_curves", "fit_many",
-           "learn_prior", "make_curve"]
+__all__ = [
+    "WSB",
+    "Bass",
+    "CurveFitter",
+    "ForecastCalibration",
+    "GaussianPrior",
+    "Gompertz",
+    "PooledForecaster",
+    "PowerCutoff",
+    "WSBFitter",
+    "compare_curves",
+    "fit_many",
+    "learn_prior",
+    "make_curve",
+]

@@ -58,8 +58,9 @@ def paper_fit(age, cumulative, m: float = 100.0) -> tuple[np.ndarray, bool]:
         warnings.simplefilter("ignore")
         for maxfev in (None, 10000):
             try:
-                popt, _ = optimize.curve_fit(f, t, c, p0=[0.5, 2.0, 0.5], bounds=(0, np.inf),
-                                             maxfev=maxfev)
+                popt, _ = optimize.curve_fit(
+                    f, t, c, p0=[0.5, 2.0, 0.5], bounds=(0, np.inf), maxfev=maxfev
+                )
                 return popt, bool(np.all(np.isfinite(popt)))
             except (RuntimeError, ValueError, optimize.OptimizeWarning):
                 continue
@@ -87,7 +88,7 @@ class NaiveLinear:
 
     def __call__(self, age, cum, target):
         cum = np.asarray(cum, dtype=float)
-        inc = np.diff(cum)[-self.last:] if cum.size > 1 else np.zeros(1)
+        inc = np.diff(cum)[-self.last :] if cum.size > 1 else np.zeros(1)
         rate = float(np.mean(inc)) if inc.size else 0.0
         mean = cum[-1] + rate * (np.asarray(target, dtype=float) - age[-1])
         nan = np.full(len(target), np.nan)
@@ -114,9 +115,13 @@ class WSBForecaster:
         return pred["median"].to_numpy(), pred["lower"].to_numpy(), pred["upper"].to_numpy()
 
 
-def backtest(series: Sequence[tuple[str, np.ndarray, np.ndarray]],
-             forecasters: dict[str, Forecaster], *, origins: Sequence[int] = (6, 12),
-             horizon: int = 6) -> pd.DataFrame:
+def backtest(
+    series: Sequence[tuple[str, np.ndarray, np.ndarray]],
+    forecasters: dict[str, Forecaster],
+    *,
+    origins: Sequence[int] = (6, 12),
+    horizon: int = 6,
+) -> pd.DataFrame:
     """Fit each series on ages 0..k, forecast ages k+1..k+horizon, for each origin k.
 
     ``series``: (name, age_months, cumulative) with consecutive ages from 0; a series
@@ -138,15 +143,40 @@ def backtest(series: Sequence[tuple[str, np.ndarray, np.ndarray]],
             for fname, fc in forecasters.items():
                 mean, lower, upper = fc(age[train], cum[train], target)
                 for j, h in enumerate(target - k):
-                    rows.append((name, k, fname, cum[train][-1], int(h), cum[test][j],
-                                 mean[j], lower[j], upper[j]))
-    cols = ["series", "origin", "forecaster", "origin_count", "h", "actual", "mean", "lower",
-            "upper"]
+                    rows.append(
+                        (
+                            name,
+                            k,
+                            fname,
+                            cum[train][-1],
+                            int(h),
+                            cum[test][j],
+                            mean[j],
+                            lower[j],
+                            upper[j],
+                        )
+                    )
+    cols = [
+        "series",
+        "origin",
+        "forecaster",
+        "origin_count",
+        "h",
+        "actual",
+        "mean",
+        "lower",
+        "upper",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
-def score(rows: pd.DataFrame, *, baseline: str = "naive-linear", horizon: int = 6,
-          active_min: float = 10.0) -> pd.DataFrame:
+def score(
+    rows: pd.DataFrame,
+    *,
+    baseline: str = "naive-linear",
+    horizon: int = 6,
+    active_min: float = 10.0,
+) -> pd.DataFrame:
     """Per forecaster, origin and subset (all / active): median APE at the last held-out
     month (series with a positive actual; a failed fit counts as an infinite error, and
     ``median_ape_fitted`` leaves failures out), share beating ``baseline`` there (ties count
@@ -173,26 +203,44 @@ def score(rows: pd.DataFrame, *, baseline: str = "naive-linear", horizon: int = 
             berr = np.abs(b - g["actual"].to_numpy())
             e = err.fillna(np.inf).to_numpy()
             beats = np.mean((e < berr) + 0.5 * (e == berr)) if len(g) else np.nan
-            cov_rows = r_all[(r_all["forecaster"] == fname) & (r_all["origin"] == k)
-                             & r_all["series"].isin(set(g["series"]))]
+            cov_rows = r_all[
+                (r_all["forecaster"] == fname)
+                & (r_all["origin"] == k)
+                & r_all["series"].isin(set(g["series"]))
+            ]
             cov_rows = cov_rows.dropna(subset=["lower", "upper"])
             inside = (cov_rows["actual"] >= cov_rows["lower"] - 1e-9) & (
-                cov_rows["actual"] <= cov_rows["upper"] + 1e-9)
+                cov_rows["actual"] <= cov_rows["upper"] + 1e-9
+            )
             ok = np.isfinite(ape.to_numpy())
-            out.append({"forecaster": fname, "origin": k, "subset": subset, "n": len(g),
-                        "failed": int((~ok).sum()),
-                        "median_ape": float(np.median(ape)) if len(g) else np.nan,
-                        "median_ape_fitted": float(np.median(ape[ok])) if ok.any() else np.nan,
-                        "beats_baseline": beats if fname != baseline else np.nan,
-                        "coverage": float(inside.mean()) if len(cov_rows) else np.nan})
+            out.append(
+                {
+                    "forecaster": fname,
+                    "origin": k,
+                    "subset": subset,
+                    "n": len(g),
+                    "failed": int((~ok).sum()),
+                    "median_ape": float(np.median(ape)) if len(g) else np.nan,
+                    "median_ape_fitted": float(np.median(ape[ok])) if ok.any() else np.nan,
+                    "beats_baseline": beats if fname != baseline else np.nan,
+                    "coverage": float(inside.mean()) if len(cov_rows) else np.nan,
+                }
+            )
     return pd.DataFrame(out)
 
 
-def learn_calibration(rows: pd.DataFrame, *, forecaster: str = "ours",
-                      baseline: str = "naive-linear", interval: float = 0.8,
-                      blends: Sequence[float] = tuple(np.linspace(0.0, 0.8, 9)),
-                      active_min: float = 10.0, young_months: float = 9.0,
-                      min_rows: int = 30, min_origin_count: float = 1.0) -> ForecastCalibration:
+def learn_calibration(
+    rows: pd.DataFrame,
+    *,
+    forecaster: str = "ours",
+    baseline: str = "naive-linear",
+    interval: float = 0.8,
+    blends: Sequence[float] = tuple(np.linspace(0.0, 0.8, 9)),
+    active_min: float = 10.0,
+    young_months: float = 9.0,
+    min_rows: int = 30,
+    min_origin_count: float = 1.0,
+) -> ForecastCalibration:
     """Learn forecast corrections from backtest rows of an uncalibrated ``forecaster``.
 
     The blend weight with ``baseline`` (linear extrapolation) minimises the mean absolute
@@ -239,6 +287,10 @@ def learn_calibration(rows: pd.DataFrame, *, forecaster: str = "ours",
             if e.size:
                 level = min(1.0, np.ceil((e.size + 1) * interval) / e.size)
                 widen[(*cls, int(hh))] = float(np.quantile(e, level, method="higher"))
-    return ForecastCalibration(blend=w, widen=tuple(sorted(widen.items())),
-                               active_min=active_min, young_months=young_months,
-                               interval=interval)
+    return ForecastCalibration(
+        blend=w,
+        widen=tuple(sorted(widen.items())),
+        active_min=active_min,
+        young_months=young_months,
+        interval=interval,
+    )

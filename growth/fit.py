@@ -95,8 +95,9 @@ class NotFittedError(ValueError, AttributeError):
 def _require_fit(fitter: CurveFitter, method: str, attribute: str = "status_") -> None:
     """Raise :class:`NotFittedError` naming ``method`` unless ``fitter`` was fitted."""
     if not hasattr(fitter, attribute):
-        raise NotFittedError(f"this {type(fitter).__name__} is not fitted yet: call "
-                             f"fit(...) before {method}()")
+        raise NotFittedError(
+            f"this {type(fitter).__name__} is not fitted yet: call fit(...) before {method}()"
+        )
 
 
 def _band(interval: float) -> tuple[float, float]:
@@ -119,8 +120,14 @@ def _nb_terms(y, log_y_factorial, mu, log_r):
     log_r_mu = np.log(r_mu)
     y_r = y + r
     ratio = y_r / r_mu
-    ll = (special.gammaln(y_r) - special.gammaln(r) - log_y_factorial + r * log_r
-          + y * log_mu - y_r * log_r_mu)
+    ll = (
+        special.gammaln(y_r)
+        - special.gammaln(r)
+        - log_y_factorial
+        + r * log_r
+        + y * log_mu
+        - y_r * log_r_mu
+    )
     d_log_r = r * (special.digamma(y_r) - special.digamma(r) + log_r - log_r_mu + 1.0 - ratio)
     return ll, y / mu - ratio, d_log_r
 
@@ -176,11 +183,19 @@ class CurveFitter:
     True
     """
 
-    def __init__(self, curve: Curve, *, likelihood: str = "nb", prior: GaussianPrior | None = None,
-                 time_offset: float = 1.0, n_draws: int = 400, seed: int = 0,
-                 half_life: float | None = None,
-                 calibration: ForecastCalibration | None = None,
-                 dispersion_prior: tuple[float, float] | None = DISPERSION_PRIOR):
+    def __init__(
+        self,
+        curve: Curve,
+        *,
+        likelihood: str = "nb",
+        prior: GaussianPrior | None = None,
+        time_offset: float = 1.0,
+        n_draws: int = 400,
+        seed: int = 0,
+        half_life: float | None = None,
+        calibration: ForecastCalibration | None = None,
+        dispersion_prior: tuple[float, float] | None = DISPERSION_PRIOR,
+    ):
         if likelihood not in ("nb", "poisson"):
             raise ValueError("likelihood must be 'nb' or 'poisson'")
         self.curve = curve
@@ -240,7 +255,7 @@ class CurveFitter:
         points[1 + np.arange(p), np.arange(p)] += steps
         points[1 + p + np.arange(p), np.arange(p)] -= steps
         f, grads, _ = self._terms(points)
-        h = ((grads[1: p + 1] - grads[p + 1:]) / (2 * steps)[:, None]).T
+        h = ((grads[1 : p + 1] - grads[p + 1 :]) / (2 * steps)[:, None]).T
         return f[0], grads[0], 0.5 * (h + h.T)
 
     def _hessian(self, x):
@@ -304,9 +319,10 @@ class CurveFitter:
         if self.likelihood == "nb":
             bounds.append(_LOG_R_BOUNDS)
         self._bounds = np.array(bounds)
-        starts = [np.r_[s, np.log(10.0)][:k]
-                  for s in self.curve.starts(t[t > 0] if t.size else t,
-                                             c[t > 0] if t.size else c)]
+        starts = [
+            np.r_[s, np.log(10.0)][:k]
+            for s in self.curve.starts(t[t > 0] if t.size else t, c[t > 0] if t.size else c)
+        ]
         if self.prior is not None:
             starts.append(np.r_[self.prior.mean, np.log(10.0)][:k])
         starts = np.clip(np.array(starts), self._bounds[:, 0], self._bounds[:, 1])
@@ -350,8 +366,10 @@ class CurveFitter:
             cov = (v / np.maximum(w, 1e-6)) @ v.T
         self.cov_ = cov
         self._draw_cache = None
-        self.at_bound_ = bool(np.any(np.isclose(theta, self._bounds[: theta.size, 0]))
-                              or np.any(np.isclose(theta, self._bounds[: theta.size, 1])))
+        self.at_bound_ = bool(
+            np.any(np.isclose(theta, self._bounds[: theta.size, 0]))
+            or np.any(np.isclose(theta, self._bounds[: theta.size, 1]))
+        )
         self.ultimate_ = float(self.curve.ultimate(theta))
         self.ultimate_ci_ = self.ultimate_interval(0.95)
         self.status_ = self._status()
@@ -373,8 +391,12 @@ class CurveFitter:
         if self.n_increments_ < 3:
             return "too-short"
         lo, hi = self.ultimate_interval(0.8)
-        if (self.c_last_ < 0.5 * self.ultimate_ or not np.isfinite(hi)
-                or hi > 10 * max(lo, 1e-9) or self.at_bound_):
+        if (
+            self.c_last_ < 0.5 * self.ultimate_
+            or not np.isfinite(hi)
+            or hi > 10 * max(lo, 1e-9)
+            or self.at_bound_
+        ):
             return "not-yet-saturating"
         return "ok"
 
@@ -445,8 +467,7 @@ class CurveFitter:
         draws = self.predictive_draws(ages)
         lo, hi = _band(interval)
         lower, median, upper = np.quantile(draws, [lo, 0.5, hi], axis=0)
-        return pd.DataFrame({"age_months": ages, "median": median, "lower": lower,
-                             "upper": upper})
+        return pd.DataFrame({"age_months": ages, "median": median, "lower": lower, "upper": upper})
 
     def predictive_draws(self, age_months) -> np.ndarray:
         """Draws of the cumulative count at the given ages, shape ``(n_draws, len(ages))``:
@@ -469,8 +490,11 @@ class CurveFitter:
                 draws = self._draws()[:, : self.curve.n_params]
                 out[:, past] = self.curve.cumulative(t[past], draws.T[..., None])
             else:
-                known = np.interp(ages[past], self.age_, self.cum_) if self.age_.size \
+                known = (
+                    np.interp(ages[past], self.age_, self.cum_)
+                    if self.age_.size
                     else np.zeros(int(past.sum()))
+                )
                 out[:, past] = known
         if fut.any():
             order = np.argsort(t[fut], kind="stable")
@@ -500,8 +524,11 @@ class CurveFitter:
         """Mean monthly increment over the last ``last`` observed months (0 if none)."""
         if self.age_.size == 0:
             return 0.0
-        tt = np.r_[0.0, self.age_ + self.time_offset] if self.age_[0] + self.time_offset > 0 \
+        tt = (
+            np.r_[0.0, self.age_ + self.time_offset]
+            if self.age_[0] + self.time_offset > 0
             else self.age_ + self.time_offset
+        )
         cc = np.r_[0.0, self.cum_] if tt.size > self.cum_.size else self.cum_
         j = min(last, tt.size - 1)
         return float((cc[-1] - cc[-1 - j]) / (tt[-1] - tt[-1 - j])) if j > 0 else 0.0
@@ -539,8 +566,15 @@ class CurveFitter:
         tab.index.name = "parameter"
         return tab
 
-    def plot(self, ax=None, *, horizon: int = DEFAULT_HORIZON, interval: float = 0.8,
-             log_y: bool = False, title: str | None = None):
+    def plot(
+        self,
+        ax=None,
+        *,
+        horizon: int = DEFAULT_HORIZON,
+        interval: float = 0.8,
+        log_y: bool = False,
+        title: str | None = None,
+    ):
         """Data, fitted curve, anchored forecast and its band on a matplotlib axis.
 
         Without ``ax`` a new :class:`matplotlib.figure.Figure` is made (``ax.figure``;
@@ -575,25 +609,46 @@ class WSBFitter(CurveFitter):
     ('no-growth', [0.0])
     """
 
-    def __init__(self, m: float = 30.0, *, likelihood: str = "nb",
-                 prior: GaussianPrior | str | None = "weak", time_offset: float = 1.0,
-                 n_draws: int = 400, seed: int = 0, half_life: float | None = None,
-                 calibration: ForecastCalibration | None = HUB_CALIBRATION,
-                 dispersion_prior: tuple[float, float] | None = DISPERSION_PRIOR):
+    def __init__(
+        self,
+        m: float = 30.0,
+        *,
+        likelihood: str = "nb",
+        prior: GaussianPrior | str | None = "weak",
+        time_offset: float = 1.0,
+        n_draws: int = 400,
+        seed: int = 0,
+        half_life: float | None = None,
+        calibration: ForecastCalibration | None = HUB_CALIBRATION,
+        dispersion_prior: tuple[float, float] | None = DISPERSION_PRIOR,
+    ):
         if isinstance(prior, str):
             if prior != "weak":
                 raise ValueError("prior must be 'weak', None or a GaussianPrior")
             prior = WEAK_WSB_PRIOR
-        super().__init__(WSB(m=m), likelihood=likelihood, prior=prior,
-                         time_offset=time_offset, n_draws=n_draws, seed=seed,
-                         half_life=half_life, calibration=calibration,
-                         dispersion_prior=dispersion_prior)
+        super().__init__(
+            WSB(m=m),
+            likelihood=likelihood,
+            prior=prior,
+            time_offset=time_offset,
+            n_draws=n_draws,
+            seed=seed,
+            half_life=half_life,
+            calibration=calibration,
+            dispersion_prior=dispersion_prior,
+        )
         self.m = m
 
 
-def compare_curves(age_months, cumulative, curves=("wsb", "gompertz", "bass", "power-cutoff"),
-                   *, m: float = 30.0, likelihood: str = "nb",
-                   time_offset: float = 1.0) -> pd.DataFrame:
+def compare_curves(
+    age_months,
+    cumulative,
+    curves=("wsb", "gompertz", "bass", "power-cutoff"),
+    *,
+    m: float = 30.0,
+    likelihood: str = "nb",
+    time_offset: float = 1.0,
+) -> pd.DataFrame:
     """Fit several curves by maximum likelihood and rank them by AIC (Akaike weights).
 
     >>> t = np.arange(0, 30)
@@ -603,10 +658,19 @@ def compare_curves(age_months, cumulative, curves=("wsb", "gompertz", "bass", "p
     """
     rows = []
     for name in curves:
-        f = CurveFitter(make_curve(name, m=m), likelihood=likelihood, prior=None,
-                        time_offset=time_offset).fit(age_months, cumulative)
-        rows.append({"curve": name, "loglik": f.loglik_, "k": f.k_, "aic": f.aic_,
-                     "ultimate": f.ultimate_, "status": f.status_})
+        f = CurveFitter(
+            make_curve(name, m=m), likelihood=likelihood, prior=None, time_offset=time_offset
+        ).fit(age_months, cumulative)
+        rows.append(
+            {
+                "curve": name,
+                "loglik": f.loglik_,
+                "k": f.k_,
+                "aic": f.aic_,
+                "ultimate": f.ultimate_,
+                "status": f.status_,
+            }
+        )
     tab = pd.DataFrame(rows)
     tab["delta_aic"] = tab["aic"] - tab["aic"].min()
     w = np.exp(-0.5 * tab["delta_aic"].fillna(np.inf))
@@ -628,13 +692,21 @@ def fit_row(fitter: CurveFitter, interval: float = 0.8) -> dict:
         row[f"{name}_lower"] = tab.loc[name, "lower"]
         row[f"{name}_upper"] = tab.loc[name, "upper"]
     lo, hi = fitter.ultimate_interval(interval)
-    row.update(ultimate=fitter.ultimate_, ultimate_lower=lo, ultimate_upper=hi,
-               status=fitter.status_, pinned=fitter.pinned_, loglik=fitter.loglik_,
-               aic=fitter.aic_, dispersion=fitter.dispersion_)
+    row.update(
+        ultimate=fitter.ultimate_,
+        ultimate_lower=lo,
+        ultimate_upper=hi,
+        status=fitter.status_,
+        pinned=fitter.pinned_,
+        loglik=fitter.loglik_,
+        aic=fitter.aic_,
+        dispersion=fitter.dispersion_,
+    )
     if fitter.age_.size:
         last = float(fitter.age_[-1])
-        row["growth_12m"] = float(fitter.predict([last + 12.0], interval)["median"].iloc[0]
-                                  - fitter.c_last_)
+        row["growth_12m"] = float(
+            fitter.predict([last + 12.0], interval)["median"].iloc[0] - fitter.c_last_
+        )
     else:
         row["growth_12m"] = 0.0
     return row
@@ -667,11 +739,20 @@ def complete_rows(curves: pd.DataFrame) -> pd.DataFrame:
     return curves[~text.isin(["false", "0", "0.0"]).to_numpy()]
 
 
-def fit_many(curves: pd.DataFrame, *, m: float = 30.0, prior="weak", likelihood: str = "nb",
-             time_offset: float = 1.0, interval: float = 0.8, n_jobs: int | None = None,
-             chunk_size: int = 64, progress: Callable[[str, int, int], None] | None = None,
-             calibration: ForecastCalibration | None = HUB_CALIBRATION,
-             executor: Executor | None = None) -> pd.DataFrame:
+def fit_many(
+    curves: pd.DataFrame,
+    *,
+    m: float = 30.0,
+    prior="weak",
+    likelihood: str = "nb",
+    time_offset: float = 1.0,
+    interval: float = 0.8,
+    n_jobs: int | None = None,
+    chunk_size: int = 64,
+    progress: Callable[[str, int, int], None] | None = None,
+    calibration: ForecastCalibration | None = HUB_CALIBRATION,
+    executor: Executor | None = None,
+) -> pd.DataFrame:
     """Fit WSB to every (model, scope) series of a long curve frame.
 
     Parameters
@@ -727,8 +808,10 @@ def fit_many(curves: pd.DataFrame, *, m: float = 30.0, prior="weak", likelihood:
         raise ValueError(f"curve frame lacks columns {sorted(missing)}")
     frame = complete_rows(curves)
     frame = frame if "scope" in frame.columns else frame.assign(scope="")
-    series = [(key, g["age_months"].to_numpy(float), g["cumulative"].to_numpy(float))
-              for key, g in frame.groupby(["model", "scope"], sort=True)]
+    series = [
+        (key, g["age_months"].to_numpy(float), g["cumulative"].to_numpy(float))
+        for key, g in frame.groupby(["model", "scope"], sort=True)
+    ]
     n = len(series)
     passes = 2 if isinstance(prior, str) and prior == "empirical" else 1
     jobs = n_jobs or os.cpu_count() or 1
@@ -738,9 +821,14 @@ def fit_many(curves: pd.DataFrame, *, m: float = 30.0, prior="weak", likelihood:
 
     def run(pr) -> list[dict]:
         nonlocal done
-        kwargs = {"m": m, "prior": pr, "likelihood": likelihood, "time_offset": time_offset,
-                  "calibration": calibration}
-        chunks = [(series[i:i + chunk_size], kwargs, interval) for i in range(0, n, chunk_size)]
+        kwargs = {
+            "m": m,
+            "prior": pr,
+            "likelihood": likelihood,
+            "time_offset": time_offset,
+            "calibration": calibration,
+        }
+        chunks = [(series[i : i + chunk_size], kwargs, interval) for i in range(0, n, chunk_size)]
         results: list[list[dict]] = [[] for _ in chunks]
 
         def finished(i: int, rows: list[dict]) -> None:

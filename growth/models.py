@@ -80,8 +80,9 @@ class Curve:
         """The time grid in the form :meth:`value_and_jacobian` takes (computed once per fit)."""
         return np.asarray(t, dtype=float)
 
-    def value_and_jacobian(self, prepared: np.ndarray,
-                           thetas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def value_and_jacobian(
+        self, prepared: np.ndarray, thetas: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """C and d C / d theta for ``n`` parameter vectors at once.
 
         ``prepared`` is ``prepare(t)``; ``thetas`` has shape (n, n_params). Returns C of
@@ -169,8 +170,11 @@ class WSB(Curve):
         return self.m * np.expm1(np.exp(theta[0]))
 
     def natural(self, theta):
-        return {"lambda": float(np.exp(theta[0])), "mu": float(theta[1]),
-                "sigma": float(np.exp(theta[2]))}
+        return {
+            "lambda": float(np.exp(theta[0])),
+            "mu": float(theta[1]),
+            "sigma": float(np.exp(theta[2])),
+        }
 
     def bounds(self, c_last):
         lam_max = np.log1p(_cap(c_last) / self.m)
@@ -224,13 +228,20 @@ class Gompertz(Curve):
         return {"K": float(k), "b": float(b), "r": float(r)}
 
     def bounds(self, c_last):
-        return [(np.log(0.01), np.log(_cap(c_last))), (np.log(0.01), np.log(50.0)),
-                (np.log(1e-3), np.log(5.0))]
+        return [
+            (np.log(0.01), np.log(_cap(c_last))),
+            (np.log(0.01), np.log(50.0)),
+            (np.log(1e-3), np.log(5.0)),
+        ]
 
     def starts(self, t, c):
         c_last = max(float(c[-1]), 0.5)
-        return [np.log([mult * c_last, b, r]) for mult in (1.2, 3.0, 10.0)
-                for b in (1.0, 3.0) for r in (0.05, 0.3)]
+        return [
+            np.log([mult * c_last, b, r])
+            for mult in (1.2, 3.0, 10.0)
+            for b in (1.0, 3.0)
+            for r in (0.05, 0.3)
+        ]
 
 
 @dataclass(frozen=True)
@@ -253,13 +264,20 @@ class Bass(Curve):
         return {"K": float(k), "p": float(p), "q": float(q)}
 
     def bounds(self, c_last):
-        return [(np.log(0.01), np.log(_cap(c_last))), (np.log(1e-5), np.log(5.0)),
-                (np.log(1e-5), np.log(5.0))]
+        return [
+            (np.log(0.01), np.log(_cap(c_last))),
+            (np.log(1e-5), np.log(5.0)),
+            (np.log(1e-5), np.log(5.0)),
+        ]
 
     def starts(self, t, c):
         c_last = max(float(c[-1]), 0.5)
-        return [np.log([mult * c_last, p, q]) for mult in (1.2, 3.0, 10.0)
-                for p in (0.01, 0.1) for q in (0.05, 0.5)]
+        return [
+            np.log([mult * c_last, p, q])
+            for mult in (1.2, 3.0, 10.0)
+            for p in (0.01, 0.1)
+            for q in (0.05, 0.5)
+        ]
 
 
 @dataclass(frozen=True)
@@ -282,17 +300,28 @@ class PowerCutoff(Curve):
         return {"K": float(k), "beta": float(beta), "tau": float(tau)}
 
     def bounds(self, c_last):
-        return [(np.log(0.01), np.log(_cap(c_last))), (np.log(0.05), np.log(20.0)),
-                (np.log(0.1), np.log(1000.0))]
+        return [
+            (np.log(0.01), np.log(_cap(c_last))),
+            (np.log(0.05), np.log(20.0)),
+            (np.log(0.1), np.log(1000.0)),
+        ]
 
     def starts(self, t, c):
         c_last = max(float(c[-1]), 0.5)
-        return [np.log([mult * c_last, beta, tau]) for mult in (1.2, 3.0, 10.0)
-                for beta in (0.7, 2.0) for tau in (3.0, 30.0)]
+        return [
+            np.log([mult * c_last, beta, tau])
+            for mult in (1.2, 3.0, 10.0)
+            for beta in (0.7, 2.0)
+            for tau in (3.0, 30.0)
+        ]
 
 
-CURVES: dict[str, type[Curve]] = {"wsb": WSB, "gompertz": Gompertz, "bass": Bass,
-                                  "power-cutoff": PowerCutoff}
+CURVES: dict[str, type[Curve]] = {
+    "wsb": WSB,
+    "gompertz": Gompertz,
+    "bass": Bass,
+    "power-cutoff": PowerCutoff,
+}
 
 
 def make_curve(name: str, m: float = 30.0) -> Curve:

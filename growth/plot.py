@@ -44,8 +44,12 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 GRID_PER_MONTH = 8
 #: Fill opacity of forecast bands (their edges are drawn opaque).
 BAND_ALPHA = 0.28
-_CURVE_NAMES = {"wsb": "WSB", "gompertz": "Gompertz", "bass": "Bass",
-                "power-cutoff": "power law with cutoff"}
+_CURVE_NAMES = {
+    "wsb": "WSB",
+    "gompertz": "Gompertz",
+    "bass": "Bass",
+    "power-cutoff": "power law with cutoff",
+}
 
 
 @dataclass(frozen=True)
@@ -99,8 +103,10 @@ def describe_method(fitter) -> str:
     >>> describe_method(WSBFitter(prior=None))
     'WSB fit, flat prior, Hub-calibrated forecast'
     """
-    return (f"{_curve_name(fitter)} fit, {_prior_name(fitter.prior)}, "
-            f"{_calibration_name(fitter.calibration)}")
+    return (
+        f"{_curve_name(fitter)} fit, {_prior_name(fitter.prior)}, "
+        f"{_calibration_name(fitter.calibration)}"
+    )
 
 
 def describe_result(fitter, *, interval: float = 0.8) -> str:
@@ -127,9 +133,18 @@ def describe_fit(fitter, *, interval: float = 0.8) -> str:
     return f"{describe_method(fitter)}: {describe_result(fitter, interval=interval)}"
 
 
-def draw_fit(ax: Axes, fitter, *, horizon: int, interval: float = 0.8, log_y: bool = False,
-             color: str = "C0", data_color: str = "k", forecast_color: str = "C1",
-             label: str | None = None) -> None:
+def draw_fit(
+    ax: Axes,
+    fitter,
+    *,
+    horizon: int,
+    interval: float = 0.8,
+    log_y: bool = False,
+    color: str = "C0",
+    data_color: str = "k",
+    forecast_color: str = "C1",
+    label: str | None = None,
+) -> None:
     """Draw ``fitter``'s data, fitted curve, forecast and band on ``ax``.
 
     ``label`` prefixes the legend labels (for several fits in one axes); ``log_y`` leaves
@@ -140,17 +155,32 @@ def draw_fit(ax: Axes, fitter, *, horizon: int, interval: float = 0.8, log_y: bo
     first = float(age[0]) if age.size else 0.0
     last = float(age[-1]) if age.size else 0.0
     shown = cum > 0 if log_y and np.any(cum > 0) else np.ones(cum.size, bool)
-    ax.plot(age[shown], cum[shown], "o", ms=3.5, color=data_color, mec=data_color,
-            mfc=data_color if label is None else "white", label=f"{prefix}observed", zorder=3,
-            gid="observed")
+    ax.plot(
+        age[shown],
+        cum[shown],
+        "o",
+        ms=3.5,
+        color=data_color,
+        mec=data_color,
+        mfc=data_color if label is None else "white",
+        label=f"{prefix}observed",
+        zorder=3,
+        gid="observed",
+    )
     if np.all(np.isfinite(fitter.x_)) and age.size > 1:
         if log_y and np.any(cum > 0):
             first = float(age[np.argmax(cum > 0)])
         grid = np.linspace(first, last, max(2, int((last - first) * GRID_PER_MONTH) + 1))
         fitted = fitter.predict(grid, interval)["median"].to_numpy()
         keep = fitted > 0 if log_y else np.isfinite(fitted)
-        ax.plot(grid[keep], fitted[keep], "-", lw=1.6, color=color,
-                label=f"{prefix}{_curve_name(fitter)} fit")
+        ax.plot(
+            grid[keep],
+            fitted[keep],
+            "-",
+            lw=1.6,
+            color=color,
+            label=f"{prefix}{_curve_name(fitter)} fit",
+        )
     if horizon > 0:
         ahead = last + np.arange(1, horizon + 1, dtype=float)
         fc = fitter.predict(ahead, interval)
@@ -158,8 +188,15 @@ def draw_fit(ax: Axes, fitter, *, horizon: int, interval: float = 0.8, log_y: bo
         median = np.r_[fitter.c_last_, fc["median"]]
         lower = np.r_[fitter.c_last_, fc["lower"]]
         upper = np.r_[fitter.c_last_, fc["upper"]]
-        ax.fill_between(xs, lower, upper, color=forecast_color, alpha=BAND_ALPHA, lw=0,
-                        label=f"{prefix}{interval:.0%} forecast band")
+        ax.fill_between(
+            xs,
+            lower,
+            upper,
+            color=forecast_color,
+            alpha=BAND_ALPHA,
+            lw=0,
+            label=f"{prefix}{interval:.0%} forecast band",
+        )
         for edge in (lower, upper):
             ax.plot(xs, edge, "-", lw=0.7, color=forecast_color, alpha=0.9)
         ax.plot(xs, median, "--", lw=1.6, color=forecast_color, label=f"{prefix}forecast (median)")
@@ -176,33 +213,52 @@ def style_axes(ax: Axes, *, log_y: bool = False) -> None:
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(True, color="0.9", lw=0.6)
     ax.set_axisbelow(True)
-    observed = [np.asarray(line.get_ydata(), float) for line in ax.get_lines()
-                if line.get_gid() == "observed"]
+    observed = [
+        np.asarray(line.get_ydata(), float)
+        for line in ax.get_lines()
+        if line.get_gid() == "observed"
+    ]
     positive = np.concatenate(observed + [np.empty(0)])
     positive = positive[positive > 0]
     if log_y and positive.size:
         ax.set_yscale("log", nonpositive="mask")
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1
-                                                   else f"{v:g}"))
+        ax.yaxis.set_major_formatter(
+            FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}")
+        )
         ax.yaxis.set_minor_formatter(NullFormatter())
         floor = 0.7 * float(positive.min())
         ax.set_ylim(floor, max(ax.get_ylim()[1], 10 * floor))
     else:
         ax.set_ylim(bottom=0)
-        ax.yaxis.set_major_formatter(FuncFormatter(
-            lambda v, _: f"{v:,.0f}" if abs(v) >= 1000 or float(v).is_integer() else f"{v:g}"))
+        ax.yaxis.set_major_formatter(
+            FuncFormatter(
+                lambda v, _: f"{v:,.0f}" if abs(v) >= 1000 or float(v).is_integer() else f"{v:g}"
+            )
+        )
 
 
 def _legend_below(fig: Figure, ax: Axes) -> None:
     handles, labels = ax.get_legend_handles_labels()
     if handles:
-        fig.legend(handles, labels, loc="outside lower center", ncols=len(handles),
-                   frameon=False, fontsize=8)
+        fig.legend(
+            handles,
+            labels,
+            loc="outside lower center",
+            ncols=len(handles),
+            frameon=False,
+            fontsize=8,
+        )
 
 
-def fits_figure(panels: Sequence[Sequence[Panel]], *, horizon: int, interval: float = 0.8,
-                log_y: bool = False, title: str | None = None,
-                panel_size: tuple[float, float] = (7.0, 3.6)) -> Figure:
+def fits_figure(
+    panels: Sequence[Sequence[Panel]],
+    *,
+    horizon: int,
+    interval: float = 0.8,
+    log_y: bool = False,
+    title: str | None = None,
+    panel_size: tuple[float, float] = (7.0, 3.6),
+) -> Figure:
     """A grid of fits, ``panels[row][column]``, with one legend below all of them.
 
     >>> import numpy as np
@@ -220,7 +276,7 @@ def fits_figure(panels: Sequence[Sequence[Panel]], *, horizon: int, interval: fl
             draw_fit(ax, panel.fitter, horizon=horizon, interval=interval, log_y=log_y)
             style_axes(ax, log_y=log_y)
             ax.set_title(panel.title, fontsize=9, loc="left")
-        for ax in ax_row[len(row):]:
+        for ax in ax_row[len(row) :]:
             ax.set_visible(False)
     if title:
         fig.suptitle(title, fontsize=10)
@@ -228,9 +284,15 @@ def fits_figure(panels: Sequence[Sequence[Panel]], *, horizon: int, interval: fl
     return fig
 
 
-def overlay_figure(series: Sequence[tuple[str, object]], *, horizon: int,
-                   interval: float = 0.8, log_y: bool = False, title: str | None = None,
-                   size: tuple[float, float] = (9.0, 5.0)) -> Figure:
+def overlay_figure(
+    series: Sequence[tuple[str, object]],
+    *,
+    horizon: int,
+    interval: float = 0.8,
+    log_y: bool = False,
+    title: str | None = None,
+    size: tuple[float, float] = (9.0, 5.0),
+) -> Figure:
     """Several fits in one axes, by age: a colour per series, a legend outside the axes.
 
     ``series`` holds ``(label, fitter)`` pairs (a label may span lines). Each series draws
@@ -249,18 +311,30 @@ def overlay_figure(series: Sequence[tuple[str, object]], *, horizon: int,
     ax = fig.subplots()
     colors = [f"C{i % 10}" for i in range(len(series))]
     for (label, fitter), color in zip(series, colors, strict=True):
-        draw_fit(ax, fitter, horizon=horizon, interval=interval, log_y=log_y, color=color,
-                 data_color=color, forecast_color=color, label=label)
+        draw_fit(
+            ax,
+            fitter,
+            horizon=horizon,
+            interval=interval,
+            log_y=log_y,
+            color=color,
+            data_color=color,
+            forecast_color=color,
+            label=label,
+        )
     style_axes(ax, log_y=log_y)
     handles = [Line2D([], [], color=c, lw=2.5) for c in colors]
     labels = [label for label, _ in series]
-    handles += [Line2D([], [], ls="", marker="o", mfc="white", mec="0.3", color="0.3"),
-                Line2D([], [], color="0.3", lw=1.6),
-                Line2D([], [], color="0.3", ls="--", lw=1.6),
-                Patch(facecolor="0.3", alpha=BAND_ALPHA, edgecolor="0.3")]
+    handles += [
+        Line2D([], [], ls="", marker="o", mfc="white", mec="0.3", color="0.3"),
+        Line2D([], [], color="0.3", lw=1.6),
+        Line2D([], [], color="0.3", ls="--", lw=1.6),
+        Patch(facecolor="0.3", alpha=BAND_ALPHA, edgecolor="0.3"),
+    ]
     labels += ["observed", "fit", "forecast", f"{interval:.0%} forecast band"]
-    fig.legend(handles, labels, loc="outside right upper", frameon=False, fontsize=8,
-               labelspacing=0.8)
+    fig.legend(
+        handles, labels, loc="outside right upper", frameon=False, fontsize=8, labelspacing=0.8
+    )
     if title:
         ax.set_title(title, fontsize=9, loc="left")
     return fig

@@ -75,8 +75,17 @@ from growth.fit import WSBFitter
 from growth.prior import GaussianPrior, learn_prior
 
 _CLASSES = {1: "small", 2: "active"}
-FEATURES = ("log_linear", "log_wsb", "log_h", "log_age", "acceleration", "trend", "maturity",
-            "org_momentum", "newer_share")
+FEATURES = (
+    "log_linear",
+    "log_wsb",
+    "log_h",
+    "log_age",
+    "acceleration",
+    "trend",
+    "maturity",
+    "org_momentum",
+    "newer_share",
+)
 
 
 def organisation_of(model_ids) -> np.ndarray:
@@ -88,8 +97,9 @@ def organisation_of(model_ids) -> np.ndarray:
     return np.array([str(m).split("/", 1)[0] for m in model_ids], dtype=object)
 
 
-def organisation_priors(fits: pd.DataFrame, organisations, *, prior_strength: float = 10.0,
-                        statuses=("ok",)) -> tuple[GaussianPrior, dict[str, GaussianPrior]]:
+def organisation_priors(
+    fits: pd.DataFrame, organisations, *, prior_strength: float = 10.0, statuses=("ok",)
+) -> tuple[GaussianPrior, dict[str, GaussianPrior]]:
     """Population and per-organisation priors over WSB's (log lambda, mu, log sigma).
 
     ``fits`` has ``lambda, mu, sigma, status`` (as from :func:`growth.fit.fit_many`), one
@@ -107,8 +117,13 @@ def organisation_priors(fits: pd.DataFrame, organisations, *, prior_strength: fl
     population = learn_prior(fits, statuses=statuses)
     orgs = np.asarray(organisations, dtype=object)
     use = fits["status"].isin(statuses).to_numpy().copy()
-    x = np.column_stack([np.log(fits["lambda"].to_numpy(float)), fits["mu"].to_numpy(float),
-                         np.log(fits["sigma"].to_numpy(float))])
+    x = np.column_stack(
+        [
+            np.log(fits["lambda"].to_numpy(float)),
+            fits["mu"].to_numpy(float),
+            np.log(fits["sigma"].to_numpy(float)),
+        ]
+    )
     use &= np.all(np.isfinite(x), axis=1)
     out = {}
     for org in np.unique(orgs[use]):
@@ -179,8 +194,10 @@ class _History:
 def _check_frame(frame: pd.DataFrame, name: str) -> None:
     missing = {"model", "age_months", "cumulative", "month"} - set(frame.columns)
     if missing:
-        raise ValueError(f"{name} lacks columns {sorted(missing)}: PooledForecaster needs "
-                         "model, age_months, cumulative and month (YYYY-MM)")
+        raise ValueError(
+            f"{name} lacks columns {sorted(missing)}: PooledForecaster needs "
+            "model, age_months, cumulative and month (YYYY-MM)"
+        )
     if frame.empty:
         raise ValueError(f"{name} has no rows")
 
@@ -191,8 +208,14 @@ def _organisations(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(organisation_of(frame["model"]), index=frame.index)
 
 
-def _median_regression(x: np.ndarray, y: np.ndarray, *, ridge: float = 1e-3,
-                       smoothing: float = 0.02, iterations: int = 100) -> np.ndarray:
+def _median_regression(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    ridge: float = 1e-3,
+    smoothing: float = 0.02,
+    iterations: int = 100,
+) -> np.ndarray:
     """Least absolute deviations by iteratively reweighted least squares (residuals below
     ``smoothing`` weigh as if they were that large; a tiny ridge off the intercept)."""
     beta = np.linalg.lstsq(x, y, rcond=None)[0]
@@ -244,9 +267,13 @@ class PooledForecaster:
         months = _month_index(frame["month"])
         for model, g in frame.assign(_org=orgs, _m=months).groupby("model", sort=True):
             g = g.sort_values("age_months")
-            yield (model, g["_org"].iloc[0], g["age_months"].to_numpy(float),
-                   g["cumulative"].to_numpy(float),
-                   int(g["_m"].iloc[0] - g["age_months"].iloc[0]))
+            yield (
+                model,
+                g["_org"].iloc[0],
+                g["age_months"].to_numpy(float),
+                g["cumulative"].to_numpy(float),
+                int(g["_m"].iloc[0] - g["age_months"].iloc[0]),
+            )
 
     def _wsb(self, org: str, age, cum) -> WSBFitter:
         prior = self.organisation_priors_.get(org, self.population_prior_)
@@ -255,8 +282,9 @@ class PooledForecaster:
     def _rows(self, model, org, age, cum, release, history, *, with_future: bool):
         """Predictor rows (and targets when the future is known) at each usable origin."""
         out = []
-        origins = [a for a in self.origins if a <= age[-1] - self.horizon] if with_future \
-            else [age[-1]]
+        origins = (
+            [a for a in self.origins if a <= age[-1] - self.horizon] if with_future else [age[-1]]
+        )
         for k in origins:
             past = age <= k
             a, c = age[past], cum[past]
@@ -274,20 +302,35 @@ class PooledForecaster:
                 wsb_growth = np.maximum(base[1:] - base[0], 0.0)
             else:
                 wsb_growth = np.zeros(hs.size)
-            target = (cum[np.searchsorted(age, k + hs)] - c[-1]) if with_future else \
-                np.full(hs.size, np.nan)
+            target = (
+                (cum[np.searchsorted(age, k + hs)] - c[-1])
+                if with_future
+                else np.full(hs.size, np.nan)
+            )
             for j, h in enumerate(hs):
-                out.append({
-                    "model": model, "organisation": org, "origin": k, "h": h,
-                    "origin_count": c[-1], "target": target[j],
-                    "log_linear": np.log1p(lin_rate * h), "log_wsb": np.log1p(wsb_growth[j]),
-                    "log_h": np.log(h), "log_age": np.log1p(k),
-                    "acceleration": np.log1p(last_inc) - np.log1p(lin_rate),
-                    "trend": np.log1p(lin_rate) - np.log1p(prev_rate),
-                    "maturity": np.log1p(c[-1]) - np.log1p(lin_rate),
-                    "org_momentum": momentum, "newer_share": newer,
-                    "lambda": est["lambda"], "mu": est["mu"], "sigma": est["sigma"],
-                    "status": fitter.status_})
+                out.append(
+                    {
+                        "model": model,
+                        "organisation": org,
+                        "origin": k,
+                        "h": h,
+                        "origin_count": c[-1],
+                        "target": target[j],
+                        "log_linear": np.log1p(lin_rate * h),
+                        "log_wsb": np.log1p(wsb_growth[j]),
+                        "log_h": np.log(h),
+                        "log_age": np.log1p(k),
+                        "acceleration": np.log1p(last_inc) - np.log1p(lin_rate),
+                        "trend": np.log1p(lin_rate) - np.log1p(prev_rate),
+                        "maturity": np.log1p(c[-1]) - np.log1p(lin_rate),
+                        "org_momentum": momentum,
+                        "newer_share": newer,
+                        "lambda": est["lambda"],
+                        "mu": est["mu"],
+                        "sigma": est["sigma"],
+                        "status": fitter.status_,
+                    }
+                )
         return out
 
     def _design(self, rows: pd.DataFrame) -> np.ndarray:
@@ -326,8 +369,9 @@ class PooledForecaster:
         return out
 
     # ----------------------------------------------------------------- API
-    def fit(self, curves: pd.DataFrame, *, history: pd.DataFrame | None = None,
-            progress=None) -> PooledForecaster:
+    def fit(
+        self, curves: pd.DataFrame, *, history: pd.DataFrame | None = None, progress=None
+    ) -> PooledForecaster:
         """Learn from ``curves`` (long frame: ``model, age_months, cumulative, month``, and
         optionally ``organisation``); release-history features come from ``history``
         (default: ``curves``), only up to each origin's month."""
@@ -341,7 +385,8 @@ class PooledForecaster:
             f = WSBFitter(m=self.m, time_offset=self.time_offset).fit(age, cum)
             full.append({**f.curve.natural(f.theta_), "status": f.status_})
         self.population_prior_, self.organisation_priors_ = organisation_priors(
-            pd.DataFrame(full), [s[1] for s in series], prior_strength=self.prior_strength)
+            pd.DataFrame(full), [s[1] for s in series], prior_strength=self.prior_strength
+        )
         rows = []
         for i, (model, org, age, cum, release) in enumerate(series):
             rows += self._rows(model, org, age, cum, release, hist, with_future=True)
@@ -349,8 +394,10 @@ class PooledForecaster:
                 progress(i + 1, len(series))
         rows = pd.DataFrame(rows)
         if rows.empty:
-            raise ValueError(f"no series reaches {min(self.origins) + self.horizon} months: "
-                             "nothing to learn from; pass longer curves")
+            raise ValueError(
+                f"no series reaches {min(self.origins) + self.horizon} months: "
+                "nothing to learn from; pass longer curves"
+            )
         # learned on series that have started (a series without any derivative yet is
         # forecast to stay where it is, with its class's empirical interval); residual
         # quantiles from a 2-fold cross-fit within the training series
@@ -364,10 +411,12 @@ class PooledForecaster:
             out_of_fold[fold == f] = self._predict_log(started[fold == f], model)
         self.model_ = self._learn(started)
         names = ["intercept", *FEATURES, *(f"{n}_x_h" for n in FEATURES)]
-        self.coef_ = pd.DataFrame({_CLASSES[c]: beta for c, (beta, _) in self.model_.items()},
-                                  index=names)
-        self.org_effect_ = pd.DataFrame({_CLASSES[c]: eff
-                                         for c, (_, eff) in self.model_.items()}).fillna(0.0)
+        self.coef_ = pd.DataFrame(
+            {_CLASSES[c]: beta for c, (beta, _) in self.model_.items()}, index=names
+        )
+        self.org_effect_ = pd.DataFrame(
+            {_CLASSES[c]: eff for c, (_, eff) in self.model_.items()}
+        ).fillna(0.0)
         if np.isnan(out_of_fold).all():
             out_of_fold = self._predict_log(started, self.model_)
         # shrink towards the linear trend by out-of-fold skill, per class and horizon
@@ -382,16 +431,19 @@ class PooledForecaster:
                     self.blend_[(h, c)] = 1.0
                     continue
                 grid = np.linspace(0.0, 1.0, 11)
-                loss = [np.mean(np.abs(y[sel] - w * out_of_fold[sel] - (1 - w) * linear[sel]))
-                        for w in grid]
+                loss = [
+                    np.mean(np.abs(y[sel] - w * out_of_fold[sel] - (1 - w) * linear[sel]))
+                    for w in grid
+                ]
                 w = float(grid[int(np.argmin(loss))])
                 self.blend_[(h, c)] = w
                 blended[sel] = w * out_of_fold[sel] + (1 - w) * linear[sel]
         resid = y - blended
         resid = np.r_[resid, _log_growth(rows[rows["origin_count"] < 1])]
         h_all = np.r_[started["h"], rows.loc[rows["origin_count"] < 1, "h"]]
-        cls = self._class(np.r_[started["origin_count"],
-                                rows.loc[rows["origin_count"] < 1, "origin_count"]])
+        cls = self._class(
+            np.r_[started["origin_count"], rows.loc[rows["origin_count"] < 1, "origin_count"]]
+        )
         q = (0.5 - self.interval / 2, 0.5 + self.interval / 2)
         self.residual_quantiles_ = {}
         for h in range(1, self.horizon + 1):
@@ -408,8 +460,13 @@ class PooledForecaster:
         c0 = np.asarray(origin_count, dtype=float)
         return np.where(c0 < 1, 0, np.where(c0 >= self.active_min, 2, 1))
 
-    def predict(self, curves: pd.DataFrame, *, history: pd.DataFrame | None = None,
-                horizon: int | None = None) -> pd.DataFrame:
+    def predict(
+        self,
+        curves: pd.DataFrame,
+        *,
+        history: pd.DataFrame | None = None,
+        horizon: int | None = None,
+    ) -> pd.DataFrame:
         """Forecast every series of ``curves`` from its last observed month.
 
         ``history`` (default ``curves``): other series for the release-history features,
@@ -429,19 +486,33 @@ class PooledForecaster:
         rows = rows[rows["h"] <= horizon].reset_index(drop=True)
         c0 = rows["origin_count"].to_numpy(float)
         cls = self._class(c0)
-        w = np.array([self.blend_.get((int(h), int(c)), 0.0)
-                      for h, c in zip(rows["h"], cls, strict=True)])
-        log_growth = w * self._predict_log(rows, self.model_) \
-            + (1 - w) * rows["log_linear"].to_numpy(float)
+        w = np.array(
+            [self.blend_.get((int(h), int(c)), 0.0) for h, c in zip(rows["h"], cls, strict=True)]
+        )
+        log_growth = w * self._predict_log(rows, self.model_) + (1 - w) * rows[
+            "log_linear"
+        ].to_numpy(float)
         log_growth = np.where(cls > 0, np.maximum(log_growth, 0.0), 0.0)
-        q = np.array([self.residual_quantiles_[(int(h), int(c))]
-                      for h, c in zip(rows["h"], cls, strict=True)])
+        q = np.array(
+            [
+                self.residual_quantiles_[(int(h), int(c))]
+                for h, c in zip(rows["h"], cls, strict=True)
+            ]
+        )
         mean = c0 + np.expm1(log_growth)
         lower = c0 + np.expm1(np.maximum(log_growth + q[:, 0], 0.0))
         upper = c0 + np.expm1(np.maximum(log_growth + q[:, 1], 0.0))
-        out = pd.DataFrame({"model": rows["model"], "h": rows["h"].astype(int), "mean": mean,
-                            "lower": np.minimum(lower, mean), "upper": np.maximum(upper, mean),
-                            "origin_count": c0, "organisation": rows["organisation"]})
+        out = pd.DataFrame(
+            {
+                "model": rows["model"],
+                "h": rows["h"].astype(int),
+                "mean": mean,
+                "lower": np.minimum(lower, mean),
+                "upper": np.maximum(upper, mean),
+                "origin_count": c0,
+                "organisation": rows["organisation"],
+            }
+        )
         for col in ("lambda", "mu", "sigma", "status"):
             out[col] = rows[col]
         return out
@@ -465,12 +536,19 @@ class PooledForecaster:
         out = []
         for org, count in n.items():
             prior = self.organisation_priors_.get(org, self.population_prior_)
-            row = {"organisation": org, "series": int(count),
-                   "lambda": float(np.exp(prior.mean[0])), "mu": float(prior.mean[1]),
-                   "sigma": float(np.exp(prior.mean[2]))}
+            row = {
+                "organisation": org,
+                "series": int(count),
+                "lambda": float(np.exp(prior.mean[0])),
+                "mu": float(prior.mean[1]),
+                "sigma": float(np.exp(prior.mean[2])),
+            }
             for cls in self.org_effect_.columns:
                 effect = self.org_effect_[cls].get(org, 0.0)
                 row[f"growth_multiplier_{cls}"] = float(np.exp(effect))
             out.append(row)
-        return pd.DataFrame(out).sort_values("series", ascending=False, kind="stable") \
+        return (
+            pd.DataFrame(out)
+            .sort_values("series", ascending=False, kind="stable")
             .reset_index(drop=True)
+        )

@@ -62,8 +62,9 @@ class ForecastCalibration:
     young_months: float = 9.0
     interval: float = 0.8
 
-    def widening(self, count: float, age: float, horizon: float,
-                 interval: float | None = None) -> float:
+    def widening(
+        self, count: float, age: float, horizon: float, interval: float | None = None
+    ) -> float:
         """The interval correction q for a series with ``count`` derivatives at ``age``
         months, ``horizon`` months ahead (0 when ``interval`` is given and is not the
         coverage it was learned for)."""
@@ -84,10 +85,17 @@ class ForecastCalibration:
         >>> ForecastCalibration.from_json(c.to_json("example")) == c
         True
         """
-        head = {"about": about, "blend": self.blend, "active_min": self.active_min,
-                "young_months": self.young_months, "interval": self.interval}
-        rows = [json.dumps({"active": a, "young": y, "horizon": h, "q": q})
-                for (a, y, h), q in self.widen]
+        head = {
+            "about": about,
+            "blend": self.blend,
+            "active_min": self.active_min,
+            "young_months": self.young_months,
+            "interval": self.interval,
+        }
+        rows = [
+            json.dumps({"active": a, "young": y, "horizon": h, "q": q})
+            for (a, y, h), q in self.widen
+        ]
         text = json.dumps(head, indent=1)[:-2]
         return text + ',\n "widen": [\n  ' + ",\n  ".join(rows) + "\n ]\n}\n"
 
@@ -95,11 +103,17 @@ class ForecastCalibration:
     def from_json(cls, text: str) -> ForecastCalibration:
         """A calibration from :meth:`to_json` text (the ``about`` field is documentation)."""
         doc = json.loads(text)
-        widen = tuple(((bool(r["active"]), bool(r["young"]), int(r["horizon"])), float(r["q"]))
-                      for r in doc["widen"])
-        return cls(blend=float(doc["blend"]), widen=widen,
-                   active_min=float(doc["active_min"]),
-                   young_months=float(doc["young_months"]), interval=float(doc["interval"]))
+        widen = tuple(
+            ((bool(r["active"]), bool(r["young"]), int(r["horizon"])), float(r["q"]))
+            for r in doc["widen"]
+        )
+        return cls(
+            blend=float(doc["blend"]),
+            widen=widen,
+            active_min=float(doc["active_min"]),
+            young_months=float(doc["young_months"]),
+            interval=float(doc["interval"]),
+        )
 
 
 #: Where :data:`HUB_CALIBRATION` is stored (package data, JSON; see
@@ -129,8 +143,9 @@ HUB_CALIBRATION = load_calibration()
 WEAK_WSB_PRIOR = GaussianPrior.diagonal([0.0, 2.0, 0.0], [np.inf, 2.5, 1.0])
 
 
-def learn_prior(fits: pd.DataFrame, *, statuses=("ok",), min_fits: int = 20,
-                inflate: float = 1.0) -> GaussianPrior:
+def learn_prior(
+    fits: pd.DataFrame, *, statuses=("ok",), min_fits: int = 20, inflate: float = 1.0
+) -> GaussianPrior:
     """A population prior over (log lambda, mu, log sigma) from fitted series.
 
     ``fits`` needs ``lambda, mu, sigma, status`` columns (as from ``fit_many``); rows with
@@ -142,8 +157,13 @@ def learn_prior(fits: pd.DataFrame, *, statuses=("ok",), min_fits: int = 20,
     True
     """
     use = fits[fits["status"].isin(statuses)]
-    x = np.column_stack([np.log(use["lambda"].to_numpy(float)), use["mu"].to_numpy(float),
-                         np.log(use["sigma"].to_numpy(float))])
+    x = np.column_stack(
+        [
+            np.log(use["lambda"].to_numpy(float)),
+            use["mu"].to_numpy(float),
+            np.log(use["sigma"].to_numpy(float)),
+        ]
+    )
     x = x[np.all(np.isfinite(x), axis=1)]
     if len(x) < min_fits:
         return WEAK_WSB_PRIOR

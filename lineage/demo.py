@@ -59,8 +59,9 @@ def _largest_bases(graph: LineageGraph, n: int) -> list[str]:
     return counts.sort_values(ascending=False, kind="stable").head(n).index.tolist()
 
 
-def compare_with_truth(graph: LineageGraph, truth: pd.DataFrame,
-                       interval: float = 0.8) -> pd.DataFrame:
+def compare_with_truth(
+    graph: LineageGraph, truth: pd.DataFrame, interval: float = 0.8
+) -> pd.DataFrame:
     """Fit each WSB-driven base's direct curve (:func:`lineage.ranking.fit_model`, complete
     months) with the generator's ``m``; truth beside fit.
 
@@ -72,19 +73,33 @@ def compare_with_truth(graph: LineageGraph, truth: pd.DataFrame,
         fit = fit_model(graph, row["model"], scope="direct", m=row["m"])
         curve, fitter = fit.curve, fit.fitter
         table = fitter.params_table(interval)
-        record = {"model": row["model"], "n_months": len(curve),
-                  "derivatives": int(curve["cumulative"].iloc[-1]), "status": fitter.status_}
+        record = {
+            "model": row["model"],
+            "n_months": len(curve),
+            "derivatives": int(curve["cumulative"].iloc[-1]),
+            "status": fitter.status_,
+        }
         for name in ("lambda", "mu", "sigma"):
             true = row[name]
             est, lo, hi = table.loc[name, ["estimate", "lower", "upper"]]
-            record |= {f"{name}_true": true, f"{name}_fit": est, f"{name}_lower": lo,
-                       f"{name}_upper": hi, f"{name}_covered": bool(lo <= true <= hi)}
+            record |= {
+                f"{name}_true": true,
+                f"{name}_fit": est,
+                f"{name}_lower": lo,
+                f"{name}_upper": hi,
+                f"{name}_covered": bool(lo <= true <= hi),
+            }
         rows.append(record)
     return pd.DataFrame(rows)
 
 
-def _plot_families(graph: LineageGraph, families: list[str], path: Path,
-                   horizon: int = DEFAULT_HORIZON, interval: float = 0.8) -> None:
+def _plot_families(
+    graph: LineageGraph,
+    families: list[str],
+    path: Path,
+    horizon: int = DEFAULT_HORIZON,
+    interval: float = 0.8,
+) -> None:
     """A row per family: direct derivatives (left) and whole subtree (right), each with its
     fit (:func:`lineage.ranking.fit_model`), median forecast and band (:mod:`growth.plot`)."""
     panels = []
@@ -92,13 +107,23 @@ def _plot_families(graph: LineageGraph, families: list[str], path: Path,
         row = []
         for scope in ("direct", "transitive"):
             fit = fit_model(graph, model, scope=scope)
-            row.append(Panel(fit.fitter, f"{model}: {fit.label}\n"
-                                         f"{describe_result(fit.fitter, interval=interval)}"))
+            row.append(
+                Panel(
+                    fit.fitter,
+                    f"{model}: {fit.label}\n{describe_result(fit.fitter, interval=interval)}",
+                )
+            )
         panels.append(row)
     method = describe_method(panels[0][0].fitter)
-    fig = fits_figure(panels, horizon=horizon, interval=interval, log_y=True,
-                      title=f"Largest families: direct derivatives and whole subtree; {method}, "
-                            f"{horizon}-month forecast", panel_size=(5.5, 3.0))
+    fig = fits_figure(
+        panels,
+        horizon=horizon,
+        interval=interval,
+        log_y=True,
+        title=f"Largest families: direct derivatives and whole subtree; {method}, "
+        f"{horizon}-month forecast",
+        panel_size=(5.5, 3.0),
+    )
     save_png(fig, path, dpi=100)
 
 
@@ -123,6 +148,7 @@ def run_demo(
     :func:`lineage.ranking.fit_model`'s (weak prior, Hub calibration), so ``fits.csv``,
     ``rank.csv``, the plot, the page and ``hf-lineage fit`` agree.
     """
+
     def say(stage: str, detail: str) -> None:
         report(progress, stage, 0, None, detail)
 
@@ -153,19 +179,26 @@ def run_demo(
     # The simulated Hub's clock stopped at its snapshot time; the crawl ran later. Date the
     # graph by the simulated clock, or every curve would end in months nobody could fill.
     with Store(db, readonly=True) as store:
-        graph = LineageGraph.from_frames(store.models_frame(), store.edges_frame(),
-                                         hub.snapshot_time)
+        graph = LineageGraph.from_frames(
+            store.models_frame(), store.edges_frame(), hub.snapshot_time
+        )
     families = _largest_bases(graph, n_families)
-    say("count", f"{graph.n_models:,} models, {len(graph.edges):,} edges; "
-        f"largest family {families[0]}" if families else "no families")
+    say(
+        "count",
+        f"{graph.n_models:,} models, {len(graph.edges):,} edges; largest family {families[0]}"
+        if families
+        else "no families",
+    )
     wanted = list(dict.fromkeys(families + hub.truth["model"].tolist()))
-    curves = pd.concat([graph.growth_curves(wanted, scope=s) for s in ("direct", "transitive")],
-                       ignore_index=True)
+    curves = pd.concat(
+        [graph.growth_curves(wanted, scope=s) for s in ("direct", "transitive")], ignore_index=True
+    )
     lap("count")
 
     say("fit", f"{curves.groupby(['model', 'scope']).ngroups} series")
-    fits = pd.concat([fit_models(graph, wanted, scope=s) for s in ("direct", "transitive")],
-                     ignore_index=True)
+    fits = pd.concat(
+        [fit_models(graph, wanted, scope=s) for s in ("direct", "transitive")], ignore_index=True
+    )
     rank = rank_models(graph, scope="transitive", min_derivatives=10, top=100)
     truth = compare_with_truth(graph, hub.truth)
     lap("fit")
@@ -177,12 +210,14 @@ def run_demo(
     if families:
         files.append(out / "families.png")
         _plot_families(graph, families, files[-1])
-        files.append(lineage_html(graph, families[0], path=out / "lineage.html", fits=fits,
-                                  fit_top=20))
+        files.append(
+            lineage_html(graph, families[0], path=out / "lineage.html", fits=fits, fit_top=20)
+        )
     files.append(db)
     lap("write")
-    return DemoResult(out, files, graph.n_models, len(graph.edges), families, truth,
-                      hub.snapshot_time, timings)
+    return DemoResult(
+        out, files, graph.n_models, len(graph.edges), families, truth, hub.snapshot_time, timings
+    )
 
 
 def truth_summary(truth: pd.DataFrame) -> pd.DataFrame:
@@ -190,7 +225,12 @@ def truth_summary(truth: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for name in ("lambda", "mu", "sigma"):
         err = np.abs(truth[f"{name}_fit"] - truth[f"{name}_true"])
-        rows.append({"parameter": name, "median_true": truth[f"{name}_true"].median(),
-                     "median_abs_error": err.median(),
-                     "interval_coverage": truth[f"{name}_covered"].mean()})
+        rows.append(
+            {
+                "parameter": name,
+                "median_true": truth[f"{name}_true"].median(),
+                "median_abs_error": err.median(),
+                "interval_coverage": truth[f"{name}_covered"].mean(),
+            }
+        )
     return pd.DataFrame(rows)

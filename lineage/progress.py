@@ -59,7 +59,10 @@ ProgressCallback = Callable[[Progress], None]
 
 
 def report(
-    progress: ProgressCallback | None, stage: str, done: int, total: int | None,
+    progress: ProgressCallback | None,
+    stage: str,
+    done: int,
+    total: int | None,
     message: str = "",
 ) -> None:
     """Send ``Progress(stage, done, total, message)`` to ``progress`` if there is one."""

@@ -52,11 +52,29 @@ from lineage.progress import Progress, ProgressCallback, report
 #: ultimate count's interval, not its estimate, which a short series leaves near its cap).
 RANK_COLUMNS = {"fitness": "lambda", "ultimate": "ultimate_lower", "growth-12m": "growth_12m"}
 #: Columns of a ranking table (more follow them: see :func:`rank_models`).
-RANK_TABLE = ["rank", "model", "derivatives", "status", "lambda", "mu", "sigma", "ultimate",
-              "ultimate_lower", "ultimate_upper", "growth_12m"]
+RANK_TABLE = [
+    "rank",
+    "model",
+    "derivatives",
+    "status",
+    "lambda",
+    "mu",
+    "sigma",
+    "ultimate",
+    "ultimate_lower",
+    "ultimate_upper",
+    "growth_12m",
+]
 #: The columns after :data:`RANK_TABLE`.
-RANK_EXTRA = ["pinned", "lambda_lower", "lambda_upper", "scope", "relations", "prior",
-              "calibration"]
+RANK_EXTRA = [
+    "pinned",
+    "lambda_lower",
+    "lambda_upper",
+    "scope",
+    "relations",
+    "prior",
+    "calibration",
+]
 #: Derivatives a model needs to enter :func:`population_prior`'s population.
 POPULATION_MIN_DERIVATIVES = 10
 
@@ -81,8 +99,12 @@ class ModelFit:
     @property
     def label(self) -> str:
         """Scope, relation filter, prior and calibration in words, for titles and captions."""
-        return describe_fit(scope=self.scope, relations=self.relations, prior=self.prior,
-                            calibration=self.calibration)
+        return describe_fit(
+            scope=self.scope,
+            relations=self.relations,
+            prior=self.prior,
+            calibration=self.calibration,
+        )
 
 
 def _prior(prior: GaussianPrior | str | None) -> GaussianPrior | None:
@@ -125,17 +147,23 @@ def relations_name(relations: Iterable[str] | None) -> str:
     return "+".join(sorted(relations)) if relations else "all"
 
 
-def describe_fit(*, scope: str, relations: Iterable[str] | None,
-                 prior: GaussianPrior | str | None,
-                 calibration: ForecastCalibration | None) -> str:
+def describe_fit(
+    *,
+    scope: str,
+    relations: Iterable[str] | None,
+    prior: GaussianPrior | str | None,
+    calibration: ForecastCalibration | None,
+) -> str:
     """One line saying what a fit was fitted on, for table titles, plots and tooltips.
 
     >>> describe_fit(scope="direct", relations=["finetune"], prior="weak",
     ...              calibration=HUB_CALIBRATION)
     'direct derivatives, relations: finetune, weak prior, hub calibration'
     """
-    return (f"{scope} derivatives, relations: {relations_name(relations)}, "
-            f"{prior_name(prior)} prior, {calibration_name(calibration)} calibration")
+    return (
+        f"{scope} derivatives, relations: {relations_name(relations)}, "
+        f"{prior_name(prior)} prior, {calibration_name(calibration)} calibration"
+    )
 
 
 def _relations(relations: Iterable[str] | None) -> tuple[str, ...] | None:
@@ -199,7 +227,8 @@ def fit_model(
     curve = graph.growth_curve(name, scope=scope, relations=rel)
     curve = curve.assign(model=name, scope=scope)
     fitter = WSBFitter(m=m, prior=used, calibration=calibration).fit(
-        curve["age_months"].to_numpy(float), curve["cumulative"].to_numpy(float))
+        curve["age_months"].to_numpy(float), curve["cumulative"].to_numpy(float)
+    )
     return ModelFit(name, scope, rel, curve, fitter, used, calibration)
 
 
@@ -237,14 +266,26 @@ def fit_models(
     used = _prior(prior)
     curves = graph.growth_curves(list(models), scope=scope, relations=rel, progress=progress)
     fitting = None if progress is None else eta_progress(progress)
-    fits = fit_many(curves, m=m, prior=used, interval=interval, calibration=calibration,
-                    progress=None if fitting is None else (
-                        lambda stage, done, total: report(fitting, stage, done, total)),
-                    executor=executor, n_jobs=n_jobs, chunk_size=16)
-    fits.attrs.update(scope=scope, relations=relations_name(rel), prior=prior_name(used),
-                      calibration=calibration_name(calibration),
-                      label=describe_fit(scope=scope, relations=rel, prior=used,
-                                         calibration=calibration))
+    fits = fit_many(
+        curves,
+        m=m,
+        prior=used,
+        interval=interval,
+        calibration=calibration,
+        progress=None
+        if fitting is None
+        else (lambda stage, done, total: report(fitting, stage, done, total)),
+        executor=executor,
+        n_jobs=n_jobs,
+        chunk_size=16,
+    )
+    fits.attrs.update(
+        scope=scope,
+        relations=relations_name(rel),
+        prior=prior_name(used),
+        calibration=calibration_name(calibration),
+        label=describe_fit(scope=scope, relations=rel, prior=used, calibration=calibration),
+    )
     return fits
 
 
@@ -265,13 +306,22 @@ def population_prior(
     """
     counts = graph.descendant_counts(scope, _relations(relations), progress=progress)
     population = counts[counts >= min_derivatives].index.tolist()
-    fits = fit_models(graph, population, scope=scope, relations=relations, prior="weak",
-                      calibration=None, progress=progress, executor=executor)
+    fits = fit_models(
+        graph,
+        population,
+        scope=scope,
+        relations=relations,
+        prior="weak",
+        calibration=None,
+        progress=progress,
+        executor=executor,
+    )
     return learn_prior(fits) if len(fits) else WEAK_WSB_PRIOR
 
 
-def eta_progress(progress: ProgressCallback | None,
-                 clock=time.monotonic) -> ProgressCallback | None:
+def eta_progress(
+    progress: ProgressCallback | None, clock=time.monotonic
+) -> ProgressCallback | None:
     """Wrap ``progress`` so that each record's message carries its stage's count and the
     time left, estimated from the rate so far: ``"fit: 5/10 (ETA 2 s)"``.
 
@@ -290,7 +340,8 @@ def eta_progress(progress: ProgressCallback | None,
         start = started.setdefault(record.stage, now)
         done, total = record.done, record.total
         text = record.message or f"{record.stage}: {done:,}" + (
-            f"/{total:,}" if total is not None else "")
+            f"/{total:,}" if total is not None else ""
+        )
         if total and 0 < done < total and now > start:
             text += f" (ETA {(now - start) / done * (total - done):,.0f} s)"
         progress(replace(record, message=text))
@@ -298,16 +349,25 @@ def eta_progress(progress: ProgressCallback | None,
     return show
 
 
-def _empty_reason(graph: LineageGraph, counts: pd.Series, min_derivatives: int, scope: str,
-                  relations: tuple[str, ...] | None) -> str:
+def _empty_reason(
+    graph: LineageGraph,
+    counts: pd.Series,
+    min_derivatives: int,
+    scope: str,
+    relations: tuple[str, ...] | None,
+) -> str:
     """Why no model qualified for a ranking, in one line."""
-    head = (f"no model has {min_derivatives}+ derivatives in scope {scope} (relations: "
-            f"{relations_name(relations)}) by {graph.last_complete_month}, the last complete "
-            "month")
+    head = (
+        f"no model has {min_derivatives}+ derivatives in scope {scope} (relations: "
+        f"{relations_name(relations)}) by {graph.last_complete_month}, the last complete "
+        "month"
+    )
     reach = int((counts >= min_derivatives).sum())
     if reach:
-        return (f"{head}; {reach:,} reach it counting the running month "
-                f"{graph.snapshot_month}, which fits leave out")
+        return (
+            f"{head}; {reach:,} reach it counting the running month "
+            f"{graph.snapshot_month}, which fits leave out"
+        )
     most = int(counts.max()) if len(counts) else 0
     return f"{head}; the most any model has is {most:,}: try a lower --min-derivatives"
 
@@ -352,20 +412,33 @@ def rank_models(
     rel = _relations(relations)
     counts = graph.descendant_counts(scope, rel, progress=progress)
     chosen = counts[counts >= min_derivatives].index.tolist()
-    fits = fit_models(graph, chosen, scope=scope, relations=rel, prior=prior,
-                      calibration=calibration, progress=progress if chosen else None,
-                      executor=executor, n_jobs=n_jobs)
+    fits = fit_models(
+        graph,
+        chosen,
+        scope=scope,
+        relations=rel,
+        prior=prior,
+        calibration=calibration,
+        progress=progress if chosen else None,
+        executor=executor,
+        n_jobs=n_jobs,
+    )
     attrs = dict(fits.attrs)
     if len(fits):
         fits = fits[(fits["status"] != "no-growth") & (fits["last_count"] >= min_derivatives)]
     if fits.empty:
         table = pd.DataFrame(columns=RANK_TABLE + RANK_EXTRA)
-        table.attrs.update(attrs, empty_reason=_empty_reason(graph, counts, min_derivatives,
-                                                             scope, rel))
+        table.attrs.update(
+            attrs, empty_reason=_empty_reason(graph, counts, min_derivatives, scope, rel)
+        )
         return table
-    fits = fits.assign(derivatives=fits["last_count"].astype(int),
-                       pinned=fits["pinned"].astype(bool), relations=attrs["relations"],
-                       prior=attrs["prior"], calibration=attrs["calibration"])
+    fits = fits.assign(
+        derivatives=fits["last_count"].astype(int),
+        pinned=fits["pinned"].astype(bool),
+        relations=attrs["relations"],
+        prior=attrs["prior"],
+        calibration=attrs["calibration"],
+    )
     key = RANK_COLUMNS[by]
     fits = fits.assign(_key=-fits[key].fillna(-np.inf))
     fits = fits.sort_values(["pinned", "_key", "model"], kind="stable")

@@ -78,10 +78,14 @@ class PageReport:
     errors: list[str]  # console messages of level SEVERE
 
 
-def open_page(driver: Any, page: Path, *, timeout: float = 60.0,
-              stable_js: str = "return window.hflStable;",
-              count_js: str = "return [window.hflNodes.length, window.hflEdges.length];",
-              ) -> PageReport:
+def open_page(
+    driver: Any,
+    page: Path,
+    *,
+    timeout: float = 60.0,
+    stable_js: str = "return window.hflStable;",
+    count_js: str = "return [window.hflNodes.length, window.hflEdges.length];",
+) -> PageReport:
     """Load ``page``, wait until its layout is stable and report counts and console errors.
 
     A page whose main thread stays busy longer than ``timeout`` raises selenium's
@@ -146,8 +150,13 @@ def first_view(driver: Any) -> FirstView:
     """Measure the open page's network as drawn now: overlapping boxes (shape and label),
     boxes outside the viewport, and the smallest label on screen."""
     got = driver.execute_script(_FIRST_VIEW_JS)
-    return FirstView(int(got["nodes"]), [tuple(p) for p in got["overlaps"]],
-                     list(got["outside"]), float(got["min_label_px"]), float(got["scale"]))
+    return FirstView(
+        int(got["nodes"]),
+        [tuple(p) for p in got["overlaps"]],
+        list(got["outside"]),
+        float(got["min_label_px"]),
+        float(got["scale"]),
+    )
 
 
 def family_frames(
@@ -180,23 +189,27 @@ def family_frames(
     days = np.sort(rng.integers(0, 1200, n))
     days[0] = 0
     created = start + pd.to_timedelta(days, unit="D")
-    models = pd.DataFrame({
-        "id": ids,
-        "created_at": created,
-        "last_modified": created,
-        "author": [m.split("/")[0] for m in ids],
-        "downloads": rng.integers(0, 10_000, n),
-        "likes": rng.integers(0, 100, n),
-        "pipeline_tag": "text-generation",
-        "library_name": "transformers",
-        "missing": [missing_root] + [False] * (n - 1),
-    })
+    models = pd.DataFrame(
+        {
+            "id": ids,
+            "created_at": created,
+            "last_modified": created,
+            "author": [m.split("/")[0] for m in ids],
+            "downloads": rng.integers(0, 10_000, n),
+            "likes": rng.integers(0, 100, n),
+            "pipeline_tag": "text-generation",
+            "library_name": "transformers",
+            "missing": [missing_root] + [False] * (n - 1),
+        }
+    )
     if missing_root:
         models.loc[0, "created_at"] = pd.NaT
-    edges = pd.DataFrame({
-        "child": ids[1:],
-        "parent": [ids[p] for p in parents[1:]],
-        "relation": relations[rng.integers(0, 5, n - 1)],
-        "source": "cardData",
-    })
+    edges = pd.DataFrame(
+        {
+            "child": ids[1:],
+            "parent": [ids[p] for p in parents[1:]],
+            "relation": relations[rng.integers(0, 5, n - 1)],
+            "source": "cardData",
+        }
+    )
     return models, edges

@@ -19,8 +19,14 @@ def iso(t: datetime) -> str:
 
 
 def hub_model(
-    i: int, model_id: str, created: datetime, parents=(), relation: str | None = None,
-    *, card_only: bool = False, **extra,
+    i: int,
+    model_id: str,
+    created: datetime,
+    parents=(),
+    relation: str | None = None,
+    *,
+    card_only: bool = False,
+    **extra,
 ) -> dict:
     """One Hub JSON model object; ``parents`` become relation tags (or card metadata)."""
     tags = ["transformers", "safetensors"]

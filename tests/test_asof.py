@@ -25,17 +25,23 @@ def lowered(graph: LineageGraph) -> dict:
     low = pd.Series(graph.ids).str.lower().to_numpy()
     models = graph.models.assign(key=low).set_index("key")
     edges = graph.edges.assign(source=graph.edge_sources())
-    cols = ["created_at", "author", "downloads", "likes", "pipeline_tag", "library_name",
-            "missing"]
+    cols = ["created_at", "author", "downloads", "likes", "pipeline_tag", "library_name", "missing"]
     return {
         "nodes": models[cols].sort_index(),
-        "edges": sorted(zip(edges["child"].str.lower(), edges["parent"].str.lower(),
-                            edges["relation"], edges["source"], strict=True)),
+        "edges": sorted(
+            zip(
+                edges["child"].str.lower(),
+                edges["parent"].str.lower(),
+                edges["relation"],
+                edges["source"],
+                strict=True,
+            )
+        ),
         "direct": dict(zip(low, graph.descendant_counts("direct"), strict=True)),
         "transitive": dict(zip(low, graph.descendant_counts(), strict=True)),
-        "curves": graph.growth_curves(scope="transitive").assign(
-            model=lambda f: f["model"].str.lower()).sort_values(["model", "month"],
-                                                                ignore_index=True),
+        "curves": graph.growth_curves(scope="transitive")
+        .assign(model=lambda f: f["model"].str.lower())
+        .sort_values(["model", "month"], ignore_index=True),
     }
 
 
@@ -68,8 +74,9 @@ def test_as_of_equals_a_crawl_of_the_hub_on_that_date(tmp_path, local_hub, hub):
     assert 0.2 * len(hub.models) < len(existing) < 0.9 * len(hub.models)
     crawl(then_db, endpoint=local_hub(existing).endpoint)
     with Store(then_db, readonly=True) as store:
-        crawled = LineageGraph.from_frames(store.models_frame(), store.edges_frame(),
-                                           snapshot_time=end)
+        crawled = LineageGraph.from_frames(
+            store.models_frame(), store.edges_frame(), snapshot_time=end
+        )
     old = full.as_of(day)
     assert old.snapshot_time == end and old.snapshot_month == f"{end:%Y-%m}"
     assert old.n_models == crawled.n_models < full.n_models
@@ -92,8 +99,9 @@ def test_as_of_on_simulated_frames_equals_the_frames_cut():
     for day in ("2023-06", "2025-02-14"):
         end = end_of(day)
         keep = models[models["created_at"] <= end]
-        cut = LineageGraph.from_frames(keep, edges[edges["child"].isin(keep["id"])],
-                                       snapshot_time=end)
+        cut = LineageGraph.from_frames(
+            keep, edges[edges["child"].isin(keep["id"])], snapshot_time=end
+        )
         old = g.as_of(day)
         assert old.ids.tolist() == cut.ids.tolist()
         pd.testing.assert_frame_equal(old.edges, cut.edges)
@@ -105,9 +113,16 @@ def test_as_of_on_simulated_frames_equals_the_frames_cut():
 
 
 def test_as_of_edges_of_the_calendar():
-    models = pd.DataFrame({"id": ["b", "f", "q"],
-                           "created_at": ["2024-01-31T23:59:59.999Z", "2024-02-01T00:00:00.000Z",
-                                          "2024-02-10T12:00:00.000Z"]})
+    models = pd.DataFrame(
+        {
+            "id": ["b", "f", "q"],
+            "created_at": [
+                "2024-01-31T23:59:59.999Z",
+                "2024-02-01T00:00:00.000Z",
+                "2024-02-10T12:00:00.000Z",
+            ],
+        }
+    )
     edges = pd.DataFrame({"child": ["f", "q"], "parent": ["b", "f"]})
     g = LineageGraph.from_frames(models, edges, snapshot_time="2024-03-01")
     assert g.as_of("2024-01").ids.tolist() == ["b"]
@@ -170,6 +185,7 @@ def test_docstring_examples_run():
     runner = doctest.DocTestRunner()
     for method in (LineageGraph.as_of, LineageGraph.edge_sources):
         for test in doctest.DocTestFinder().find(
-                method, globs={"LineageGraph": LineageGraph, "pd": pd}):
+            method, globs={"LineageGraph": LineageGraph, "pd": pd}
+        ):
             runner.run(test)
     assert runner.tries >= 4 and runner.failures == 0

@@ -46,13 +46,17 @@ def day(y: int, m: int, d: int = 10) -> datetime:
 def db(tmp_path, local_hub):
     """org/NaNo-7b (2023-01) with 45 fine-tunes over 2023; small/base with 3; lonely/base
     with none; fresh/base with 3 adapters in the running month."""
-    models = [hub_model(0, "org/NaNo-7b", day(2023, 1, 2)),
-              hub_model(1, "small/base", day(2023, 1)), hub_model(2, "lonely/base", day(2023, 2))]
+    models = [
+        hub_model(0, "org/NaNo-7b", day(2023, 1, 2)),
+        hub_model(1, "small/base", day(2023, 1)),
+        hub_model(2, "lonely/base", day(2023, 2)),
+    ]
     i = 3
     for month, n in enumerate([8, 10, 8, 6, 5, 3, 2, 1, 1, 1], start=1):
         for _ in range(n):
-            models.append(hub_model(i, f"u{i}/ft", day(2023, month, 15), ["org/NaNo-7b"],
-                                    "finetune"))
+            models.append(
+                hub_model(i, f"u{i}/ft", day(2023, month, 15), ["org/NaNo-7b"], "finetune")
+            )
             i += 1
     for k in range(3):
         models.append(hub_model(i + k, f"s{k}/ft", day(2023, 3 + k), ["small/base"], "finetune"))
@@ -66,17 +70,25 @@ def db(tmp_path, local_hub):
 
 def write_series(path, rows: dict[str, list[float]], ages=None) -> str:
     """A model,age_months,cumulative CSV with one series per model."""
-    parts = [pd.DataFrame({"model": model, "age_months": ages if ages is not None
-                           else np.arange(len(cum)), "cumulative": cum})
-             for model, cum in rows.items()]
+    parts = [
+        pd.DataFrame(
+            {
+                "model": model,
+                "age_months": ages if ages is not None else np.arange(len(cum)),
+                "cumulative": cum,
+            }
+        )
+        for model, cum in rows.items()
+    ]
     pd.concat(parts).to_csv(path, index=False)
     return str(path)
 
 
 def wsb_series(lam=3.0, mu=1.5, sigma=0.8, months=15) -> list[float]:
     wsb = WSB(m=30.0)
-    return np.round(wsb.cumulative(np.arange(months) + 1.0,
-                                   wsb.from_natural(lam, mu, sigma))).tolist()
+    return np.round(
+        wsb.cumulative(np.arange(months) + 1.0, wsb.from_natural(lam, mu, sigma))
+    ).tolist()
 
 
 # -- issue 15 bugs ------------------------------------------------------------------------------
@@ -111,8 +123,13 @@ def test_plots_never_switch_matplotlibs_backend(db, tmp_path):
         run_demo({str(tmp_path / "demo")!r}, n_models=3_000, seed=1, n_families=2)
         print(matplotlib.get_backend(), "matplotlib.pyplot" in sys.modules)
     """)
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=300, cwd=str(tmp_path))
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=str(tmp_path),
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["svg", "False"]
     for name in ("cli.png", "method.png", "demo/families.png"):
@@ -121,8 +138,12 @@ def test_plots_never_switch_matplotlibs_backend(db, tmp_path):
 
 def test_predict_before_fit_is_a_not_fitted_error():
     fitter = WSBFitter()
-    for call in (lambda: fitter.predict([3]), lambda: fitter.params_table(),
-                 lambda: fitter.ultimate_interval(), lambda: fitter.plot()):
+    for call in (
+        lambda: fitter.predict([3]),
+        lambda: fitter.params_table(),
+        lambda: fitter.ultimate_interval(),
+        lambda: fitter.plot(),
+    ):
         with pytest.raises(NotFittedError, match=r"not fitted yet: call fit\(\.\.\.\) before"):
             call()
     assert issubclass(NotFittedError, ValueError) and issubclass(NotFittedError, AttributeError)
@@ -157,7 +178,8 @@ def test_fit_default_horizon_is_the_shared_constant(db):
     forecast = table[table["quantity"] == "cumulative"]
     assert len(forecast) == DEFAULT_HORIZON
     assert forecast["month"].iloc[0] == str(
-        pd.Period(LineageGraph.from_db(db).last_complete_month, "M") + 1)
+        pd.Period(LineageGraph.from_db(db).last_complete_month, "M") + 1
+    )
 
 
 def test_every_data_command_speaks_table_csv_and_json(db, tmp_path):
@@ -171,12 +193,20 @@ def test_every_data_command_speaks_table_csv_and_json(db, tmp_path):
     assert json.loads(out.read_text())["models"] == 55
 
     curves = run("curves", "small/base", "--db", db, "--format", "table").stdout
-    assert curves.split("\n")[0].split() == ["model", "scope", "month", "age_months", "count",
-                                             "cumulative", "complete"]
+    assert curves.split("\n")[0].split() == [
+        "model",
+        "scope",
+        "month",
+        "age_months",
+        "count",
+        "cumulative",
+        "complete",
+    ]
     family = json.loads(run("family", "small/base", "--db", db, "--format", "json").stdout)
     assert [r["depth"] for r in family] == [0, 1, 1, 1] and family[0]["parent"] is None
-    ranked = pd.read_csv(io.StringIO(run("rank", "--db", db, "--min-derivatives", "3",
-                                         "--format", "csv").stdout))
+    ranked = pd.read_csv(
+        io.StringIO(run("rank", "--db", db, "--min-derivatives", "3", "--format", "csv").stdout)
+    )
     assert ranked["model"].tolist() == ["org/NaNo-7b", "small/base"]
 
 
@@ -190,20 +220,22 @@ def test_rank_table_rounds_and_an_empty_ranking_says_why(db):
     empty = run("rank", "--db", db, "--min-derivatives", "1000")
     assert empty.exit_code == 0 and empty.stdout == ""
     why = [line for line in empty.stderr.splitlines() if not line.startswith("counting")]
-    assert len(why) == 1 and why[0].startswith("no model has 1000+ derivatives in scope "
-                                               "transitive")
+    assert len(why) == 1 and why[0].startswith("no model has 1000+ derivatives in scope transitive")
     assert "Empty DataFrame" not in empty.output
     as_csv = run("rank", "--db", db, "--min-derivatives", "1000", "--format", "csv")
     assert as_csv.stdout.startswith("rank,model,") and len(as_csv.stdout.splitlines()) == 1
-    assert json.loads(run("rank", "--db", db, "--min-derivatives", "1000",
-                          "--format", "json").stdout) == []
+    assert (
+        json.loads(run("rank", "--db", db, "--min-derivatives", "1000", "--format", "json").stdout)
+        == []
+    )
     fresh = run("rank", "--db", db, "--min-derivatives", "3", "--relation", "adapter")
     assert fresh.exit_code == 0 and fresh.stdout == ""
     graph = LineageGraph.from_db(db)
     assert fresh.stderr.splitlines()[-1] == (
         "no model has 3+ derivatives in scope transitive (relations: adapter) by "
         f"{graph.last_complete_month}, the last complete month; 1 reach it counting the "
-        f"running month {graph.snapshot_month}, which fits leave out")
+        f"running month {graph.snapshot_month}, which fits leave out"
+    )
 
 
 def test_help_first_sentences_examples_and_environment():
@@ -219,14 +251,16 @@ def test_help_first_sentences_examples_and_environment():
     for var in ("HF_LINEAGE_DB", "HF_ENDPOINT", "HF_TOKEN"):
         assert var in top
     fit_help = run("fit", "-h").stdout
-    assert ("    hf-lineage fit org/a org/b --scope direct --overlay --plot ab.png --log-y\n"
-            in fit_help)
+    assert (
+        "    hf-lineage fit org/a org/b --scope direct --overlay --plot ab.png --log-y\n"
+        in fit_help
+    )
     assert "$HF_LINEAGE_DB" in fit_help and f"default: {DEFAULT_HORIZON};" in fit_help
 
 
 # -- issue 11 §4: safe exports and outputs --------------------------------------------------------
 def test_csv_formula_cells_are_neutralised_and_numbers_stay_numbers(tmp_path):
-    hostile = ["=HYPERLINK(\"http://x\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(1)"]
+    hostile = ['=HYPERLINK("http://x")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1)"]
     series = {name: [20, 28, 30, 31, 31, 31, 31, 31] for name in hostile}
     path = write_series(tmp_path / "s.csv", series)
     out = tmp_path / "fits.csv"
@@ -285,61 +319,74 @@ def digest(path) -> str:
 
 def test_outputs_naming_the_snapshot_are_refused(db, tmp_path, monkeypatch):
     before = digest(db)
-    for args in (["curves", "org/NaNo-7b", "--db", db, "-o", db],
-                 ["family", "small/base", "--db", db, "--output", db],
-                 ["info", "--db", db, "--format", "json", "-o", db],
-                 ["fit", "org/NaNo-7b", "--db", db, "--plot", db],
-                 ["rank", "--db", db, "-o", db + "-wal"],
-                 ["export", "--db", db, "--format", "graphml", "-o", db]):
+    for args in (
+        ["curves", "org/NaNo-7b", "--db", db, "-o", db],
+        ["family", "small/base", "--db", db, "--output", db],
+        ["info", "--db", db, "--format", "json", "-o", db],
+        ["fit", "org/NaNo-7b", "--db", db, "--plot", db],
+        ["rank", "--db", db, "-o", db + "-wal"],
+        ["export", "--db", db, "--format", "graphml", "-o", db],
+    ):
         message = one_line_error(CliRunner().invoke(main, args))
         assert "is the snapshot file" in message and "choose another file" in message
     monkeypatch.chdir(tmp_path)  # the default snapshot, from $HF_LINEAGE_DB, as a relative -o
     result = CliRunner(env={"HF_LINEAGE_DB": db}).invoke(
-        main, ["curves", "org/NaNo-7b", "-o", "./hub.db"])
+        main, ["curves", "org/NaNo-7b", "-o", "./hub.db"]
+    )
     assert "is the snapshot file" in one_line_error(result)
     assert digest(db) == before
     assert run("info", "--db", db).exit_code == 0
 
 
-@pytest.mark.parametrize("target,needle", [
-    ("missing/out.csv", "folder 'missing' does not exist; create it first"),
-    (".", "is a folder; give a file name"),
-    ("/dev/full", "cannot write /dev/full: No space left on device"),
-])
-def test_outputs_that_cannot_be_written_are_one_line_errors(db, tmp_path, monkeypatch,
-                                                           target, needle):
+@pytest.mark.parametrize(
+    "target,needle",
+    [
+        ("missing/out.csv", "folder 'missing' does not exist; create it first"),
+        (".", "is a folder; give a file name"),
+        ("/dev/full", "cannot write /dev/full: No space left on device"),
+    ],
+)
+def test_outputs_that_cannot_be_written_are_one_line_errors(
+    db, tmp_path, monkeypatch, target, needle
+):
     monkeypatch.chdir(tmp_path)
-    assert needle in one_line_error(CliRunner().invoke(
-        main, ["curves", "org/NaNo-7b", "--db", db, "-o", target]))
+    assert needle in one_line_error(
+        CliRunner().invoke(main, ["curves", "org/NaNo-7b", "--db", db, "-o", target])
+    )
     plot_target = target if target != "/dev/full" else "/dev/full"
     result = CliRunner().invoke(main, ["fit", "org/NaNo-7b", "--db", db, "--plot", plot_target])
     assert needle.split(";")[0] in one_line_error(result)
 
 
-@pytest.mark.parametrize("option,value,needle", [
-    ("--interval", "nan", "nan is not a finite number"),
-    ("--interval", "1.5", "1.5 is not in the range 0.5 to 0.99"),
-    ("--m", "inf", "inf is not a finite number"),
-    ("--m", "nan", "nan is not a finite number"),
-    ("--m", "1e308", "1e308 is not in the range 0.01 to 10000"),
-    ("--m", "lots", "'lots' is not a number"),
-])
+@pytest.mark.parametrize(
+    "option,value,needle",
+    [
+        ("--interval", "nan", "nan is not a finite number"),
+        ("--interval", "1.5", "1.5 is not in the range 0.5 to 0.99"),
+        ("--m", "inf", "inf is not a finite number"),
+        ("--m", "nan", "nan is not a finite number"),
+        ("--m", "1e308", "1e308 is not in the range 0.01 to 10000"),
+        ("--m", "lots", "'lots' is not a number"),
+    ],
+)
 def test_fit_refuses_bad_numbers_in_one_line(tmp_path, option, value, needle):
     path = write_series(tmp_path / "s.csv", {"org/a": wsb_series()})
-    message = one_line_error(CliRunner().invoke(main, ["fit", "--from-csv", path, option,
-                                                       value]))
+    message = one_line_error(CliRunner().invoke(main, ["fit", "--from-csv", path, option, value]))
     assert needle in message and option in message
 
 
-@pytest.mark.parametrize("rows,needle", [
-    ("org/a,-1,0\norg/a,0,1\n", "column age_months has a negative value '-1' (row 2)"),
-    ("org/a,0,1\norg/a,1.5,2\n", "column age_months has a fractional value '1.5' (row 3)"),
-    ("org/a,0,1\norg/a,1,2\norg/a,1,3\n", "column age_months has a repeated value '1' (row 4)"),
-    ("org/a,0,1\norg/a,1,inf\n", "column cumulative has an infinite value 'inf' (row 3)"),
-    ("org/a,0,1\norg/a,1,-4\n", "column cumulative has a negative value '-4' (row 3)"),
-    ("org/a,0,1\norg/a,x,2\n", "column age_months has a non-numeric value 'x' (row 3)"),
-    ("org/a,,\n,1,2\norg/a,nan,3\n", "has no data rows (3 row(s) dropped: empty model"),
-])
+@pytest.mark.parametrize(
+    "rows,needle",
+    [
+        ("org/a,-1,0\norg/a,0,1\n", "column age_months has a negative value '-1' (row 2)"),
+        ("org/a,0,1\norg/a,1.5,2\n", "column age_months has a fractional value '1.5' (row 3)"),
+        ("org/a,0,1\norg/a,1,2\norg/a,1,3\n", "column age_months has a repeated value '1' (row 4)"),
+        ("org/a,0,1\norg/a,1,inf\n", "column cumulative has an infinite value 'inf' (row 3)"),
+        ("org/a,0,1\norg/a,1,-4\n", "column cumulative has a negative value '-4' (row 3)"),
+        ("org/a,0,1\norg/a,x,2\n", "column age_months has a non-numeric value 'x' (row 3)"),
+        ("org/a,,\n,1,2\norg/a,nan,3\n", "has no data rows (3 row(s) dropped: empty model"),
+    ],
+)
 def test_from_csv_bad_values_are_one_line_errors(tmp_path, rows, needle):
     path = tmp_path / "bad.csv"
     path.write_text("model,age_months,cumulative\n" + rows)
@@ -356,10 +403,11 @@ def test_from_csv_repairs_are_stated_on_stderr(tmp_path):
     result = run("fit", "--from-csv", str(path), "--format", "csv")
     assert result.exit_code == 0, result.output
     notes = result.stderr.splitlines()
-    assert notes == [f"note: {path}: 3 row(s) dropped: empty model, or empty or NaN "
-                     "age_months or cumulative",
-                     "note: org/b: cumulative decreases 2 time(s) (deleted derivatives?); its "
-                     "running maximum is fitted"]
+    assert notes == [
+        f"note: {path}: 3 row(s) dropped: empty model, or empty or NaN age_months or cumulative",
+        "note: org/b: cumulative decreases 2 time(s) (deleted derivatives?); its "
+        "running maximum is fitted",
+    ]
     table = pd.read_csv(io.StringIO(result.stdout))
     a = table[(table["model"] == "org/a") & (table["quantity"] == "cumulative")]
     assert a["age_months"].iloc[0] == len(cum)
@@ -373,14 +421,26 @@ def png_size(path) -> tuple[int, int]:
 
 def test_fit_plot_panels_and_overlay_are_written(db, tmp_path):
     panels = tmp_path / "panels.png"
-    result = run("fit", "org/NaNo-7b", "small/base", "lonely/base", "--db", db, "--relation",
-                 "finetune", "--plot", str(panels), "--log-y")
+    result = run(
+        "fit",
+        "org/NaNo-7b",
+        "small/base",
+        "lonely/base",
+        "--db",
+        db,
+        "--relation",
+        "finetune",
+        "--plot",
+        str(panels),
+        "--log-y",
+    )
     assert result.exit_code == 0, result.output
     width, height = png_size(panels)
     assert width > 600 and height > 3 * 350  # a panel per model
     overlay = tmp_path / "overlay.png"
-    result = run("fit", "org/NaNo-7b", "small/base", "--db", db, "--overlay", "--plot",
-                 str(overlay))
+    result = run(
+        "fit", "org/NaNo-7b", "small/base", "--db", db, "--overlay", "--plot", str(overlay)
+    )
     assert result.exit_code == 0, result.output
     width, height = png_size(overlay)
     assert width > height > 400  # one axes, the legend beside it
@@ -388,8 +448,7 @@ def test_fit_plot_panels_and_overlay_are_written(db, tmp_path):
 
 def test_plot_options_without_plot_are_refused(db):
     for flag in ("--overlay", "--log-y"):
-        message = one_line_error(CliRunner().invoke(main, ["fit", "org/NaNo-7b", "--db", db,
-                                                           flag]))
+        message = one_line_error(CliRunner().invoke(main, ["fit", "org/NaNo-7b", "--db", db, flag]))
         assert f"{flag} draws in --plot FILE.png; give --plot too" in message
 
 
@@ -401,22 +460,30 @@ def test_legends_sit_outside_every_axes_and_bands_have_edges():
     ages = np.arange(15)
     ok = WSBFitter().fit(ages, wsb_series())
     growing = WSBFitter().fit(ages, wsb_series(4.0, 2.8, 0.9))
-    figures = [overlay_figure([("ok", ok), ("growing", growing)], horizon=12, log_y=True),
-               fits_figure([[Panel(ok, "a"), Panel(growing, "b")]], horizon=12, log_y=True)]
+    figures = [
+        overlay_figure([("ok", ok), ("growing", growing)], horizon=12, log_y=True),
+        fits_figure([[Panel(ok, "a"), Panel(growing, "b")]], horizon=12, log_y=True),
+    ]
     for fig in figures:
         fig.canvas.draw()
         renderer = fig.canvas.get_renderer()
         legends = [legend.get_window_extent(renderer) for legend in fig.legends]
-        legends += [ax.get_legend().get_window_extent(renderer) for ax in fig.axes
-                    if ax.get_legend() is not None]
+        legends += [
+            ax.get_legend().get_window_extent(renderer)
+            for ax in fig.axes
+            if ax.get_legend() is not None
+        ]
         assert legends
         for ax in fig.axes:
             assert ax.get_yscale() == "log"
             box = ax.get_window_extent(renderer)
             assert not any(boxes_overlap(box, legend) for legend in legends)
             assert len(ax.collections) >= 1  # the band's fill, and its two edge lines:
-            edges = [line for line in ax.get_lines() if line.get_linestyle() == "-"
-                     and line.get_linewidth() < 1]
+            edges = [
+                line
+                for line in ax.get_lines()
+                if line.get_linestyle() == "-" and line.get_linewidth() < 1
+            ]
             assert len(edges) >= 2
 
 
@@ -437,8 +504,7 @@ def test_ultimate_is_named_only_for_saturating_fits(db, tmp_path):
     assert (ok.status_, growing.status_) == ("ok", "not-yet-saturating")
     assert "ultimate 574 (80%: 524-634)" in ok.plot().get_title(loc="left")
     assert "ultimate" not in growing.plot().get_title(loc="left")
-    fig = overlay_figure([("ok", ok), ("growing", growing)], horizon=6,
-                         title="x")
+    fig = overlay_figure([("ok", ok), ("growing", growing)], horizon=6, title="x")
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert labels[:2] == ["ok", "growing"]
 
@@ -455,8 +521,18 @@ def test_plot_titles_carry_scope_relation_and_prior(db, tmp_path, monkeypatch):
         return save(fig, *args, **kwargs)
 
     monkeypatch.setattr(matplotlib.figure.Figure, "savefig", record_titles)
-    result = run("fit", "org/NaNo-7b", "--db", db, "--scope", "direct", "--relation", "finetune",
-                 "--plot", str(tmp_path / "t.png"))
+    result = run(
+        "fit",
+        "org/NaNo-7b",
+        "--db",
+        db,
+        "--scope",
+        "direct",
+        "--relation",
+        "finetune",
+        "--plot",
+        str(tmp_path / "t.png"),
+    )
     assert result.exit_code == 0, result.output
     (title,) = titles
     assert title.startswith("org/NaNo-7b: direct derivatives, relation finetune\n")

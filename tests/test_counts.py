@@ -30,11 +30,14 @@ def random_graphs(draw, acyclic: bool = True, unlisted: bool = False):
             a, b = max(a, b), min(a, b)  # child after parent in topological order
         if a != b:
             edges.append((ids[a], ids[b], rel))
-    models = pd.DataFrame({
-        "id": ids,
-        "created_at": [pd.Timestamp("2023-01-10", tz="UTC") + pd.DateOffset(months=m)
-                       for m in months],
-    })
+    models = pd.DataFrame(
+        {
+            "id": ids,
+            "created_at": [
+                pd.Timestamp("2023-01-10", tz="UTC") + pd.DateOffset(months=m) for m in months
+            ],
+        }
+    )
     if unlisted:
         models = models[draw(st.lists(st.booleans(), min_size=n, max_size=n))]
     return models, pd.DataFrame(edges, columns=["child", "parent", "relation"])
@@ -106,8 +109,7 @@ def test_cycles_leave_a_dag_dropping_only_edges_to_newer_parents(frames):
     created = dict(zip(models["id"], models["created_at"], strict=True))
     for c, p in g.dropped_cycle_edges[["child", "parent"]].itertuples(index=False):
         assert (created[p], p) > (created[c], c)
-    assert len(g.edges) + len(g.dropped_cycle_edges) == len(
-        edges.drop_duplicates())
+    assert len(g.edges) + len(g.dropped_cycle_edges) == len(edges.drop_duplicates())
     G = nx_graph(g.edges, g.ids)
     assert g.descendant_counts().to_dict() == {v: len(nx.descendants(G, v)) for v in G}
 
@@ -126,7 +128,8 @@ def test_kernels_on_a_wide_random_dag_with_many_merges():
     hist = histograms(index, month, 12)
     for row, v in enumerate(hist.rows[:200]):
         expected = np.bincount(
-            np.maximum(month[list(nx.descendants(G, v))], month[v]), minlength=12)
+            np.maximum(month[list(nx.descendants(G, v))], month[v]), minlength=12
+        )
         assert hist.matrix[row].toarray()[0].tolist() == expected.tolist()
     early = sum(int((month[list(nx.descendants(G, v))] < month[v]).sum()) for v in range(n))
     assert hist.moved == early > 0
@@ -144,7 +147,12 @@ def test_histograms_with_more_cells_than_int32_holds():
     assert hist.matrix.shape == (3, 2**30)
     c = hist.matrix.tocoo()
     assert sorted(zip(c.row.tolist(), c.col.tolist(), c.data.tolist(), strict=True)) == [
-        (0, 5, 1), (0, 7, 1), (0, 2**30 - 1, 1), (1, 2**30 - 1, 1), (2, 7, 1)]
+        (0, 5, 1),
+        (0, 7, 1),
+        (0, 2**30 - 1, 1),
+        (1, 2**30 - 1, 1),
+        (2, 7, 1),
+    ]
     assert hist.moved == 2  # model 3 (month 5) under models 1 and 2
 
 
@@ -158,8 +166,9 @@ def test_forest_intervals_nest():
     for v in range(5):
         for u in range(5):
             inside = lo[v] <= lo[u] < hi[v]
-            assert inside == (u == v or nx.has_path(nx.DiGraph([(0, 1), (0, 2), (1, 3), (1, 4)]),
-                                                     v, u))
+            assert inside == (
+                u == v or nx.has_path(nx.DiGraph([(0, 1), (0, 2), (1, 3), (1, 4)]), v, u)
+            )
 
 
 def test_deep_chains_with_cross_merges():
@@ -184,5 +193,7 @@ def test_deep_chains_with_cross_merges():
     dense = hist.matrix.toarray()
     for row, v in enumerate(hist.rows.tolist()):
         found = np.array(sorted(nx.descendants(G, v)))
-        assert dense[row].tolist() == np.bincount(
-            np.maximum(month[found], month[v]), minlength=20).tolist()
+        assert (
+            dense[row].tolist()
+            == np.bincount(np.maximum(month[found], month[v]), minlength=20).tolist()
+        )

@@ -37,8 +37,14 @@ EDITED = "2026-12-01T00:00:00.000Z"
 
 
 def client(hub, retries: int = 2, token: str | None = None, max_wait: float = 300) -> HubClient:
-    return HubClient(hub.endpoint, token, max_retries=retries, base_wait_time=0.01,
-                     max_wait_time=0.02, max_wait=max_wait)
+    return HubClient(
+        hub.endpoint,
+        token,
+        max_retries=retries,
+        base_wait_time=0.01,
+        max_wait_time=0.02,
+        max_wait=max_wait,
+    )
 
 
 def frames(path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -57,7 +63,8 @@ def test_full_crawl_of_known_graph(tmp_path, local_hub):
     result = crawl(tmp_path / "hub.db", client=client(hub), progress=records.append)
     assert (result.mode, result.resumed, result.pages, result.models) == ("full", False, 8, 15)
     assert [(p.stage, p.total) for p in records if not isinstance(p, CrawlProgress)] == [
-        ("commit", None)]  # the one wait without pages: committing and caching the graph
+        ("commit", None)
+    ]  # the one wait without pages: committing and caching the graph
     progress = [p for p in records if isinstance(p, CrawlProgress)]
     assert [p.pages for p in progress] == list(range(1, 9)) + [8]
     assert progress[-1].finished and not any(p.finished for p in progress[:-1])
@@ -164,21 +171,31 @@ def test_cli_crawl_info_and_token_never_stored(tmp_path, local_hub):
     hub = local_hub(copy.deepcopy(KNOWN), max_limit=4)
     db = tmp_path / "hub.db"
     runner = CliRunner()
-    out = runner.invoke(main, ["crawl", "--db", str(db), "--endpoint", hub.endpoint,
-                               "--token", "hf_SecretToken123"])
+    out = runner.invoke(
+        main, ["crawl", "--db", str(db), "--endpoint", hub.endpoint, "--token", "hf_SecretToken123"]
+    )
     assert out.exit_code == 0, out.output
     assert "15 models in 4 pages" in out.output and "models/s" in out.output
-    assert all(r["headers"].get("authorization") == "Bearer hf_SecretToken123"
-               for r in hub.listing_requests)
+    assert all(
+        r["headers"].get("authorization") == "Bearer hf_SecretToken123"
+        for r in hub.listing_requests
+    )
     for f in tmp_path.rglob("*"):  # the snapshot, its WAL and its graph cache
         assert f.is_dir() or b"hf_SecretToken123" not in f.read_bytes()
     out = runner.invoke(main, ["info", "--db", str(db)])
     assert out.exit_code == 0, out.output
     text = out.output
-    for expected in ["15 listed", "1 (referenced", "11 (adapter 2, distillation 1, finetune 5,",
-                     "Self-loops      1 dropped", "Invalid refs    1",
-                     "Cycles          1 (2 models)", "2023-01-01 .. 2023-01-15",
-                     "Crawl state     complete", hub.endpoint]:
+    for expected in [
+        "15 listed",
+        "1 (referenced",
+        "11 (adapter 2, distillation 1, finetune 5,",
+        "Self-loops      1 dropped",
+        "Invalid refs    1",
+        "Cycles          1 (2 models)",
+        "2023-01-01 .. 2023-01-15",
+        "Crawl state     complete",
+        hub.endpoint,
+    ]:
         assert expected in text, text
 
 
@@ -212,7 +229,9 @@ def test_kill_9_mid_crawl_then_resume_gives_the_uninterrupted_snapshot(tmp_path,
     db = tmp_path / "killed.db"
     proc = subprocess.Popen(
         [sys.executable, "-m", "cli", "crawl", "--db", str(db), "--endpoint", hub.endpoint],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 30
     pages = 0
@@ -251,7 +270,10 @@ def test_hubserver_module_serves_the_simulated_hub(tmp_path, local_hub):
     simulate = pytest.importorskip("lineage.sim.simulate")
     proc = subprocess.Popen(
         [sys.executable, "-m", "lineage.sim.hubserver", "--models", "1500", "--seed", "3"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     try:
         endpoint = proc.stdout.readline().strip()
@@ -277,8 +299,15 @@ def family(n_children: int = 6) -> list[dict]:
     """A base, its children and grandchildren, and an unrelated model."""
     models = [hub_model(1, "THUDM/glm-4", day(0)), hub_model(2, "other/solo", day(1))]
     for i in range(n_children):
-        models.append(hub_model(10 + i, f"kid{i}/ft", day(2 + i), ["THUDM/glm-4"],
-                                "finetune" if i % 2 else "quantized"))
+        models.append(
+            hub_model(
+                10 + i,
+                f"kid{i}/ft",
+                day(2 + i),
+                ["THUDM/glm-4"],
+                "finetune" if i % 2 else "quantized",
+            )
+        )
     for i in range(3):
         models.append(hub_model(30 + i, f"grand{i}/lora", day(20 + i), [f"kid{i}/ft"], "adapter"))
     return models
@@ -330,7 +359,9 @@ def test_renamed_twice_and_the_lookup_follows_the_redirect(tmp_path, local_hub):
     assert found["id"] == "zai-org/GLM-4-0414" and found["_id"] == f"{1:024x}"
     last = hub.requests[-2:]
     assert [r["path"] for r in last] == [
-        "/api/models/THUDM/glm-4", "/api/models/zai-org/GLM-4-0414"]
+        "/api/models/THUDM/glm-4",
+        "/api/models/zai-org/GLM-4-0414",
+    ]
     assert all(r["headers"].get("authorization") == "Bearer hf_Secret" for r in last)
     assert client(hub).model("no/such-model") is None
 
@@ -370,8 +401,9 @@ def test_first_look_then_plain_crawl_gets_everything(tmp_path, local_hub):
     hub = local_hub(generate_models(120, seed=1), max_limit=50)
     db = tmp_path / "hub.db"
     runner = CliRunner()
-    out = runner.invoke(main, ["crawl", "--db", str(db), "--endpoint", hub.endpoint,
-                               "--max-models", "70"])
+    out = runner.invoke(
+        main, ["crawl", "--db", str(db), "--endpoint", hub.endpoint, "--max-models", "70"]
+    )
     assert out.exit_code == 0 and "the snapshot is partial" in out.output, out.output
     with Store(db, readonly=True) as st:
         state = st.completeness()
@@ -400,10 +432,22 @@ def test_token_never_follows_a_link_or_redirect_off_the_endpoint(tmp_path, local
         with pytest.raises(ForeignOriginError, match=f"127.0.0.1:{elsewhere.endpoint[-5:]}"):
             crawl(tmp_path / f"{kind}.db", client=client(hub, token="hf_Secret"))
         assert elsewhere.requests == []
-    out = CliRunner().invoke(main, ["crawl", "--db", str(tmp_path / "cli.db"), "--endpoint",
-                                    hub.endpoint, "--token", "hf_Secret"]
-                             ) if hub.fail("foreign-link", after=1,
-                                           location=elsewhere.endpoint) is None else None
+    out = (
+        CliRunner().invoke(
+            main,
+            [
+                "crawl",
+                "--db",
+                str(tmp_path / "cli.db"),
+                "--endpoint",
+                hub.endpoint,
+                "--token",
+                "hf_Secret",
+            ],
+        )
+        if hub.fail("foreign-link", after=1, location=elsewhere.endpoint) is None
+        else None
+    )
     assert out.exit_code == 2 and out.output.count("\n") == 1, out.output
     assert out.output.startswith("Error: refusing a next-page link on http://127.0.0.1:")
     assert elsewhere.requests == []
@@ -428,8 +472,13 @@ def test_stored_resume_url_on_another_origin_is_refused(tmp_path, local_hub):
 
 # -- bad data from the wire -------------------------------------------------------------------
 POISON = [
-    ("downloads", "lots"), ("createdAt", "last tuesday"), ("likes", [1]), ("author", {}),
-    ("id", ""), ("lastModified", "2024-02-30T00:00:00Z"), ("downloads", 10**30),
+    ("downloads", "lots"),
+    ("createdAt", "last tuesday"),
+    ("likes", [1]),
+    ("author", {}),
+    ("id", ""),
+    ("lastModified", "2024-02-30T00:00:00Z"),
+    ("downloads", 10**30),
 ]
 
 
@@ -450,8 +499,10 @@ def test_poison_items_never_poison_the_snapshot(tmp_path, local_hub):
     out = runner.invoke(main, ["info", "--db", str(db)])
     assert out.exit_code == 0, out.output
     assert "Skipped items   1 (no usable id 1)" in out.output
-    assert ("Repaired        6 (author 1, createdAt 1, downloads 2, lastModified 1, likes 1)"
-            in out.output), out.output
+    assert (
+        "Repaired        6 (author 1, createdAt 1, downloads 2, lastModified 1, likes 1)"
+        in out.output
+    ), out.output
     out = runner.invoke(main, ["curves", "Org/Base", "--db", str(db), "--scope", "direct"])
     assert out.exit_code == 0 and "Org/Base,direct," in out.output, out.output
     with Store(db, readonly=True) as st:
@@ -498,8 +549,9 @@ def test_rate_limit_wait_beyond_max_wait_stops_and_resumes(tmp_path, local_hub):
         crawl(db, client=client(hub, max_wait=5))
     assert time.monotonic() - started < 60  # it did not sit out the day
     hub.fail(429, 1, reset=86_400)
-    out = CliRunner().invoke(main, ["crawl", "--db", str(db), "--endpoint", hub.endpoint,
-                                    "--max-wait", "5"])
+    out = CliRunner().invoke(
+        main, ["crawl", "--db", str(db), "--endpoint", hub.endpoint, "--max-wait", "5"]
+    )
     assert out.exit_code == 1 and out.output.count("\n") == 1 and "--max-wait 5 s" in out.output
     with Store(db, readonly=True) as st:
         assert st.pending_run().pages == 2 and st.pending_run().status == "interrupted"
@@ -507,7 +559,8 @@ def test_rate_limit_wait_beyond_max_wait_stops_and_resumes(tmp_path, local_hub):
     out = CliRunner().invoke(main, ["crawl", "--db", str(db), "--endpoint", hub.endpoint])
     assert out.exit_code == 0, out.output
     assert "rate-limited by the Hub: waiting 1 s (up to --max-wait), then continuing" in (
-        out.output)
+        out.output
+    )
     assert_same_snapshot(db, reference)
 
 
@@ -539,7 +592,8 @@ def test_two_crawls_starting_together_on_a_new_file(tmp_path, local_hub):
         db = tmp_path / f"new{attempt}.db"
         outcomes = together(2, lambda db=db: crawl(db, client=client(hub)).models)
         assert sorted(map(str, outcomes)) == sorted(
-            ["200", f"another crawl is writing {db}; wait for it or pass another --db"])
+            ["200", f"another crawl is writing {db}; wait for it or pass another --db"]
+        )
         assert any(isinstance(o, CrawlStateError) for o in outcomes)
 
 
@@ -555,7 +609,10 @@ def test_ctrl_c_shows_as_interrupted_and_resumes(tmp_path, local_hub):
     db = tmp_path / "hub.db"
     proc = subprocess.Popen(
         [sys.executable, "-m", "cli", "crawl", "--db", str(db), "--endpoint", hub.endpoint],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 30
     pages = 0
@@ -570,13 +627,15 @@ def test_ctrl_c_shows_as_interrupted_and_resumes(tmp_path, local_hub):
             pass
     out = CliRunner().invoke(main, ["info", "--db", str(db)])
     assert "unfinished full crawl of" in out.output and ", running now (full:" in out.output, (
-        out.output)
+        out.output
+    )
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130 and err.strip().endswith("Interrupted."), err
     out = CliRunner().invoke(main, ["info", "--db", str(db)])
     assert "unfinished full crawl of" in out.output and "interrupted: interrupted (Ctrl-C)" in (
-        out.output), out.output
+        out.output
+    ), out.output
     assert "running now" not in out.output
     hub.page_delay = 0.0
     assert crawl(db, client=client(hub)).resumed
@@ -595,16 +654,19 @@ def test_card_refs_are_opt_in_kept_apart_and_never_phantoms(tmp_path, local_hub)
     plain, cards = tmp_path / "plain.db", tmp_path / "cards.db"
     crawl(plain, client=client(hub))
     before = sum(r["path"] == "/api/models" for r in hub.requests)
-    out = CliRunner().invoke(main, ["crawl", "--db", str(cards), "--endpoint", hub.endpoint,
-                                    "--card-refs"])
+    out = CliRunner().invoke(
+        main, ["crawl", "--db", str(cards), "--endpoint", hub.endpoint, "--card-refs"]
+    )
     assert out.exit_code == 0, out.output
     card_requests = hub.listing_requests[before:]
     assert all("cardData" in r["query"]["expand"] for r in card_requests[1:])
     assert all("cardData" not in r["query"]["expand"] for r in hub.listing_requests[:before])
     with Store(cards, readonly=True) as st:
         assert list(st.card_edges_frame().itertuples(index=False, name=None)) == [
-            ("m/card-merge", "a/ft", "unknown", "card"), ("m/card-merge", "a/q", "unknown", "card"),
-            ("n/recased", "a/ft", "unknown", "card")]
+            ("m/card-merge", "a/ft", "unknown", "card"),
+            ("m/card-merge", "a/q", "unknown", "card"),
+            ("n/recased", "a/ft", "unknown", "card"),
+        ]
         report = st.crawl_report()
         assert (report["card_refs_stored"], report["card_refs_listed"]) == (5, 3)
     assert_same_snapshot(plain, cards)  # tag lineage and models identical either way
@@ -621,4 +683,5 @@ def test_card_refs_are_opt_in_kept_apart_and_never_phantoms(tmp_path, local_hub)
     crawl(cards, client=client(hub))  # an update keeps the snapshot's choice
     with Store(cards, readonly=True) as st:
         assert ("n/late", "a/q", "unknown", "card") in set(
-            st.card_edges_frame().itertuples(index=False, name=None))
+            st.card_edges_frame().itertuples(index=False, name=None)
+        )

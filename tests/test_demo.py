@@ -20,8 +20,14 @@ CURVE_COLUMNS = ["model", "scope", "month", "age_months", "count", "cumulative",
 def demo_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
     records = []  # one progress protocol: the demo's steps and its crawl's pages
-    result = run_demo(out, n_models=4_000, seed=5, n_families=3, end="2026-10-31T23:59:59Z",
-                      progress=records.append)
+    result = run_demo(
+        out,
+        n_models=4_000,
+        seed=5,
+        n_families=3,
+        end="2026-10-31T23:59:59Z",
+        progress=records.append,
+    )
     return result, records
 
 
@@ -33,8 +39,15 @@ def test_writes_every_output(demo_run):
     assert crawled[-1].finished and crawled[-1].models == 4_000
     assert not any(p.finished for p in crawled[:-1])
     names = sorted(p.name for p in result.files)
-    assert names == ["curves.csv", "families.png", "fits.csv", "hub.db", "lineage.html",
-                     "rank.csv", "truth.csv"]
+    assert names == [
+        "curves.csv",
+        "families.png",
+        "fits.csv",
+        "hub.db",
+        "lineage.html",
+        "rank.csv",
+        "truth.csv",
+    ]
     assert all(p.stat().st_size > 0 for p in result.files)
 
 
@@ -46,8 +59,9 @@ def test_snapshot_holds_the_simulated_hub(demo_run):
     assert len(listed) == 4_000
     assert set(listed["id"]) == set(models["id"])
     # Stale (deleted) references become missing nodes; the rest are the generator's edges.
-    resolved = graph.edges[~graph.edges["parent"].isin(graph.models.loc[
-        graph.models["missing"], "id"])]
+    resolved = graph.edges[
+        ~graph.edges["parent"].isin(graph.models.loc[graph.models["missing"], "id"])
+    ]
     expected = {(c, p) for c, p in zip(edges["child"], edges["parent"], strict=True)}
     got = set(zip(resolved["child"], resolved["parent"], strict=True))
     assert got <= expected and len(got) >= 0.97 * len(expected)
@@ -95,14 +109,17 @@ def test_plot_and_page_are_real(demo_run):
     assert image[..., :3].std() > 0.05  # not a blank canvas
     html = (result.out / "lineage.html").read_text()
     assert result.families[0] in html
-    assert "<script src=\"http" not in html  # self-contained
+    assert '<script src="http' not in html  # self-contained
 
 
 def test_cli_demo_prints_what_it_wrote(tmp_path):
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, "-m", "cli", "demo", "--models", "2000", "--seed", "2", "--out",
-         str(out)], capture_output=True, text=True, timeout=120)
+        [sys.executable, "-m", "cli", "demo", "--models", "2000", "--seed", "2", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Fitted vs true WSB parameters" in proc.stdout
     assert str(out / "lineage.html") in proc.stdout
@@ -112,8 +129,12 @@ def test_cli_demo_prints_what_it_wrote(tmp_path):
 def test_cli_demo_refuses_a_file_as_output_folder(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("keep me")
-    proc = subprocess.run([sys.executable, "-m", "cli", "demo", "--out", str(blocker)],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli", "demo", "--out", str(blocker)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert blocker.read_text() == "keep me"
 

@@ -18,8 +18,9 @@ REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "bhandari2025"
 
 
 def run(script: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(EXAMPLES / script), *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(EXAMPLES / script), *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_every_example_is_tested():
@@ -32,11 +33,20 @@ def test_network_science_session_agrees_with_igraph():
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert out.startswith("3,000 models")
-    ours, igraph = re.search(r": ([\d,]+) transitive derivatives \(igraph subcomponent: "
-                             r"([\d,]+)\)", out).groups()
+    ours, igraph = re.search(
+        r": ([\d,]+) transitive derivatives \(igraph subcomponent: "
+        r"([\d,]+)\)",
+        out,
+    ).groups()
     assert ours == igraph and int(ours.replace(",", "")) > 10
-    for heading in ("Largest families", "Depth", "Out-degree", "Relations", "Organisations",
-                    "a year ago"):
+    for heading in (
+        "Largest families",
+        "Depth",
+        "Out-degree",
+        "Relations",
+        "Organisations",
+        "a year ago",
+    ):
         assert heading in out
     assert re.search(r"Export round trip: 3,0\d\d nodes .* unchanged: True", out)
     relations = out.split("Relations:")[1]
@@ -54,8 +64,9 @@ def test_fit_growth_on_the_builtin_series_and_a_users_csv(tmp_path):
     assert abs(lam - 2.0) < 0.4
     # A user's CSV: an S-shaped series.
     series = tmp_path / "mine.csv"
-    pd.DataFrame({"age_months": range(10),
-                  "cumulative": [0, 1, 3, 8, 15, 22, 27, 30, 31, 32]}).to_csv(series, index=False)
+    pd.DataFrame(
+        {"age_months": range(10), "cumulative": [0, 1, 3, 8, 15, 22, 27, 30, 31, 32]}
+    ).to_csv(series, index=False)
     proc = run("fit_growth.py", "--csv", str(series), "--horizon", "3")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("10 months, 32 in all")
@@ -93,4 +104,3 @@ def test_crawl_example_full_then_incremental(tmp_path):
     with Store(db, readonly=True) as store:
         assert store.info()["models"] == 2_400
     assert "Most derived-from models" in second.stdout
-

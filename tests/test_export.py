@@ -24,32 +24,59 @@ from lineage.sim.simulate import simulate_frames, simulate_hub
 def tricky_graph() -> LineageGraph:
     """Missing parents, a merge, a pair declared with two relations, text needing XML
     escapes, missing attributes, edge sources, an isolated model."""
-    models = pd.DataFrame({
-        "id": ["org/base", "a/ft", "b/merge", "c/q&<x>", "solo", "a/gguf"],
-        "created_at": ["2023-01-15T10:00:00Z", "2023-02-01", "2023-03-01", "2023-04-01", None,
-                       "2023-05-02"],
-        "author": ["org", "a", None, "c", None, "a"],
-        "downloads": [100, 5, 0, 7, 1, 3],
-        "likes": [3, 0, 1, 0, 0, 2],
-        "pipeline_tag": ["text-generation", None, 'say "hi" & <bye>', "x", None, "y"],
-        "library_name": ["transformers", "peft", None, "gguf", None, "gguf"],
-    })
-    edges = pd.DataFrame({
-        "child": ["a/ft", "b/merge", "b/merge", "b/merge", "c/q&<x>", "a/gguf", "a/gguf"],
-        "parent": ["org/base", "org/base", "a/ft", "gone/deleted", "a/ft", "a/ft", "a/ft"],
-        "relation": ["finetune", "merge", "merge", "merge", "quantized", "quantized",
-                     "finetune"],
-        "source": ["relation_tag", "card", "card", "card", "base_model_tag", "relation_tag",
-                   "relation_tag"],
-    })
+    models = pd.DataFrame(
+        {
+            "id": ["org/base", "a/ft", "b/merge", "c/q&<x>", "solo", "a/gguf"],
+            "created_at": [
+                "2023-01-15T10:00:00Z",
+                "2023-02-01",
+                "2023-03-01",
+                "2023-04-01",
+                None,
+                "2023-05-02",
+            ],
+            "author": ["org", "a", None, "c", None, "a"],
+            "downloads": [100, 5, 0, 7, 1, 3],
+            "likes": [3, 0, 1, 0, 0, 2],
+            "pipeline_tag": ["text-generation", None, 'say "hi" & <bye>', "x", None, "y"],
+            "library_name": ["transformers", "peft", None, "gguf", None, "gguf"],
+        }
+    )
+    edges = pd.DataFrame(
+        {
+            "child": ["a/ft", "b/merge", "b/merge", "b/merge", "c/q&<x>", "a/gguf", "a/gguf"],
+            "parent": ["org/base", "org/base", "a/ft", "gone/deleted", "a/ft", "a/ft", "a/ft"],
+            "relation": [
+                "finetune",
+                "merge",
+                "merge",
+                "merge",
+                "quantized",
+                "quantized",
+                "finetune",
+            ],
+            "source": [
+                "relation_tag",
+                "card",
+                "card",
+                "card",
+                "base_model_tag",
+                "relation_tag",
+                "relation_tag",
+            ],
+        }
+    )
     return LineageGraph.from_frames(models, edges, snapshot_time="2023-06-01")
 
 
 def expected_nodes(g: LineageGraph) -> dict[str, dict]:
     """The node table as the XML formats carry it: missing text as the empty string."""
     table = node_table(g)
-    text = [c for c in table.columns if table[c].dtype != bool
-            and not pd.api.types.is_numeric_dtype(table[c])]
+    text = [
+        c
+        for c in table.columns
+        if table[c].dtype != bool and not pd.api.types.is_numeric_dtype(table[c])
+    ]
     table[text] = table[text].astype(object).where(table[text].notna(), "")
     return {row.pop("id"): row for row in table.to_dict("records")}
 
@@ -120,8 +147,12 @@ def test_graphml_round_trip_through_igraph(tmp_path):
 def test_edgelist_round_trip(tmp_path):
     g = tricky_graph()
     export_graph(g, tmp_path / "g.tsv", format="edgelist")
-    G = nx.read_edgelist(tmp_path / "g.tsv", delimiter="\t", create_using=nx.MultiDiGraph,
-                         data=[("relation", str), ("source", str)])
+    G = nx.read_edgelist(
+        tmp_path / "g.tsv",
+        delimiter="\t",
+        create_using=nx.MultiDiGraph,
+        data=[("relation", str), ("source", str)],
+    )
     assert nx_edges(G) == expected_edges(g)
     assert set(G) == set(g.ids) - {"solo"}  # an edge list has no isolated nodes
 
@@ -134,11 +165,16 @@ def test_tables_round_trip_through_pandas(tmp_path, fmt):
     read = pd.read_csv if fmt == "csv" else pd.read_parquet
     nodes, edges = read(result.paths[0]), read(result.paths[1])
     assert list(nodes.columns) == NODE_ATTRIBUTES and list(edges.columns) == [
-        "child", "parent", "relation", "source"]
+        "child",
+        "parent",
+        "relation",
+        "source",
+    ]
     want = node_table(g)
     pd.testing.assert_frame_equal(nodes, want, check_dtype=False)
-    got = sorted(zip(edges["parent"], edges["child"], edges["relation"], edges["source"],
-                     strict=True))
+    got = sorted(
+        zip(edges["parent"], edges["child"], edges["relation"], edges["source"], strict=True)
+    )
     assert got == expected_edges(g)
 
 
@@ -151,8 +187,7 @@ def test_family_export_with_direction_depth_and_relations(tmp_path):
     assert G.number_of_edges() == 4  # induced: merge a/ft -> b/merge, q, gguf twice
     export_graph(g, path, format="graphml", model="a/ft", direction="up")
     assert set(nx.read_graphml(path)) == {"a/ft", "org/base"}
-    export_graph(g, path, format="graphml", model="a/ft", direction="both",
-                 relations=["quantized"])
+    export_graph(g, path, format="graphml", model="a/ft", direction="both", relations=["quantized"])
     G = nx.read_graphml(path)
     assert set(G) == {"a/ft", "c/q&<x>", "a/gguf"}
     assert {d["relation"] for _, _, d in G.edges(data=True)} == {"quantized"}
@@ -189,7 +224,8 @@ def test_library_writers_accept_the_conversions(tmp_path):
                 got = back.nodes[node][key]
                 assert got == value or math.isnan(got) and math.isnan(value), (node, key)
         assert {(u, v): d["relation"] for u, v, d in back.edges(data=True)} == {
-            (u, v): d["relation"] for u, v, d in G.edges(data=True)}
+            (u, v): d["relation"] for u, v, d in G.edges(data=True)
+        }
     assert G.nodes["org/base"]["created_at"] == "2023-01-15T10:00:00.000Z"
     h = g.to_igraph()
     h.write_graphml(str(tmp_path / "ig.graphml"))
@@ -246,8 +282,7 @@ def test_top_models_matches_a_brute_force_ranking():
     G = g.to_networkx(relations=["finetune"])
     transitive = {v: len(nx.descendants(G, v)) for v in G}
     direct = {v: len(set(G.successors(v))) for v in G}
-    for by, first, second in (("transitive", transitive, direct),
-                              ("direct", direct, transitive)):
+    for by, first, second in (("transitive", transitive, direct), ("direct", direct, transitive)):
         table = top_models(g, by=by, relations=["finetune"], top=15)
         want = sorted(G, key=lambda v: (-first[v], -second[v], v))[:15]
         assert table["model"].tolist() == want
@@ -269,14 +304,16 @@ def test_cli_top_and_export(tmp_path, local_hub):
     out = runner.invoke(main, ["top", "--db", str(db), "--top", "5", "--format", "json"])
     assert out.exit_code == 0, out.output
     rows = json.loads(out.stdout)
-    assert [list(r) for r in rows] == [["rank", "model", "author", "created_at", "direct",
-                                        "transitive"]] * 5
+    assert [list(r) for r in rows] == [
+        ["rank", "model", "author", "created_at", "direct", "transitive"]
+    ] * 5
     g = LineageGraph.from_db(db)
     counts = g.descendant_counts()
     assert [r["transitive"] for r in rows] == sorted(counts, reverse=True)[:5]
     assert all(counts[r["model"]] == r["transitive"] for r in rows)
-    out = runner.invoke(main, ["top", "--db", str(db), "--by", "direct", "--format", "csv",
-                               "--top", "3"])
+    out = runner.invoke(
+        main, ["top", "--db", str(db), "--by", "direct", "--format", "csv", "--top", "3"]
+    )
     table = pd.read_csv(pd.io.common.StringIO(out.stdout))
     assert table["direct"].tolist() == sorted(g.descendant_counts("direct"), reverse=True)[:3]
     path = tmp_path / "all.graphml"
@@ -286,14 +323,30 @@ def test_cli_top_and_export(tmp_path, local_hub):
     assert nx.read_graphml(path).number_of_nodes() == g.n_models
     out = runner.invoke(main, ["export", "--db", str(db), "-o", str(tmp_path / "x.dot")])
     assert out.exit_code == 2 and out.stderr.count("\n") == 1 and "--format" in out.stderr
-    out = runner.invoke(main, ["export", "no/such-model", "--db", str(db), "--format", "csv",
-                               "-o", str(tmp_path / "t")])
+    out = runner.invoke(
+        main,
+        ["export", "no/such-model", "--db", str(db), "--format", "csv", "-o", str(tmp_path / "t")],
+    )
     assert out.exit_code != 0 and "no/such-model" in out.stderr
     assert not (tmp_path / "t").exists()
     model = rows[0]["model"]
-    out = runner.invoke(main, ["export", model, "--db", str(db), "--format", "parquet",
-                               "-o", str(tmp_path / "fam"), "--relation", "finetune",
-                               "--depth", "1"])
+    out = runner.invoke(
+        main,
+        [
+            "export",
+            model,
+            "--db",
+            str(db),
+            "--format",
+            "parquet",
+            "-o",
+            str(tmp_path / "fam"),
+            "--relation",
+            "finetune",
+            "--depth",
+            "1",
+        ],
+    )
     assert out.exit_code == 0, out.output
     nodes = pd.read_parquet(tmp_path / "fam" / "nodes.parquet")
     assert set(nodes["id"]) == {model, *g.children(model, relations=["finetune"])}

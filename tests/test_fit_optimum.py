@@ -47,8 +47,10 @@ def test_gradient_matches_differences_of_the_objective(likelihood, half_life):
     assert np.allclose(grad[0], num, rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("case", [(3.0, 1.5, 0.9, 24, 1), (1.5, 0.5, 0.6, 8, 2),
-                                  (6.0, 3.5, 1.5, 14, 5), (2.0, 1.0, 0.8, 5, 7)])
+@pytest.mark.parametrize(
+    "case",
+    [(3.0, 1.5, 0.9, 24, 1), (1.5, 0.5, 0.6, 8, 2), (6.0, 3.5, 1.5, 14, 5), (2.0, 1.0, 0.8, 5, 7)],
+)
 def test_newton_optimum_cannot_be_improved_by_lbfgsb(case):
     *params, months, seed = case
     age, cum = _series(*params, months, seed)
@@ -60,9 +62,14 @@ def test_newton_optimum_cannot_be_improved_by_lbfgsb(case):
         return value[0], grad[0]
 
     for start in (f.x_, f.x_ + 0.3, f.x_ - 0.3):
-        res = optimize.minimize(objective, np.clip(start, *f._bounds.T), jac=True,
-                                method="L-BFGS-B", bounds=f._bounds,
-                                options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 2000})
+        res = optimize.minimize(
+            objective,
+            np.clip(start, *f._bounds.T),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=f._bounds,
+            options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 2000},
+        )
         assert best <= res.fun + 1e-6 * max(1.0, abs(res.fun))
 
 

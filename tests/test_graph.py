@@ -43,15 +43,50 @@ def test_merge_chain_and_nested_diamonds():
     # two bases merged into m, m quantized into q; a chain x0..x3; a merge of a node with its
     # own grandparent (the second path adds nothing new)
     nodes = {k: D for k in ["p1", "p2", "m", "q", "x0", "x1", "x2", "x3", "y"]}
-    edges = [("m", "p1", "merge"), ("m", "p2", "merge"), ("q", "m", "quantized"),
-             ("x1", "x0"), ("x2", "x1"), ("x3", "x2"), ("y", "x2", "merge"), ("y", "x0", "merge")]
+    edges = [
+        ("m", "p1", "merge"),
+        ("m", "p2", "merge"),
+        ("q", "m", "quantized"),
+        ("x1", "x0"),
+        ("x2", "x1"),
+        ("x3", "x2"),
+        ("y", "x2", "merge"),
+        ("y", "x0", "merge"),
+    ]
     g = graph(nodes, edges)
-    assert counts(g) == {"p1": 2, "p2": 2, "m": 1, "q": 0, "x0": 4, "x1": 3, "x2": 2, "x3": 0,
-                         "y": 0}
-    assert counts(g, "direct") == {"p1": 1, "p2": 1, "m": 1, "q": 0, "x0": 2, "x1": 1, "x2": 2,
-                                   "x3": 0, "y": 0}
-    assert counts(g, relations={"merge"}) == {"p1": 1, "p2": 1, "m": 0, "q": 0, "x0": 1,
-                                              "x1": 0, "x2": 1, "x3": 0, "y": 0}
+    assert counts(g) == {
+        "p1": 2,
+        "p2": 2,
+        "m": 1,
+        "q": 0,
+        "x0": 4,
+        "x1": 3,
+        "x2": 2,
+        "x3": 0,
+        "y": 0,
+    }
+    assert counts(g, "direct") == {
+        "p1": 1,
+        "p2": 1,
+        "m": 1,
+        "q": 0,
+        "x0": 2,
+        "x1": 1,
+        "x2": 2,
+        "x3": 0,
+        "y": 0,
+    }
+    assert counts(g, relations={"merge"}) == {
+        "p1": 1,
+        "p2": 1,
+        "m": 0,
+        "q": 0,
+        "x0": 1,
+        "x1": 0,
+        "x2": 1,
+        "x3": 0,
+        "y": 0,
+    }
     assert counts(g, relations=["finetune", "quantized"])["x0"] == 3
     assert counts(g, relations=["finetune", "quantized"])["p1"] == 0
 
@@ -65,10 +100,18 @@ def test_duplicate_edges_count_once_and_self_loops_are_ignored():
 
 
 def test_monthly_curve_zero_months_and_out_of_order_dates():
-    nodes = {"base": "2023-01-15", "c1": "2023-01-20", "c2": "2023-03-05", "g1": "2022-12-01",
-             "solo": "2023-04-30"}
-    g = graph(nodes, [("c1", "base"), ("c2", "base"), ("g1", "c1", "quantized")],
-              snapshot="2023-05-10T08:00:00Z")
+    nodes = {
+        "base": "2023-01-15",
+        "c1": "2023-01-20",
+        "c2": "2023-03-05",
+        "g1": "2022-12-01",
+        "solo": "2023-04-30",
+    }
+    g = graph(
+        nodes,
+        [("c1", "base"), ("c2", "base"), ("g1", "c1", "quantized")],
+        snapshot="2023-05-10T08:00:00Z",
+    )
     curve = g.growth_curve("base", running_month=True)
     assert curve["month"].tolist() == ["2023-01", "2023-02", "2023-03", "2023-04", "2023-05"]
     assert curve["age_months"].tolist() == [0, 1, 2, 3, 4]
@@ -86,8 +129,15 @@ def test_monthly_curve_zero_months_and_out_of_order_dates():
     many = g.growth_curves(scope="transitive", running_month=True)
     base = many[many["model"] == "base"].reset_index(drop=True)
     assert base["count"].tolist() == [2, 0, 1, 0, 0] and set(base["scope"]) == {"transitive"}
-    assert list(many.columns) == ["model", "scope", "month", "age_months", "count", "cumulative",
-                                  "complete"]
+    assert list(many.columns) == [
+        "model",
+        "scope",
+        "month",
+        "age_months",
+        "count",
+        "cumulative",
+        "complete",
+    ]
     assert many.loc[many["month"] == "2023-05", "complete"].eq(False).all()
     assert many.loc[many["month"] < "2023-05", "complete"].all()
     # by default the running month (2023-05) is left out, on both paths
@@ -116,7 +166,9 @@ def test_complete_months_leave_out_the_running_month():
     def at(snapshot):
         return LineageGraph.from_frames(
             pd.DataFrame({"id": ["a", "b"], "created_at": ["2024-01-03", "2024-02-09"]}),
-            pd.DataFrame({"child": ["b"], "parent": ["a"], "relation": ["finetune"]}), snapshot)
+            pd.DataFrame({"child": ["b"], "parent": ["a"], "relation": ["finetune"]}),
+            snapshot,
+        )
 
     mid, end = at("2024-03-15T10:00:00Z"), at("2024-03-31T23:59:59Z")
     assert (mid.last_complete_month, end.last_complete_month) == ("2024-02", "2024-03")
@@ -126,8 +178,10 @@ def test_complete_months_leave_out_the_running_month():
 
 
 def test_cycles_are_broken_deterministically_and_reported():
-    g = graph({"a": "2023-01-01", "b": "2023-02-01", "c": "2023-03-01"},
-              [("b", "a"), ("c", "b"), ("a", "c")])
+    g = graph(
+        {"a": "2023-01-01", "b": "2023-02-01", "c": "2023-03-01"},
+        [("b", "a"), ("c", "b"), ("a", "c")],
+    )
     dropped = g.dropped_cycle_edges
     assert dropped[["child", "parent"]].values.tolist() == [["a", "c"]]
     assert counts(g) == {"a": 2, "b": 1, "c": 0}
@@ -138,8 +192,10 @@ def test_cycles_are_broken_deterministically_and_reported():
 
 
 def test_missing_parents_become_flagged_nodes_dated_by_their_descendants():
-    g = graph({"org/base": "2023-05-02", "a/ft": "2023-06-07", "b/q": "2023-03-01"},
-              [("a/ft", "ORG/BASE"), ("b/q", "gone/model"), ("a/ft", "Gone/Model")])
+    g = graph(
+        {"org/base": "2023-05-02", "a/ft": "2023-06-07", "b/q": "2023-03-01"},
+        [("a/ft", "ORG/BASE"), ("b/q", "gone/model"), ("a/ft", "Gone/Model")],
+    )
     assert g.ids.tolist() == ["org/base", "a/ft", "b/q", "gone/model"]
     assert g.models["missing"].tolist() == [False, False, False, True]
     assert g.parents("a/ft") == ["org/base", "gone/model"]
@@ -150,8 +206,9 @@ def test_missing_parents_become_flagged_nodes_dated_by_their_descendants():
 
 def test_frames_missing_columns_and_bad_inputs_are_usage_errors():
     with pytest.raises(UsageError, match="created_at"):
-        LineageGraph.from_frames(pd.DataFrame({"id": ["a"]}), pd.DataFrame(columns=["child",
-                                                                                    "parent"]))
+        LineageGraph.from_frames(
+            pd.DataFrame({"id": ["a"]}), pd.DataFrame(columns=["child", "parent"])
+        )
     g = graph({"a": D, "b": D}, [("b", "a")])
     with pytest.raises(UsageError, match="relation"):
         g.descendant_counts(relations=["finetun"])
@@ -173,8 +230,16 @@ def test_unknown_model_suggests_the_closest_ids():
 
 def test_navigation():
     nodes = {k: D for k in ["r1", "r2", "a", "b", "m", "q", "lone"]}
-    g = graph(nodes, [("a", "r1"), ("b", "a", "adapter"), ("m", "a", "merge"),
-                      ("m", "r2", "merge"), ("q", "m", "quantized")])
+    g = graph(
+        nodes,
+        [
+            ("a", "r1"),
+            ("b", "a", "adapter"),
+            ("m", "a", "merge"),
+            ("m", "r2", "merge"),
+            ("q", "m", "quantized"),
+        ],
+    )
     assert g.children("a") == ["b", "m"] and g.children("a", relations=["merge"]) == ["m"]
     assert g.parents("m") == ["r2", "a"]  # in node order
     assert g.ancestors("q") == ["m", "r2", "a", "r1"]  # nearest first
@@ -182,11 +247,20 @@ def test_navigation():
     assert g.family("b") == ["a", "b", "m", "q", "r1", "r2"] and g.family("lone") == ["lone"]
     down = g.lineage_table("r1")
     assert down.values.tolist() == [
-        ["r1", 0, None, None], ["a", 1, "r1", "finetune"], ["b", 2, "a", "adapter"],
-        ["m", 2, "a", "merge"], ["q", 3, "m", "quantized"]]
+        ["r1", 0, None, None],
+        ["a", 1, "r1", "finetune"],
+        ["b", 2, "a", "adapter"],
+        ["m", 2, "a", "merge"],
+        ["q", 3, "m", "quantized"],
+    ]
     up = g.lineage_table("q", direction="up")
-    assert up[["model", "depth"]].values.tolist() == [["q", 0], ["m", 1], ["a", 2], ["r2", 2],
-                                                     ["r1", 3]]
+    assert up[["model", "depth"]].values.tolist() == [
+        ["q", 0],
+        ["m", 1],
+        ["a", 2],
+        ["r2", 2],
+        ["r1", 3],
+    ]
     assert up.columns.tolist() == ["model", "depth", "child", "relation"]
     assert up.set_index("model").loc["r2", ["child", "relation"]].tolist() == ["m", "merge"]
     assert g.lineage_table("r1", relations=["finetune"])["model"].tolist() == ["r1", "a"]
@@ -194,12 +268,24 @@ def test_navigation():
 
 
 def _attributed() -> LineageGraph:
-    nodes = {"org/base": "2023-01-15T10:00:00Z", "a/ft": "2023-02-01T00:00:00Z",
-             "b/m": "2023-03-01T00:00:00Z"}
-    return graph(nodes, [("a/ft", "org/base"), ("b/m", "org/base", "merge"),
-                         ("b/m", "a/ft", "merge"), ("b/m", "c/missing", "merge")],
-                 author=["org", "a", "b"], downloads=[100, 5, 0], likes=[3, 0, 1],
-                 pipeline_tag=["text-generation", None, "text-generation"])
+    nodes = {
+        "org/base": "2023-01-15T10:00:00Z",
+        "a/ft": "2023-02-01T00:00:00Z",
+        "b/m": "2023-03-01T00:00:00Z",
+    }
+    return graph(
+        nodes,
+        [
+            ("a/ft", "org/base"),
+            ("b/m", "org/base", "merge"),
+            ("b/m", "a/ft", "merge"),
+            ("b/m", "c/missing", "merge"),
+        ],
+        author=["org", "a", "b"],
+        downloads=[100, 5, 0],
+        likes=[3, 0, 1],
+        pipeline_tag=["text-generation", None, "text-generation"],
+    )
 
 
 def test_networkx_round_trip_keeps_ids_attributes_and_edges():
@@ -213,7 +299,8 @@ def test_networkx_round_trip_keeps_ids_attributes_and_edges():
     back = LineageGraph.from_networkx(G)
     assert back.ids.tolist() == g.ids.tolist()
     assert sorted(map(tuple, back.edges.values.tolist())) == sorted(
-        map(tuple, g.edges.values.tolist()))
+        map(tuple, g.edges.values.tolist())
+    )
     cols = ["id", "created_at", "author", "downloads", "likes", "pipeline_tag", "missing"]
     pd.testing.assert_frame_equal(back.models[cols], g.models[cols], check_dtype=False)
     assert G.graph["snapshot_time"] == ""
@@ -225,8 +312,10 @@ def test_igraph_export_matches_counts():
     assert ig_graph.vs["name"] == g.ids.tolist() and ig_graph.is_directed()
     assert ig_graph.vs.find(name="org/base")["downloads"] == 100
     assert ig_graph.vs.find(name="c/missing")["missing"] is True
-    rels = {(ig_graph.vs[e.source]["name"], ig_graph.vs[e.target]["name"]): e["relation"]
-            for e in ig_graph.es}
+    rels = {
+        (ig_graph.vs[e.source]["name"], ig_graph.vs[e.target]["name"]): e["relation"]
+        for e in ig_graph.es
+    }
     assert rels[("a/ft", "b/m")] == "merge" and rels[("org/base", "a/ft")] == "finetune"
     reach = [len(ig_graph.subcomponent(v, mode="out")) - 1 for v in range(ig_graph.vcount())]
     assert reach == g.descendant_counts().tolist()
@@ -238,8 +327,15 @@ T0 = datetime(2023, 1, 1, tzinfo=UTC)
 
 def test_from_db_reads_a_real_crawl(tmp_path, local_hub):
     models = generate_models(400, seed=3)
-    models.append(hub_model(999, "org1/model-late", T0 + timedelta(days=900),
-                            [models[0]["id"], models[1]["id"]], "merge"))
+    models.append(
+        hub_model(
+            999,
+            "org1/model-late",
+            T0 + timedelta(days=900),
+            [models[0]["id"], models[1]["id"]],
+            "merge",
+        )
+    )
     hub = local_hub(models)
     db = tmp_path / "hub.db"
     crawl(db, endpoint=hub.endpoint)
@@ -251,8 +347,9 @@ def test_from_db_reads_a_real_crawl(tmp_path, local_hub):
     assert g.models["missing"].sum() == frame["missing"].sum() > 0
     G = g.to_networkx()
     assert g.descendant_counts().to_dict() == {v: len(nx.descendants(G, v)) for v in G}
-    assert g.parents("org1/model-late") == sorted([models[0]["id"], models[1]["id"]], key=list(
-        g.ids).index)
+    assert g.parents("org1/model-late") == sorted(
+        [models[0]["id"], models[1]["id"]], key=list(g.ids).index
+    )
     assert len(edges) >= len(g.edges) > 100
 
 

@@ -37,8 +37,9 @@ EXTRA = [
     hub_model(5007, "m/merge", day(7), ["Case/Twin", "gone/Deleted"], "merge"),
     hub_model(5008, "s/self", day(8), ["S/SELF"], "finetune"),
     hub_model(5009, "d/distil", day(9), tags=["base_model:distillation:c/one"]),
-    hub_model(5010, "n/bare", day(10), ["GONE/deleted"], "finetune", author=None,
-              pipeline_tag=None),
+    hub_model(
+        5010, "n/bare", day(10), ["GONE/deleted"], "finetune", author=None, pipeline_tag=None
+    ),
 ]
 
 
@@ -71,8 +72,7 @@ def test_graph_from_cache_is_the_slow_paths_graph(tmp_path, local_hub):
     assert_same_graph(cached, slow)
     # the snapshot's oddities made it through the cache
     assert cached.models["missing"].sum() >= 2 and "gone/Deleted" in set(cached.ids)
-    assert cached.dropped_cycle_edges[["child", "parent"]].values.tolist() == [
-        ["c/one", "c/two"]]
+    assert cached.dropped_cycle_edges[["child", "parent"]].values.tolist() == [["c/one", "c/two"]]
     assert "distillation" in cached.relations
     assert cached.parents("u/of-twin") == ["case/twin"]  # a re-cased reference
     assert cached.parents("u/of-exact") == ["case/twin"]  # the exact id
@@ -93,13 +93,17 @@ def test_a_stale_cache_is_never_read(tmp_path, local_hub):
     crawl(db, endpoint=local_hub(generate_models(300, seed=1)).endpoint)
     before = LineageGraph.from_db(db)
     with Store(db) as st:  # an incremental crawl commits one page, not finished
-        run = st.start_run(mode="incremental", endpoint=st.last_complete_run().endpoint,
-                           phase="new", next_url="u", hub_mark=None)
+        run = st.start_run(
+            mode="incremental",
+            endpoint=st.last_complete_run().endpoint,
+            phase="new",
+            next_url="u",
+            hub_mark=None,
+        )
         late = hub_model(9001, "late/model", day(2000), [before.ids[0]], "finetune")
         st.commit_page(run, parse_page([late]), phase="new", next_url="u2")
     after = LineageGraph.from_db(db)
-    assert "late/model" not in set(before.ids) and after.parents("late/model") == [
-        before.ids[0]]
+    assert "late/model" not in set(before.ids) and after.parents("late/model") == [before.ids[0]]
     assert_same_graph(after, slow_graph(db))
     # the page's snapshot got its own cache (built on that first read); the old one is gone
     assert len(list(cache_folder(db).iterdir())) == 1
@@ -114,8 +118,9 @@ def test_a_full_recrawl_in_progress_keeps_readers_on_the_cache(tmp_path, local_h
     before = LineageGraph.from_db(db)
     with Store(db) as st:  # a full crawl's first page goes into the next generation
         run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u", hub_mark=None)
-        st.commit_page(run, parse_page([hub_model(9002, "next/gen", day(3000))]),
-                       phase="full", next_url="u2")
+        st.commit_page(
+            run, parse_page([hub_model(9002, "next/gen", day(3000))]), phase="full", next_url="u2"
+        )
         assert_same_graph(LineageGraph.from_db(db), before)
         assert list(cache_folder(db).iterdir()) == [folder]  # read, not rebuilt
         st.finish_run(run)  # the new generation replaces the old, and gets its cache
@@ -145,15 +150,14 @@ def test_one_resolver_for_the_store_and_the_graph(tmp_path):
     parents = dict(zip(edges["child"], edges["parent"], strict=False))
     assert parents["u/of-twin"] == "case/twin" and parents["u/of-exact"] == "case/twin"
     assert parents["n/bare"] == "gone/Deleted"  # as the earliest child wrote it
-    frame_graph = LineageGraph.from_frames(
-        models, edges.assign(parent=edges["parent"].str.upper())
-    )
+    frame_graph = LineageGraph.from_frames(models, edges.assign(parent=edges["parent"].str.upper()))
     assert frame_graph.parents("u/of-twin") == ["case/twin"]
     assert frame_graph.n_models == len(models)  # the same missing node, no new one
     # frames may hold case twins: the exact id, else the first listed, wins
     twins = LineageGraph.from_frames(
         pd.DataFrame({"id": ["Case/Twin", "case/twin", "u/a", "u/b"], "created_at": [None] * 4}),
-        pd.DataFrame({"child": ["u/a", "u/b"], "parent": ["CASE/TWIN", "case/twin"]}))
+        pd.DataFrame({"child": ["u/a", "u/b"], "parent": ["CASE/TWIN", "case/twin"]}),
+    )
     assert twins.parents("u/a") == ["Case/Twin"] and twins.parents("u/b") == ["case/twin"]
     assert resolve_references(["b/X", "B/x"], ["b/x"]).position.tolist() == [0]
 
@@ -167,6 +171,15 @@ def test_resolution_does_not_depend_on_page_order(tmp_path, order):
             st.commit_page(run, parse_page([item]), phase="full", next_url="u")
         st.finish_run(run)
         edges = st.edges_frame()
-    assert sorted(edges["parent"]) == sorted([
-        "case/twin", "case/twin", "c/two", "c/one", "case/twin", "gone/Deleted", "c/one",
-        "gone/Deleted"])
+    assert sorted(edges["parent"]) == sorted(
+        [
+            "case/twin",
+            "case/twin",
+            "c/two",
+            "c/one",
+            "case/twin",
+            "gone/Deleted",
+            "c/one",
+            "gone/Deleted",
+        ]
+    )

@@ -46,31 +46,59 @@ def test_curves_csv_long_format(db):
     result = run("curves", "org/base", "OTHER/BASE", "--db", db)
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(io.StringIO(result.stdout))
-    assert list(frame.columns) == ["model", "scope", "month", "age_months", "count", "cumulative",
-                                   "complete"]
+    assert list(frame.columns) == [
+        "model",
+        "scope",
+        "month",
+        "age_months",
+        "count",
+        "cumulative",
+        "complete",
+    ]
     base = frame[frame["model"] == "org/base"]
     # the snapshot was crawled just now: its month is still running and left out
     running = datetime.now(UTC).strftime("%Y-%m")
     assert base["month"].iloc[0] == "2023-01" and base["month"].iloc[-1] < running
     assert frame["complete"].all()
-    with_running = pd.read_csv(io.StringIO(run("curves", "org/base", "--db", db,
-                                               "--running-month").stdout))
+    with_running = pd.read_csv(
+        io.StringIO(run("curves", "org/base", "--db", db, "--running-month").stdout)
+    )
     assert with_running["month"].iloc[-1] == running
     assert with_running["complete"].tolist() == [True] * len(base) + [False]
     assert base["count"].tolist()[:4] == [1, 0, 2, 1] and base["cumulative"].iloc[-1] == 4
     other = frame[frame["model"] == "other/base"]
-    assert other["count"].tolist()[:5] == [0, 0, 0, 0, 1] and set(frame["scope"]) == {
-        "transitive"}
+    assert other["count"].tolist()[:5] == [0, 0, 0, 0, 1] and set(frame["scope"]) == {"transitive"}
 
 
 def test_curves_scope_relation_json_and_output_file(db, tmp_path):
     out = tmp_path / "c.json"
-    result = run("curves", "org/base", "--db", db, "--scope", "direct", "--relation", "finetune",
-                 "--relation", "adapter", "--format", "json", "-o", str(out))
+    result = run(
+        "curves",
+        "org/base",
+        "--db",
+        db,
+        "--scope",
+        "direct",
+        "--relation",
+        "finetune",
+        "--relation",
+        "adapter",
+        "--format",
+        "json",
+        "-o",
+        str(out),
+    )
     assert result.exit_code == 0 and result.stdout == ""
     rows = json.loads(out.read_text())
-    assert rows[0] == {"model": "org/base", "scope": "direct", "month": "2023-01",
-                       "age_months": 0, "count": 1, "cumulative": 1, "complete": True}
+    assert rows[0] == {
+        "model": "org/base",
+        "scope": "direct",
+        "month": "2023-01",
+        "age_months": 0,
+        "count": 1,
+        "cumulative": 1,
+        "complete": True,
+    }
     assert rows[-1]["cumulative"] == 2
     quantized = run("curves", "org/base", "--db", db, "--relation", "quantized")
     assert pd.read_csv(io.StringIO(quantized.stdout))["cumulative"].iloc[-1] == 0
@@ -80,7 +108,12 @@ def test_family_down_and_up(db):
     result = run("family", "org/base", "--db", db, "--format", "csv")
     table = pd.read_csv(io.StringIO(result.stdout))
     assert table[["model", "depth"]].values.tolist() == [
-        ["org/base", 0], ["a/ft", 1], ["c/ad", 1], ["b/q", 2], ["d/mg", 2]]
+        ["org/base", 0],
+        ["a/ft", 1],
+        ["c/ad", 1],
+        ["b/q", 2],
+        ["d/mg", 2],
+    ]
     assert table.set_index("model").loc["c/ad", "relation"] == "adapter"
     up = run("family", "d/mg", "--db", db, "--up")
     assert up.exit_code == 0
@@ -108,7 +141,10 @@ def test_missing_snapshot_exit_2(tmp_path):
 def test_curves_in_a_real_process(db):
     proc = subprocess.run(
         [sys.executable, "-m", "cli", "curves", "a/ft", "--db", db, "--scope", "direct"],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[0] == "model,scope,month,age_months,count,cumulative,complete"

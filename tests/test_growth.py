@@ -41,8 +41,14 @@ def test_recovers_known_parameters(lam, mu, sigma):
         p = f.params_
         for name, true in (("lambda", lam), ("mu", mu), ("sigma", sigma)):
             hits[name] += p.loc[name, "lower"] <= true <= p.loc[name, "upper"]
-            assert abs(np.log(p.loc[name, "estimate"] / true) if name != "mu"
-                       else p.loc[name, "estimate"] - true) < 0.6
+            assert (
+                abs(
+                    np.log(p.loc[name, "estimate"] / true)
+                    if name != "mu"
+                    else p.loc[name, "estimate"] - true
+                )
+                < 0.6
+            )
     # 95% intervals: at least 6 of 8 cover the truth for every parameter
     assert min(hits.values()) >= 6, hits
 
@@ -74,16 +80,19 @@ def test_forecast_intervals_cover_simulated_future():
     assert 0.7 <= inside / total <= 0.97
 
 
-@pytest.mark.parametrize("ages,cum,status", [
-    ([], [], "no-growth"),
-    ([0], [0], "no-growth"),
-    ([0], [7], "too-short"),
-    ([0, 1], [3, 5], "too-short"),
-    (list(range(12)), [0] * 12, "no-growth"),
-    (list(range(12)), [4] * 12, None),
-    (list(range(10)), [0, 5, 9, 12, 11, 10, 13, 14, 12, 15], None),
-    ([0, 1, 2, np.nan, 4], [1, 2, np.nan, 5, 6], None),
-])
+@pytest.mark.parametrize(
+    "ages,cum,status",
+    [
+        ([], [], "no-growth"),
+        ([0], [0], "no-growth"),
+        ([0], [7], "too-short"),
+        ([0, 1], [3, 5], "too-short"),
+        (list(range(12)), [0] * 12, "no-growth"),
+        (list(range(12)), [4] * 12, None),
+        (list(range(10)), [0, 5, 9, 12, 11, 10, 13, 14, 12, 15], None),
+        ([0, 1, 2, np.nan, 4], [1, 2, np.nan, 5, 6], None),
+    ],
+)
 def test_degenerate_inputs_never_raise(ages, cum, status):
     f = WSBFitter().fit(ages, cum)
     assert f.status_ in STATUSES
@@ -120,8 +129,9 @@ def test_aic_prefers_generating_curve(generator):
     wins = 0
     for _ in range(3):
         cum = simulate(curve, theta, 30, rng)
-        tab = compare_curves(np.arange(30), cum, curves=("wsb", "gompertz", "power-cutoff"),
-                             likelihood="poisson")
+        tab = compare_curves(
+            np.arange(30), cum, curves=("wsb", "gompertz", "power-cutoff"), likelihood="poisson"
+        )
         wins += tab.loc[0, "curve"] == generator
         assert abs(tab["weight"].sum() - 1) < 1e-9
     assert wins >= 2
@@ -142,6 +152,7 @@ def test_wsb_analytic_jacobian_matches_differences():
     theta = wsb.from_natural(2.0, 1.0, 0.9)
     t = np.array([0.0, 0.5, 1.0, 3.0, 10.0])
     from growth.models import Curve
+
     num = Curve.jacobian(wsb, t, theta)
     assert np.allclose(wsb.jacobian(t, theta), num, rtol=1e-5, atol=1e-6)
 
@@ -154,22 +165,37 @@ def _long_frame(n_models: int, rng) -> pd.DataFrame:
         theta = wsb.from_natural(rng.uniform(1, 4), rng.uniform(0.5, 2.5), rng.uniform(0.5, 1.2))
         cum = simulate(wsb, theta, months, rng) if i % 5 else np.zeros(months)
         for scope, c in (("direct", cum), ("transitive", cum * 2)):
-            parts.append(pd.DataFrame({"model": f"org/m{i}", "scope": scope,
-                                       "month": "2024-01", "age_months": np.arange(months),
-                                       "count": np.diff(np.r_[0, c]), "cumulative": c}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "model": f"org/m{i}",
+                        "scope": scope,
+                        "month": "2024-01",
+                        "age_months": np.arange(months),
+                        "count": np.diff(np.r_[0, c]),
+                        "cumulative": c,
+                    }
+                )
+            )
     return pd.concat(parts, ignore_index=True)
 
 
 def test_fit_many_on_long_frame_parallel_and_empirical_prior():
     frame = _long_frame(25, np.random.default_rng(7))
     calls = []
-    out = fit_many(frame, prior="empirical", n_jobs=2, chunk_size=8,
-                   progress=lambda stage, done, total: calls.append((done, total)))
+    out = fit_many(
+        frame,
+        prior="empirical",
+        n_jobs=2,
+        chunk_size=8,
+        progress=lambda stage, done, total: calls.append((done, total)),
+    )
     assert len(out) == 50 and set(out["scope"]) == {"direct", "transitive"}
     assert calls[-1] == (100, 100) and all(d <= t for d, t in calls)
     assert set(out["status"]) <= set(STATUSES)
-    assert (out.loc[out["model"].isin([f"org/m{i}" for i in range(0, 25, 5)]), "status"]
-            == "no-growth").all()
+    assert (
+        out.loc[out["model"].isin([f"org/m{i}" for i in range(0, 25, 5)]), "status"] == "no-growth"
+    ).all()
     good = out[out["status"] != "no-growth"]
     assert np.isfinite(good[["lambda", "mu", "sigma", "ultimate"]].to_numpy()).all()
     assert isinstance(out.attrs["prior"], GaussianPrior)
@@ -211,9 +237,12 @@ def test_backtest_and_paper_fitter():
     truth = wsb.cumulative(t, wsb.from_natural(1.0, 1.5, 0.7))
     p, ok = paper_fit(t, truth)
     assert ok and np.allclose(p, [1.0, 1.5, 0.7], rtol=1e-3)
-    rows = backtest([("s", t, np.round(truth))], {"paper": PaperForecaster(),
-                                                  "naive-linear": NaiveLinear()},
-                    origins=(6, 12), horizon=6)
+    rows = backtest(
+        [("s", t, np.round(truth))],
+        {"paper": PaperForecaster(), "naive-linear": NaiveLinear()},
+        origins=(6, 12),
+        horizon=6,
+    )
     assert len(rows) == 2 * 2 * 6
     tab = score(rows)
     assert set(tab["forecaster"]) == {"paper", "naive-linear"}
@@ -238,14 +267,19 @@ def test_learned_calibration_widens_overconfident_intervals():
         mean = np.diff(wsb.cumulative(np.arange(0.0, 21.0), theta))
         burst = rng.gamma(1.0, 1.0, size=mean.size)
         series.append((f"s{i}", np.arange(20.0), np.cumsum(rng.poisson(mean * burst))))
-    raw = {"ours": WSBForecaster(kwargs={"likelihood": "poisson", "n_draws": 200,
-                                         "calibration": None}),
-           "naive-linear": NaiveLinear()}
+    raw = {
+        "ours": WSBForecaster(
+            kwargs={"likelihood": "poisson", "n_draws": 200, "calibration": None}
+        ),
+        "naive-linear": NaiveLinear(),
+    }
     cal = learn_calibration(backtest(series[:30], raw, origins=(12,)), min_rows=5)
     assert 0.0 <= cal.blend <= 0.8 and max(q for _, q in cal.widen) > 0
-    fixed = {"ours": WSBForecaster(kwargs={"likelihood": "poisson", "n_draws": 200,
-                                           "calibration": cal}),
-             "raw": raw["ours"], "naive-linear": NaiveLinear()}
+    fixed = {
+        "ours": WSBForecaster(kwargs={"likelihood": "poisson", "n_draws": 200, "calibration": cal}),
+        "raw": raw["ours"],
+        "naive-linear": NaiveLinear(),
+    }
     tab = score(backtest(series[30:], fixed, origins=(12,))).set_index(["forecaster", "subset"])
     assert tab.loc[("ours", "active"), "coverage"] > tab.loc[("raw", "active"), "coverage"]
     assert tab.loc[("ours", "active"), "coverage"] >= 0.6
@@ -272,22 +306,33 @@ def test_calibration_transforms_the_predictive_distribution_and_ignores_unstarte
     assert (p90["lower"] <= p80["lower"]).all() and (p80["upper"] <= p90["upper"]).all()
     # rows of a series with no derivative at the origin do not enter the interval correction
     names = [f"z{i}" for i in range(20)] + ["g"]
-    rows = pd.DataFrame({"series": np.repeat(names, 2), "origin": 6, "h": 6,
-                         "forecaster": ["ours", "naive-linear"] * 21,
-                         "origin_count": [0] * 40 + [4, 4], "actual": [0.0] * 40 + [9.0, 9.0],
-                         "mean": [0.0] * 40 + [5.0, 5.0],
-                         "lower": [0.0, np.nan] * 20 + [4.0, np.nan],
-                         "upper": [0.0, np.nan] * 20 + [6.0, np.nan]})
+    rows = pd.DataFrame(
+        {
+            "series": np.repeat(names, 2),
+            "origin": 6,
+            "h": 6,
+            "forecaster": ["ours", "naive-linear"] * 21,
+            "origin_count": [0] * 40 + [4, 4],
+            "actual": [0.0] * 40 + [9.0, 9.0],
+            "mean": [0.0] * 40 + [5.0, 5.0],
+            "lower": [0.0, np.nan] * 20 + [4.0, np.nan],
+            "upper": [0.0, np.nan] * 20 + [6.0, np.nan],
+        }
+    )
     learned = dict(learn_calibration(rows, min_rows=1).widen)
     assert learned[(False, True, 6)] == pytest.approx(np.log1p(5.0) - np.log1p(2.0))
     padded = dict(learn_calibration(rows, min_rows=1, min_origin_count=0).widen)
     assert padded[(False, True, 6)] == 0.0
 
 
-REAL = next((p / "shared" / "data" / "bhandari2025" / "finetune"
-             for p in Path(__file__).resolve().parents[1:4]
-             if (p / "shared" / "data" / "bhandari2025" / "finetune").is_dir()),
-            Path("/nonexistent"))
+REAL = next(
+    (
+        p / "shared" / "data" / "bhandari2025" / "finetune"
+        for p in Path(__file__).resolve().parents[1:4]
+        if (p / "shared" / "data" / "bhandari2025" / "finetune").is_dir()
+    ),
+    Path("/nonexistent"),
+)
 
 
 def _real_series(limit: int, min_months: int) -> list[tuple[str, np.ndarray, np.ndarray]]:
@@ -336,17 +381,29 @@ def test_point_forecast_inside_its_band_on_every_backtest_forecast():
     wsb = WSB(m=30.0)
     series = []
     for i in range(60):
-        theta = wsb.from_natural(rng.uniform(0.3, 6.0), rng.uniform(-0.5, 3.5),
-                                 rng.uniform(0.3, 2.0))
+        theta = wsb.from_natural(
+            rng.uniform(0.3, 6.0), rng.uniform(-0.5, 3.5), rng.uniform(0.3, 2.0)
+        )
         mean = np.diff(wsb.cumulative(np.arange(0.0, 27.0), theta))
-        series.append((f"s{i}", np.arange(26.0),
-                       np.cumsum(rng.poisson(mean * rng.gamma(0.7, 1 / 0.7, size=mean.size)))))
-    narrowing = ForecastCalibration(blend=0.5, widen=(((True, False, 3), -0.4),
-                                                      ((False, True, 3), -0.4)))
-    forecasters = {f"ours-{name}": WSBForecaster(kwargs={"n_draws": 200} | kw)
-                   for name, kw in (("default", {}), ("raw", {"calibration": None}),
-                                    ("narrowing", {"calibration": narrowing}),
-                                    ("young", {"calibration": None, "prior": None}))}
+        series.append(
+            (
+                f"s{i}",
+                np.arange(26.0),
+                np.cumsum(rng.poisson(mean * rng.gamma(0.7, 1 / 0.7, size=mean.size))),
+            )
+        )
+    narrowing = ForecastCalibration(
+        blend=0.5, widen=(((True, False, 3), -0.4), ((False, True, 3), -0.4))
+    )
+    forecasters = {
+        f"ours-{name}": WSBForecaster(kwargs={"n_draws": 200} | kw)
+        for name, kw in (
+            ("default", {}),
+            ("raw", {"calibration": None}),
+            ("narrowing", {"calibration": narrowing}),
+            ("young", {"calibration": None, "prior": None}),
+        )
+    }
     rows = backtest(series, forecasters, origins=(3, 6, 12), horizon=12)
     assert rows["forecaster"].nunique() == 4 and len(rows) == 4 * 60 * 3 * 12
     _inside_everywhere(rows)
@@ -357,9 +414,15 @@ def test_point_forecast_inside_its_band_on_every_backtest_forecast():
 def test_point_forecast_inside_its_band_on_real_series():
     series = _real_series(80, 13)
     assert len(series) == 80
-    rows = backtest(series, {"default": WSBForecaster(kwargs={"n_draws": 200}),
-                             "raw": WSBForecaster(kwargs={"n_draws": 200, "calibration": None})},
-                    origins=(3, 6, 12), horizon=6)
+    rows = backtest(
+        series,
+        {
+            "default": WSBForecaster(kwargs={"n_draws": 200}),
+            "raw": WSBForecaster(kwargs={"n_draws": 200, "calibration": None}),
+        },
+        origins=(3, 6, 12),
+        horizon=6,
+    )
     assert len(rows) > 1000
     _inside_everywhere(rows)
 
@@ -391,8 +454,14 @@ def test_calibrated_forecast_is_the_default_and_ships_as_a_data_file(tmp_path):
 
 def test_fit_many_leaves_out_incomplete_rows():
     ages, cum = np.arange(10), np.array([0, 3, 9, 20, 33, 45, 60, 71, 80, 92])
-    frame = pd.DataFrame({"model": "a", "age_months": np.r_[ages, 10],
-                          "cumulative": np.r_[cum, 93], "complete": [True] * 10 + [False]})
+    frame = pd.DataFrame(
+        {
+            "model": "a",
+            "age_months": np.r_[ages, 10],
+            "cumulative": np.r_[cum, 93],
+            "complete": [True] * 10 + [False],
+        }
+    )
     fitted = fit_many(frame, n_jobs=1)
     alone = WSBFitter().fit(ages, cum)
     assert fitted["n_months"].iloc[0] == 10
@@ -410,8 +479,12 @@ def test_fit_many_runs_on_any_executor(kind):
     calls = []
     pool_type = ThreadPoolExecutor if kind == "thread" else ProcessPoolExecutor
     with pool_type(max_workers=2) as pool:
-        out = fit_many(frame, executor=pool, chunk_size=5,
-                       progress=lambda stage, done, total: calls.append((stage, done, total)))
+        out = fit_many(
+            frame,
+            executor=pool,
+            chunk_size=5,
+            progress=lambda stage, done, total: calls.append((stage, done, total)),
+        )
         # the caller's executor is not shut down: it still runs work
         assert pool.submit(sum, [1, 2]).result() == 3
     pd.testing.assert_frame_equal(out, serial)

@@ -25,10 +25,16 @@ def run(*args: str):
 def series_csv(tmp_path):
     wsb = WSB(m=30.0)
     ages = np.arange(15)
-    parts = [pd.DataFrame({"model": name, "age_months": ages,
-                           "cumulative": np.round(wsb.cumulative(ages + 1.0,
-                                                                 wsb.from_natural(*p)))})
-             for name, p in (("org/a", (3.0, 1.5, 0.8)), ("org/b", (1.5, 1.0, 0.6)))]
+    parts = [
+        pd.DataFrame(
+            {
+                "model": name,
+                "age_months": ages,
+                "cumulative": np.round(wsb.cumulative(ages + 1.0, wsb.from_natural(*p))),
+            }
+        )
+        for name, p in (("org/a", (3.0, 1.5, 0.8)), ("org/b", (1.5, 1.0, 0.6)))
+    ]
     parts.append(pd.DataFrame({"model": "org/zero", "age_months": ages, "cumulative": 0}))
     path = tmp_path / "series.csv"
     pd.concat(parts).to_csv(path, index=False)
@@ -37,13 +43,33 @@ def series_csv(tmp_path):
 
 def test_fit_from_csv_table_and_plot(series_csv, tmp_path):
     png = tmp_path / "fit.png"
-    result = run("fit", "--from-csv", series_csv, "--horizon", "3", "--plot", str(png), "--log-y",
-                 "--format", "csv")
+    result = run(
+        "fit",
+        "--from-csv",
+        series_csv,
+        "--horizon",
+        "3",
+        "--plot",
+        str(png),
+        "--log-y",
+        "--format",
+        "csv",
+    )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(io.StringIO(result.stdout))
-    assert list(table.columns) == ["model", "scope", "status", "quantity", "age_months",
-                                   "month", "estimate", "lower", "upper", "pinned",
-                                   "fitted_on"]
+    assert list(table.columns) == [
+        "model",
+        "scope",
+        "status",
+        "quantity",
+        "age_months",
+        "month",
+        "estimate",
+        "lower",
+        "upper",
+        "pinned",
+        "fitted_on",
+    ]
     assert set(table["fitted_on"]) == {f"series of {series_csv}, weak prior, hub calibration"}
     a = table[table["model"] == "org/a"].set_index("quantity")
     assert a.loc["lambda", "estimate"] == pytest.approx(3.0, rel=0.05)
@@ -56,8 +82,20 @@ def test_fit_from_csv_table_and_plot(series_csv, tmp_path):
 
 def test_fit_from_csv_json_selected_model(series_csv, tmp_path):
     out = tmp_path / "fit.json"
-    result = run("fit", "org/b", "--from-csv", series_csv, "--horizon", "2", "--format", "json",
-                 "-o", str(out), "--interval", "0.9")
+    result = run(
+        "fit",
+        "org/b",
+        "--from-csv",
+        series_csv,
+        "--horizon",
+        "2",
+        "--format",
+        "json",
+        "-o",
+        str(out),
+        "--interval",
+        "0.9",
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text())
     assert [d["model"] for d in data] == ["org/b"] and data[0]["status"] == "ok"
@@ -67,8 +105,9 @@ def test_fit_from_csv_json_selected_model(series_csv, tmp_path):
 
 def test_fit_calibration_hub_by_default_or_none(series_csv):
     def band(*extra):
-        result = run("fit", "org/a", "--from-csv", series_csv, "--horizon", "6", "--format", "csv",
-                     *extra)
+        result = run(
+            "fit", "org/a", "--from-csv", series_csv, "--horizon", "6", "--format", "csv", *extra
+        )
         assert result.exit_code == 0, result.output
         table = pd.read_csv(io.StringIO(result.stdout))
         last = table[table["quantity"] == "cumulative"].iloc[-1]
@@ -79,11 +118,14 @@ def test_fit_calibration_hub_by_default_or_none(series_csv):
     assert run("fit", "--from-csv", series_csv, "--calibration", "bayes").exit_code == 2
 
 
-@pytest.mark.parametrize("content,needle", [
-    ("model,age\nx,1\n", "lacks column(s) age_months, cumulative"),
-    ("model,age_months,cumulative\nx,1,lots\n", "non-numeric value 'lots'"),
-    ("model,age_months,cumulative\n", "no data rows"),
-])
+@pytest.mark.parametrize(
+    "content,needle",
+    [
+        ("model,age\nx,1\n", "lacks column(s) age_months, cumulative"),
+        ("model,age_months,cumulative\nx,1,lots\n", "non-numeric value 'lots'"),
+        ("model,age_months,cumulative\n", "no data rows"),
+    ],
+)
 def test_fit_from_bad_csv_is_one_line_exit_2(tmp_path, content, needle):
     path = tmp_path / "bad.csv"
     path.write_text(content)
@@ -110,8 +152,7 @@ def db(tmp_path, local_hub):
     i = 2
     for month, n in enumerate(monthly, start=1):
         for _ in range(n):
-            models.append(hub_model(i, f"u{i}/ft", day(2023, month, 15), ["big/base"],
-                                    "finetune"))
+            models.append(hub_model(i, f"u{i}/ft", day(2023, month, 15), ["big/base"], "finetune"))
             i += 1
     for k in range(3):
         models.append(hub_model(i + k, f"s{k}/ft", day(2023, 3 + k), ["small/base"], "finetune"))
@@ -124,8 +165,20 @@ def db(tmp_path, local_hub):
 
 def test_fit_snapshot_model(db, tmp_path):
     png = tmp_path / "big.png"
-    result = run("fit", "big/base", "--db", db, "--scope", "direct", "--relation", "finetune",
-                 "--plot", str(png), "--format", "csv")
+    result = run(
+        "fit",
+        "big/base",
+        "--db",
+        db,
+        "--scope",
+        "direct",
+        "--relation",
+        "finetune",
+        "--plot",
+        str(png),
+        "--format",
+        "csv",
+    )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(io.StringIO(result.stdout))
     ult = table[table["quantity"] == "ultimate"]["estimate"].iloc[0]
@@ -133,8 +186,9 @@ def test_fit_snapshot_model(db, tmp_path):
     fc = table[table["quantity"] == "cumulative"]
     assert len(fc) == 12 and (fc["lower"] >= 45).all()
     assert png.exists()
-    transitive = pd.read_csv(io.StringIO(run("fit", "big/base", "--db", db, "--format",
-                                             "csv").stdout))
+    transitive = pd.read_csv(
+        io.StringIO(run("fit", "big/base", "--db", db, "--format", "csv").stdout)
+    )
     assert transitive[transitive["quantity"] == "ultimate"]["estimate"].iloc[0] > 45
 
 
@@ -150,8 +204,19 @@ def test_rank_by_each_key(db):
     assert table["model"].tolist()[0] == "big/base" and table["rank"].tolist()[:2] == [1, 2]
     assert set(table["model"]) == {"big/base", "small/base"}
     for key in ("ultimate", "growth-12m"):
-        out = run("rank", "--db", db, "--by", key, "--min-derivatives", "3", "--top", "1",
-                  "--format", "json")
+        out = run(
+            "rank",
+            "--db",
+            db,
+            "--by",
+            key,
+            "--min-derivatives",
+            "3",
+            "--top",
+            "1",
+            "--format",
+            "json",
+        )
         rows = json.loads(out.stdout)
         assert len(rows) == 1 and rows[0]["model"] == "big/base"
     empty = run("rank", "--db", db, "--min-derivatives", "1000")

@@ -36,7 +36,8 @@ def test_bare_tags_then_card_string_and_list():
     assert declared_parents({"cardData": {"base_model": "a/x"}}) == ([("unknown", "a/x")], "card")
     # two card parents are no merge unless the card says so (the Hub made 46 of them finetunes)
     assert declared_parents({"cardData": {"base_model": ["a/x", "b/y"]}}) == (
-        [("unknown", "a/x"), ("unknown", "b/y")], "card",
+        [("unknown", "a/x"), ("unknown", "b/y")],
+        "card",
     )
     stated = {"base_model": ["a/x", "b/y"], "base_model_relation": " Merge "}
     assert declared_parents({"cardData": stated})[0] == [("merge", "a/x"), ("merge", "b/y")]
@@ -54,10 +55,22 @@ def test_tags_are_the_lineage_and_unknown_words_are_verbatim():
 
 @pytest.mark.parametrize(
     "ref, ok",
-    [("gpt2", True), ("meta-llama/Llama-2-7b-hf", True), ("/workspace/out", False), ("./x", False),
-     ("", False), ("a/b/c", False), ("a--b/c", False), ("a/b..c", False), ("C:\\models\\x", False),
-     ("org/model.v1_2", True), ("espnet/" + "kamo_naoyuki_" * 17, True),
-     ("Qwen2-1.5B", True), ("a/" + "x" * 1100, False), ("a/b\nc", False)],
+    [
+        ("gpt2", True),
+        ("meta-llama/Llama-2-7b-hf", True),
+        ("/workspace/out", False),
+        ("./x", False),
+        ("", False),
+        ("a/b/c", False),
+        ("a--b/c", False),
+        ("a/b..c", False),
+        ("C:\\models\\x", False),
+        ("org/model.v1_2", True),
+        ("espnet/" + "kamo_naoyuki_" * 17, True),
+        ("Qwen2-1.5B", True),
+        ("a/" + "x" * 1100, False),
+        ("a/b\nc", False),
+    ],
 )
 def test_is_hub_id(ref, ok):
     assert is_hub_id(ref) is ok
@@ -66,67 +79,118 @@ def test_is_hub_id(ref, ok):
 def test_parse_page_rows_self_loops_invalid_urls_and_duplicates():
     items = [
         hub_model(1, "me/tuned", T0, ["Org/Base"], "finetune"),
-        {"_id": "2", "id": "me/peft", "tags": ["base_model:adapter:/workspace/out",
-                                               "base_model:adapter:./x", "base_model:adapter:"]},
+        {
+            "_id": "2",
+            "id": "me/peft",
+            "tags": [
+                "base_model:adapter:/workspace/out",
+                "base_model:adapter:./x",
+                "base_model:adapter:",
+            ],
+        },
         {"_id": "3", "id": "me/self", "tags": ["base_model:finetune:ME/SELF"]},
         {"_id": "4", "id": "me/url", "cardData": {"base_model": "https://huggingface.co/Org/Base"}},
-        {"_id": "5", "id": "me/dup",
-         "tags": ["base_model:quantized:a/x", "base_model:quantized:A/X"]},
+        {
+            "_id": "5",
+            "id": "me/dup",
+            "tags": ["base_model:quantized:a/x", "base_model:quantized:A/X"],
+        },
         {"_id": "6", "id": "me/nons", "cardData": {"base_model": ["Qwen2-1.5B", "me/nons"]}},
     ]
     page = parse_page(items)
     assert [m[1] for m in page.models] == [
-        "me/tuned", "me/peft", "me/self", "me/url", "me/dup", "me/nons"]
+        "me/tuned",
+        "me/peft",
+        "me/self",
+        "me/url",
+        "me/dup",
+        "me/nons",
+    ]
     assert page.models[0][:3] == ("000000000000000000000001", "me/tuned", "me/tuned")
     assert page.edges == [
         ("000000000000000000000001", "Org/Base", "org/base", "finetune", "relation_tag"),
         ("5", "a/x", "a/x", "quantized", "relation_tag"),
     ]
     # card references are kept apart (they resolve to listed models only, at read time)
-    assert page.card_refs == [("4", "Org/Base", "org/base", "unknown"),
-                              ("6", "Qwen2-1.5B", "qwen2-1.5b", "unknown")]
+    assert page.card_refs == [
+        ("4", "Org/Base", "org/base", "unknown"),
+        ("6", "Qwen2-1.5B", "qwen2-1.5b", "unknown"),
+    ]
     assert [(r[0], r[1], r[3], r[4]) for r in page.rejected] == [
-        ("2", "/workspace/out", "relation_tag", "invalid"), ("2", "./x", "relation_tag", "invalid"),
-        ("2", "", "relation_tag", "invalid"), ("3", "ME/SELF", "relation_tag", "self-loop"),
+        ("2", "/workspace/out", "relation_tag", "invalid"),
+        ("2", "./x", "relation_tag", "invalid"),
+        ("2", "", "relation_tag", "invalid"),
+        ("3", "ME/SELF", "relation_tag", "self-loop"),
         ("6", "me/nons", "card", "self-loop"),
     ]
     assert page.skipped == [] and page.repaired == []
 
 
-@pytest.mark.parametrize("field, value, stored, what", [
-    ("downloads", "lots", None, "dropped"), ("downloads", "12", 12, "coerced"),
-    ("downloads", 12.0, 12, "coerced"), ("downloads", -3, None, "dropped"),
-    ("downloads", 2**70, None, "dropped"), ("downloads", True, None, "dropped"),
-    ("likes", [1], None, "dropped"), ("likes", float("nan"), None, "dropped"),
-    ("createdAt", "yesterday", None, "dropped"), ("createdAt", "2024-13-45T00:00:00Z", None,
-                                                  "dropped"),
-    ("createdAt", "9999-01-01T00:00:00.000Z", None, "dropped"),
-    ("createdAt", "2024-02-28T15:24:14+01:00", "2024-02-28T14:24:14.000Z", "coerced"),
-    ("createdAt", "2024-02-28", "2024-02-28T00:00:00.000Z", "coerced"),
-    ("lastModified", 1700000000, None, "dropped"),
-    ("author", {}, "me", "coerced"), ("pipeline_tag", ["x"], None, "dropped"),
-    ("library_name", "peft\x1b[31m", None, "dropped"),
-])
+@pytest.mark.parametrize(
+    "field, value, stored, what",
+    [
+        ("downloads", "lots", None, "dropped"),
+        ("downloads", "12", 12, "coerced"),
+        ("downloads", 12.0, 12, "coerced"),
+        ("downloads", -3, None, "dropped"),
+        ("downloads", 2**70, None, "dropped"),
+        ("downloads", True, None, "dropped"),
+        ("likes", [1], None, "dropped"),
+        ("likes", float("nan"), None, "dropped"),
+        ("createdAt", "yesterday", None, "dropped"),
+        ("createdAt", "2024-13-45T00:00:00Z", None, "dropped"),
+        ("createdAt", "9999-01-01T00:00:00.000Z", None, "dropped"),
+        ("createdAt", "2024-02-28T15:24:14+01:00", "2024-02-28T14:24:14.000Z", "coerced"),
+        ("createdAt", "2024-02-28", "2024-02-28T00:00:00.000Z", "coerced"),
+        ("lastModified", 1700000000, None, "dropped"),
+        ("author", {}, "me", "coerced"),
+        ("pipeline_tag", ["x"], None, "dropped"),
+        ("library_name", "peft\x1b[31m", None, "dropped"),
+    ],
+)
 def test_each_poison_field_is_coerced_or_dropped_never_stored_raw(field, value, stored, what):
     item = hub_model(1, "me/m", T0)
     item[field] = value
     page = parse_page([item])
-    columns = ["oid", "id", "id_lower", "createdAt", "lastModified", "author", "downloads",
-               "likes", "pipeline_tag", "library_name"]
+    columns = [
+        "oid",
+        "id",
+        "id_lower",
+        "createdAt",
+        "lastModified",
+        "author",
+        "downloads",
+        "likes",
+        "pipeline_tag",
+        "library_name",
+    ]
     assert dict(zip(columns, page.models[0], strict=True))[field] == stored
     assert page.repaired == [(item["_id"], field, what)]
 
 
 def test_unusable_private_and_repeated_items_are_skipped_and_counted():
     good = hub_model(1, "a/b", T0, ["x/y"], "finetune")
-    items = [good, {"_id": "2", "id": ""}, {"_id": "3"}, "not a dict", {"id": "bad id\n"},
-             hub_model(4, "me/private", T0, private=True), dict(good),
-             dict(hub_model(5, "A/B", T0))]  # same id in another case: one id, one model
+    items = [
+        good,
+        {"_id": "2", "id": ""},
+        {"_id": "3"},
+        "not a dict",
+        {"id": "bad id\n"},
+        hub_model(4, "me/private", T0, private=True),
+        dict(good),
+        dict(hub_model(5, "A/B", T0)),
+    ]  # same id in another case: one id, one model
     page = parse_page(items)
     assert [m[1] for m in page.models] == ["a/b"] and len(page.edges) == 1
     assert [s[1] for s in page.skipped] == [
-        "no usable id", "no usable id", "not a model object", "no usable id", "private",
-        "duplicate in page", "duplicate in page"]
+        "no usable id",
+        "no usable id",
+        "not a model object",
+        "no usable id",
+        "private",
+        "duplicate in page",
+        "duplicate in page",
+    ]
     tags = parse_page([{"_id": "9", "id": "t/x", "tags": "base_model:a/b"}])
     assert tags.edges == [] and tags.repaired == [("9", "tags", "dropped")]
     assert parse_page([{"id": "legacy-name"}]).models[0][0] == "id:legacy-name"
@@ -135,8 +199,14 @@ def test_unusable_private_and_repeated_items_are_skipped_and_counted():
 # -- the local Hub's wire protocol ---------------------------------------------------------------
 def _models(n: int) -> list[dict]:
     return [
-        hub_model(i, f"org{i % 3}/m-{i}", T0 + timedelta(hours=i), [f"org0/m-{i - 1}"] if i else [],
-                  "finetune" if i % 2 else "adapter", downloads=i * 10)
+        hub_model(
+            i,
+            f"org{i % 3}/m-{i}",
+            T0 + timedelta(hours=i),
+            [f"org0/m-{i - 1}"] if i else [],
+            "finetune" if i % 2 else "adapter",
+            downloads=i * 10,
+        )
         for i in range(n)
     ]
 
@@ -189,7 +259,10 @@ def test_hfapi_list_models_works_against_local_hub(local_hub):
     tuned = api.list_models(filter="base_model:finetune:org0/m-2", expand=["createdAt", "tags"])
     assert [m.id for m in tuned] == ["org0/m-3"]
     assert [m.id for m in api.list_models(author="org1", sort="likes")] == [
-        "org1/m-4", "org1/m-1", "org1/m-7"]
+        "org1/m-4",
+        "org1/m-1",
+        "org1/m-7",
+    ]
     assert len(list(api.list_models(search="m-", sort="createdAt"))) == 9
     assert api.model_info("org2/m-5").id == "org2/m-5"
 

@@ -30,7 +30,8 @@ def random_graph(seed: int) -> LineageGraph:
     authors = np.array(["meta", "x", "y", "z"])[rng.integers(0, 4, n)]
     ids = [f"{a}/m{i}" for i, a in enumerate(authors)]
     created = pd.Timestamp("2023-01-01", tz="UTC") + pd.to_timedelta(
-        np.sort(rng.integers(0, 500, n)), unit="D")
+        np.sort(rng.integers(0, 500, n)), unit="D"
+    )
     rows = []
     for i in range(1, n):
         for p in rng.choice(i, size=min(i, int(rng.integers(0, 4))), replace=False):
@@ -55,13 +56,18 @@ def brute_force(g: LineageGraph, relations=None) -> pd.DataFrame:
         mine = [v for v in G if author[v] == a]
         direct = set().union(*(G.successors(v) for v in mine))
         below = set().union(*(nx.descendants(G, v) for v in mine))
-        rows.append({
-            "author": a, "models": sum(listed[v] for v in mine),
-            "direct": len(direct), "direct_by_others": sum(author[v] != a for v in direct),
-            "direct_by_self": sum(author[v] == a for v in direct),
-            "transitive": len(below), "transitive_by_others": sum(author[v] != a for v in below),
-            "transitive_by_self": sum(author[v] == a for v in below),
-        })
+        rows.append(
+            {
+                "author": a,
+                "models": sum(listed[v] for v in mine),
+                "direct": len(direct),
+                "direct_by_others": sum(author[v] != a for v in direct),
+                "direct_by_self": sum(author[v] == a for v in direct),
+                "transitive": len(below),
+                "transitive_by_others": sum(author[v] != a for v in below),
+                "transitive_by_self": sum(author[v] == a for v in below),
+            }
+        )
     return pd.DataFrame(rows, columns=ORG_COLUMNS)
 
 
@@ -93,8 +99,11 @@ def _brute_curve(g: LineageGraph, author: str, scope: str) -> list[int]:
     G = g.to_networkx()
     authors = dict(zip(g.ids, model_authors(g), strict=True))
     mine = [v for v in G if authors[v] == author]
-    reach = (set().union(*(G.successors(v) for v in mine)) if scope == "direct"
-             else set().union(*(nx.descendants(G, v) for v in mine)))
+    reach = (
+        set().union(*(G.successors(v) for v in mine))
+        if scope == "direct"
+        else set().union(*(nx.descendants(G, v) for v in mine))
+    )
     month = g.release_months
     first = min(month[v] for v in mine)
     all_months = pd.period_range(first, g.snapshot_month, freq="M").strftime("%Y-%m").tolist()
@@ -107,8 +116,15 @@ def test_org_curves_equal_brute_force(seed):
     g = random_graph(seed)
     for scope in ("transitive", "direct"):
         frame = org_curves(g, ["meta", "X"], scope=scope, running_month=True)
-        assert list(frame.columns) == ["model", "scope", "month", "age_months", "count",
-                                       "cumulative", "complete"]
+        assert list(frame.columns) == [
+            "model",
+            "scope",
+            "month",
+            "age_months",
+            "count",
+            "cumulative",
+            "complete",
+        ]
         for author, want_author in (("meta", "meta"), ("X", "x")):
             got = frame[frame["model"] == author]
             assert got["cumulative"].tolist() == _brute_curve(g, want_author, scope)
@@ -149,13 +165,15 @@ def test_cli_orgs_and_fit_org(crawled):
     assert [r["author"] for r in rows] == want["author"].tolist()
     assert [r["rank"] for r in rows] == [1, 2, 3, 4]
     assert list(rows[0]) == ["rank", *ORG_COLUMNS]
-    out = runner.invoke(main, ["orgs", "--db", str(crawled), "--by", "models", "--top", "2",
-                               "--format", "csv"])
+    out = runner.invoke(
+        main, ["orgs", "--db", str(crawled), "--by", "models", "--top", "2", "--format", "csv"]
+    )
     assert out.exit_code == 0, out.output
     assert out.stdout.splitlines()[0].startswith("rank,author,models")
     top = rows[0]["author"]
-    out = runner.invoke(main, ["fit", top, "--org", "--db", str(crawled), "--horizon", "3",
-                               "--format", "csv"])
+    out = runner.invoke(
+        main, ["fit", top, "--org", "--db", str(crawled), "--horizon", "3", "--format", "csv"]
+    )
     assert out.exit_code == 0, out.output
     fit = pd.read_csv(pd.io.common.StringIO(out.stdout))
     assert set(fit["model"]) == {top}

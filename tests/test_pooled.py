@@ -31,38 +31,53 @@ def _panel(rng, *, orgs=("fast", "slow"), per_org=30, months=22, slow_stop=None)
             if slow_stop is not None and o == 1:
                 cum[slow_stop:] = cum[slow_stop - 1]
             release = 2022 * 12 + int(rng.integers(0, 12))
-            parts.append(pd.DataFrame({
-                "model": f"{org}/m{i}", "age_months": np.arange(months),
-                "month": [_month(release + a) for a in range(months)], "cumulative": cum}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "model": f"{org}/m{i}",
+                        "age_months": np.arange(months),
+                        "month": [_month(release + a) for a in range(months)],
+                        "cumulative": cum,
+                    }
+                )
+            )
     return pd.concat(parts, ignore_index=True)
 
 
 def test_organisation_of_and_priors_move_each_organisation_towards_its_own_fits():
     assert organisation_of(["meta-llama/Llama-2-7b", "gpt2"]).tolist() == ["meta-llama", "gpt2"]
     rng = np.random.default_rng(0)
-    lam = np.r_[rng.lognormal(np.log(2.0), 0.2, 40), rng.lognormal(np.log(8.0), 0.2, 40),
-                [20.0]]
+    lam = np.r_[rng.lognormal(np.log(2.0), 0.2, 40), rng.lognormal(np.log(8.0), 0.2, 40), [20.0]]
     fits = pd.DataFrame({"lambda": lam, "mu": 1.5, "sigma": 1.0, "status": "ok"})
-    pop, orgs = organisation_priors(fits, ["a"] * 40 + ["b"] * 40 + ["lone"],
-                                    prior_strength=10.0)
+    pop, orgs = organisation_priors(fits, ["a"] * 40 + ["b"] * 40 + ["lone"], prior_strength=10.0)
     got = {o: float(np.exp(p.mean[0])) for o, p in orgs.items()}
     population = float(np.exp(pop.mean[0]))
     assert got["a"] < 2.6 and got["b"] > 6.0  # 80% of the way to their own medians
     # one fit moves its organisation only 1/11 of the way from the population
-    assert abs(np.log(got["lone"] / population)) == pytest.approx(np.log(20.0 / population) / 11,
-                                                                  rel=1e-6)
+    assert abs(np.log(got["lone"] / population)) == pytest.approx(
+        np.log(20.0 / population) / 11, rel=1e-6
+    )
 
 
 def test_release_history_features_by_hand():
     # org "o": x released in month 0, y in month 3; z of another organisation
     rows = []
-    for model, release, incs in (("o/x", 0, [0, 4, 4, 4, 4, 4, 4, 4]),
-                                 ("o/y", 3, [0, 1, 2, 3, 6]),
-                                 ("p/z", 0, [0, 100, 100, 100, 100, 100, 100, 100])):
+    for model, release, incs in (
+        ("o/x", 0, [0, 4, 4, 4, 4, 4, 4, 4]),
+        ("o/y", 3, [0, 1, 2, 3, 6]),
+        ("p/z", 0, [0, 100, 100, 100, 100, 100, 100, 100]),
+    ):
         cum = np.cumsum(incs)
-        rows.append(pd.DataFrame({"model": model, "age_months": np.arange(len(incs)),
-                                  "month": [_month(24000 + release + a)
-                                            for a in range(len(incs))], "cumulative": cum}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "model": model,
+                    "age_months": np.arange(len(incs)),
+                    "month": [_month(24000 + release + a) for a in range(len(incs))],
+                    "cumulative": cum,
+                }
+            )
+        )
     hist = _History.build(pd.concat(rows, ignore_index=True))
     # at month 7, x's organisation minus x itself is y: last 3 months (5-7) 2 + 3 + 6 = 11,
     # the 3 before (months 2-4) 0 + 0 + 1 = 1; all of it went to a newer model
@@ -106,8 +121,10 @@ def test_organisation_effect_and_intervals_on_a_known_panel():
     test = panel[~panel["model"].isin(train["model"])]
     pf = PooledForecaster(origins=(6, 9, 12, 14, 16)).fit(train, history=panel)
     summary = pf.summary().set_index("organisation")
-    assert summary.loc["slow", "growth_multiplier_active"] < \
-        summary.loc["fast", "growth_multiplier_active"]
+    assert (
+        summary.loc["slow", "growth_multiplier_active"]
+        < summary.loc["fast", "growth_multiplier_active"]
+    )
     assert summary.loc["fast", "lambda"] > summary.loc["slow", "lambda"]
     fc = pf.predict(test[test["age_months"] <= 14], history=panel)
     assert set(fc["h"]) == set(range(1, 7))
@@ -149,10 +166,17 @@ def test_real_series_learn_and_forecast_inside_their_bands():
         for i, row in frame.iterrows():
             cum = row[cols].to_numpy(dtype=float)
             cum = cum[np.isfinite(cum)]
-            parts.append(pd.DataFrame({"model": row["model"], "organisation": org,
-                                       "age_months": np.arange(cum.size),
-                                       "month": [_month(start[i] + a) for a in range(cum.size)],
-                                       "cumulative": cum}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "model": row["model"],
+                        "organisation": org,
+                        "age_months": np.arange(cum.size),
+                        "month": [_month(start[i] + a) for a in range(cum.size)],
+                        "cumulative": cum,
+                    }
+                )
+            )
     panel = pd.concat(parts, ignore_index=True)
     pf = PooledForecaster(time_offset=0.0).fit(panel)
     assert set(pf.summary()["organisation"]) == {"Qwen", "Microsoft", "Google"}

@@ -49,8 +49,10 @@ def snapshot(tmp_path_factory, request):
 
     now = datetime.now(UTC)
     month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    models = [hub_model(0, "big/base", month_start - timedelta(days=400)),
-              hub_model(1, "small/base", month_start - timedelta(days=200))]
+    models = [
+        hub_model(0, "big/base", month_start - timedelta(days=400)),
+        hub_model(1, "small/base", month_start - timedelta(days=200)),
+    ]
     i = 2
     for back in range(12, 0, -1):
         when = month_start - timedelta(days=30 * back - 3)
@@ -58,12 +60,18 @@ def snapshot(tmp_path_factory, request):
             models.append(hub_model(i, f"u{i}/ft", when, ["big/base"], "finetune"))
             i += 1
     for _ in range(6):  # the running month: counted in no fit
-        models.append(hub_model(i, f"u{i}/ft", month_start + (now - month_start) / 2,
-                                ["big/base"], "finetune"))
+        models.append(
+            hub_model(
+                i, f"u{i}/ft", month_start + (now - month_start) / 2, ["big/base"], "finetune"
+            )
+        )
         i += 1
     for back in (5, 4, 3):
-        models.append(hub_model(i, f"s{i}/ft", month_start - timedelta(days=30 * back),
-                                ["small/base"], "adapter"))
+        models.append(
+            hub_model(
+                i, f"s{i}/ft", month_start - timedelta(days=30 * back), ["small/base"], "adapter"
+            )
+        )
         i += 1
     path = tmp_path_factory.mktemp("snap") / "hub.db"
     with LocalHub(models) as hub:
@@ -85,22 +93,29 @@ def test_every_path_fits_the_same_months_and_gives_the_same_lambda(snapshot, tmp
     assert one.fitter.params_.loc["lambda", "estimate"] == lam
     assert one.label == "transitive derivatives, relations: all, weak prior, hub calibration"
     # hf-lineage fit MODEL
-    fitted = pd.read_csv(io.StringIO(run("fit", "big/base", "--db", snapshot,
-                                         "--format", "csv").stdout))
+    fitted = pd.read_csv(
+        io.StringIO(run("fit", "big/base", "--db", snapshot, "--format", "csv").stdout)
+    )
     assert abs(_lambda(fitted, "big/base") - lam) < 1e-9
     assert set(fitted["fitted_on"]) == {one.label}
     # hf-lineage curves MODEL | hf-lineage fit --from-csv, with and without the running month
     for extra in ((), ("--running-month",)):
         csv = tmp_path / f"curves{len(extra)}.csv"
         csv.write_text(run("curves", "big/base", "--db", snapshot, *extra).stdout)
-        from_csv = pd.read_csv(io.StringIO(run("fit", "--from-csv", str(csv),
-                                               "--format", "csv").stdout))
+        from_csv = pd.read_csv(
+            io.StringIO(run("fit", "--from-csv", str(csv), "--format", "csv").stdout)
+        )
         assert abs(_lambda(from_csv, "big/base") - lam) < 1e-9, extra
-    assert pd.read_csv(csv)["complete"].tolist()[-1] is False or \
-        str(pd.read_csv(csv)["complete"].tolist()[-1]) == "False"
+    assert (
+        pd.read_csv(csv)["complete"].tolist()[-1] is False
+        or str(pd.read_csv(csv)["complete"].tolist()[-1]) == "False"
+    )
     # hf-lineage rank
-    ranked = pd.read_csv(io.StringIO(run("rank", "--db", snapshot, "--min-derivatives", "2",
-                                         "--format", "csv").stdout))
+    ranked = pd.read_csv(
+        io.StringIO(
+            run("rank", "--db", snapshot, "--min-derivatives", "2", "--format", "csv").stdout
+        )
+    )
     assert abs(ranked.set_index("model").loc["big/base", "lambda"] - lam) < 1e-9
     assert ranked["prior"].eq("weak").all() and ranked["relations"].eq("all").all()
     # the page: tooltip (4 significant digits) and chart caption
@@ -134,8 +149,10 @@ def test_rank_fits_do_not_depend_on_min_derivatives():
 def _pinned_graph() -> LineageGraph:
     """old/base saturated long ago (40 derivatives); young/base is 3 months old and growing
     fast (its ultimate is bounded only by the cap); mid/base in between."""
-    rows, edges = [("old/base", "2022-01-10"), ("young/base", "2024-04-02"),
-                   ("mid/base", "2023-01-05")], []
+    rows, edges = (
+        [("old/base", "2022-01-10"), ("young/base", "2024-04-02"), ("mid/base", "2023-01-05")],
+        [],
+    )
     k = 0
 
     def add(parent: str, months: list[str], counts: list[int]) -> None:
@@ -148,11 +165,15 @@ def _pinned_graph() -> LineageGraph:
 
     add("old/base", [f"2022-{m:02d}" for m in range(1, 13)], [12, 10, 7, 5, 3, 2, 1, 0, 0, 0, 0, 0])
     add("young/base", ["2024-04", "2024-05", "2024-06"], [2, 9, 30])
-    add("mid/base", [f"2023-{m:02d}" for m in range(1, 13)] + [f"2024-0{m}" for m in range(1, 7)],
-        [2, 3, 4, 4, 5, 5, 4, 4, 3, 3, 2, 2, 2, 1, 1, 1, 1, 1])
+    add(
+        "mid/base",
+        [f"2023-{m:02d}" for m in range(1, 13)] + [f"2024-0{m}" for m in range(1, 7)],
+        [2, 3, 4, 4, 5, 5, 4, 4, 3, 3, 2, 2, 2, 1, 1, 1, 1, 1],
+    )
     models = pd.DataFrame(rows, columns=["id", "created_at"])
-    return LineageGraph.from_frames(models, pd.DataFrame(edges, columns=["child", "parent"]),
-                                    "2024-06-30T23:59:59Z")
+    return LineageGraph.from_frames(
+        models, pd.DataFrame(edges, columns=["child", "parent"]), "2024-06-30T23:59:59Z"
+    )
 
 
 @pytest.mark.parametrize("by", ["fitness", "ultimate", "growth-12m"])
@@ -190,8 +211,9 @@ def test_rank_progress_counts_with_an_eta_and_runs_on_any_executor():
     graph = LineageGraph.from_frames(models, edges, "2026-10-31T23:59:59Z")
     calls = []
     with ThreadPoolExecutor(2) as pool:
-        table = rank_models(graph, min_derivatives=5, top=None, progress=calls.append,
-                            executor=pool)
+        table = rank_models(
+            graph, min_derivatives=5, top=None, progress=calls.append, executor=pool
+        )
     serial = rank_models(graph, min_derivatives=5, top=None, n_jobs=1)
     pd.testing.assert_frame_equal(table, serial)
     fitting = [c for c in calls if c.stage == "fit"]
@@ -208,10 +230,10 @@ def test_fit_models_matches_fit_model_for_each_model_and_says_what_it_fitted():
         one = fit_model(graph, model, scope="direct").fitter
         row = many.set_index("model").loc[model]
         assert row["lambda"] == one.params_.loc["lambda", "estimate"]
-        assert row["growth_12m"] == one.predict([one.age_[-1] + 12])["median"].iloc[0] \
-            - one.c_last_
-    assert many.attrs["label"] == ("direct derivatives, relations: all, weak prior, "
-                                   "hub calibration")
+        assert row["growth_12m"] == one.predict([one.age_[-1] + 12])["median"].iloc[0] - one.c_last_
+    assert many.attrs["label"] == (
+        "direct derivatives, relations: all, weak prior, hub calibration"
+    )
 
 
 def test_many_models_take_the_same_complete_months_as_one():

@@ -18,10 +18,14 @@ from lineage.graph import LineageGraph
 from lineage.hub.store import Store
 
 # ../shared/data/hubstats beside the checkout (main, or a worktree one level deeper)
-ITEMS = next((p / "shared" / "data" / "hubstats" / "items.json.gz"
-              for p in pathlib.Path(__file__).resolve().parents[2:4]
-              if (p / "shared" / "data" / "hubstats" / "items.json.gz").exists()),
-             pathlib.Path("../shared/data/hubstats/items.json.gz"))
+ITEMS = next(
+    (
+        p / "shared" / "data" / "hubstats" / "items.json.gz"
+        for p in pathlib.Path(__file__).resolve().parents[2:4]
+        if (p / "shared" / "data" / "hubstats" / "items.json.gz").exists()
+    ),
+    pathlib.Path("../shared/data/hubstats/items.json.gz"),
+)
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.skipif(not ITEMS.exists(), reason="hub-stats sample not present")
@@ -42,7 +46,10 @@ def hub_parents(rows: list[dict]) -> set[tuple[str, str, str]]:
 def served():
     proc = subprocess.Popen(
         [sys.executable, "-m", "lineage.hubserver", "--items", str(ITEMS), "--max-limit", "500"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         endpoint = proc.stdout.readline().strip()
@@ -71,8 +78,10 @@ def test_crawled_edges_are_the_hubs_resolved_parents(tmp_path, served):
     with Store(db, readonly=True) as st:
         info, report = st.info(), st.crawl_report()
     assert info["models"] == len(rows) and report["skipped"] == {}
-    self_parents = sum(any(p["id"] == r["id"] for p in (r.get("baseModels") or {}).get(
-        "models") or ()) for r in rows)
+    self_parents = sum(
+        any(p["id"] == r["id"] for p in (r.get("baseModels") or {}).get("models") or ())
+        for r in rows
+    )
     assert info["self_loops"] == self_parents
     floor = {"2022-03-02T23:29:04.000Z", "2022-03-02T23:29:05.000Z"}
     assert report["floor_dated"] == sum(r["createdAt"] in floor for r in rows) > 0
@@ -84,8 +93,7 @@ def test_crawled_edges_are_the_hubs_resolved_parents(tmp_path, served):
 
 def test_card_refs_stay_out_of_the_hubs_lineage(tmp_path, served):
     db = tmp_path / "cards.db"
-    out = CliRunner().invoke(main, ["crawl", "--db", str(db), "--endpoint", served,
-                                    "--card-refs"])
+    out = CliRunner().invoke(main, ["crawl", "--db", str(db), "--endpoint", served, "--card-refs"])
     assert out.exit_code == 0, out.output
     with Store(db, readonly=True) as st:
         report = st.crawl_report()
@@ -101,8 +109,13 @@ def test_edges_of_long_legacy_ids_are_kept(tmp_path):
     from lineage.hub.client import parse_page
 
     long_id = "espnet/kamo-naoyuki_dirha_wsj_asr_train_asr_transformer_cmvn_raw_char_rir_" + (
-        "scpdata_dirha_real_valid.acc.ave" * 5)
+        "scpdata_dirha_real_valid.acc.ave" * 5
+    )
     assert len(long_id) > 200
-    page = parse_page([{"_id": "1", "id": "me/x", "tags": [f"base_model:finetune:{long_id}"]},
-                       {"_id": "2", "id": long_id}])
+    page = parse_page(
+        [
+            {"_id": "1", "id": "me/x", "tags": [f"base_model:finetune:{long_id}"]},
+            {"_id": "2", "id": long_id},
+        ]
+    )
     assert page.edges == [("1", long_id, long_id.lower(), "finetune", "relation_tag")]

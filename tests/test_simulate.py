@@ -73,8 +73,9 @@ def test_no_child_older_than_its_parent_and_dates_floored(frames):
 
 def test_reuploaded_parents_are_dated_after_some_derivatives(hub):
     created = {m["id"]: m["createdAt"] for m in hub.models}
-    pairs = [(m["id"], ref) for m in hub.models for _, ref in declared_parents(m)[0]
-             if ref in created]
+    pairs = [
+        (m["id"], ref) for m in hub.models for _, ref in declared_parents(m)[0] if ref in created
+    ]
     early = {parent for child, parent in pairs if created[child] < created[parent]}
     parents = {parent for _, parent in pairs}
     assert 0 < len(early) <= 0.05 * len(parents)

@@ -30,9 +30,17 @@ from lineage.viz.site import (
 
 TOP = 8
 # ../shared/data beside the checkout (or beside the folder of worktrees)
-HUBSTATS = next((p for p in (up / "shared" / "data" / "hubstats" / "items.json.gz"
-                             for up in Path(__file__).resolve().parents[2:4]) if p.exists()),
-                Path("../shared/data/hubstats/items.json.gz"))
+HUBSTATS = next(
+    (
+        p
+        for p in (
+            up / "shared" / "data" / "hubstats" / "items.json.gz"
+            for up in Path(__file__).resolve().parents[2:4]
+        )
+        if p.exists()
+    ),
+    Path("../shared/data/hubstats/items.json.gz"),
+)
 
 
 def run(*args: str):
@@ -68,11 +76,13 @@ def reference(db: Path) -> tuple[nx.DiGraph, pd.DataFrame]:
     g.add_nodes_from(models["id"])
     g.add_edges_from(zip(edges["parent"], edges["child"], strict=True))
     assert nx.is_directed_acyclic_graph(g)  # so descendant sets need no cycle breaking
-    counts = pd.DataFrame({
-        "model": list(g.nodes),
-        "direct": [g.out_degree(m) for m in g.nodes],
-        "transitive": [len(nx.descendants(g, m)) for m in g.nodes],
-    })
+    counts = pd.DataFrame(
+        {
+            "model": list(g.nodes),
+            "direct": [g.out_degree(m) for m in g.nodes],
+            "transitive": [len(nx.descendants(g, m)) for m in g.nodes],
+        }
+    )
     return g, counts
 
 
@@ -130,14 +140,17 @@ def search_index(out: Path) -> dict:
     text = (out / "assets" / "search-index.js").read_text(encoding="utf-8")
     prefix = "window.HFL_SEARCH = "
     assert text.startswith(prefix)
-    return json.loads(text[len(prefix):].rstrip().rstrip(";"))
+    return json.loads(text[len(prefix) :].rstrip().rstrip(";"))
 
 
 def test_site_lists_the_exact_largest_families(built, snapshot):
     out, result = built
     _, counts = reference(snapshot)
-    expected = counts[counts["transitive"] > 0].sort_values(
-        ["transitive", "direct", "model"], ascending=[False, False, True]).head(TOP)
+    expected = (
+        counts[counts["transitive"] > 0]
+        .sort_values(["transitive", "direct", "model"], ascending=[False, False, True])
+        .head(TOP)
+    )
     rows = [r for r in parse(out / "index.html").rows if r]
     names = [r[1].replace(" (missing: never listed)", "") for r in rows]
     assert names == expected["model"].tolist()
@@ -213,8 +226,9 @@ def test_site_in_a_browser(built, snapshot):
     g, counts = reference(snapshot)
     with Store(snapshot, readonly=True) as store:
         facts = store.info()
-    top = counts.sort_values(["transitive", "direct", "model"],
-                             ascending=[False, False, True])["model"].iloc[0]
+    top = counts.sort_values(["transitive", "direct", "model"], ascending=[False, False, True])[
+        "model"
+    ].iloc[0]
     small = counts[(counts["direct"] > 0)].sort_values(["transitive", "model"])["model"].iloc[0]
     with chromium() as d:
         d.set_page_load_timeout(60)
@@ -239,13 +253,13 @@ def test_site_in_a_browser(built, snapshot):
         box = d.find_element(By.ID, "search")
         box.send_keys(top.split("/")[1].upper())
         WebDriverWait(d, 10).until(
-            lambda drv: drv.find_elements(By.CSS_SELECTOR, "#results li a.model"))
+            lambda drv: drv.find_elements(By.CSS_SELECTOR, "#results li a.model")
+        )
         first = d.find_element(By.CSS_SELECTOR, "#results li a.model")
         assert first.text == top
         box.clear()
         box.send_keys(small)
-        WebDriverWait(d, 10).until(
-            lambda drv: small in drv.find_element(By.ID, "results").text)
+        WebDriverWait(d, 10).until(lambda drv: small in drv.find_element(By.ID, "results").text)
         item = d.find_element(By.CSS_SELECTOR, "#results li")
         assert item.find_elements(By.CSS_SELECTOR, "a") == []  # no page: counts instead
         n_t, n_d = counts.set_index("model").loc[small, ["transitive", "direct"]]
@@ -255,8 +269,10 @@ def test_site_in_a_browser(built, snapshot):
         header = d.find_elements(By.CSS_SELECTOR, "#families th")[2]
 
         def direct_column():
-            return [int(c.text.replace(",", "")) for c in
-                    d.find_elements(By.CSS_SELECTOR, "#families tbody tr td:nth-child(3)")]
+            return [
+                int(c.text.replace(",", ""))
+                for c in d.find_elements(By.CSS_SELECTOR, "#families tbody tr td:nth-child(3)")
+            ]
 
         header.click()
         assert direct_column() == sorted(direct_column(), reverse=True)
@@ -266,7 +282,8 @@ def test_site_in_a_browser(built, snapshot):
         box.clear()
         box.send_keys(top + Keys.ENTER)
         WebDriverWait(d, 60).until(
-            lambda drv: drv.execute_script("return window.hflStable") is not None)
+            lambda drv: drv.execute_script("return window.hflStable") is not None
+        )
         assert top in d.title
         errors = [e["message"] for e in d.get_log("browser") if e.get("level") == "SEVERE"]
         assert errors == []
@@ -322,7 +339,8 @@ def test_rerun_overwrites_only_its_own_files(tmp_path, snapshot):
     second = write_site(graph, out, top=2)
     assert second.families == first.families[:2]
     assert sorted(p.name for p in (out / "families").glob("*.html")) == sorted(
-        [p.name for p in second.pages.values()] + ["mine.html"])
+        [p.name for p in second.pages.values()] + ["mine.html"]
+    )
     assert (out / "README.txt").read_text() == "my notes"
     assert not list(out.rglob("*.tmp"))
 
@@ -345,18 +363,24 @@ def test_partial_snapshot_is_flagged(tmp_path, hub_models):
 def test_site_with_no_families(tmp_path):
     graph = LineageGraph.from_frames(
         pd.DataFrame({"id": ["a/one", "b/two"], "created_at": ["2024-01-02", "2024-02-03"]}),
-        pd.DataFrame(columns=["child", "parent", "relation"]))
+        pd.DataFrame(columns=["child", "parent", "relation"]),
+    )
     site = write_site(graph, tmp_path / "empty")
     assert site.families == [] and site.index.is_file()
     assert search_index(tmp_path / "empty")["ids"] == []
 
 
 def test_a_missing_base_can_head_a_family(tmp_path):
-    models = pd.DataFrame({"id": ["a/ft1", "b/ft2", "c/q"],
-                           "created_at": ["2024-01-02", "2024-02-03", "2024-03-04"]})
-    edges = pd.DataFrame({"child": ["a/ft1", "b/ft2", "c/q"],
-                          "parent": ["gone/base", "gone/base", "a/ft1"],
-                          "relation": ["finetune", "finetune", "quantized"]})
+    models = pd.DataFrame(
+        {"id": ["a/ft1", "b/ft2", "c/q"], "created_at": ["2024-01-02", "2024-02-03", "2024-03-04"]}
+    )
+    edges = pd.DataFrame(
+        {
+            "child": ["a/ft1", "b/ft2", "c/q"],
+            "parent": ["gone/base", "gone/base", "a/ft1"],
+            "relation": ["finetune", "finetune", "quantized"],
+        }
+    )
     site = write_site(LineageGraph.from_frames(models, edges), tmp_path / "s", top=5)
     assert site.families == ["gone/base", "a/ft1"]
     rows = [r for r in parse(site.index).rows if r]
@@ -428,13 +452,18 @@ def test_site_of_real_hub_rows(tmp_path):
     assert result.exit_code == 0, result.output
     out = tmp_path / "site"
     _, counts = reference(db)
-    expected = counts[counts["transitive"] > 0].sort_values(
-        ["transitive", "direct", "model"], ascending=[False, False, True]).head(15)
+    expected = (
+        counts[counts["transitive"] > 0]
+        .sort_values(["transitive", "direct", "model"], ascending=[False, False, True])
+        .head(15)
+    )
     rows = [r for r in parse(out / "index.html").rows if r]
     assert [r[1].split(" (missing")[0] for r in rows] == expected["model"].tolist()
     assert any("(missing: never listed)" in r[1] for r in rows)  # real bases go unlisted
-    said = [p in (out / "index.html").read_text() for p in
-            ("a population prior learned from these 15 families", "the weak default prior")]
+    said = [
+        p in (out / "index.html").read_text()
+        for p in ("a population prior learned from these 15 families", "the weak default prior")
+    ]
     assert sum(said) == 1
     for page in [out / "index.html", *(out / "families").glob("*.html")]:
         for _, url in parse(page).urls:

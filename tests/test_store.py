@@ -31,8 +31,9 @@ def day(n: int) -> datetime:
 
 def write_snapshot(path, items, endpoint="http://hub.test") -> None:
     with Store(path) as st:
-        run = st.start_run(mode="full", endpoint=endpoint, phase="full", next_url="u",
-                           hub_mark=None)
+        run = st.start_run(
+            mode="full", endpoint=endpoint, phase="full", next_url="u", hub_mark=None
+        )
         st.commit_page(run, parse_page(items), phase="full", next_url=None)
         st.finish_run(run)
 
@@ -104,10 +105,21 @@ KNOWN = [
     hub_model(10, "s/self", day(9), ["S/Self"], "finetune"),  # self-loop
     hub_model(11, "c/one", day(10), ["c/two"], "finetune"),  # a cycle
     hub_model(12, "c/two", day(11), ["c/one"], "finetune"),
-    hub_model(13, "p/peft", day(12), tags=["peft", "base_model:adapter:/workspace/out"],
-              cardData={"base_model": "/workspace/out"}),  # not a Hub id
-    hub_model(14, "r/override", day(13), ["org/base"], "finetune",  # the tag wins over the card
-              cardData={"base_model": "org/base", "base_model_relation": "quantized"}),
+    hub_model(
+        13,
+        "p/peft",
+        day(12),
+        tags=["peft", "base_model:adapter:/workspace/out"],
+        cardData={"base_model": "/workspace/out"},
+    ),  # not a Hub id
+    hub_model(
+        14,
+        "r/override",
+        day(13),
+        ["org/base"],
+        "finetune",  # the tag wins over the card
+        cardData={"base_model": "org/base", "base_model_relation": "quantized"},
+    ),
     hub_model(15, "d/distil", day(14), tags=["base_model:distillation:Org/Base"]),
 ]
 
@@ -128,7 +140,8 @@ KNOWN_EDGES = [
 
 #: The card-only references of KNOWN (kept apart, with --card-refs or when cards are given).
 KNOWN_CARD_EDGES = [
-    ("m/card-merge", "a/ft", "unknown", "card"), ("m/card-merge", "a/q", "unknown", "card"),
+    ("m/card-merge", "a/ft", "unknown", "card"),
+    ("m/card-merge", "a/q", "unknown", "card"),
 ]
 
 
@@ -145,8 +158,15 @@ def check_known_snapshot(st: Store, *, cards: bool = False) -> None:
     assert list(card.itertuples(index=False, name=None)) == (KNOWN_CARD_EDGES if cards else [])
     models = st.models_frame()
     assert list(models.columns) == [
-        "id", "created_at", "last_modified", "author", "downloads", "likes", "pipeline_tag",
-        "library_name", "missing",
+        "id",
+        "created_at",
+        "last_modified",
+        "author",
+        "downloads",
+        "likes",
+        "pipeline_tag",
+        "library_name",
+        "missing",
     ]
     assert str(models["created_at"].dtype) == "datetime64[ns, UTC]"
     assert models["downloads"].dtype == "int64" and models["missing"].dtype == bool
@@ -155,13 +175,33 @@ def check_known_snapshot(st: Store, *, cards: bool = False) -> None:
     assert ghost["missing"] and pd.isna(ghost["created_at"]) and ghost["downloads"] == 0
     assert models.iloc[0]["created_at"] == pd.Timestamp("2023-01-01", tz="UTC")
     info = st.info()
-    assert {k: info[k] for k in (
-        "models", "missing_parents", "edges", "self_loops", "invalid_refs", "cycles",
-        "models_in_cycles")} == {
-        "models": 15, "missing_parents": 1, "edges": 11, "self_loops": 1, "invalid_refs": 1,
-        "cycles": 1, "models_in_cycles": 2}
+    assert {
+        k: info[k]
+        for k in (
+            "models",
+            "missing_parents",
+            "edges",
+            "self_loops",
+            "invalid_refs",
+            "cycles",
+            "models_in_cycles",
+        )
+    } == {
+        "models": 15,
+        "missing_parents": 1,
+        "edges": 11,
+        "self_loops": 1,
+        "invalid_refs": 1,
+        "cycles": 1,
+        "models_in_cycles": 2,
+    }
     assert info["edges_by_relation"] == {
-        "adapter": 2, "distillation": 1, "finetune": 5, "merge": 2, "quantized": 1}
+        "adapter": 2,
+        "distillation": 1,
+        "finetune": 5,
+        "merge": 2,
+        "quantized": 1,
+    }
     assert info["created_min"] == pd.Timestamp("2023-01-01", tz="UTC")
     assert info["created_max"] == pd.Timestamp("2023-01-15", tz="UTC")
 
@@ -185,8 +225,9 @@ def test_new_generation_stays_hidden_until_it_commits(tmp_path):
     write_snapshot(path, KNOWN)
     with Store(path) as st:
         run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u", hub_mark=None)
-        st.commit_page(run, parse_page([hub_model(99, "new/only", day(30))]), phase="full",
-                       next_url="u2")
+        st.commit_page(
+            run, parse_page([hub_model(99, "new/only", day(30))]), phase="full", next_url="u2"
+        )
         check_known_snapshot(st, cards=True)  # the old snapshot, untouched
         assert st.pending_run().models_seen == 1
         st.finish_run(run)
@@ -198,14 +239,16 @@ def test_relisted_model_replaces_its_edges(tmp_path):
     path = tmp_path / "hub.db"
     write_snapshot(path, KNOWN)
     with Store(path) as st:
-        run = st.start_run(mode="incremental", endpoint="e", phase="new", next_url="u",
-                           hub_mark=None)
+        run = st.start_run(
+            mode="incremental", endpoint="e", phase="new", next_url="u", hub_mark=None
+        )
         edited = hub_model(6, "m/merged", day(5), ["Org/Base"], "finetune")
         st.commit_page(run, parse_page([edited]), phase="new", next_url=None)
         st.finish_run(run)
         edges = st.edges_frame()
         assert edges[edges["child"] == "m/merged"][["parent", "relation"]].values.tolist() == [
-            ["Org/Base", "finetune"]]
+            ["Org/Base", "finetune"]
+        ]
         assert len(edges) == 10 and st.info()["models"] == 15
 
 
@@ -222,8 +265,9 @@ def read_only_folder(folder: pathlib.Path):
         except OSError:
             pass
         else:
-            immutable = subprocess.run(["chattr", "+i", str(folder)],
-                                       capture_output=True).returncode == 0
+            immutable = (
+                subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode == 0
+            )
             try:
                 probe.touch()
             except OSError:
@@ -255,8 +299,9 @@ def test_snapshot_in_a_read_only_folder_can_be_read(tmp_path):
         out = CliRunner().invoke(main, ["info", "--db", str(path)])
         assert out.exit_code == 0 and "15 listed" in out.output, out.output
         assert LineageGraph.from_db(path).n_models == 16
-        out = CliRunner().invoke(main, ["crawl", "--db", str(path), "--endpoint",
-                                        "http://127.0.0.1:9"])
+        out = CliRunner().invoke(
+            main, ["crawl", "--db", str(path), "--endpoint", "http://127.0.0.1:9"]
+        )
         assert out.exit_code == 1 and out.output.count("\n") == 1, out.output
         assert "not writable" in out.output
 
@@ -267,27 +312,36 @@ def _schema_1_file(path: pathlib.Path, *, capped: bool) -> None:
     from lineage.hub.store import _SCHEMA_V1
 
     con = sqlite3.connect(path)
-    con.executescript(f"PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 1;"
-                      + _SCHEMA_V1)
+    con.executescript(
+        f"PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 1;" + _SCHEMA_V1
+    )
     rows = [
         (1, "o1", "Org/Base", "org/base", "2023-01-01T00:00:00.000Z", 5),
         (1, "o2", "a/ft", "a/ft", "2023-02-01T00:00:00.000Z", "lots"),
         (1, "o3", "a/ft", "a/ft", "2024-02-01T00:00:00.000Z", 7),  # re-uploaded
         (1, "o4", "m/card", "m/card", "2023-13-01T00:00:00.000Z", 1),
     ]
-    con.executemany("INSERT INTO models (gen, oid, id, id_lower, created_at, downloads)"
-                    " VALUES (?, ?, ?, ?, ?, ?)", rows)
-    con.executemany("INSERT INTO edges VALUES (1, ?, ?, ?, ?, ?)", [
-        ("o2", "Org/Base", "org/base", "finetune", "relation_tag"),
-        ("o3", "Org/Base", "org/base", "adapter", "relation_tag"),
-        ("o4", "a/ft", "a/ft", "merge", "card"),
-    ])
+    con.executemany(
+        "INSERT INTO models (gen, oid, id, id_lower, created_at, downloads)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    con.executemany(
+        "INSERT INTO edges VALUES (1, ?, ?, ?, ?, ?)",
+        [
+            ("o2", "Org/Base", "org/base", "finetune", "relation_tag"),
+            ("o3", "Org/Base", "org/base", "adapter", "relation_tag"),
+            ("o4", "a/ft", "a/ft", "merge", "card"),
+        ],
+    )
     con.execute("INSERT INTO meta VALUES ('live_gen', '1')")
-    con.execute("INSERT INTO runs (started, finished, endpoint, mode, status, gen, max_models,"
-                " models_seen, pages) VALUES ('2024-03-01T00:00:00.000Z',"
-                " '2024-03-01T00:00:00.000Z',"
-                " 'e', 'full', 'done', 1, ?, 4, 1)",
-                (4 if capped else None,))
+    con.execute(
+        "INSERT INTO runs (started, finished, endpoint, mode, status, gen, max_models,"
+        " models_seen, pages) VALUES ('2024-03-01T00:00:00.000Z',"
+        " '2024-03-01T00:00:00.000Z',"
+        " 'e', 'full', 'done', 1, ?, 4, 1)",
+        (4 if capped else None,),
+    )
     con.commit()
     con.close()
 
@@ -302,7 +356,8 @@ def test_schema_1_is_migrated_in_place(tmp_path, readonly):
         assert models.set_index("id").loc["a/ft", "downloads"] == 7
         assert pd.isna(models.set_index("id").loc["m/card", "created_at"])
         assert list(edges.itertuples(index=False, name=None)) == [
-            ("a/ft", "Org/Base", "adapter", "relation_tag")]
+            ("a/ft", "Org/Base", "adapter", "relation_tag")
+        ]
         assert list(st.card_edges_frame()["parent"]) == ["a/ft"]
         assert st.completeness().complete and st.card_refs_crawled()
         assert st.info()["models"] == 3 and st.crawl_report()["card_refs_stored"] == 1

@@ -32,16 +32,28 @@ def known_family() -> LineageGraph:
     created = pd.to_datetime(
         ["2024-01-10", "2024-02-03", "2024-03-15", "2024-04-01", "2024-06-20", None], utc=True
     )
-    models = pd.DataFrame({
-        "id": ids, "created_at": created, "last_modified": created,
-        "author": [i.split("/")[0] for i in ids], "downloads": [100, 10, 5, 1, 0, 0],
-        "likes": [5, 1, 0, 0, 0, 0], "pipeline_tag": "text-generation",
-        "library_name": "transformers", "missing": [False] * 5 + [True],
-    })
+    models = pd.DataFrame(
+        {
+            "id": ids,
+            "created_at": created,
+            "last_modified": created,
+            "author": [i.split("/")[0] for i in ids],
+            "downloads": [100, 10, 5, 1, 0, 0],
+            "likes": [5, 1, 0, 0, 0, 0],
+            "pipeline_tag": "text-generation",
+            "library_name": "transformers",
+            "missing": [False] * 5 + [True],
+        }
+    )
     edges = pd.DataFrame(
-        [("org/ft1", "org/base", "finetune"), ("alice/ft2", "org/base", "adapter"),
-         ("bob/q1", "org/ft1", "quantized"), ("carol/m1", "org/ft1", "merge"),
-         ("carol/m1", "alice/ft2", "merge"), ("org/base", "ghost/origin", "finetune")],
+        [
+            ("org/ft1", "org/base", "finetune"),
+            ("alice/ft2", "org/base", "adapter"),
+            ("bob/q1", "org/ft1", "quantized"),
+            ("carol/m1", "org/ft1", "merge"),
+            ("carol/m1", "alice/ft2", "merge"),
+            ("org/base", "ghost/origin", "finetune"),
+        ],
         columns=["child", "parent", "relation"],
     ).assign(source="cardData")
     return LineageGraph.from_frames(models, edges, snapshot_time=SNAPSHOT)
@@ -95,8 +107,15 @@ def test_page_is_one_offline_file(family, tmp_path):
     assert not re.search(r"<link[^>]+href=", text)
     assert "default-src 'none'" in text  # the browser may load nothing from anywhere
     assert "vis.Network" in text and "sourceMappingURL=vis" not in text
-    assert "Plotly.newPlot" in text and len(re.search(
-        r'<script type="text/plain" id="plotly-src">(.*?)</script>', text, re.S).group(1)) > 10**6
+    assert (
+        "Plotly.newPlot" in text
+        and len(
+            re.search(
+                r'<script type="text/plain" id="plotly-src">(.*?)</script>', text, re.S
+            ).group(1)
+        )
+        > 10**6
+    )
     assert "<title>Lineage of org/base</title>" in text
     assert "snapshot 2026-10-31" in text
 
@@ -106,9 +125,12 @@ def test_known_family_down(family, tmp_path):
     on = shown(data)
     assert set(on) == {"org/base", "org/ft1", "alice/ft2", "bob/q1", "carol/m1"}
     assert tree_edges(data) == {
-        ("org/base", "org/ft1", "finetune"), ("org/base", "alice/ft2", "adapter"),
-        ("org/ft1", "bob/q1", "quantized"), ("org/ft1", "carol/m1", "merge"),
-        ("alice/ft2", "carol/m1", "merge")}  # both merge parents are drawn
+        ("org/base", "org/ft1", "finetune"),
+        ("org/base", "alice/ft2", "adapter"),
+        ("org/ft1", "bob/q1", "quantized"),
+        ("org/ft1", "carol/m1", "merge"),
+        ("alice/ft2", "carol/m1", "merge"),
+    }  # both merge parents are drawn
     trans, direct = data["transitive"], data["direct"]
     base, ft1, q1 = on["org/base"], on["org/ft1"], on["bob/q1"]
     assert (trans[base], direct[base], trans[ft1], trans[q1]) == (4, 2, 2, 0)
@@ -139,17 +161,27 @@ def test_both_directions_and_depth(family, tmp_path):
     data = page_data(lineage_html(family, "org/ft1", direction="both", path=tmp_path / "b.html"))
     assert set(shown(data)) == {"org/ft1", "org/base", "ghost/origin", "bob/q1", "carol/m1"}
     assert len(tree_edges(data)) == 4
-    near = page_data(lineage_html(family, "org/ft1", direction="both", depth=1,
-                                  path=tmp_path / "d.html"))
+    near = page_data(
+        lineage_html(family, "org/ft1", direction="both", depth=1, path=tmp_path / "d.html")
+    )
     assert set(shown(near)) == {"org/ft1", "org/base", "bob/q1", "carol/m1"}
     assert near["x"][shown(near)["org/base"]] < near["x"][0] < near["x"][shown(near)["bob/q1"]]
 
 
 def test_a_pair_declared_with_two_relations_is_one_edge(tmp_path):
-    models = pd.DataFrame({"id": ["org/base", "org/ft"],
-                           "created_at": pd.to_datetime(["2024-01-10", "2024-02-03"], utc=True)})
-    edges = pd.DataFrame({"child": ["org/ft", "org/ft"], "parent": ["org/base", "org/base"],
-                          "relation": ["adapter", "finetune"]})
+    models = pd.DataFrame(
+        {
+            "id": ["org/base", "org/ft"],
+            "created_at": pd.to_datetime(["2024-01-10", "2024-02-03"], utc=True),
+        }
+    )
+    edges = pd.DataFrame(
+        {
+            "child": ["org/ft", "org/ft"],
+            "parent": ["org/base", "org/base"],
+            "relation": ["adapter", "finetune"],
+        }
+    )
     graph = LineageGraph.from_frames(models, edges, snapshot_time=SNAPSHOT)
     data = page_data(lineage_html(graph, "org/base", path=tmp_path / "p.html"))
     assert tree_edges(data) == {("org/base", "org/ft", "finetune+adapter")}
@@ -157,8 +189,11 @@ def test_a_pair_declared_with_two_relations_is_one_edge(tmp_path):
 
 
 def test_relation_filter(family, tmp_path):
-    data = page_data(lineage_html(family, "org/base", relations=["finetune", "quantized"],
-                                  path=tmp_path / "p.html"))
+    data = page_data(
+        lineage_html(
+            family, "org/base", relations=["finetune", "quantized"], path=tmp_path / "p.html"
+        )
+    )
     assert set(shown(data)) == {"org/base", "org/ft1", "bob/q1"}
     text = (tmp_path / "p.html").read_text()
     assert "relations: finetune, quantized" in text
@@ -166,19 +201,33 @@ def test_relation_filter(family, tmp_path):
 
 
 def test_fits_fill_tooltips(family, tmp_path):
-    fits = pd.DataFrame({"model": ["org/ft1", "org/ft1"], "scope": ["direct", "transitive"],
-                         "lambda": [9.0, 1.25], "mu": [0.5, 2.5], "sigma": [1.0, 0.75],
-                         "ultimate": [3.0, 4.0], "status": ["ok", "not-yet-saturating"]})
+    fits = pd.DataFrame(
+        {
+            "model": ["org/ft1", "org/ft1"],
+            "scope": ["direct", "transitive"],
+            "lambda": [9.0, 1.25],
+            "mu": [0.5, 2.5],
+            "sigma": [1.0, 0.75],
+            "ultimate": [3.0, 4.0],
+            "status": ["ok", "not-yet-saturating"],
+        }
+    )
     data = page_data(lineage_html(family, "org/base", fits=fits, path=tmp_path / "p.html"))
     assert data["fit"][str(shown(data)["org/ft1"])] == {
-        "lambda": 1.25, "mu": 2.5, "sigma": 0.75, "ultimate": 4.0, "status": "not-yet-saturating",
-        "on": "transitive derivatives"}
+        "lambda": 1.25,
+        "mu": 2.5,
+        "sigma": 0.75,
+        "ultimate": 4.0,
+        "status": "not-yet-saturating",
+        "on": "transitive derivatives",
+    }
 
 
 def test_growth_chart_is_plotly_with_fit_forecast_and_band(tmp_path):
     graph = graph_of(300, seed=4)
-    out = lineage_html(graph, "org/base", relations=["finetune", "adapter"],
-                       path=tmp_path / "a.html")
+    out = lineage_html(
+        graph, "org/base", relations=["finetune", "adapter"], path=tmp_path / "a.html"
+    )
     chart = page_json(out, "CHART")
     names = [t["name"] for t in chart["data"]]
     assert names == ["80% band", "forecast", "fit", "observed"]
@@ -196,12 +245,14 @@ def test_growth_chart_is_plotly_with_fit_forecast_and_band(tmp_path):
     one = fit_model(graph, "org/base", relations=["finetune", "adapter"])
     assert one.label in title and page_data(out)["fit"]["0"]["on"] == one.label
     assert page_data(out)["fit"]["0"]["lambda"] == viz._fmt(
-        float(one.fitter.params_.loc["lambda", "estimate"]))
+        float(one.fitter.params_.loc["lambda", "estimate"])
+    )
 
 
 def test_ultimate_only_for_saturating_fits(tmp_path):
-    data = page_data(lineage_html(graph_of(300, seed=4), "org/base", fit_top=5,
-                                  path=tmp_path / "a.html"))
+    data = page_data(
+        lineage_html(graph_of(300, seed=4), "org/base", fit_top=5, path=tmp_path / "a.html")
+    )
     assert data["fit"]
     for row in data["fit"].values():
         assert (row["ultimate"] is not None) == (row["status"] == "ok")
@@ -224,8 +275,9 @@ def test_sunburst_and_generations_aggregate_the_whole_family(tmp_path):
             below[p] = below.get(p, 0) + value[i]
     assert all(below[p] == value[p] - 1 for p in below)
     assert all(int(i) < data["carried"] for i in branches)  # a click can reveal them
-    groups = [(i, label) for i, label in zip(sb["ids"], sb["labels"], strict=True)
-              if i.startswith("g")]
+    groups = [
+        (i, label) for i, label in zip(sb["ids"], sb["labels"], strict=True) if i.startswith("g")
+    ]
     assert groups and all(label.split()[1] == i.split(":")[1] for i, label in groups)
     fam = lineage_family(graph, "org/base")
     per_relation = {}
@@ -234,14 +286,22 @@ def test_sunburst_and_generations_aggregate_the_whole_family(tmp_path):
             per_relation[i.split(":")[1]] = v
     kids = fam.via == 0
     rel = graph.lineage_table("org/base").set_index("model")["relation"]
-    assert sum(per_relation.values()) + sum(
-        value[b] for b, p in zip(sb["ids"], sb["parents"], strict=True)
-        if p == "0" and not b.startswith("g")) == 2999
+    assert (
+        sum(per_relation.values())
+        + sum(
+            value[b]
+            for b, p in zip(sb["ids"], sb["parents"], strict=True)
+            if p == "0" and not b.startswith("g")
+        )
+        == 2999
+    )
     assert set(per_relation) <= set(rel.dropna()) and kids.sum() > 0
     text = out.read_text(encoding="utf-8")
     table = re.search(r'<table class="gen".*?</table>', text, re.S).group(0)
-    rows = {int(hops): [int(c.replace(",", "")) for c in re.findall(r"<td>([\d,]+)</td>", rest)]
-            for hops, rest in re.findall(r"<tr><td>(-?\d+)</td>(.*?)</tr>", table, re.S)}
+    rows = {
+        int(hops): [int(c.replace(",", "")) for c in re.findall(r"<td>([\d,]+)</td>", rest)]
+        for hops, rest in re.findall(r"<tr><td>(-?\d+)</td>(.*?)</tr>", table, re.S)
+    }
     assert all(sum(r[:-1]) == r[-1] for r in rows.values())  # relations add up to "all"
     depth = graph.lineage_table("org/base")["depth"]
     assert {h: r[-1] for h, r in rows.items()} == depth[depth > 0].value_counts().to_dict()
@@ -361,7 +421,8 @@ def test_browser_both_directions_first_view(driver, graphs, layout, tmp_path):
 def fold_ids(driver) -> list[str]:
     return driver.execute_script(
         "return window.hflNodes.getIds().filter(function (id) {"
-        " return String(id).indexOf('f:') === 0; });")
+        " return String(id).indexOf('f:') === 0; });"
+    )
 
 
 def click_node(driver, node_id) -> None:
@@ -371,7 +432,9 @@ def click_node(driver, node_id) -> None:
     dx, dy = driver.execute_script(
         "var net = window.hflNetwork, p = net.canvasToDOM(net.getPosition(arguments[0])),"
         " r = document.getElementById('network').getBoundingClientRect();"
-        "return [p.x - r.width / 2, p.y - r.height / 2];", node_id)
+        "return [p.x - r.width / 2, p.y - r.height / 2];",
+        node_id,
+    )
     area = driver.find_element("id", "network")
     ActionChains(driver).move_to_element_with_offset(area, int(dx), int(dy)).click().perform()
 
@@ -389,7 +452,8 @@ def test_browser_fold_opens_and_closes(driver, graphs, tmp_path):
     opened = {i for i in after - before if i.isdigit()}
     assert opened and all(
         driver.execute_script(f"return window.hflPage.data.via[{i}];") == int(anchor)
-        for i in opened)
+        for i in opened
+    )
     assert f"c:{anchor}:{side}" in after  # "− fold back"
     click_node(driver, f"c:{anchor}:{side}")
     again = set(driver.execute_script("return window.hflNodes.getIds().map(String);"))
@@ -402,8 +466,10 @@ def test_browser_relation_switch_and_search_reveal(driver, graphs, tmp_path):
     page = lineage_html(graphs[5000], "org/base", path=tmp_path / "p.html")
     data = page_data(page)
     assert open_page(driver, page).errors == []
-    rel_of = ("var r = arguments[0]; return window.hflNodes.get().filter(function (n) {"
-              " return typeof n.id === 'number' && n.relation === r; }).length;")
+    rel_of = (
+        "var r = arguments[0]; return window.hflNodes.get().filter(function (n) {"
+        " return typeof n.id === 'number' && n.relation === r; }).length;"
+    )
     assert driver.execute_script(rel_of, "adapter") > 0
     n_edges = driver.execute_script("return window.hflEdges.length;")
     box = driver.find_element("css selector", 'input[data-relation="adapter"]')
@@ -433,7 +499,9 @@ def test_browser_relation_switch_and_search_reveal(driver, graphs, tmp_path):
     other = data["carried"] - 2
     driver.execute_script(
         "document.getElementById('sunburst').emit('plotly_sunburstclick',"
-        " {points: [{id: String(arguments[0])}]});", other)
+        " {points: [{id: String(arguments[0])}]});",
+        other,
+    )
     assert driver.execute_script(f"return window.hflNodes.get({other}) !== null;")
     assert [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
 
@@ -454,12 +522,17 @@ def test_browser_tooltips_up_and_down(driver, family, tmp_path):
         dx, dy = driver.execute_script(
             "var net = window.hflNetwork, p = net.canvasToDOM(net.getPosition(arguments[0])),"
             " r = document.getElementById('network').getBoundingClientRect();"
-            "return [p.x - r.width / 2, p.y - r.height / 2];", i)
+            "return [p.x - r.width / 2, p.y - r.height / 2];",
+            i,
+        )
         area = driver.find_element("id", "network")
         ActionChains(driver).move_to_element_with_offset(area, int(dx), int(dy)).perform()
         tip = WebDriverWait(driver, 5).until(
-            lambda d: d.find_element("css selector", "div.vis-tooltip").is_displayed()
-            and d.find_element("css selector", "div.vis-tooltip"))
+            lambda d: (
+                d.find_element("css selector", "div.vis-tooltip").is_displayed()
+                and d.find_element("css selector", "div.vis-tooltip")
+            )
+        )
         assert hover in tip.text and want in tip.text
         assert "https://huggingface.co/org/ft1" in tip.text
         ActionChains(driver).click().perform()
@@ -477,7 +550,9 @@ def test_browser_escapes_user_data(driver, tmp_path):
     rep = open_page(driver, lineage_html(graph, evil, path=tmp_path / "p.html"))
     assert rep.errors == [] and rep.nodes == 3
     assert driver.find_element("tag name", "h1").text == f"Lineage of {evil}"
-    driver.execute_script("document.getElementById('details').replaceChildren("
-                          "window.hflNodes.get(1).title);")
-    assert driver.execute_script("return [window.pwned, document.querySelectorAll("
-                                 "'img, b[onmouseover]').length];") == [None, 0]
+    driver.execute_script(
+        "document.getElementById('details').replaceChildren(window.hflNodes.get(1).title);"
+    )
+    assert driver.execute_script(
+        "return [window.pwned, document.querySelectorAll('img, b[onmouseover]').length];"
+    ) == [None, 0]

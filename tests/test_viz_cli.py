@@ -32,8 +32,7 @@ def test_html_writes_the_page(db, tmp_path):
 
 def test_html_up_force_and_filters(db, tmp_path):
     out = tmp_path / "up.html"
-    res = run("html", "D/MG", "--db", db, "--direction", "up", "--layout", "force",
-              "-o", str(out))
+    res = run("html", "D/MG", "--db", db, "--direction", "up", "--layout", "force", "-o", str(out))
     assert res.exit_code == 0, res.output
     data = page_data(out)
     on = shown(data)
@@ -41,13 +40,26 @@ def test_html_up_force_and_filters(db, tmp_path):
     assert data["relation"][on["d/mg"]] == "" and data["relation"][on["a/ft"]] == "merge"
     assert data["layout"] == "force" and data["direction"] == "up"
     out2 = tmp_path / "ft.html"
-    res = run("html", "org/base", "--db", db, "--relation", "finetune", "--relation",
-              "quantized", "--depth", "1", "--fit-top", "0", "-o", str(out2))
+    res = run(
+        "html",
+        "org/base",
+        "--db",
+        db,
+        "--relation",
+        "finetune",
+        "--relation",
+        "quantized",
+        "--depth",
+        "1",
+        "--fit-top",
+        "0",
+        "-o",
+        str(out2),
+    )
     assert res.exit_code == 0, res.output
     assert set(shown(page_data(out2))) == {"org/base", "a/ft"}
     out3 = tmp_path / "small.html"
-    res = run("html", "org/base", "--db", db, "--max-nodes", "2", "--carry", "1",
-              "-o", str(out3))
+    res = run("html", "org/base", "--db", db, "--max-nodes", "2", "--carry", "1", "-o", str(out3))
     assert res.exit_code == 0, res.output
     data = page_data(out3)
     assert (data["shown"], data["carried"], len(data["folds"])) == (1, 2, 1)

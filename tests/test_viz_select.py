@@ -15,9 +15,15 @@ from lineage.viz.select import cut, folds, lineage_family, subtree_sizes
 
 # r -> a (3 below it), b (1 below), c (leaf); a -> a1 -> a11, a -> a2; b -> b1; m merges a2 and b1
 FAMILY = [
-    ("r", "a", "finetune"), ("r", "b", "adapter"), ("r", "c", "quantized"),
-    ("a", "a1", "finetune"), ("a1", "a11", "finetune"), ("a", "a2", "adapter"),
-    ("b", "b1", "finetune"), ("a2", "m", "merge"), ("b1", "m", "merge"),
+    ("r", "a", "finetune"),
+    ("r", "b", "adapter"),
+    ("r", "c", "quantized"),
+    ("a", "a1", "finetune"),
+    ("a1", "a11", "finetune"),
+    ("a", "a2", "adapter"),
+    ("b", "b1", "finetune"),
+    ("a2", "m", "merge"),
+    ("b1", "m", "merge"),
 ]
 
 
@@ -41,8 +47,9 @@ def test_family_arrays_of_a_known_family():
     g = graph(FAMILY)
     fam = lineage_family(g, "R")
     order = names(g, fam, np.arange(len(fam)))
-    assert order[0] == "r" and sorted(order) == sorted({"r", "a", "b", "c", "a1", "a2", "b1",
-                                                        "a11", "m"})
+    assert order[0] == "r" and sorted(order) == sorted(
+        {"r", "a", "b", "c", "a1", "a2", "b1", "a11", "m"}
+    )
     level = dict(zip(order, fam.level.tolist(), strict=True))
     assert level == {"r": 0, "a": 1, "b": 1, "c": 1, "a1": 2, "a2": 2, "b1": 2, "a11": 3, "m": 3}
     size = dict(zip(order, fam.subtree.tolist(), strict=True))
@@ -118,8 +125,11 @@ def test_hundred_thousand_descendants_vectorised():
 
 
 @settings(max_examples=40, deadline=None)
-@given(n=st.integers(1, 60), seed=st.integers(0, 10_000),
-       kind=st.sampled_from(["tree", "radial", "force"]))
+@given(
+    n=st.integers(1, 60),
+    seed=st.integers(0, 10_000),
+    kind=st.sampled_from(["tree", "radial", "force"]),
+)
 def test_layouts_never_overlap(n, seed, kind):
     rng = np.random.default_rng(seed)
     via = np.array([-1] + [int(rng.integers(0, i)) for i in range(1, n)])

@@ -169,16 +169,21 @@ def _build(store: Store, token: str) -> tuple[LineageGraph, dict[str, Any]]:
         codes, distinct = pd.factorize(pd.Series(source, dtype=object))
         blob = _text_blob(np.asarray(distinct, dtype=object))
         if blob is not None:
-            arrays.update({"declared.child": c, "declared.parent": p, "declared.relation": r,
-                           "declared.source": codes.astype(np.int32), "declared.text": blob})
+            arrays.update(
+                {
+                    "declared.child": c,
+                    "declared.parent": p,
+                    "declared.relation": r,
+                    "declared.source": codes.astype(np.int32),
+                    "declared.text": blob,
+                }
+            )
             meta["declared_sources"] = len(distinct)
     _write(cache_folder(store.path), token, meta, arrays)
     return graph, meta
 
 
-def _encode_column(
-    values, *, text: bool
-) -> tuple[str, str, dict[str, np.ndarray], int] | None:
+def _encode_column(values, *, text: bool) -> tuple[str, str, dict[str, np.ndarray], int] | None:
     """(kind, dtype, arrays, number of texts) of one model column, or ``None`` if it has no
     cache form."""
     import numpy as np
@@ -299,13 +304,22 @@ def _graph_of(folder: pathlib.Path, meta: dict) -> LineageGraph:
         {c: np.asarray(v, dtype=object) for c, v in meta["dropped_cycle_edges"].items()}
     )
     graph = LineageGraph(
-        models, array("child"), array("parent"), array("relation"), meta["relation_names"],
-        None if snapshot is None else pd.Timestamp(snapshot).tz_convert("UTC"), dropped,
+        models,
+        array("child"),
+        array("parent"),
+        array("relation"),
+        meta["relation_names"],
+        None if snapshot is None else pd.Timestamp(snapshot).tz_convert("UTC"),
+        dropped,
     )
     if "declared_sources" in meta:
         sources = _texts(array("declared.text"), meta["declared_sources"])
-        graph._declared = (array("declared.child"), array("declared.parent"),
-                           array("declared.relation"), sources[array("declared.source")])
+        graph._declared = (
+            array("declared.child"),
+            array("declared.parent"),
+            array("declared.relation"),
+            sources[array("declared.source")],
+        )
     return graph
 
 

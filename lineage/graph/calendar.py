@@ -41,7 +41,6 @@ def months_of(times: pd.Series) -> np.ndarray:
     return np.where(np.isnan(out), -1, out).astype(np.int64)
 
 
-
 def end_of(date) -> pd.Timestamp:
     """The last instant (UTC) of a date given as ``YYYY-MM`` (the month's last nanosecond) or
     ``YYYY-MM-DD`` (the day's); a timestamp with a time of day is taken as it is.

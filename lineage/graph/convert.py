@@ -37,8 +37,10 @@ def frames_from_networkx(graph) -> tuple[pd.DataFrame, pd.DataFrame, object]:
         {"id": str(node)} | {k: None if v == MISSING_TEXT else v for k, v in data.items()}
         for node, data in graph.nodes(data=True)
     ]
-    models = pd.DataFrame(rows, columns=["id", "created_at"] + sorted(
-        {k for r in rows for k in r} - {"id", "created_at"}))
+    models = pd.DataFrame(
+        rows,
+        columns=["id", "created_at"] + sorted({k for r in rows for k in r} - {"id", "created_at"}),
+    )
     edges = pd.DataFrame(
         [(str(v), str(u), d.get("relation", "unknown")) for u, v, d in graph.edges(data=True)],
         columns=["child", "parent", "relation"],
@@ -79,8 +81,9 @@ def writable_values(series: pd.Series) -> list:
         if series.isna().any() or pd.api.types.is_float_dtype(dtype):
             return series.astype(float).tolist()
         return series.astype(np.int64).tolist()
-    return [MISSING_TEXT if _isna(v) else v if isinstance(v, str) else str(v)
-            for v in series.tolist()]
+    return [
+        MISSING_TEXT if _isna(v) else v if isinstance(v, str) else str(v) for v in series.tolist()
+    ]
 
 
 def node_records(graph: LineageGraph) -> tuple[list[str], dict[str, list]]:
@@ -121,9 +124,7 @@ def to_igraph(graph: LineageGraph, relations: Iterable[str] | None = None):
     edges = graph.edges_with(relations)
     index = pd.Index(graph.ids)
     parent, child = index.get_indexer(edges["parent"]), index.get_indexer(edges["child"])
-    out = ig.Graph(
-        n=graph.n_models, edges=np.column_stack([parent, child]).tolist(), directed=True
-    )
+    out = ig.Graph(n=graph.n_models, edges=np.column_stack([parent, child]).tolist(), directed=True)
     out.vs["name"] = graph.ids.tolist()
     columns, values = node_records(graph)
     for col in columns:

@@ -48,8 +48,13 @@ class MonthlyCounts:
             shape=self.matrix.shape,
         )
 
-    def curves(self, models: Iterable[str] | None = None, *,
-               last_complete: str | None = None, running_month: bool = False) -> pd.DataFrame:
+    def curves(
+        self,
+        models: Iterable[str] | None = None,
+        *,
+        last_complete: str | None = None,
+        running_month: bool = False,
+    ) -> pd.DataFrame:
         """Long growth-curve frame (``model, scope, month, age_months, count, cumulative,
         complete``).
 
@@ -74,8 +79,9 @@ class MonthlyCounts:
             base = np.repeat(np.concatenate([[0], cumulative])[starts], lens)
             cumulative = cumulative - base
         month = np.asarray(self.months, dtype=object)[col]
-        complete = np.ones(len(month), dtype=bool) if last_complete is None \
-            else month <= last_complete
+        complete = (
+            np.ones(len(month), dtype=bool) if last_complete is None else month <= last_complete
+        )
         frame = pd.DataFrame(
             {
                 "model": self.models[row],

@@ -62,13 +62,31 @@ if TYPE_CHECKING:
     from lineage.graph.lineage_graph import LineageGraph
 
 EXPORT_FORMATS = ("graphml", "gexf", "edgelist", "csv", "parquet")
-NODE_ATTRIBUTES = ["id", "author", "created_at", "downloads", "likes", "pipeline_tag",
-                   "library_name", "missing", "direct", "transitive"]
+NODE_ATTRIBUTES = [
+    "id",
+    "author",
+    "created_at",
+    "downloads",
+    "likes",
+    "pipeline_tag",
+    "library_name",
+    "missing",
+    "direct",
+    "transitive",
+]
 EDGE_ATTRIBUTES = ["child", "parent", "relation", "source"]
 TOP_COLUMNS = ["rank", "model", "author", "created_at", "direct", "transitive"]
-_KIND_OF = {"author": "string", "created_at": "string", "downloads": "long", "likes": "long",
-            "pipeline_tag": "string", "library_name": "string", "missing": "boolean",
-            "direct": "long", "transitive": "long"}
+_KIND_OF = {
+    "author": "string",
+    "created_at": "string",
+    "downloads": "long",
+    "likes": "long",
+    "pipeline_tag": "string",
+    "library_name": "string",
+    "missing": "boolean",
+    "direct": "long",
+    "transitive": "long",
+}
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SPECIAL = re.compile('[&<>"\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]')
 
@@ -149,7 +167,8 @@ def node_kinds(graph: LineageGraph) -> dict[str, str]:
         elif pd.api.types.is_integer_dtype(series.dtype) and not series.isna().any():
             kinds[col] = "long"
         elif pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
-                series.dtype):
+            series.dtype
+        ):
             kinds[col] = "double"
         else:
             kinds[col] = "string"
@@ -172,7 +191,7 @@ def node_chunks(
     transitive = graph.descendant_counts("transitive", relations).to_numpy()
     models = graph.models
     for start in range(0, max(len(nodes), 1), chunk_size):
-        rows = nodes[start:start + chunk_size]
+        rows = nodes[start : start + chunk_size]
         part = models.iloc[rows]
         out = {"id": graph.ids[rows]}
         for col, kind in kinds.items():
@@ -204,13 +223,16 @@ def edge_chunks(
     names = np.asarray(graph._rel_names, dtype=object)
     sources = graph.edge_sources()
     for start in range(0, max(len(positions), 1), chunk_size):
-        pos = positions[start:start + chunk_size]
-        yield pd.DataFrame({
-            "child": graph.ids[graph._child[pos]],
-            "parent": graph.ids[graph._parent[pos]],
-            "relation": names[graph._rel[pos]],
-            "source": sources[pos],
-        }, columns=EDGE_ATTRIBUTES)
+        pos = positions[start : start + chunk_size]
+        yield pd.DataFrame(
+            {
+                "child": graph.ids[graph._child[pos]],
+                "parent": graph.ids[graph._parent[pos]],
+                "relation": names[graph._rel[pos]],
+                "source": sources[pos],
+            },
+            columns=EDGE_ATTRIBUTES,
+        )
         report(progress, "edges", min(start + chunk_size, len(positions)), len(positions))
 
 
@@ -232,8 +254,9 @@ def node_table(graph: LineageGraph, *, relations: Iterable[str] | None = None) -
 def _typed(values, kind: str):
     """A column of one chunk in its export type (see :func:`node_chunks`)."""
     if isinstance(values, pd.Series) and (
-            isinstance(values.dtype, pd.DatetimeTZDtype)
-            or pd.api.types.is_datetime64_dtype(values.dtype)):
+        isinstance(values.dtype, pd.DatetimeTZDtype)
+        or pd.api.types.is_datetime64_dtype(values.dtype)
+    ):
         text = iso_times(values)
         text[text == MISSING_TEXT] = None
         return text
@@ -242,10 +265,16 @@ def _typed(values, kind: str):
     if kind == "long":
         return np.asarray(values, dtype=np.int64)
     if kind == "double":
-        return pd.to_numeric(pd.Series(np.asarray(values, dtype=object)),
-                             errors="coerce").to_numpy(dtype=float)
-    return np.asarray([v if isinstance(v, str) else None if _isna(v) else str(v)
-                       for v in np.asarray(values, dtype=object).tolist()], dtype=object)
+        return pd.to_numeric(pd.Series(np.asarray(values, dtype=object)), errors="coerce").to_numpy(
+            dtype=float
+        )
+    return np.asarray(
+        [
+            v if isinstance(v, str) else None if _isna(v) else str(v)
+            for v in np.asarray(values, dtype=object).tolist()
+        ],
+        dtype=object,
+    )
 
 
 def _isna(value) -> bool:
@@ -287,21 +316,28 @@ def top_models(
     first, second = (transitive, direct) if by == "transitive" else (direct, transitive)
     if top is not None and top < len(rows):  # only those tied with the top-th or better
         best = rows[np.lexsort((-second[rows], -first[rows]))[top - 1]]
-        rows = rows[(first[rows] > first[best])
-                    | ((first[rows] == first[best]) & (second[rows] >= second[best]))]
-    ranked = pd.DataFrame({"first": first[rows], "second": second[rows], "id": graph.ids[rows],
-                           "row": rows})
-    ranked = ranked.sort_values(["first", "second", "id"], ascending=[False, False, True],
-                                kind="stable")
+        rows = rows[
+            (first[rows] > first[best])
+            | ((first[rows] == first[best]) & (second[rows] >= second[best]))
+        ]
+    ranked = pd.DataFrame(
+        {"first": first[rows], "second": second[rows], "id": graph.ids[rows], "row": rows}
+    )
+    ranked = ranked.sort_values(
+        ["first", "second", "id"], ascending=[False, False, True], kind="stable"
+    )
     rows = ranked["row"].to_numpy()[:top]
-    return pd.DataFrame({
-        "rank": np.arange(1, len(rows) + 1),
-        "model": graph.ids[rows],
-        "author": authors[rows],
-        "created_at": iso_times(graph.models["created_at"].iloc[rows]),
-        "direct": direct[rows],
-        "transitive": transitive[rows],
-    }, columns=TOP_COLUMNS)
+    return pd.DataFrame(
+        {
+            "rank": np.arange(1, len(rows) + 1),
+            "model": graph.ids[rows],
+            "author": authors[rows],
+            "created_at": iso_times(graph.models["created_at"].iloc[rows]),
+            "direct": direct[rows],
+            "transitive": transitive[rows],
+        },
+        columns=TOP_COLUMNS,
+    )
 
 
 # -- writers ------------------------------------------------------------------------------------
@@ -353,20 +389,26 @@ def export_graph(
     (['nodes.csv', 'edges.csv'], 2, 1)
     """
     if format not in EXPORT_FORMATS:
-        raise UsageError(f"unknown export format {format!r}; use one of "
-                         f"{', '.join(EXPORT_FORMATS)}")
+        raise UsageError(
+            f"unknown export format {format!r}; use one of {', '.join(EXPORT_FORMATS)}"
+        )
     if model is None and (direction != "down" or depth is not None):
-        raise UsageError("--direction and --depth need a MODEL; without one the whole "
-                         "graph is exported")
+        raise UsageError(
+            "--direction and --depth need a MODEL; without one the whole graph is exported"
+        )
     graph._codes(relations)  # an unknown relation is an error before anything is written
-    nodes = None if model is None else family_nodes(
-        graph, model, direction=direction, depth=depth, relations=relations)
+    nodes = (
+        None
+        if model is None
+        else family_nodes(graph, model, direction=direction, depth=depth, relations=relations)
+    )
     positions = edge_positions(graph, nodes=nodes, relations=relations)
     n_nodes = graph.n_models if nodes is None else len(nodes)
     path = pathlib.Path(path)
     result = ExportResult(format, nodes=n_nodes, edges=len(positions))
-    nodes_iter = node_chunks(graph, nodes=nodes, relations=relations, chunk_size=chunk_size,
-                             progress=progress)
+    nodes_iter = node_chunks(
+        graph, nodes=nodes, relations=relations, chunk_size=chunk_size, progress=progress
+    )
     edges_iter = edge_chunks(graph, positions, chunk_size=chunk_size, progress=progress)
     kinds = node_kinds(graph)
     if format in ("csv", "parquet"):
@@ -413,8 +455,10 @@ def _prepare_file(path: pathlib.Path) -> None:
 
 def _prepare_dir(path: pathlib.Path) -> None:
     if path.exists() and not path.is_dir():
-        raise UsageError(f"{path} is a file; csv and parquet exports write nodes and edges "
-                         "tables into a directory: give a directory path")
+        raise UsageError(
+            f"{path} is a file; csv and parquet exports write nodes and edges "
+            "tables into a directory: give a directory path"
+        )
     path.mkdir(parents=True, exist_ok=True)
 
 
@@ -437,8 +481,9 @@ def _plain(values) -> list[str]:
 def _escape(text: str) -> str:
     if _INVALID_XML.search(text):
         text = _INVALID_XML.sub("", text)
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
 
 
 def _formatted(chunk: pd.DataFrame, kinds: dict[str, str]) -> list[list[str]]:
@@ -466,19 +511,25 @@ def _write_graphml(fh, kinds, nodes_iter, edges_iter, snapshot: str) -> None:
         'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n'
     )
     for i, (col, kind) in enumerate(kinds.items()):
-        fh.write(f'  <key id="n{i}" for="node" attr.name={quoteattr(col)} '
-                 f'attr.type="{kind}" />\n')
+        fh.write(f'  <key id="n{i}" for="node" attr.name={quoteattr(col)} attr.type="{kind}" />\n')
     for i, col in enumerate(("relation", "source")):
         fh.write(f'  <key id="e{i}" for="edge" attr.name="{col}" attr.type="string" />\n')
-    fh.write('  <key id="g0" for="graph" attr.name="snapshot_time" attr.type="string" />\n'
-             '  <graph edgedefault="directed">\n'
-             f'    <data key="g0">{_escape(snapshot)}</data>\n')
-    template = '    <node id="{}">' + "".join(
-        f'<data key="n{i}">{{}}</data>' for i in range(len(kinds))) + "</node>\n"
+    fh.write(
+        '  <key id="g0" for="graph" attr.name="snapshot_time" attr.type="string" />\n'
+        '  <graph edgedefault="directed">\n'
+        f'    <data key="g0">{_escape(snapshot)}</data>\n'
+    )
+    template = (
+        '    <node id="{}">'
+        + "".join(f'<data key="n{i}">{{}}</data>' for i in range(len(kinds)))
+        + "</node>\n"
+    )
     for chunk in nodes_iter:
         fh.write("".join(map(template.format, _text(chunk["id"]), *_formatted(chunk, kinds))))
-    template = ('    <edge source="{}" target="{}"><data key="e0">{}</data>'
-                '<data key="e1">{}</data></edge>\n')
+    template = (
+        '    <edge source="{}" target="{}"><data key="e0">{}</data>'
+        '<data key="e1">{}</data></edge>\n'
+    )
     for chunk in edges_iter:
         cols = [_text(chunk[c]) for c in ("parent", "child", "relation", "source")]
         fh.write("".join(map(template.format, *cols)))
@@ -500,19 +551,25 @@ def _write_gexf(fh, kinds, nodes_iter, edges_iter, snapshot: str) -> None:
     gexf_type = {"string": "string", "long": "long", "double": "double", "boolean": "boolean"}
     for i, (col, kind) in enumerate(kinds.items()):
         fh.write(f'      <attribute id="{i}" title={quoteattr(col)} type="{gexf_type[kind]}" />\n')
-    fh.write('    </attributes>\n    <attributes mode="static" class="edge">\n'
-             '      <attribute id="0" title="relation" type="string" />\n'
-             '      <attribute id="1" title="source" type="string" />\n'
-             "    </attributes>\n    <nodes>\n")
-    template = '      <node id="{0}" label="{0}"><attvalues>' + "".join(
-        f'<attvalue for="{i}" value="{{{i + 1}}}" />' for i in range(len(kinds))
-    ) + "</attvalues></node>\n"
+    fh.write(
+        '    </attributes>\n    <attributes mode="static" class="edge">\n'
+        '      <attribute id="0" title="relation" type="string" />\n'
+        '      <attribute id="1" title="source" type="string" />\n'
+        "    </attributes>\n    <nodes>\n"
+    )
+    template = (
+        '      <node id="{0}" label="{0}"><attvalues>'
+        + "".join(f'<attvalue for="{i}" value="{{{i + 1}}}" />' for i in range(len(kinds)))
+        + "</attvalues></node>\n"
+    )
     for chunk in nodes_iter:
         fh.write("".join(map(template.format, _text(chunk["id"]), *_formatted(chunk, kinds))))
     fh.write("    </nodes>\n    <edges>\n")
-    template = ('      <edge id="{}" source="{}" target="{}"><attvalues>'
-                '<attvalue for="0" value="{}" /><attvalue for="1" value="{}" />'
-                "</attvalues></edge>\n")
+    template = (
+        '      <edge id="{}" source="{}" target="{}"><attvalues>'
+        '<attvalue for="0" value="{}" /><attvalue for="1" value="{}" />'
+        "</attvalues></edge>\n"
+    )
     done = 0
     for chunk in edges_iter:
         cols = [_text(chunk[c]) for c in ("parent", "child", "relation", "source")]
@@ -530,11 +587,14 @@ def _arrow_tables(chunks: Iterator[pd.DataFrame], types: dict):
     """The chunks as pyarrow tables of one schema, and that schema."""
     import pyarrow as pa
 
-    arrow = {"string": pa.string(), "long": pa.int64(), "double": pa.float64(),
-             "boolean": pa.bool_()}
+    arrow = {
+        "string": pa.string(),
+        "long": pa.int64(),
+        "double": pa.float64(),
+        "boolean": pa.bool_(),
+    }
     schema = pa.schema([(col, arrow[kind]) for col, kind in types.items()])
-    tables = (pa.Table.from_pandas(chunk, schema=schema, preserve_index=False)
-              for chunk in chunks)
+    tables = (pa.Table.from_pandas(chunk, schema=schema, preserve_index=False) for chunk in chunks)
     return tables, schema
 
 

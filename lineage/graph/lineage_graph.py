@@ -101,8 +101,10 @@ class LineageGraph:
         """
         from lineage.hub.client import RELATIONS, UNKNOWN_RELATION  # the HTTP client: lazily
 
-        for frame, name, cols in ((models, "models", ("id", "created_at")),
-                                  (edges, "edges", ("child", "parent"))):
+        for frame, name, cols in (
+            (models, "models", ("id", "created_at")),
+            (edges, "edges", ("child", "parent")),
+        ):
             lacking = [c for c in cols if c not in frame.columns]
             if lacking:
                 raise UsageError(
@@ -166,9 +168,7 @@ class LineageGraph:
         if dropped.any():
             nodes = np.unique(np.concatenate([child[dropped], parent[dropped]]))
             created = models["created_at"].iloc[nodes]
-            key = pd.DataFrame(
-                {"t": created.to_numpy(), "id": models["id"].iloc[nodes].to_numpy()}
-            )
+            key = pd.DataFrame({"t": created.to_numpy(), "id": models["id"].iloc[nodes].to_numpy()})
             ranked = key.sort_values(["t", "id"], na_position="last").index.to_numpy()
             rank = np.zeros(n, dtype=np.int64)
             rank[nodes[ranked]] = np.arange(len(nodes))
@@ -184,14 +184,18 @@ class LineageGraph:
         )
         keep = ~dropped
         return cls(
-            models, child[keep], parent[keep], rel[keep], names, snapshot_time, dropped_frame,
+            models,
+            child[keep],
+            parent[keep],
+            rel[keep],
+            names,
+            snapshot_time,
+            dropped_frame,
             index,
         )
 
     @classmethod
-    def from_db(
-        cls, path: str | os.PathLike | None = None, *, sources=("tags",)
-    ) -> LineageGraph:
+    def from_db(cls, path: str | os.PathLike | None = None, *, sources=("tags",)) -> LineageGraph:
         """Graph of a crawled snapshot (``path``, else ``$HF_LINEAGE_DB``, else the default).
 
         ``sources``: which declarations make edges: "tags" (the Hub's ``base_model:`` tags,
@@ -290,8 +294,11 @@ class LineageGraph:
         """
         snap = self.snapshot_time
         month_end = None if snap is None else (snap + pd.offsets.MonthBegin(1)).floor("D")
-        ends_month = month_end is not None and snap >= month_end - pd.Timedelta(seconds=1) \
+        ends_month = (
+            month_end is not None
+            and snap >= month_end - pd.Timedelta(seconds=1)
             and month_end.year * 12 + month_end.month - 2 == self._snap_month
+        )
         return month_label(self._snap_month if ends_month else self._snap_month - 1)
 
     def complete_months(self, curves: pd.DataFrame) -> pd.DataFrame:
@@ -778,12 +785,15 @@ class LineageGraph:
         names = pd.Index(self._rel_names)
         child = np.concatenate([self._child, self._exact.get_indexer(dropped["child"])])
         parent = np.concatenate([self._parent, self._exact.get_indexer(dropped["parent"])])
-        rel = np.concatenate([self._rel, names.get_indexer(dropped["relation"])]).astype(
-            np.int16)
+        rel = np.concatenate([self._rel, names.get_indexer(dropped["relation"])]).astype(np.int16)
         source = self._sources_of(child, parent, rel)
         keep_edge = ~later[child]
-        child, parent, rel, source = child[keep_edge], parent[keep_edge], rel[keep_edge], \
-            source[keep_edge]
+        child, parent, rel, source = (
+            child[keep_edge],
+            parent[keep_edge],
+            rel[keep_edge],
+            source[keep_edge],
+        )
         missing = self.models["missing"].to_numpy(dtype=bool)
         named = np.zeros(self.n_models, dtype=bool)
         named[parent] = True
@@ -802,17 +812,22 @@ class LineageGraph:
                     fill = 0
                 elif pd.api.types.is_float_dtype(series.dtype):
                     fill = np.nan
-                elif isinstance(series.dtype, pd.DatetimeTZDtype) or \
-                        pd.api.types.is_datetime64_dtype(series.dtype):
+                elif isinstance(
+                    series.dtype, pd.DatetimeTZDtype
+                ) or pd.api.types.is_datetime64_dtype(series.dtype):
                     fill = pd.NaT
                 else:
                     models[col] = series.astype(object)
                     fill = None
                 models.loc[ghost, col] = fill
-        edges = pd.DataFrame({
-            "child": self.ids[child], "parent": self.ids[parent],
-            "relation": np.asarray(self._rel_names, dtype=object)[rel], "source": source,
-        })
+        edges = pd.DataFrame(
+            {
+                "child": self.ids[child],
+                "parent": self.ids[parent],
+                "relation": np.asarray(self._rel_names, dtype=object)[rel],
+                "source": source,
+            }
+        )
         then = LineageGraph.from_frames(models, edges, snapshot_time=cut)
         # a model renamed since keeps its old id as an alias (the Hub redirects it too)
         then.aliases = {old: new for old, new in self.aliases.items() if new in then._exact}

@@ -35,8 +35,16 @@ from lineage.progress import ProgressCallback
 if TYPE_CHECKING:
     from lineage.graph.lineage_graph import LineageGraph
 
-ORG_COLUMNS = ["author", "models", "direct", "direct_by_others", "direct_by_self",
-               "transitive", "transitive_by_others", "transitive_by_self"]
+ORG_COLUMNS = [
+    "author",
+    "models",
+    "direct",
+    "direct_by_others",
+    "direct_by_self",
+    "transitive",
+    "transitive_by_others",
+    "transitive_by_self",
+]
 ORG_ORDER = ("transitive", "direct", "models", "transitive_by_others", "direct_by_others")
 
 
@@ -65,6 +73,7 @@ def model_authors(graph: LineageGraph, rows: np.ndarray | None = None) -> np.nda
 def _namespace(model_id: str) -> str:
     head, slash, _ = model_id.partition("/")
     return head if slash else ""
+
 
 def org_table(
     graph: LineageGraph,
@@ -124,18 +133,22 @@ def org_table(
     tops = np.bincount(iv.author[iv.outer & iv.own], minlength=k)  # models not derived in-house
     transitive = union.astype(np.int64) - tops
     transitive_self = every - tops
-    table = pd.DataFrame({
-        "author": names,
-        "models": released,
-        "direct": direct,
-        "direct_by_others": direct - direct_self,
-        "direct_by_self": direct_self,
-        "transitive": transitive,
-        "transitive_by_others": transitive - transitive_self,
-        "transitive_by_self": transitive_self,
-    }, columns=ORG_COLUMNS)
-    return table.sort_values([by, "author"], ascending=[False, True], kind="stable",
-                             ignore_index=True)
+    table = pd.DataFrame(
+        {
+            "author": names,
+            "models": released,
+            "direct": direct,
+            "direct_by_others": direct - direct_self,
+            "direct_by_self": direct_self,
+            "transitive": transitive,
+            "transitive_by_others": transitive - transitive_self,
+            "transitive_by_self": transitive_self,
+        },
+        columns=ORG_COLUMNS,
+    )
+    return table.sort_values(
+        [by, "author"], ascending=[False, True], kind="stable", ignore_index=True
+    )
 
 
 def org_curves(
@@ -192,8 +205,10 @@ def org_curves(
     for author in authors:
         (unknown if str(author).lower() not in lookup else wanted).append(str(author))
     if unknown:
-        raise UsageError(f"no model by author(s) {', '.join(unknown)} in this snapshot; "
-                         "check the spelling (hf-lineage orgs lists them)")
+        raise UsageError(
+            f"no model by author(s) {', '.join(unknown)} in this snapshot; "
+            "check the spelling (hf-lineage orgs lists them)"
+        )
     rows = np.asarray([lookup[a.lower()] for a in wanted], dtype=np.int64)
     row_of = np.full(len(names), -1, dtype=np.int64)
     row_of[rows] = np.arange(len(rows))
@@ -222,8 +237,9 @@ def org_curves(
         shape=(len(rows), n_cols),
     )
     months = [month_label(graph._month0 + m) for m in range(n_cols)]
-    monthly = MonthlyCounts(scope, np.asarray(wanted, dtype=object), months, matrix,
-                            release.astype(np.int64), moved)
+    monthly = MonthlyCounts(
+        scope, np.asarray(wanted, dtype=object), months, matrix, release.astype(np.int64), moved
+    )
     frame = monthly.curves(last_complete=graph.last_complete_month, running_month=running_month)
     frame.attrs["moved"] = moved
     return frame

@@ -63,8 +63,15 @@ from lineage.errors import (
 
 #: Listing fields a crawl asks for (``expand``): the Hub's lineage is in ``tags``.
 EXPAND = (
-    "author", "createdAt", "downloads", "lastModified", "library_name", "likes",
-    "pipeline_tag", "private", "tags",
+    "author",
+    "createdAt",
+    "downloads",
+    "lastModified",
+    "library_name",
+    "likes",
+    "pipeline_tag",
+    "private",
+    "tags",
 )
 #: ... and with ``crawl --card-refs`` (cardData triples the bytes of a page).
 CARD_EXPAND = (*EXPAND, "cardData")
@@ -208,8 +215,10 @@ def edge_sources(sources) -> tuple[str, ...]:
         expanded = TAG_SOURCES if name == "tags" else (name,)
         for source in expanded:
             if source not in (*TAG_SOURCES, CARD_SOURCE):
-                raise UsageError(f"unknown edge source {name!r}; choose from tags, card, "
-                                 "relation_tag, base_model_tag")
+                raise UsageError(
+                    f"unknown edge source {name!r}; choose from tags, card, "
+                    "relation_tag, base_model_tag"
+                )
             if source not in out:
                 out.append(source)
     return tuple(out)
@@ -275,12 +284,28 @@ def _model_row(item: dict, mid: str, oid: str, repaired: list[tuple]) -> tuple:
         and (pipeline is None or _text(pipeline) is not None)
         and (library is None or _text(library) is not None)
     ):
-        return (oid, mid, mid.lower(), created, modified, author, downloads, likes, pipeline,
-                library)
+        return (
+            oid,
+            mid,
+            mid.lower(),
+            created,
+            modified,
+            author,
+            downloads,
+            likes,
+            pipeline,
+            library,
+        )
     row: list[Any] = [oid, mid, mid.lower()]
-    for key, convert in (("createdAt", _timestamp), ("lastModified", _timestamp),
-                         ("author", _text), ("downloads", _count), ("likes", _count),
-                         ("pipeline_tag", _text), ("library_name", _text)):
+    for key, convert in (
+        ("createdAt", _timestamp),
+        ("lastModified", _timestamp),
+        ("author", _text),
+        ("downloads", _count),
+        ("likes", _count),
+        ("pipeline_tag", _text),
+        ("library_name", _text),
+    ):
         raw = item.get(key)
         value = None if raw is None else convert(raw)
         if raw is not None and (value != raw or type(value) is not type(raw)):
@@ -469,8 +494,10 @@ class HubClient:
             if status in _REDIRECTS and "location" in response.headers:
                 redirects += 1
                 if redirects > _MAX_REDIRECTS:
-                    raise HubHTTPError(f"{self.endpoint} redirected a {what} more than "
-                                       f"{_MAX_REDIRECTS} times; check --endpoint")
+                    raise HubHTTPError(
+                        f"{self.endpoint} redirected a {what} more than "
+                        f"{_MAX_REDIRECTS} times; check --endpoint"
+                    )
                 url = str(response.url.join(response.headers["location"]))
                 self.check_url(url, f"redirect of a {what}")
                 continue
@@ -480,8 +507,11 @@ class HubClient:
             info = parse_ratelimit_headers(response.headers)
             asked = response.headers.get("retry-after", "")
             wait = (
-                float(info.reset_in_seconds) + 1 if info is not None and info.remaining == 0
-                else float(asked) + 1 if asked.strip().isdigit() else sleep
+                float(info.reset_in_seconds) + 1
+                if info is not None and info.remaining == 0
+                else float(asked) + 1
+                if asked.strip().isdigit()
+                else sleep
             )
             if wait > self.max_wait:
                 raise RateLimitWaitError(

@@ -85,18 +85,36 @@ class CrawlProgress(Progress):
         return self.complete
 
 
-def _crawl_progress(run: CrawlRun, phase: str | None, models: int, elapsed: float, *,
-                    complete: bool = False, ratelimit: int | None = None,
-                    waiting: float | None = None) -> CrawlProgress:
+def _crawl_progress(
+    run: CrawlRun,
+    phase: str | None,
+    models: int,
+    elapsed: float,
+    *,
+    complete: bool = False,
+    ratelimit: int | None = None,
+    waiting: float | None = None,
+) -> CrawlProgress:
     rate = models / elapsed if elapsed else 0.0
     quota = "" if ratelimit is None else f", {ratelimit} requests left"
     where = f" [{phase}]" if phase else ""
-    message = (f"{run.mode} crawl{where}: {run.pages:,} pages, {run.models_seen:,} models, "
-               f"{rate:,.0f} models/s, {elapsed:,.1f} s elapsed{quota}")
+    message = (
+        f"{run.mode} crawl{where}: {run.pages:,} pages, {run.models_seen:,} models, "
+        f"{rate:,.0f} models/s, {elapsed:,.1f} s elapsed{quota}"
+    )
     return CrawlProgress(
-        "crawl", run.models_seen, run.max_models, message, mode=run.mode, phase=phase,
-        pages=run.pages, elapsed=elapsed, rate=rate, complete=complete,
-        ratelimit_remaining=ratelimit, waiting=waiting,
+        "crawl",
+        run.models_seen,
+        run.max_models,
+        message,
+        mode=run.mode,
+        phase=phase,
+        pages=run.pages,
+        elapsed=elapsed,
+        rate=rate,
+        complete=complete,
+        ratelimit_remaining=ratelimit,
+        waiting=waiting,
     )
 
 
@@ -166,16 +184,30 @@ def crawl(
     client = client or HubClient(endpoint, token, max_wait=max_wait)
     started = time.monotonic()
     with crawl_lock(db), Store(db) as store:
-        run, resumed = _start_or_resume(store, client, full=full, card_refs=card_refs,
-                                        max_models=max_models)
+        run, resumed = _start_or_resume(
+            store, client, full=full, card_refs=card_refs, max_models=max_models
+        )
         pages = models = 0
         lookups = renames = 0
 
-        def tell(done: bool = False, remaining: int | None = None,
-                 waiting: float | None = None, phase: str | None = None) -> None:
+        def tell(
+            done: bool = False,
+            remaining: int | None = None,
+            waiting: float | None = None,
+            phase: str | None = None,
+        ) -> None:
             if progress:
-                progress(_crawl_progress(run, phase, models, time.monotonic() - started,
-                                         complete=done, ratelimit=remaining, waiting=waiting))
+                progress(
+                    _crawl_progress(
+                        run,
+                        phase,
+                        models,
+                        time.monotonic() - started,
+                        complete=done,
+                        ratelimit=remaining,
+                        waiting=waiting,
+                    )
+                )
 
         client.on_wait = lambda seconds: tell(waiting=seconds, phase=run.phase)
         followed: set[str] = set()
@@ -205,10 +237,16 @@ def crawl(
                 complete = False
             else:
                 if run.mode == "incremental":
-                    lookups, renames = _look_up(store, client, run, max_lookups,
-                                                lambda: tell(phase="lookups"))
-                report(progress, "commit", 0, None, f"committing {run.models_seen:,} models "
-                       "and caching their graph for fast reads")
+                    lookups, renames = _look_up(
+                        store, client, run, max_lookups, lambda: tell(phase="lookups")
+                    )
+                report(
+                    progress,
+                    "commit",
+                    0,
+                    None,
+                    f"committing {run.models_seen:,} models and caching their graph for fast reads",
+                )
                 store.finish_run(run)
                 complete = store.completeness().complete
         except KeyboardInterrupt:
@@ -221,8 +259,9 @@ def crawl(
             client.on_wait = None
         tell(done=True)
         elapsed = time.monotonic() - started
-        return CrawlResult(run.id, run.mode, resumed, pages, models, elapsed, complete,
-                           renames, lookups)
+        return CrawlResult(
+            run.id, run.mode, resumed, pages, models, elapsed, complete, renames, lookups
+        )
 
 
 def _stopped(store: Store, run: CrawlRun, note: str) -> None:
@@ -234,7 +273,11 @@ def _stopped(store: Store, run: CrawlRun, note: str) -> None:
 
 
 def _start_or_resume(
-    store: Store, client: HubClient, *, full: bool, card_refs: bool | None,
+    store: Store,
+    client: HubClient,
+    *,
+    full: bool,
+    card_refs: bool | None,
     max_models: int | None,
 ) -> tuple[CrawlRun, bool]:
     pending = store.pending_run()
@@ -244,8 +287,9 @@ def _start_or_resume(
             f"--endpoint {pending.endpoint} to resume it, or --full to start over"
         )
     live_cards = store.card_refs_crawled() if store.live_gen() is not None else None
-    resumable = pending and pending.endpoint == client.endpoint and (
-        pending.mode == "full" or not full)
+    resumable = (
+        pending and pending.endpoint == client.endpoint and (pending.mode == "full" or not full)
+    )
     if resumable and full and pending.next_url:  # --full starts over from a foreign resume URL
         try:
             client.check_url(pending.next_url)
@@ -279,15 +323,24 @@ def _start_or_resume(
     mark = client.hub_mark()
     if not incremental:
         run = store.start_run(
-            mode="full", endpoint=client.endpoint, phase="full",
-            next_url=client.listing_url("createdAt", expand=expand), hub_mark=mark,
-            card_refs=cards, max_models=max_models,
+            mode="full",
+            endpoint=client.endpoint,
+            phase="full",
+            next_url=client.listing_url("createdAt", expand=expand),
+            hub_mark=mark,
+            card_refs=cards,
+            max_models=max_models,
         )
     else:
         run = store.start_run(
-            mode="incremental", endpoint=client.endpoint, phase="new",
-            next_url=client.listing_url("createdAt", expand=expand), hub_mark=mark,
-            cutoff=last.hub_mark, card_refs=cards, max_models=max_models,
+            mode="incremental",
+            endpoint=client.endpoint,
+            phase="new",
+            next_url=client.listing_url("createdAt", expand=expand),
+            hub_mark=mark,
+            cutoff=last.hub_mark,
+            card_refs=cards,
+            max_models=max_models,
         )
     return run, False
 
@@ -310,8 +363,9 @@ def _next_cursor(
     return phase, next_url
 
 
-def _look_up(store: Store, client: HubClient, run: CrawlRun, budget: int,
-             tell: Callable[[], None]) -> tuple[int, int]:
+def _look_up(
+    store: Store, client: HubClient, run: CrawlRun, budget: int, tell: Callable[[], None]
+) -> tuple[int, int]:
     """Ask the Hub about references of this run that name no model: (lookups, renames)."""
     store.set_cursor(run, phase="lookups", next_url=None)
     expand = CARD_EXPAND if run.card_refs else EXPAND

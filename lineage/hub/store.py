@@ -114,8 +114,15 @@ CREATE TABLE lookups (
 """
 
 MODEL_COLUMNS = [
-    "id", "created_at", "last_modified", "author", "downloads", "likes",
-    "pipeline_tag", "library_name", "missing",
+    "id",
+    "created_at",
+    "last_modified",
+    "author",
+    "downloads",
+    "likes",
+    "pipeline_tag",
+    "library_name",
+    "missing",
 ]
 EDGE_COLUMNS = ["child", "parent", "relation", "source"]
 
@@ -162,8 +169,11 @@ _RUN_FIELDS = list(CrawlRun.__dataclass_fields__)
 #: Tables with rows per generation, and those rows' model key.
 _GEN_TABLES = ("models", "edges", "card_refs", "rejected", "skipped", "repaired")
 _CHILD_TABLES = (
-    ("edges", "child_oid"), ("card_refs", "child_oid"), ("rejected", "child_oid"),
-    ("repaired", "oid"), ("skipped", "item_key"),
+    ("edges", "child_oid"),
+    ("card_refs", "child_oid"),
+    ("rejected", "child_oid"),
+    ("repaired", "oid"),
+    ("skipped", "item_key"),
 )
 #: Run statuses a later ``crawl`` resumes.
 RESUMABLE = ("running", "interrupted")
@@ -342,9 +352,7 @@ class Store:
     def _check_writable(path: pathlib.Path) -> None:
         folder = path.parent if path.parent.exists() else None
         if path.exists() and (path.stat().st_mode & 0o222 == 0 or not os.access(path, os.W_OK)):
-            raise StoreReadOnlyError(
-                f"{path} is read-only; make it writable or pass another --db"
-            )
+            raise StoreReadOnlyError(f"{path} is read-only; make it writable or pass another --db")
         if folder is not None and not os.access(folder, os.W_OK):
             raise StoreReadOnlyError(
                 f"folder {folder} is not writable (SQLite needs its journal there); "
@@ -451,13 +459,23 @@ class Store:
             seen = self._con.execute(
                 "SELECT count(*) FROM models WHERE gen = ?", (self.live_gen(),)
             ).fetchone()[0]
-            return Completeness(False, "partial", (
-                f"partial snapshot: a first look at {seen:,} models (crawl --max-models); run "
-                "`hf-lineage crawl` to continue the listing to the end"))
+            return Completeness(
+                False,
+                "partial",
+                (
+                    f"partial snapshot: a first look at {seen:,} models (crawl --max-models); run "
+                    "`hf-lineage crawl` to continue the listing to the end"
+                ),
+            )
         if pending is not None and pending.mode == "incremental":
-            return Completeness(False, "updating", (
-                f"an update of this snapshot stopped part way ({pending.note or 'unfinished'}); "
-                "run `hf-lineage crawl` to finish it"))
+            return Completeness(
+                False,
+                "updating",
+                (
+                    "an update of this snapshot stopped part way "
+                    f"({pending.note or 'unfinished'}); run `hf-lineage crawl` to finish it"
+                ),
+            )
         return Completeness(True, "complete", "complete")
 
     def start_run(
@@ -492,8 +510,18 @@ class Store:
                 "INSERT INTO runs (started, endpoint, mode, status, gen, phase, next_url,"
                 " hub_mark, cutoff, max_models, card_refs)"
                 " VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)",
-                (utc_now(), endpoint, mode, gen, phase, next_url, hub_mark, cutoff, max_models,
-                 int(card_refs)),
+                (
+                    utc_now(),
+                    endpoint,
+                    mode,
+                    gen,
+                    phase,
+                    next_url,
+                    hub_mark,
+                    cutoff,
+                    max_models,
+                    int(card_refs),
+                ),
             )
             run_id = cur.lastrowid
         return self._runs("WHERE id = ?", (run_id,))[0]
@@ -517,8 +545,10 @@ class Store:
         with self._write() as con:
             con.execute("INSERT OR REPLACE INTO meta VALUES ('live_gen', ?)", (str(run.gen),))
             con.execute("INSERT OR REPLACE INTO meta VALUES ('live_complete', '0')")
-            con.execute("INSERT OR REPLACE INTO meta VALUES ('card_refs', ?)",
-                        (str(int(bool(run.card_refs))),))
+            con.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('card_refs', ?)",
+                (str(int(bool(run.card_refs))),),
+            )
 
     def known_ids(self, oids: Iterable[str]) -> set[str]:
         """Which of these Hub ``_id`` values the live generation already holds."""
@@ -527,7 +557,7 @@ class Store:
 
     def _chunks(self, sql: str, gen: int, keys: list[str]) -> Iterator[tuple]:
         for i in range(0, len(keys), 900):  # SQLite's bound-parameter limit
-            chunk = keys[i:i + 900]
+            chunk = keys[i : i + 900]
             yield from self._con.execute(
                 sql.format(marks=",".join("?" * len(chunk))), (gen, *chunk)
             )
@@ -565,21 +595,28 @@ class Store:
         run.pages += 1
         run.models_seen += len(page.models)
 
-    def _store_rows(self, con: sqlite3.Connection, gen: int, page: ParsedPage, *,
-                    incremental: bool) -> None:
+    def _store_rows(
+        self, con: sqlite3.Connection, gen: int, page: ParsedPage, *, incremental: bool
+    ) -> None:
         incoming = {row[0]: row for row in page.models}
         seen_before: set[str] = set()
         if incremental and page.edges:  # references the snapshot held before this page
-            seen_before = set(self._chunks(
-                "SELECT DISTINCT parent_lower FROM edges WHERE gen = ? AND parent_lower IN"
-                " ({marks})", gen, list({e[2] for e in page.edges})))
+            seen_before = set(
+                self._chunks(
+                    "SELECT DISTINCT parent_lower FROM edges WHERE gen = ? AND parent_lower IN"
+                    " ({marks})",
+                    gen,
+                    list({e[2] for e in page.edges}),
+                )
+            )
             seen_before = {row[0] for row in seen_before}
         relisted = self._by_oid(gen, list(incoming))
         for oid, old_id in relisted.items():
             if old_id.lower() != incoming[oid][2]:
                 self._rename(con, gen, oid, old_id, incoming[oid][1])
         stale = [
-            oid for low, oid in self._by_lower(gen, [row[2] for row in page.models])
+            oid
+            for low, oid in self._by_lower(gen, [row[2] for row in page.models])
             if oid not in incoming
         ]
         gone = [(gen, oid) for oid in [*relisted, *stale]]
@@ -625,22 +662,28 @@ class Store:
             return edge
         return (edge[0], new, new.lower(), *edge[3:])
 
-    def _rename(self, con: sqlite3.Connection, gen: int, oid: str, old_id: str,
-                new_id: str) -> None:
+    def _rename(
+        self, con: sqlite3.Connection, gen: int, oid: str, old_id: str, new_id: str
+    ) -> None:
         """``old_id`` is now ``new_id`` (same ``_id``): as the Hub does, children's references
         follow, and the old id becomes an alias."""
         old_low, new_low = old_id.lower(), new_id.lower()
-        con.execute("UPDATE models SET id = ?, id_lower = ? WHERE gen = ? AND oid = ?",
-                    (new_id, new_low, gen, oid))
+        con.execute(
+            "UPDATE models SET id = ?, id_lower = ? WHERE gen = ? AND oid = ?",
+            (new_id, new_low, gen, oid),
+        )
         for table in ("edges", "card_refs"):
             con.execute(
                 f"UPDATE {table} SET parent_ref = ?, parent_lower = ? WHERE gen = ? AND"
-                " parent_lower = ?", (new_id, new_low, gen, old_low),
+                " parent_lower = ?",
+                (new_id, new_low, gen, old_low),
             )
         con.execute("DELETE FROM aliases WHERE old_lower = ?", (new_low,))
         con.execute("UPDATE aliases SET new_id = ? WHERE lower(new_id) = ?", (new_id, old_low))
-        con.execute("INSERT OR REPLACE INTO aliases VALUES (?, ?, ?, ?, ?)",
-                    (old_low, old_id, new_id, oid, utc_now()))
+        con.execute(
+            "INSERT OR REPLACE INTO aliases VALUES (?, ?, ?, ?, ?)",
+            (old_low, old_id, new_id, oid, utc_now()),
+        )
 
     def lookups_due(self, gen: int) -> list[tuple[str, str]]:
         """(ref_lower, ref) of queued references that still name no model of ``gen``."""
@@ -650,8 +693,10 @@ class Store:
         listed = {low for low, _ in self._by_lower(gen, [low for low, _ in todo])}
         if listed:
             with self._write() as con:
-                con.executemany("UPDATE lookups SET status = 'listed', checked = ? WHERE"
-                                " ref_lower = ?", [(utc_now(), low) for low in listed])
+                con.executemany(
+                    "UPDATE lookups SET status = 'listed', checked = ? WHERE ref_lower = ?",
+                    [(utc_now(), low) for low in listed],
+                )
         return [(low, ref) for low, ref in todo if low not in listed]
 
     def apply_lookup(self, gen: int, ref_lower: str, page: ParsedPage | None) -> str:
@@ -666,8 +711,11 @@ class Store:
             else:
                 oid, new_id, new_low = page.models[0][:3]
                 known = self._by_oid(gen, [oid]).get(oid)
-                status = "renamed" if (known and known.lower() != new_low) or (
-                    ref_lower != new_low) else "found"
+                status = (
+                    "renamed"
+                    if (known and known.lower() != new_low) or (ref_lower != new_low)
+                    else "found"
+                )
                 self._store_rows(con, gen, page, incremental=False)  # renames a known _id
                 if ref_lower != new_low and not self._by_lower(gen, [ref_lower]):
                     old = self._con.execute(
@@ -705,12 +753,12 @@ class Store:
             if run.mode == "full":
                 for table in _GEN_TABLES:
                     con.execute(f"DELETE FROM {table} WHERE gen != ?", (run.gen,))
-                con.execute(
-                    "INSERT OR REPLACE INTO meta VALUES ('live_gen', ?)", (str(run.gen),)
-                )
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('live_gen', ?)", (str(run.gen),))
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('live_complete', '1')")
-                con.execute("INSERT OR REPLACE INTO meta VALUES ('card_refs', ?)",
-                            (str(int(bool(run.card_refs))),))
+                con.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('card_refs', ?)",
+                    (str(int(bool(run.card_refs))),),
+                )
             run.finished = utc_now()
             con.execute(
                 "UPDATE runs SET status = 'done', finished = ?, phase = NULL, next_url = NULL,"
@@ -779,9 +827,7 @@ class Store:
 
     def _resolved(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(models, edges) of the live generation, cached until the file changes."""
-        stamp = (
-            self._con.execute("PRAGMA data_version").fetchone()[0], self._con.total_changes
-        )
+        stamp = (self._con.execute("PRAGMA data_version").fetchone()[0], self._con.total_changes)
         if self._cache is None or self._cache[0] != stamp:
             self._cache = (stamp, self._resolve())
         models, edges = self._cache[1]
@@ -820,7 +866,8 @@ class Store:
         # come oldest first, each one's references in text order
         naming = (
             raw.assign(child_pos=child)
-            .sort_values(["child_pos", "parent_ref"], kind="stable").index.to_numpy()
+            .sort_values(["child_pos", "parent_ref"], kind="stable")
+            .index.to_numpy()
         )
         found = resolve_references(ids, raw["parent_ref"].to_numpy(dtype=object)[naming])
         parent = np.empty(len(raw), dtype=object)
@@ -926,7 +973,8 @@ class Store:
             " FROM card_refs r JOIN models c ON c.gen = r.gen AND c.oid = r.child_oid"
             " JOIN models p ON p.gen = r.gen AND p.id_lower = r.parent_lower"
             " WHERE r.gen = ? ORDER BY child, parent",
-            self._con, params=(-1 if gen is None else gen,),
+            self._con,
+            params=(-1 if gen is None else gen,),
         )
 
     def crawl_report(self) -> dict[str, Any]:
@@ -948,20 +996,27 @@ class Store:
             "crawl_active": self.crawl_active(),
             "card_refs": self.card_refs_crawled(),
             "card_refs_stored": self._con.execute(
-                "SELECT count(*) FROM card_refs WHERE gen = ?", args).fetchone()[0],
+                "SELECT count(*) FROM card_refs WHERE gen = ?", args
+            ).fetchone()[0],
             "card_refs_listed": self._con.execute(
                 "SELECT count(*) FROM card_refs r JOIN models p ON p.gen = r.gen AND"
-                " p.id_lower = r.parent_lower WHERE r.gen = ?", args).fetchone()[0],
+                " p.id_lower = r.parent_lower WHERE r.gen = ?",
+                args,
+            ).fetchone()[0],
             "skipped": grouped(
-                "SELECT reason, count(*) FROM skipped WHERE gen = ? GROUP BY reason"),
+                "SELECT reason, count(*) FROM skipped WHERE gen = ? GROUP BY reason"
+            ),
             "repaired": grouped(
-                "SELECT field, count(*) FROM repaired WHERE gen = ? GROUP BY field"),
+                "SELECT field, count(*) FROM repaired WHERE gen = ? GROUP BY field"
+            ),
             "renames": self.aliases(),
-            "lookups": dict(self._con.execute(
-                "SELECT status, count(*) FROM lookups GROUP BY status").fetchall()),
+            "lookups": dict(
+                self._con.execute("SELECT status, count(*) FROM lookups GROUP BY status").fetchall()
+            ),
             "floor_dated": self._con.execute(
                 "SELECT count(*) FROM models WHERE gen = ? AND created_at IN (?, ?)",
-                (*args, *HUB_DATE_FLOOR)).fetchone()[0],
+                (*args, *HUB_DATE_FLOOR),
+            ).fetchone()[0],
         }
 
 
@@ -976,8 +1031,10 @@ def _migrate_1_to_2(con: sqlite3.Connection) -> None:
     for statement in _SCHEMA_V2.split(";"):
         if statement.strip():
             con.execute(statement)
-    con.execute("INSERT INTO card_refs SELECT gen, child_oid, parent_ref, parent_lower,"
-                " relation FROM edges WHERE source = 'card'")
+    con.execute(
+        "INSERT INTO card_refs SELECT gen, child_oid, parent_ref, parent_lower,"
+        " relation FROM edges WHERE source = 'card'"
+    )
     con.execute("DELETE FROM edges WHERE source = 'card'")
     stale = con.execute(
         "SELECT gen, oid FROM (SELECT gen, oid, row_number() OVER (PARTITION BY gen, id_lower"
@@ -986,12 +1043,16 @@ def _migrate_1_to_2(con: sqlite3.Connection) -> None:
     for table, key in (*_CHILD_TABLES[:3], ("models", "oid")):
         con.executemany(f"DELETE FROM {table} WHERE gen = ? AND {key} = ?", stale)
     for col in ("downloads", "likes"):
-        con.execute(f"UPDATE models SET {col} = NULL WHERE {col} IS NOT NULL AND"
-                    f" (typeof({col}) != 'integer' OR {col} < 0)")
+        con.execute(
+            f"UPDATE models SET {col} = NULL WHERE {col} IS NOT NULL AND"
+            f" (typeof({col}) != 'integer' OR {col} < 0)"
+        )
     for col in ("created_at", "last_modified"):
-        con.execute(f"UPDATE models SET {col} = NULL WHERE {col} IS NOT NULL AND"
-                    f" (typeof({col}) != 'text' OR julianday({col}) IS NULL"
-                    f" OR substr({col}, 1, 4) NOT BETWEEN '1970' AND '2200')")
+        con.execute(
+            f"UPDATE models SET {col} = NULL WHERE {col} IS NOT NULL AND"
+            f" (typeof({col}) != 'text' OR julianday({col}) IS NULL"
+            f" OR substr({col}, 1, 4) NOT BETWEEN '1970' AND '2200')"
+        )
     for col in ("author", "pipeline_tag", "library_name"):
         con.execute(f"UPDATE models SET {col} = NULL WHERE typeof({col}) NOT IN ('text', 'null')")
     live = con.execute("SELECT value FROM meta WHERE key = 'live_gen'").fetchone()

@@ -52,8 +52,16 @@ from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 SORT_KEYS = ("createdAt", "lastModified", "downloads", "likes", "trendingScore")
 #: Fields of a listing item when neither ``expand`` nor ``full`` is asked for.
 DEFAULT_FIELDS = (
-    "_id", "id", "likes", "trendingScore", "private", "downloads", "tags", "pipeline_tag",
-    "library_name", "createdAt",
+    "_id",
+    "id",
+    "likes",
+    "trendingScore",
+    "private",
+    "downloads",
+    "tags",
+    "pipeline_tag",
+    "library_name",
+    "createdAt",
 )
 
 
@@ -214,13 +222,16 @@ class LocalHub:
             model["author"] = new_id.split("/")[0]
         if touch_modified:
             model["lastModified"] = _now_iso()
-        pattern = re.compile(r"^(base_model:(?:[A-Za-z_-]+:)?)" + re.escape(old_id) + "$",
-                             re.IGNORECASE)
+        pattern = re.compile(
+            r"^(base_model:(?:[A-Za-z_-]+:)?)" + re.escape(old_id) + "$", re.IGNORECASE
+        )
         for m in self._models:
             tags = m.get("tags")
             if isinstance(tags, list):
-                m["tags"] = [pattern.sub(lambda g: g.group(1) + new_id, t)
-                             if isinstance(t, str) else t for t in tags]
+                m["tags"] = [
+                    pattern.sub(lambda g: g.group(1) + new_id, t) if isinstance(t, str) else t
+                    for t in tags
+                ]
         for old, new in list(self.renames.items()):
             if new.lower() == low:
                 self.renames[old] = new_id
@@ -283,10 +294,14 @@ class LocalHub:
             version = self._version
             models = list(self._models)
         default: Any = "" if sort in ("createdAt", "lastModified") else 0
-        keyed = sorted(
-            ((m.get(sort) if m.get(sort) is not None else default, m.get("_id", "")), m)
-            for m in models
-        ) if models else []
+        keyed = (
+            sorted(
+                ((m.get(sort) if m.get(sort) is not None else default, m.get("_id", "")), m)
+                for m in models
+            )
+            if models
+            else []
+        )
         keys = [k for k, _ in keyed]
         items = [m for _, m in keyed]
         with self._lock:
@@ -338,8 +353,9 @@ class LocalHub:
             parts.append(text)
         return 200, ("[" + ",".join(parts) + "]").encode(), headers
 
-    def model(self, model_id: str, query: dict[str, list[str]] | None = None,
-              raw_query: str = "") -> tuple[int, bytes, dict]:
+    def model(
+        self, model_id: str, query: dict[str, list[str]] | None = None, raw_query: str = ""
+    ) -> tuple[int, bytes, dict]:
         """Answer ``/api/models/{id}``: the model (fields: ``expand`` / ``expand[]`` if
         given, else all but ``cardData``; ``baseModels`` only when expanded), a 307 for a
         renamed id (to the new id, same query), or 404.
@@ -349,8 +365,11 @@ class LocalHub:
         for m in self.models:
             if m["id"].lower() == low:
                 expand = query.get("expand", []) + query.get("expand[]", [])
-                keys = ["_id", "id", *expand] if expand else [
-                    k for k in m if k not in ("cardData", *SINGLE_MODEL_FIELDS)]
+                keys = (
+                    ["_id", "id", *expand]
+                    if expand
+                    else [k for k in m if k not in ("cardData", *SINGLE_MODEL_FIELDS)]
+                )
                 return 200, json.dumps({k: m[k] for k in keys if k in m}).encode(), {}
         renamed = {k.lower(): v for k, v in self.renames.items()}
         if low in renamed:
@@ -374,8 +393,9 @@ def _fields(expand: list[str], full: bool, card: bool):
     if expand:
         chosen = ("_id", "id", *expand)
     elif full:
-        return lambda m: [k for k in m if (k != "cardData" or card)
-                          and k not in SINGLE_MODEL_FIELDS]
+        return lambda m: [
+            k for k in m if (k != "cardData" or card) and k not in SINGLE_MODEL_FIELDS
+        ]
     else:
         chosen = DEFAULT_FIELDS + (("cardData",) if card else ())
     return lambda m: [k for k in chosen if k in m]
@@ -465,7 +485,7 @@ def _make_handler(hub: LocalHub) -> type[BaseHTTPRequestHandler]:
                     extra["Link"] = f'<{fault.location}{self.path}>; rel="next"'
                 self._send(status, body, {**extra, **limits})
             elif parts.path.startswith("/api/models/"):
-                model_id = unquote(parts.path[len("/api/models/"):])
+                model_id = unquote(parts.path[len("/api/models/") :])
                 self._send(*hub.model(model_id, query, parts.query), limits)
             else:
                 self._send(*_error(404, "not found"), limits)
@@ -489,8 +509,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--models", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--items", default=None,
-                        help="JSON (.gz) list of listing items to serve instead of simulating")
+    parser.add_argument(
+        "--items",
+        default=None,
+        help="JSON (.gz) list of listing items to serve instead of simulating",
+    )
     parser.add_argument("--page-delay", type=float, default=0.0)
     parser.add_argument("--max-limit", type=int, default=1000)
     parser.add_argument("--port", type=int, default=0)
@@ -507,9 +530,7 @@ def main(argv: list[str] | None = None) -> None:
             parser.error("lineage.sim.simulate is not installed; pass --items FILE")
         models = simulate_hub(args.models, args.seed).models
 
-    hub = LocalHub(
-        models, page_delay=args.page_delay, max_limit=args.max_limit, port=args.port
-    )
+    hub = LocalHub(models, page_delay=args.page_delay, max_limit=args.max_limit, port=args.port)
     with hub:
         print(hub.endpoint, flush=True)
         try:

@@ -61,14 +61,44 @@ _MERGE_KEPT = 0.8
 REJECTED_CARD_SHARE = 0.017 / (1 - PARENT_SHARE)
 #: Share of (non-merge) children whose parent is itself a derivative.
 DEEP_SHARE = 0.2
-_LIBRARY = {"adapter": "peft", "finetune": "transformers", "quantized": "gguf",
-            "merge": "transformers", None: "transformers"}
+_LIBRARY = {
+    "adapter": "peft",
+    "finetune": "transformers",
+    "quantized": "gguf",
+    "merge": "transformers",
+    None: "transformers",
+}
 _SUFFIX = {"adapter": "lora", "finetune": "ft", "quantized": "GGUF", "merge": "merge"}
-_WORDS = ("llama", "mistral", "qwen", "gemma", "phi", "falcon", "bloom", "pythia", "mpt",
-          "olmo", "yi", "deepseek", "starcoder", "t5", "bert", "whisper", "vit", "clip")
-_PIPELINES = ("text-generation", "text-generation", "text-generation", "text2text-generation",
-              "feature-extraction", "text-classification", "automatic-speech-recognition",
-              "image-classification")
+_WORDS = (
+    "llama",
+    "mistral",
+    "qwen",
+    "gemma",
+    "phi",
+    "falcon",
+    "bloom",
+    "pythia",
+    "mpt",
+    "olmo",
+    "yi",
+    "deepseek",
+    "starcoder",
+    "t5",
+    "bert",
+    "whisper",
+    "vit",
+    "clip",
+)
+_PIPELINES = (
+    "text-generation",
+    "text-generation",
+    "text-generation",
+    "text2text-generation",
+    "feature-extraction",
+    "text-classification",
+    "automatic-speech-recognition",
+    "image-classification",
+)
 
 
 @dataclass
@@ -90,8 +120,9 @@ def _utc(when: str | pd.Timestamp) -> pd.Timestamp:
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
-def _creation_times(rng: np.random.Generator, n: int, start: pd.Timestamp,
-                    end: pd.Timestamp) -> np.ndarray:
+def _creation_times(
+    rng: np.random.Generator, n: int, start: pd.Timestamp, end: pd.Timestamp
+) -> np.ndarray:
     """Sorted creation times (ns since epoch) whose rate grows exponentially to ``end``.
 
     About 3% fall before ``start`` and are floored to it, as the Hub floors its oldest models.
@@ -192,14 +223,17 @@ def simulate_frames(
     return _assemble(rng, eco, wsb, t1)
 
 
-def _wsb_bases(rng: np.random.Generator, k: int, n_models: int, t0: pd.Timestamp,
-               t1: pd.Timestamp) -> _WSBBases:
+def _wsb_bases(
+    rng: np.random.Generator, k: int, n_models: int, t0: pd.Timestamp, t1: pd.Timestamp
+) -> _WSBBases:
     """Early base models with Poisson monthly increments of direct derivatives."""
-    params = np.column_stack([
-        rng.uniform(1.2, 3.2, k),   # lambda
-        rng.uniform(0.8, 2.6, k),   # mu
-        rng.uniform(0.5, 1.2, k),   # sigma
-    ])
+    params = np.column_stack(
+        [
+            rng.uniform(1.2, 3.2, k),  # lambda
+            rng.uniform(0.8, 2.6, k),  # mu
+            rng.uniform(0.5, 1.2, k),  # sigma
+        ]
+    )
     m = np.full(k, float(np.clip(n_models / 2000, 3.0, 30.0)))
     first_month = _month_index(np.array([t0.value]))[0]
     last_month = _month_index(np.array([t1.value]))[0]
@@ -212,8 +246,14 @@ def _wsb_bases(rng: np.random.Generator, k: int, n_models: int, t0: pd.Timestamp
     return _WSBBases(params, m, release, children_months)
 
 
-def _ecosystem(rng: np.random.Generator, budget: int, n_models: int, n_wsb_children: int,
-               t0: pd.Timestamp, t1: pd.Timestamp) -> _Ecosystem:
+def _ecosystem(
+    rng: np.random.Generator,
+    budget: int,
+    n_models: int,
+    n_wsb_children: int,
+    t0: pd.Timestamp,
+    t1: pd.Timestamp,
+) -> _Ecosystem:
     """Creation times, who declares a parent, relations, fertility, then the edges."""
     times = _creation_times(rng, budget, t0, t1)
     # The WSB bases' children count towards the share of models that declare a parent.
@@ -223,23 +263,30 @@ def _ecosystem(rng: np.random.Generator, budget: int, n_models: int, n_wsb_child
     rel_names = np.array(list(RELATION_MIX))
     drawn = dict(RELATION_MIX, merge=RELATION_MIX["merge"] / _MERGE_KEPT)
     drawn["finetune"] -= drawn["merge"] - RELATION_MIX["merge"]
-    relation = np.where(is_child, rng.choice(rel_names, budget, p=list(drawn.values())),
-                        None)
-    fertile_p = np.where(is_child, pd.Series(relation, dtype=object).map(FERTILE_SHARE)
-                         .fillna(0.0).to_numpy(float) / _FERTILE_TAKEN, 1.0)
+    relation = np.where(is_child, rng.choice(rel_names, budget, p=list(drawn.values())), None)
+    fertile_p = np.where(
+        is_child,
+        pd.Series(relation, dtype=object).map(FERTILE_SHARE).fillna(0.0).to_numpy(float)
+        / _FERTILE_TAKEN,
+        1.0,
+    )
     fertile = rng.random(budget) < fertile_p
     fitness = rng.pareto(1.2, budget) + 0.05
-    child, parent = _attach_months(rng, _month_index(times), is_child, relation, fertile,
-                                   fitness)
+    child, parent = _attach_months(rng, _month_index(times), is_child, relation, fertile, fitness)
     # A merge whose draws all hit one parent is a one-parent finetune, as mergekit's are.
     one_parent = np.bincount(child, minlength=budget) == 1
     relation[(relation == "merge") & one_parent] = "finetune"
     return _Ecosystem(times, relation, fertile, child, parent)
 
 
-def _attach_months(rng: np.random.Generator, months: np.ndarray, is_child: np.ndarray,
-                   relation: np.ndarray, fertile: np.ndarray,
-                   fitness: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _attach_months(
+    rng: np.random.Generator,
+    months: np.ndarray,
+    is_child: np.ndarray,
+    relation: np.ndarray,
+    fertile: np.ndarray,
+    fitness: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """Edges ``(child, parent)`` drawn month by month among the models created before.
 
     A child attaches to a derivative (a fertile child) with probability DEEP_SHARE, a merge
@@ -266,69 +313,105 @@ def _attach_months(rng: np.random.Generator, months: np.ndarray, is_child: np.nd
         deep = to_child[children] & (derivatives.size > 0)
         # Derivatives that have derivatives are few and each gets some, so their pool is
         # drawn flatter than the bases', where popularity dominates.
-        for pool, chosen, flatten in ((bases, children[~deep], 1.0),
-                                      (derivatives, children[deep], 0.3)):
+        for pool, chosen, flatten in (
+            (bases, children[~deep], 1.0),
+            (derivatives, children[deep], 0.3),
+        ):
             if chosen.size:
                 draws = np.repeat(chosen, n_parents[chosen])
-                picks = _attach(rng, pool, draws.size, fitness, kids_so_far,
-                                month - months[pool], flatten)
+                picks = _attach(
+                    rng, pool, draws.size, fitness, kids_so_far, month - months[pool], flatten
+                )
                 pairs = np.unique(np.column_stack([draws, picks]), axis=0)
                 edge_child.append(pairs[:, 0])
                 edge_parent.append(pairs[:, 1])
                 np.add.at(kids_so_far, pairs[:, 1], 1.0)
     empty = np.empty(0, np.int64)
-    return (np.concatenate(edge_child) if edge_child else empty,
-            np.concatenate(edge_parent) if edge_parent else empty)
+    return (
+        np.concatenate(edge_child) if edge_child else empty,
+        np.concatenate(edge_parent) if edge_parent else empty,
+    )
 
 
-def _assemble(rng: np.random.Generator, eco: _Ecosystem, wsb: _WSBBases,
-              t1: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def _assemble(
+    rng: np.random.Generator, eco: _Ecosystem, wsb: _WSBBases, t1: pd.Timestamp
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The WSB bases and their children take their places in time order; ids are drawn."""
     k_wsb, n_wsb_children, budget = len(wsb.m), wsb.n_children, eco.times.size
-    base_times = np.array([
-        pd.Timestamp(year=int(mo // 12), month=int(mo % 12) + 1, day=1, tz="UTC").value
-        for mo in wsb.release
-    ]) + rng.integers(0, 27 * 86_400, k_wsb) * 10**9
-    wsb_child_times = np.concatenate([
-        _random_time_in_months(rng, months_, floor=bt, ceil=t1.value)
-        for months_, bt in zip(wsb.children_months, base_times, strict=True)
-    ]) if n_wsb_children else np.empty(0, np.int64)
+    base_times = (
+        np.array(
+            [
+                pd.Timestamp(year=int(mo // 12), month=int(mo % 12) + 1, day=1, tz="UTC").value
+                for mo in wsb.release
+            ]
+        )
+        + rng.integers(0, 27 * 86_400, k_wsb) * 10**9
+    )
+    wsb_child_times = (
+        np.concatenate(
+            [
+                _random_time_in_months(rng, months_, floor=bt, ceil=t1.value)
+                for months_, bt in zip(wsb.children_months, base_times, strict=True)
+            ]
+        )
+        if n_wsb_children
+        else np.empty(0, np.int64)
+    )
     wsb_child_base = np.repeat(np.arange(k_wsb), [len(c) for c in wsb.children_months])
-    wsb_child_rel = rng.choice(["adapter", "finetune", "quantized"], n_wsb_children,
-                               p=[0.44, 0.37, 0.19])
+    wsb_child_rel = rng.choice(
+        ["adapter", "finetune", "quantized"], n_wsb_children, p=[0.44, 0.37, 0.19]
+    )
 
     all_times = np.concatenate([eco.times, base_times, wsb_child_times])
     all_rel = np.concatenate([eco.relation, np.full(k_wsb, None, object), wsb_child_rel])
-    all_fertile = np.concatenate([eco.fertile, np.zeros(k_wsb, bool),
-                                  np.zeros(n_wsb_children, bool)])
+    all_fertile = np.concatenate(
+        [eco.fertile, np.zeros(k_wsb, bool), np.zeros(n_wsb_children, bool)]
+    )
     order = np.argsort(all_times, kind="stable")
     new_pos = np.empty_like(order)
     new_pos[order] = np.arange(order.size)
     wsb_pos = new_pos[budget + np.arange(k_wsb)]
-    child_pos = np.concatenate([new_pos[eco.edge_child],
-                                new_pos[budget + k_wsb + np.arange(n_wsb_children)]])
+    child_pos = np.concatenate(
+        [new_pos[eco.edge_child], new_pos[budget + k_wsb + np.arange(n_wsb_children)]]
+    )
     parent_pos = np.concatenate([new_pos[eco.edge_parent], wsb_pos[wsb_child_base]])
     ids = _model_ids(rng, order.size, all_rel[order], child_pos, parent_pos)
-    models = pd.DataFrame({
-        "id": ids,
-        "created_at": pd.DatetimeIndex(all_times[order].astype("datetime64[ns]"), tz="UTC"),
-        "relation": all_rel[order],
-        "fertile": all_fertile[order],
-    })
-    edges = pd.DataFrame({
-        "child": ids[child_pos],
-        "parent": ids[parent_pos],
-        "relation": models["relation"].to_numpy()[child_pos],
-    })
-    truth = pd.DataFrame({
-        "model": ids[wsb_pos], "lambda": wsb.params[:, 0], "mu": wsb.params[:, 1],
-        "sigma": wsb.params[:, 2], "m": wsb.m,
-    })
+    models = pd.DataFrame(
+        {
+            "id": ids,
+            "created_at": pd.DatetimeIndex(all_times[order].astype("datetime64[ns]"), tz="UTC"),
+            "relation": all_rel[order],
+            "fertile": all_fertile[order],
+        }
+    )
+    edges = pd.DataFrame(
+        {
+            "child": ids[child_pos],
+            "parent": ids[parent_pos],
+            "relation": models["relation"].to_numpy()[child_pos],
+        }
+    )
+    truth = pd.DataFrame(
+        {
+            "model": ids[wsb_pos],
+            "lambda": wsb.params[:, 0],
+            "mu": wsb.params[:, 1],
+            "sigma": wsb.params[:, 2],
+            "m": wsb.m,
+        }
+    )
     return models, edges, truth
 
 
-def _attach(rng: np.random.Generator, pool: np.ndarray, k: int, fitness: np.ndarray,
-            kids: np.ndarray, ages: np.ndarray, flatten: float = 1.0) -> np.ndarray:
+def _attach(
+    rng: np.random.Generator,
+    pool: np.ndarray,
+    k: int,
+    fitness: np.ndarray,
+    kids: np.ndarray,
+    ages: np.ndarray,
+    flatten: float = 1.0,
+) -> np.ndarray:
     """``k`` parents from ``pool`` by preferential attachment to popular and recent models.
 
     ``ages``: months since each pool member's creation; ``flatten`` < 1 raises the
@@ -340,16 +423,18 @@ def _attach(rng: np.random.Generator, pool: np.ndarray, k: int, fitness: np.ndar
     return pool[np.minimum(at, pool.size - 1)]
 
 
-def _random_time_in_months(rng: np.random.Generator, months: np.ndarray, *, floor: int,
-                           ceil: int) -> np.ndarray:
+def _random_time_in_months(
+    rng: np.random.Generator, months: np.ndarray, *, floor: int, ceil: int
+) -> np.ndarray:
     """A uniform instant inside each calendar month, kept within [floor, ceil]."""
     start = (months - 1970 * 12).astype("datetime64[M]").astype("datetime64[ns]").astype(np.int64)
     length = 28 * 86_400 * 10**9
     return np.clip(start + (rng.random(months.size) * length).astype(np.int64), floor, ceil)
 
 
-def _model_ids(rng: np.random.Generator, n: int, relation: np.ndarray, child: np.ndarray,
-               parent: np.ndarray) -> np.ndarray:
+def _model_ids(
+    rng: np.random.Generator, n: int, relation: np.ndarray, child: np.ndarray, parent: np.ndarray
+) -> np.ndarray:
     """Unique ``org/name`` ids: a heavy-tailed number of models per org, names by relation
     and family (a derivative takes the family word of its first parent)."""
     n_orgs = max(10, n // 8)
@@ -364,10 +449,15 @@ def _model_ids(rng: np.random.Generator, n: int, relation: np.ndarray, child: np
         word[child] = inherited
     suffix = pd.Series(relation, dtype=object).map(_SUFFIX).fillna("base")
     words = np.asarray(_WORDS, dtype=object)[word]
-    return np.array([
-        f"org{o}/{w}-{s}-{i}" for i, (o, w, s) in enumerate(
-            zip(org.tolist(), words.tolist(), suffix.tolist(), strict=True))
-    ], dtype=object)
+    return np.array(
+        [
+            f"org{o}/{w}-{s}-{i}"
+            for i, (o, w, s) in enumerate(
+                zip(org.tolist(), words.tolist(), suffix.tolist(), strict=True)
+            )
+        ],
+        dtype=object,
+    )
 
 
 def _iso(ns: np.ndarray) -> list[str]:
@@ -411,13 +501,15 @@ def simulate_hub(
     True
     """
     models, edges, truth = simulate_frames(
-        n_models, seed, start=start, end=end, n_wsb_bases=n_wsb_bases)
+        n_models, seed, start=start, end=end, n_wsb_bases=n_wsb_bases
+    )
     rng = np.random.default_rng([seed, 1])
     snapshot = _utc(end)
     n = len(models)
     created_ns = _redate_reuploads(rng, models, edges, truth, snapshot)
     modified_ns = np.minimum(
-        created_ns + (rng.exponential(20.0, n) * 86_400e9).astype(np.int64), snapshot.value)
+        created_ns + (rng.exponential(20.0, n) * 86_400e9).astype(np.int64), snapshot.value
+    )
     parents_of = _stated_references(rng, edges)
     style = rng.random(n)  # how a child states its lineage
     rejected = _rejected_references(rng, models, parents_of)
@@ -437,24 +529,36 @@ def simulate_hub(
             "likes": int(likes[i]),
             "private": False,
             "pipeline_tag": str(pipelines[i]),
-            **_lineage_fields(relations[i] if isinstance(relations[i], str) else None,
-                              parents_of.get(mid), style[i], rejected.get(mid)),
+            **_lineage_fields(
+                relations[i] if isinstance(relations[i], str) else None,
+                parents_of.get(mid),
+                style[i],
+                rejected.get(mid),
+            ),
         }
         for i, mid in enumerate(models["id"].to_numpy())
     ]
     return SyntheticHub(out, truth, snapshot)
 
 
-def _redate_reuploads(rng: np.random.Generator, models: pd.DataFrame, edges: pd.DataFrame,
-                      truth: pd.DataFrame, snapshot: pd.Timestamp) -> np.ndarray:
+def _redate_reuploads(
+    rng: np.random.Generator,
+    models: pd.DataFrame,
+    edges: pd.DataFrame,
+    truth: pd.DataFrame,
+    snapshot: pd.Timestamp,
+) -> np.ndarray:
     """Creation times (ns) with about 1% of parents deleted and re-uploaded under the same
     id: the Hub dates them anew, after some of their derivatives (WSB bases keep theirs)."""
     created_ns = models["created_at"].dt.as_unit("ns").astype("int64").to_numpy().copy()
-    parent_pos = np.flatnonzero(models["id"].isin(edges["parent"]).to_numpy()
-                                & ~models["id"].isin(truth["model"]).to_numpy())
+    parent_pos = np.flatnonzero(
+        models["id"].isin(edges["parent"]).to_numpy()
+        & ~models["id"].isin(truth["model"]).to_numpy()
+    )
     reup = parent_pos[rng.random(parent_pos.size) < 0.01]
     created_ns[reup] += ((snapshot.value - created_ns[reup]) * rng.random(reup.size)).astype(
-        np.int64)
+        np.int64
+    )
     return created_ns
 
 
@@ -463,16 +567,19 @@ def _stated_references(rng: np.random.Generator, edges: pd.DataFrame) -> dict[st
     them); about 0.5% name a model deleted since."""
     refs = edges["parent"].to_numpy().copy()
     deleted = rng.random(refs.size) < 0.005
-    refs[deleted] = [f"{p.split('/')[0]}/deleted-model-{i}" for i, p in
-                     zip(np.flatnonzero(deleted), refs[deleted], strict=True)]
+    refs[deleted] = [
+        f"{p.split('/')[0]}/deleted-model-{i}"
+        for i, p in zip(np.flatnonzero(deleted), refs[deleted], strict=True)
+    ]
     parents_of: dict[str, list[str]] = {}
     for child, ref in zip(edges["child"].to_numpy(), refs, strict=True):
         parents_of.setdefault(child, []).append(ref)
     return parents_of
 
 
-def _rejected_references(rng: np.random.Generator, models: pd.DataFrame,
-                         parents_of: dict[str, list[str]]) -> dict[str, str]:
+def _rejected_references(
+    rng: np.random.Generator, models: pd.DataFrame, parents_of: dict[str, list[str]]
+) -> dict[str, str]:
     """Card ``base_model`` references the Hub rejected (no tag), on about 1.7% of the models
     that declare no parent: a third re-cased ids, a third names without their namespace, a
     third ids that do not exist."""
@@ -481,13 +588,16 @@ def _rejected_references(rng: np.random.Generator, models: pd.DataFrame,
     chosen = free[rng.random(free.size) < REJECTED_CARD_SHARE]
     targets = ids[rng.integers(0, ids.size, chosen.size)]
     kind = rng.integers(0, 3, chosen.size)
-    refs = [t.upper() if k == 0 else t.split("/")[-1] if k == 1 else f"{t}-missing"
-            for t, k in zip(targets.tolist(), kind.tolist(), strict=True)]
+    refs = [
+        t.upper() if k == 0 else t.split("/")[-1] if k == 1 else f"{t}-missing"
+        for t, k in zip(targets.tolist(), kind.tolist(), strict=True)
+    ]
     return dict(zip(ids[chosen].tolist(), refs, strict=True))
 
 
-def _lineage_fields(relation: str | None, parents: list[str] | None, style: float,
-                    rejected: str | None) -> dict:
+def _lineage_fields(
+    relation: str | None, parents: list[str] | None, style: float, rejected: str | None
+) -> dict:
     """``library_name``, ``tags`` and ``cardData`` of one model: a child's parents in
     relation and bare tags and in the card (1% in a bare tag only); 0.5% of adapters add a
     PEFT local path; a rejected reference is in the card alone."""

@@ -31,8 +31,12 @@ FORECAST_COLOR = "#e76f51"
 BAND_COLOR = "rgba(231, 111, 81, 0.28)"
 
 #: Options for ``Plotly.newPlot``: no link to Plotly's cloud, no logo, responsive.
-PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False,
-                 "modeBarButtonsToRemove": ["sendDataToCloud", "lasso2d", "select2d"]}
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "displayModeBar": False,
+    "modeBarButtonsToRemove": ["sendDataToCloud", "lasso2d", "select2d"],
+}
 
 
 @functools.cache
@@ -97,39 +101,64 @@ def growth_figure(
     data: list[dict[str, Any]] = []
     if forecast is not None and len(forecast.get("age_months", [])):
         fx = _floats(forecast["age_months"])
-        data.append({
-            "type": "scatter", "mode": "lines", "name": f"{interval:.0%} band",
-            "x": fx + fx[::-1],
-            "y": _floats(forecast["upper"]) + _floats(forecast["lower"])[::-1],
-            "fill": "toself", "fillcolor": BAND_COLOR, "line": {"width": 0},
-            "hoverinfo": "skip",
-        })
-        data.append({
-            "type": "scatter", "mode": "lines", "name": "forecast", "x": fx,
-            "y": _floats(forecast["mean"]),
-            "line": {"color": FORECAST_COLOR, "dash": "dash", "width": 2},
-            "hovertemplate": "month %{x}: %{y:,.0f} (forecast)<extra></extra>",
-        })
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": f"{interval:.0%} band",
+                "x": fx + fx[::-1],
+                "y": _floats(forecast["upper"]) + _floats(forecast["lower"])[::-1],
+                "fill": "toself",
+                "fillcolor": BAND_COLOR,
+                "line": {"width": 0},
+                "hoverinfo": "skip",
+            }
+        )
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": "forecast",
+                "x": fx,
+                "y": _floats(forecast["mean"]),
+                "line": {"color": FORECAST_COLOR, "dash": "dash", "width": 2},
+                "hovertemplate": "month %{x}: %{y:,.0f} (forecast)<extra></extra>",
+            }
+        )
     if fitted is not None:
-        data.append({
-            "type": "scatter", "mode": "lines", "name": "fit",
-            "x": _floats(fitted_age if fitted_age is not None else age), "y": _floats(fitted),
-            "line": {"color": FIT_COLOR, "width": 1.5},
-            "hovertemplate": "month %{x}: %{y:,.1f} (fit)<extra></extra>",
-        })
-    data.append({
-        "type": "scatter", "mode": "lines+markers", "name": "observed", "x": _floats(age),
-        "y": _floats(cumulative), "line": {"color": OBSERVED_COLOR, "width": 2},
-        "marker": {"size": 4},
-        "hovertemplate": "month %{x}: %{y:,.0f} derivatives<extra></extra>",
-    })
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": "fit",
+                "x": _floats(fitted_age if fitted_age is not None else age),
+                "y": _floats(fitted),
+                "line": {"color": FIT_COLOR, "width": 1.5},
+                "hovertemplate": "month %{x}: %{y:,.1f} (fit)<extra></extra>",
+            }
+        )
+    data.append(
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": "observed",
+            "x": _floats(age),
+            "y": _floats(cumulative),
+            "line": {"color": OBSERVED_COLOR, "width": 2},
+            "marker": {"size": 4},
+            "hovertemplate": "month %{x}: %{y:,.0f} derivatives<extra></extra>",
+        }
+    )
     layout = {
         "title": {"text": title, "font": {"size": 12}, "x": 0, "xanchor": "left"},
         "height": height,
         "margin": {"l": 48, "r": 8, "t": 40 if title else 10, "b": 40},
         "xaxis": {"title": {"text": "months since release"}, "zeroline": False},
-        "yaxis": {"title": {"text": "cumulative derivatives"},
-                  "type": "log" if log_y else "linear", "rangemode": "tozero"},
+        "yaxis": {
+            "title": {"text": "cumulative derivatives"},
+            "type": "log" if log_y else "linear",
+            "rangemode": "tozero",
+        },
         "legend": {"orientation": "h", "x": 0, "y": -0.25, "font": {"size": 10}},
         "font": {"size": 10},
         "hovermode": "closest",
@@ -162,15 +191,20 @@ def sunburst_figure(
         A Plotly figure with one ``sunburst`` trace; ``customdata`` holds the sector keys.
     """
     trace: dict[str, Any] = {
-        "type": "sunburst", "ids": list(ids), "labels": list(labels),
-        "parents": list(parents), "values": _floats(values), "branchvalues": "total",
+        "type": "sunburst",
+        "ids": list(ids),
+        "labels": list(labels),
+        "parents": list(parents),
+        "values": _floats(values),
+        "branchvalues": "total",
         "marker": {"colors": list(colors), "line": {"width": 0.5, "color": "#ffffff"}},
-        "maxdepth": max_depth, "customdata": list(ids), "insidetextorientation": "radial",
+        "maxdepth": max_depth,
+        "customdata": list(ids),
+        "insidetextorientation": "radial",
         "sort": False,
     }
     if hover is not None:
         trace["hovertext"] = list(hover)
         trace["hoverinfo"] = "text"
-    layout = {"height": height, "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
-              "font": {"size": 10}}
+    layout = {"height": height, "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "font": {"size": 10}}
     return {"data": [trace], "layout": layout}

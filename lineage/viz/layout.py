@@ -53,8 +53,7 @@ def box_sizes(labels: Sequence[str], font: np.ndarray) -> tuple[np.ndarray, np.n
     return chars * font * CHAR_WIDTH + 2 * MARGIN + 4, font * 1.5 + MARGIN + 8
 
 
-def overlaps(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray,
-             gap: float = 0.0) -> int:
+def overlaps(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray, gap: float = 0.0) -> int:
     """Pairs of boxes (centred at ``x``, ``y``) that overlap, with ``gap`` to spare."""
     ox = (w[:, None] + w[None, :]) / 2 + gap - np.abs(x[:, None] - x[None, :])
     oy = (h[:, None] + h[None, :]) / 2 + gap - np.abs(y[:, None] - y[None, :])
@@ -63,12 +62,15 @@ def overlaps(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray,
 
 def extent(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray) -> tuple[float, float]:
     """Width and height of the drawing (boxes included)."""
-    return (float((x + w / 2).max() - (x - w / 2).min()),
-            float((y + h / 2).max() - (y - h / 2).min()))
+    return (
+        float((x + w / 2).max() - (x - w / 2).min()),
+        float((y + h / 2).max() - (y - h / 2).min()),
+    )
 
 
-def fits_view(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray,
-              min_font: float = FONT) -> bool:
+def fits_view(
+    x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray, min_font: float = FONT
+) -> bool:
     """True when fitting the drawing to :data:`VIEW` keeps labels at :data:`MIN_LABEL_PX`."""
     width, height = extent(x, y, w, h)
     scale = min(1.0, VIEW[0] / (FIT_SLACK * width), VIEW[1] / (FIT_SLACK * height))
@@ -91,8 +93,9 @@ def _children(via: np.ndarray) -> list[list[int]]:
     return kids
 
 
-def tree_layout(via: np.ndarray, level: np.ndarray, w: np.ndarray, h: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray]:
+def tree_layout(
+    via: np.ndarray, level: np.ndarray, w: np.ndarray, h: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Left-to-right tidy tree: a column per level, a row per leaf, parents centred.
 
     ``via`` gives each node's tree parent (-1 for the root, node 0); nodes above the root
@@ -146,8 +149,9 @@ def _scale(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray) -> float:
     return min(VIEW[0] / (FIT_SLACK * width), VIEW[1] / (FIT_SLACK * height))
 
 
-def _wrap(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray,
-          kids: list[list[int]], pitch: float) -> tuple[np.ndarray, np.ndarray]:
+def _wrap(
+    x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray, kids: list[list[int]], pitch: float
+) -> tuple[np.ndarray, np.ndarray]:
     """A tall tree's top branches in side-by-side bands, when that zooms the view in.
 
     The root's branches keep their order and their row ranges (so still no overlap); band
@@ -162,10 +166,18 @@ def _wrap(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray,
             block[m] = b
             stack.extend(kids[m])
     rest = np.arange(1, n)
-    top = np.array([(y[rest][block[rest] == b] - h[rest][block[rest] == b] / 2).min()
-                    for b in range(len(kids[0]))])
-    bottom = np.array([(y[rest][block[rest] == b] + h[rest][block[rest] == b] / 2).max()
-                       for b in range(len(kids[0]))])
+    top = np.array(
+        [
+            (y[rest][block[rest] == b] - h[rest][block[rest] == b] / 2).min()
+            for b in range(len(kids[0]))
+        ]
+    )
+    bottom = np.array(
+        [
+            (y[rest][block[rest] == b] + h[rest][block[rest] == b] / 2).max()
+            for b in range(len(kids[0]))
+        ]
+    )
     band_w = float((x[rest] + w[rest] / 2).max() - (x[rest] - w[rest] / 2).min()) + 2 * GAP
     best = (_scale(x, y, w, h), x, y)
     for bands in range(2, 7):
@@ -188,8 +200,9 @@ def _wrap(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray,
     return best[1], best[2]
 
 
-def radial_layout(via: np.ndarray, level: np.ndarray, w: np.ndarray, h: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def radial_layout(
+    via: np.ndarray, level: np.ndarray, w: np.ndarray, h: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Rings around the root (node 0), one per generation, each branch in its own sector.
 
     A sector's angle is proportional to the leaves below it; rings are at least the widest
@@ -225,8 +238,9 @@ def radial_layout(via: np.ndarray, level: np.ndarray, w: np.ndarray, h: np.ndarr
     return x, y
 
 
-def force_layout(via: np.ndarray, w: np.ndarray, h: np.ndarray, *, seed: int = 7
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def force_layout(
+    via: np.ndarray, w: np.ndarray, h: np.ndarray, *, seed: int = 7
+) -> tuple[np.ndarray, np.ndarray]:
     """Fruchterman-Reingold positions of the tree (igraph), edges about two boxes long."""
     import igraph
 
@@ -243,8 +257,9 @@ def force_layout(via: np.ndarray, w: np.ndarray, h: np.ndarray, *, seed: int = 7
     return coords[:, 0] * scale, coords[:, 1] * scale
 
 
-def separate(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray, *,
-             rounds: int = 200) -> tuple[np.ndarray, np.ndarray]:
+def separate(
+    x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray, *, rounds: int = 200
+) -> tuple[np.ndarray, np.ndarray]:
     """Push overlapping boxes apart, each pair along its axis of least overlap (weighted
     towards horizontal, like the view), until none overlaps or ``rounds`` are done."""
     x, y = x.astype(float).copy(), y.astype(float).copy()
@@ -274,8 +289,9 @@ def separate(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray, *,
     return x, y
 
 
-def layout(kind: str, via: np.ndarray, level: np.ndarray, w: np.ndarray, h: np.ndarray
-           ) -> tuple[np.ndarray, np.ndarray]:
+def layout(
+    kind: str, via: np.ndarray, level: np.ndarray, w: np.ndarray, h: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Positions of ``kind`` ("tree", "radial" or "force"), overlaps pushed apart."""
     if kind == "tree":
         return tree_layout(via, level, w, h)

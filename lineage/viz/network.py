@@ -108,7 +108,7 @@ def short_label(model: str, limit: int = LABEL_CHARS) -> str:
     if len(model) <= limit:
         return model
     head = (limit - 1) // 2
-    return model[:head] + "…" + model[-(limit - 1 - head):]
+    return model[:head] + "…" + model[-(limit - 1 - head) :]
 
 
 def _fmt(v: Any) -> Any:
@@ -147,8 +147,9 @@ def _fit_summary(fitter: Any) -> dict[str, Any]:
     return out | {"ultimate": ultimate, "status": str(fitter.status_)}
 
 
-def _fit_shown(graph: LineageGraph, models: list[str], relations: list[str] | None
-               ) -> dict[str, ModelFit]:
+def _fit_shown(
+    graph: LineageGraph, models: list[str], relations: list[str] | None
+) -> dict[str, ModelFit]:
     """The page's growth fits: :func:`lineage.ranking.fit_model` of each model's transitive
     curve (complete months), the very fit ``hf-lineage fit MODEL`` shows. Models with fewer
     than three complete months or no derivative yet are left out."""
@@ -160,8 +161,9 @@ def _fit_shown(graph: LineageGraph, models: list[str], relations: list[str] | No
     return out
 
 
-def _growth_chart(graph: LineageGraph, root: str, relations: list[str] | None,
-                  fit: ModelFit | None, notes: list) -> tuple[dict | None, str]:
+def _growth_chart(
+    graph: LineageGraph, root: str, relations: list[str] | None, fit: ModelFit | None, notes: list
+) -> tuple[dict | None, str]:
     """Plotly figure of the root's transitive growth (complete months), its fit and
     forecast (the median and its band), and a one-line caption."""
     curve = graph.growth_curve(root, scope="transitive", relations=relations)
@@ -181,24 +183,30 @@ def _growth_chart(graph: LineageGraph, root: str, relations: list[str] | None,
             fitted = fitter.predict(age, INTERVAL)["median"].to_numpy()
             ahead = np.arange(age[-1] + 1, age[-1] + FORECAST_MONTHS + 1)
             pred = fitter.predict(ahead, INTERVAL)
-            forecast = {k: [float(start)] + pred[column].astype(float).tolist()
-                        for k, column, start in (("age_months", "age_months", age[-1]),
-                                                 ("mean", "median", cum[-1]),
-                                                 ("lower", "lower", cum[-1]),
-                                                 ("upper", "upper", cum[-1]))}
-            caption += (f"; WSB fit {fitter.status_}, median forecast {FORECAST_MONTHS} "
-                        f"months ({INTERVAL:.0%} band); {fit.label}")
+            forecast = {
+                k: [float(start)] + pred[column].astype(float).tolist()
+                for k, column, start in (
+                    ("age_months", "age_months", age[-1]),
+                    ("mean", "median", cum[-1]),
+                    ("lower", "lower", cum[-1]),
+                    ("upper", "upper", cum[-1]),
+                )
+            }
+            caption += (
+                f"; WSB fit {fitter.status_}, median forecast {FORECAST_MONTHS} "
+                f"months ({INTERVAL:.0%} band); {fit.label}"
+            )
             title += f"<br>WSB fit ({fit.label}), {FORECAST_MONTHS}-month forecast"
         except Exception as exc:  # noqa: BLE001 - a failed fit only removes the forecast
             notes.append(f"Growth forecast unavailable: {exc}".splitlines()[0])
-    fig = growth_figure(age, cum, fitted=fitted, forecast=forecast, interval=INTERVAL,
-                        title=title)
+    fig = growth_figure(age, cum, fitted=fitted, forecast=forecast, interval=INTERVAL, title=title)
     return fig, caption
 
 
 # -- the first view ------------------------------------------------------------------------
-def _view_nodes(fam: Family, k: int, labels: np.ndarray, font: np.ndarray
-                ) -> tuple[list[Fold], np.ndarray, np.ndarray, list[str], np.ndarray]:
+def _view_nodes(
+    fam: Family, k: int, labels: np.ndarray, font: np.ndarray
+) -> tuple[list[Fold], np.ndarray, np.ndarray, list[str], np.ndarray]:
     """The first ``k`` members plus their folds as layout input: (folds, via, level,
     labels, fonts), folds after the members."""
     shown = fam.priority[:k]
@@ -207,16 +215,18 @@ def _view_nodes(fam: Family, k: int, labels: np.ndarray, font: np.ndarray
     fs = folds(fam, k)
     anchors = np.array([f.anchor for f in fs], dtype=np.int64)
     sides = np.array([1 if f.side == "down" else -1 for f in fs], dtype=np.int64)
-    via = np.concatenate([np.where(fam.via[shown] >= 0, local[np.maximum(fam.via[shown], 0)],
-                                   -1), local[anchors]]).astype(np.int64)
+    via = np.concatenate(
+        [np.where(fam.via[shown] >= 0, local[np.maximum(fam.via[shown], 0)], -1), local[anchors]]
+    ).astype(np.int64)
     level = np.concatenate([fam.level[shown], fam.level[anchors] + sides])
     text = labels[:k].tolist() + [f"+{f.models:,} more" for f in fs]
     size = np.concatenate([font[:k], np.full(len(fs), _layout.FONT)])
     return fs, via, level, text, size
 
 
-def _first_view(fam: Family, kind: str, max_nodes: int, labels: np.ndarray,
-                font: np.ndarray) -> tuple[int, list[Fold], np.ndarray, np.ndarray]:
+def _first_view(
+    fam: Family, kind: str, max_nodes: int, labels: np.ndarray, font: np.ndarray
+) -> tuple[int, list[Fold], np.ndarray, np.ndarray]:
     """The most members (at most ``max_nodes`` boxes with folds) whose ``kind`` layout fits
     the view with readable labels; their folds and positions (members, then folds)."""
 
@@ -256,8 +266,7 @@ def _first_view(fam: Family, kind: str, max_nodes: int, labels: np.ndarray,
 
 
 # -- the page's data ----------------------------------------------------------------------
-def _pairs(graph: LineageGraph, nodes: np.ndarray, relations: list[str] | None
-           ) -> pd.DataFrame:
+def _pairs(graph: LineageGraph, nodes: np.ndarray, relations: list[str] | None) -> pd.DataFrame:
     """Lineage edges among ``nodes`` (graph indices): ``parent, child, relation`` with one
     row per pair, relations declared twice joined (``finetune+adapter``)."""
     inside = np.zeros(graph.n_models, dtype=bool)
@@ -267,12 +276,16 @@ def _pairs(graph: LineageGraph, nodes: np.ndarray, relations: list[str] | None
     if not isinstance(mask, slice):
         keep &= mask
     names = np.asarray(graph._rel_names, dtype=object)
-    frame = pd.DataFrame({"parent": graph._parent[keep], "child": graph._child[keep],
-                          "relation": names[graph._rel[keep]]})
+    frame = pd.DataFrame(
+        {
+            "parent": graph._parent[keep],
+            "child": graph._child[keep],
+            "relation": names[graph._rel[keep]],
+        }
+    )
     frame["order"] = [_relation_order(r) for r in frame["relation"]]
     frame = frame.sort_values(["parent", "child", "order"], kind="stable")
-    return (frame.groupby(["parent", "child"], sort=False)["relation"].agg("+".join)
-            .reset_index())
+    return frame.groupby(["parent", "child"], sort=False)["relation"].agg("+".join).reset_index()
 
 
 def _column(frame: pd.DataFrame, name: str, index: np.ndarray, default: Any) -> list:
@@ -282,8 +295,14 @@ def _column(frame: pd.DataFrame, name: str, index: np.ndarray, default: Any) -> 
     return col.astype(object).where(col.notna(), default).tolist()
 
 
-def _sunburst(fam: Family, graph: LineageGraph, carried: int, labels: list[str],
-              relation: list[str], models: list[str]) -> dict:
+def _sunburst(
+    fam: Family,
+    graph: LineageGraph,
+    carried: int,
+    labels: list[str],
+    relation: list[str],
+    models: list[str],
+) -> dict:
     """Sunburst of the family: its heaviest branches as sectors sized by subtree, and under
     every such sector the lighter branches grouped by relation ("+N finetune").
 
@@ -303,8 +322,11 @@ def _sunburst(fam: Family, graph: LineageGraph, carried: int, labels: list[str],
     sib[order] = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
     own = np.zeros(n, dtype=bool)
     own[0] = True
-    eligible = ((sib < SUNBURST_CHILDREN) & (fam.subtree * SUNBURST_SHARE >= fam.subtree[0])
-                & (rank < carried))
+    eligible = (
+        (sib < SUNBURST_CHILDREN)
+        & (fam.subtree * SUNBURST_SHARE >= fam.subtree[0])
+        & (rank < carried)
+    )
     hops = np.abs(fam.level)
     for h in range(1, int(hops.max(initial=0)) + 1):
         at = np.flatnonzero(hops == h)
@@ -327,8 +349,11 @@ def _sunburst(fam: Family, graph: LineageGraph, carried: int, labels: list[str],
     labels_out = [labels[int(ci[m])] for m in sectors]
     values = fam.subtree[sectors].tolist()
     colors = [ROOT_COLOR] + [_relation_color(relation[int(ci[m])]) for m in sectors[1:]]
-    hover = [f"{models[int(ci[m])]}<br>{int(fam.subtree[m]):,} models in this branch"
-             + (f"<br>relation: {relation[int(ci[m])]}" if m else "") for m in sectors]
+    hover = [
+        f"{models[int(ci[m])]}<br>{int(fam.subtree[m]):,} models in this branch"
+        + (f"<br>relation: {relation[int(ci[m])]}" if m else "")
+        for m in sectors
+    ]
     for k, g in enumerate(keys.tolist()):
         anchor, rel = divmod(g, len(names))
         a = str(int(ci[anchor]))
@@ -337,8 +362,10 @@ def _sunburst(fam: Family, graph: LineageGraph, carried: int, labels: list[str],
         labels_out.append(f"+{int(models_in[k]):,} {names[rel]}")
         values.append(int(models_in[k]))
         colors.append(_relation_color(str(names[rel])) + "99")
-        hover.append(f"{int(models_in[k]):,} models in {int(branches[k]):,} lighter "
-                     f"{names[rel]} branches of {models[int(ci[anchor])]}")
+        hover.append(
+            f"{int(models_in[k]):,} models in {int(branches[k]):,} lighter "
+            f"{names[rel]} branches of {models[int(ci[anchor])]}"
+        )
     return sunburst_figure(ids, labels_out, parents, values, colors, hover=hover)
 
 
@@ -355,8 +382,11 @@ def _generations(fam: Family, graph: LineageGraph) -> dict:
     table = table.reshape(width, len(names))
     used = np.flatnonzero(table.sum(axis=0))
     rows = np.flatnonzero(table.sum(axis=1))
-    return {"levels": [int(r + lo) for r in rows], "relations": [names[c] for c in used],
-            "counts": table[np.ix_(rows, used)].tolist()}
+    return {
+        "levels": [int(r + lo) for r in rows],
+        "relations": [names[c] for c in used],
+        "counts": table[np.ix_(rows, used)].tolist(),
+    }
 
 
 def lineage_html(
@@ -459,16 +489,15 @@ def lineage_html(
     pos = np.full(graph.n_models, -1, dtype=np.int64)
     pos[nodes] = np.arange(len(nodes))
     pa, pc = pos[pairs["parent"].to_numpy()], pos[pairs["child"].to_numpy()]
-    joined = dict(zip(zip(pa.tolist(), pc.tolist(), strict=True), pairs["relation"],
-                      strict=True))
+    joined = dict(zip(zip(pa.tolist(), pc.tolist(), strict=True), pairs["relation"], strict=True))
     names = np.asarray(graph._rel_names, dtype=object)
     relation = [""] + [
         joined.get((int(pos[p]), int(pos[c])), names[graph._rel[e]])
-        for p, c, e in zip(pair_parent[1:], pair_child[1:], fam.edge[members][1:],
-                           strict=True)
+        for p, c, e in zip(pair_parent[1:], pair_child[1:], fam.edge[members][1:], strict=True)
     ]
-    tree = {(int(pos[p]), int(pos[c])) for p, c in zip(pair_parent[1:], pair_child[1:],
-                                                       strict=True)}
+    tree = {
+        (int(pos[p]), int(pos[c])) for p, c in zip(pair_parent[1:], pair_child[1:], strict=True)
+    }
     extra = [[a, b, r] for (a, b), r in joined.items() if (a, b) not in tree]
     below = np.zeros((len(members), 2), dtype=np.int64)
     kid = np.arange(1, len(fam))
@@ -480,8 +509,11 @@ def lineage_html(
     notes: list[Any] = []
     fit_rows = _fit_rows(fits)
     order = np.argsort(-n_trans[:k], kind="stable")
-    wanted = [root] + [models[i] for i in order[:fit_top].tolist()
-                       if n_trans[i] > 0 and models[i] != root and models[i] not in fit_rows]
+    wanted = [root] + [
+        models[i]
+        for i in order[:fit_top].tolist()
+        if n_trans[i] > 0 and models[i] != root and models[i] not in fit_rows
+    ]
     fitted = _fit_shown(graph, wanted, rel)
     for m, fit in fitted.items():
         fit_rows.setdefault(m, _fit_summary(fit.fitter) | {"on": fit.label})
@@ -489,8 +521,9 @@ def lineage_html(
 
     attrs = graph.models
     missing = _column(attrs, "missing", nodes, False)
-    created = [None if c is None else str(c)[:10] for c in _column(attrs, "created_at", nodes,
-                                                                     None)]
+    created = [
+        None if c is None else str(c)[:10] for c in _column(attrs, "created_at", nodes, None)
+    ]
     data = {
         "root": root,
         "direction": direction,
@@ -513,43 +546,67 @@ def lineage_html(
         "extra": extra,
         "x": [round(float(v), 1) for v in x[:k]],
         "y": [round(float(v), 1) for v in y[:k]],
-        "folds": {f"{int(local[f.anchor])}:{f.side}": [round(float(x[k + j]), 1),
-                                                          round(float(y[k + j]), 1)]
-                  for j, f in enumerate(fs)},
-        "colors": RELATION_COLORS | {"other": OTHER_COLOR, "root": ROOT_COLOR,
-                                     "missing": MISSING_COLOR, "fold": FOLD_COLOR},
+        "folds": {
+            f"{int(local[f.anchor])}:{f.side}": [
+                round(float(x[k + j]), 1),
+                round(float(y[k + j]), 1),
+            ]
+            for j, f in enumerate(fs)
+        },
+        "colors": RELATION_COLORS
+        | {"other": OTHER_COLOR, "root": ROOT_COLOR, "missing": MISSING_COLOR, "fold": FOLD_COLOR},
         "n_selected": n_sel,
         "carried": carried,
     }
     hidden = n_sel - k
     if hidden:
         beyond = n_sel - carried
-        notes.insert(0, {"id": "fold-note", "text": (
-            f"First view: {k:,} of {n_sel:,} models, the heaviest branches (at most "
-            f"{max_nodes:,} boxes, as many as fit one screen readably); {hidden:,} are folded "
-            f"into {len(fs):,} \"+N more\" nodes: click one to open it. The page carries "
-            f"{carried - k:,} of them to open or find"
-            + (f"; {beyond:,} lighter models are left out (open a branch's own page, or "
-               f"raise --carry)." if beyond else ".")
-        )})
+        notes.insert(
+            0,
+            {
+                "id": "fold-note",
+                "text": (
+                    f"First view: {k:,} of {n_sel:,} models, the heaviest branches (at most "
+                    f"{max_nodes:,} boxes, as many as fit one screen readably); {hidden:,} are "
+                    f'folded into {len(fs):,} "+N more" nodes: click one to open it. The page carries '
+                    f"{carried - k:,} of them to open or find"
+                    + (
+                        f"; {beyond:,} lighter models are left out (open a branch's own page, or "
+                        f"raise --carry)."
+                        if beyond
+                        else "."
+                    )
+                ),
+            },
+        )
     snap = graph.snapshot_time
-    snap_txt = (f"snapshot {snap:%Y-%m-%d}" if snap is not None
-                else f"no crawl time, data up to {graph.snapshot_month}")
+    snap_txt = (
+        f"snapshot {snap:%Y-%m-%d}"
+        if snap is not None
+        else f"no crawl time, data up to {graph.snapshot_month}"
+    )
     what = {"down": "derivatives", "up": "base models", "both": "bases and derivatives"}
-    subtitle = (f"{snap_txt} · {what[direction]}"
-                f"{'' if depth is None else f' up to {depth} hops'}, "
-                f"relations: {', '.join(rel) if rel else 'all'}, "
-                f"showing {k:,} of {n_sel:,} models, {LAYOUT_NAMES[layout]}")
+    subtitle = (
+        f"{snap_txt} · {what[direction]}"
+        f"{'' if depth is None else f' up to {depth} hops'}, "
+        f"relations: {', '.join(rel) if rel else 'all'}, "
+        f"showing {k:,} of {n_sel:,} models, {LAYOUT_NAMES[layout]}"
+    )
     first_gen = fam.level[fam.priority[:k]] == 1
     if layout == "tree" and len(np.unique(np.round(x[:k][first_gen]))) > 1:
         subtitle += "; the first generation wraps into side-by-side bands"
     used = sorted({r.split("+")[0] for r in relation[1:]}, key=_relation_order)
-    legend = [{"label": r if r in RELATION_COLORS else f"{r} (other relation)",
-               "color": _relation_color(r), "relation": r} for r in used]
+    legend = [
+        {
+            "label": r if r in RELATION_COLORS else f"{r} (other relation)",
+            "color": _relation_color(r),
+            "relation": r,
+        }
+        for r in used
+    ]
     legend_title = {
         "down": "Relation to its parent (how it derives from the model one step closer)",
-        "up": "Relation of the child to its parent (how the model one step closer derives "
-              "from it)",
+        "up": "Relation of the child to its parent (how the model one step closer derives from it)",
         "both": "Relation of each child to its parent (the edge towards the model)",
     }[direction]
     html_text = render_page(

@@ -91,8 +91,12 @@ def _walk(graph: LineageGraph, start: int, down: bool, relations, depth: int | N
     walk = graph._bfs(str(graph.ids[start]), down, relations)
     if depth is not None:
         walk = walk[walk["depth"] <= depth]
-    return (walk["node"].to_numpy(), walk["depth"].to_numpy(), walk["via"].to_numpy(),
-            walk["edge"].to_numpy())
+    return (
+        walk["node"].to_numpy(),
+        walk["depth"].to_numpy(),
+        walk["via"].to_numpy(),
+        walk["edge"].to_numpy(),
+    )
 
 
 def subtree_sizes(via: np.ndarray, level: np.ndarray) -> np.ndarray:
@@ -196,8 +200,10 @@ def cut(family: Family, budget: int) -> int:
         return n
     anchor, last = _fold_spans(family)
     # fold of a group drawn for k in [anchor + 1, last]: +1 at anchor + 1, -1 at last + 1
-    delta = np.bincount(anchor + 1, minlength=n + 2)[: n + 2] - np.bincount(
-        last + 1, minlength=n + 2)[: n + 2]
+    delta = (
+        np.bincount(anchor + 1, minlength=n + 2)[: n + 2]
+        - np.bincount(last + 1, minlength=n + 2)[: n + 2]
+    )
     drawn = np.arange(n + 1) + np.cumsum(delta)[: n + 1]
     fits = np.flatnonzero(drawn[1:] <= budget)
     return int(fits[-1]) + 1 if len(fits) else 1
@@ -219,5 +225,7 @@ def folds(family: Family, k: int) -> list[Fold]:
     branches = np.bincount(g, minlength=2 * len(family))
     groups = np.flatnonzero(branches)
     groups = groups[np.argsort(rank[groups // 2], kind="stable")]
-    return [Fold(int(gr // 2), int(models[gr]), int(branches[gr]), "up" if gr % 2 else "down")
-            for gr in groups]
+    return [
+        Fold(int(gr // 2), int(models[gr]), int(branches[gr]), "up" if gr % 2 else "down")
+        for gr in groups
+    ]

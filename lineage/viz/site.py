@@ -54,8 +54,10 @@ PLOTLY_JS = "assets/plotly.min.js"
 SEARCH_JS = "assets/search-index.js"
 FAMILY_DIR = "families"
 OTHER_RELATION_COLOR = "#5b8def"
-_CSP = ("default-src 'self' file: data: blob: 'unsafe-inline'; "
-        "connect-src 'none'; frame-src 'none'; object-src 'none'")
+_CSP = (
+    "default-src 'self' file: data: blob: 'unsafe-inline'; "
+    "connect-src 'none'; frame-src 'none'; object-src 'none'"
+)
 
 
 @dataclass(frozen=True)
@@ -104,11 +106,16 @@ def snapshot_status(db: str | os.PathLike | None = None) -> SnapshotStatus:
         path = store.path
     tail = ""
     if pending is not None and pending.mode == "full" and state.state != "partial":
-        tail = (f"; a newer full crawl is unfinished ({pending.models_seen:,} models so far): "
-                "run `hf-lineage crawl` to resume it")
+        tail = (
+            f"; a newer full crawl is unfinished ({pending.models_seen:,} models so far): "
+            "run `hf-lineage crawl` to resume it"
+        )
     time = pd.Timestamp(last.finished) if last is not None and last.finished else None
-    note = (f"complete snapshot ({last.mode} crawl of {last.endpoint})"
-            if state.complete and last is not None else state.message)
+    note = (
+        f"complete snapshot ({last.mode} crawl of {last.endpoint})"
+        if state.complete and last is not None
+        else state.message
+    )
     return SnapshotStatus(time, state.complete, note + tail, path)
 
 
@@ -151,16 +158,19 @@ def largest_families(
         >>> largest_families(g, 5)[["model", "direct", "transitive"]].values.tolist()
         [['b', 1, 2], ['f', 1, 1]]
     """
-    counts = pd.DataFrame({
-        "model": graph.ids,
-        "direct": graph.descendant_counts("direct", progress=progress).to_numpy(),
-        "transitive": graph.descendant_counts("transitive", progress=progress).to_numpy(),
-        "released": graph.release_months.to_numpy(),
-        "missing": graph.models["missing"].to_numpy(dtype=bool),
-    })
+    counts = pd.DataFrame(
+        {
+            "model": graph.ids,
+            "direct": graph.descendant_counts("direct", progress=progress).to_numpy(),
+            "transitive": graph.descendant_counts("transitive", progress=progress).to_numpy(),
+            "released": graph.release_months.to_numpy(),
+            "missing": graph.models["missing"].to_numpy(dtype=bool),
+        }
+    )
     counts = counts[counts["transitive"] > 0]
-    counts = counts.sort_values(["transitive", "direct", "model"],
-                                ascending=[False, False, True], kind="stable")
+    counts = counts.sort_values(
+        ["transitive", "direct", "model"], ascending=[False, False, True], kind="stable"
+    )
     return counts.head(top).reset_index(drop=True)
 
 
@@ -177,8 +187,10 @@ def family_fits(
 
     if not models:
         return pd.DataFrame(columns=["model", "scope", "status"])
-    parts = [fit_models(graph, models, scope=scope, progress=progress)
-             for scope in ("transitive", "direct")]
+    parts = [
+        fit_models(graph, models, scope=scope, progress=progress)
+        for scope in ("transitive", "direct")
+    ]
     fits = pd.concat(parts, ignore_index=True)
     fits.attrs["label"] = parts[0].attrs.get("label", "")
     return fits
@@ -191,15 +203,18 @@ def _log_bins(values: np.ndarray) -> tuple[list[str], np.ndarray]:
         return [], np.zeros(0, dtype=np.int64)
     k = np.floor(np.log2(values)).astype(np.int64)
     counts = np.bincount(k)
-    labels = [f"{2 ** i:,}" if i == 0 else f"{2 ** i:,}–{2 ** (i + 1) - 1:,}"
-              for i in range(len(counts))]
+    labels = [
+        f"{2**i:,}" if i == 0 else f"{2**i:,}–{2 ** (i + 1) - 1:,}" for i in range(len(counts))
+    ]
     return labels, counts
 
 
 # -- charts ---------------------------------------------------------------------------------
 def _layout(**extra) -> dict:
     layout = {
-        "template": "plotly_white", "height": 340, "margin": {"l": 60, "r": 20, "t": 56, "b": 50},
+        "template": "plotly_white",
+        "height": 340,
+        "margin": {"l": 60, "r": 20, "t": 56, "b": 50},
         "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
         "font": {"family": "system-ui, sans-serif", "size": 12},
     }
@@ -210,16 +225,22 @@ def _layout(**extra) -> dict:
 def _chart(fig, div_id: str) -> str:
     import plotly.io as pio
 
-    return pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=div_id,
-                       config={"displaylogo": False, "responsive": True})
+    return pio.to_html(
+        fig,
+        include_plotlyjs=False,
+        full_html=False,
+        div_id=div_id,
+        config={"displaylogo": False, "responsive": True},
+    )
 
 
 def _relation_color(relation: str) -> str:
     return RELATION_COLORS.get(relation, OTHER_RELATION_COLOR)
 
 
-def _charts(graph: LineageGraph, depths: pd.Series, direct: pd.Series,
-            transitive: pd.Series) -> dict[str, str]:
+def _charts(
+    graph: LineageGraph, depths: pd.Series, direct: pd.Series, transitive: pd.Series
+) -> dict[str, str]:
     """The index's four charts as HTML fragments (they need ``assets/plotly.min.js``)."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
@@ -240,35 +261,70 @@ def _charts(graph: LineageGraph, depths: pd.Series, direct: pd.Series,
     fig = go.Figure(layout=_layout(barmode="stack", yaxis_title="new edges per month"))
     order = sorted(table.columns, key=lambda r: (-int(table[r].sum()), r))
     for relation in order:
-        fig.add_bar(x=months, y=table[relation].tolist(), name=relation,
-                    marker={"color": _relation_color(relation), "opacity": opacity})
+        fig.add_bar(
+            x=months,
+            y=table[relation].tolist(),
+            name=relation,
+            marker={"color": _relation_color(relation), "opacity": opacity},
+        )
     out["edges"] = _chart(fig, "chart-edges")
 
     per_month = listed.value_counts().reindex(months, fill_value=0)
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     fig.update_layout(**_layout())
-    fig.add_bar(x=months, y=per_month.tolist(), name="new models per month",
-                marker={"color": "#9ab8d8", "opacity": opacity}, secondary_y=False)
-    fig.add_scatter(x=months, y=np.cumsum(per_month.to_numpy()).tolist(), name="models in all",
-                    mode="lines", line={"color": "#264653", "width": 2.5}, secondary_y=True)
+    fig.add_bar(
+        x=months,
+        y=per_month.tolist(),
+        name="new models per month",
+        marker={"color": "#9ab8d8", "opacity": opacity},
+        secondary_y=False,
+    )
+    fig.add_scatter(
+        x=months,
+        y=np.cumsum(per_month.to_numpy()).tolist(),
+        name="models in all",
+        mode="lines",
+        line={"color": "#264653", "width": 2.5},
+        secondary_y=True,
+    )
     fig.update_yaxes(title_text="new models per month", secondary_y=False)
-    fig.update_yaxes(title_text="models in all", secondary_y=True, rangemode="tozero",
-                     showgrid=False)
+    fig.update_yaxes(
+        title_text="models in all", secondary_y=True, rangemode="tozero", showgrid=False
+    )
     out["growth"] = _chart(fig, "chart-growth")
 
     in_lineage = (direct.to_numpy() > 0) | (depths.to_numpy() > 0)
     by_depth = np.bincount(depths.to_numpy()[in_lineage]) if in_lineage.any() else np.zeros(1)
     labels = ["0 (bases)"] + [str(d) for d in range(1, len(by_depth))]
-    fig = go.Figure(layout=_layout(yaxis={"type": "log", "dtick": 1, "title": "models"},
-                                   xaxis_title="generations above the model", bargap=0.15))
-    fig.add_bar(x=labels, y=by_depth.tolist(), name="models", marker={"color": "#2a9d8f"},
-                text=[f"{v:,}" for v in by_depth], textposition="outside", cliponaxis=False)
+    fig = go.Figure(
+        layout=_layout(
+            yaxis={"type": "log", "dtick": 1, "title": "models"},
+            xaxis_title="generations above the model",
+            bargap=0.15,
+        )
+    )
+    fig.add_bar(
+        x=labels,
+        y=by_depth.tolist(),
+        name="models",
+        marker={"color": "#2a9d8f"},
+        text=[f"{v:,}" for v in by_depth],
+        textposition="outside",
+        cliponaxis=False,
+    )
     out["depth"] = _chart(fig, "chart-depth")
 
-    fig = go.Figure(layout=_layout(yaxis={"type": "log", "dtick": 1, "title": "models"},
-                                   xaxis_title="derivatives (log bins)", barmode="group"))
-    for name, values, color in (("transitive (whole subtree)", transitive, "#264653"),
-                                ("direct (children)", direct, "#e9c46a")):
+    fig = go.Figure(
+        layout=_layout(
+            yaxis={"type": "log", "dtick": 1, "title": "models"},
+            xaxis_title="derivatives (log bins)",
+            barmode="group",
+        )
+    )
+    for name, values, color in (
+        ("transitive (whole subtree)", transitive, "#264653"),
+        ("direct (children)", direct, "#e9c46a"),
+    ):
         labels, counts = _log_bins(values.to_numpy())
         fig.add_bar(x=labels, y=counts.tolist(), name=name, marker={"color": color})
     out["sizes"] = _chart(fig, "chart-sizes")
@@ -302,8 +358,10 @@ def _owned(out: Path) -> set[str]:
     except (OSError, ValueError):
         data = None
     if not isinstance(data, dict) or data.get("generator") != GENERATOR:
-        raise UsageError(f"{manifest} exists and was not written by `hf-lineage site`; "
-                         "move it or give another folder")
+        raise UsageError(
+            f"{manifest} exists and was not written by `hf-lineage site`; "
+            "move it or give another folder"
+        )
     return {str(f) for f in data.get("files", []) if isinstance(f, str)}
 
 
@@ -316,13 +374,15 @@ def check_site_dir(out: str | os.PathLike, *, snapshot: str | os.PathLike | None
     if snap is not None and path.resolve() == snap:
         raise UsageError(f"{path} is the snapshot file; give a folder for the site")
     if path.exists() and not path.is_dir():
-        raise UsageError(f"{path} is a file, not a folder; give a new or existing folder "
-                         "for the site")
+        raise UsageError(
+            f"{path} is a file, not a folder; give a new or existing folder for the site"
+        )
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UsageError(f"cannot create the folder {path}: {exc.strerror}; "
-                         "choose another folder") from exc
+        raise UsageError(
+            f"cannot create the folder {path}: {exc.strerror}; choose another folder"
+        ) from exc
     if not os.access(path, os.W_OK | os.X_OK):
         raise UsageError(f"the folder {path} is not writable; choose another folder")
     return path
@@ -334,16 +394,21 @@ def _check_targets(out: Path, targets: list[str], snapshot: Path | None) -> set[
     owned = _owned(out)
     for folder in sorted({(out / rel).parent for rel in targets}):
         if folder.exists() and not folder.is_dir():
-            raise UsageError(f"{folder} is a file, but the site writes a folder there; move it "
-                             "or give another folder")
+            raise UsageError(
+                f"{folder} is a file, but the site writes a folder there; move it "
+                "or give another folder"
+            )
     for rel in targets:
         target = out / rel
         if snapshot is not None and target.resolve() == snapshot:
-            raise UsageError(f"the site would overwrite the snapshot {snapshot}; "
-                             "give another folder")
+            raise UsageError(
+                f"the site would overwrite the snapshot {snapshot}; give another folder"
+            )
         if target.exists() and (rel not in owned or not target.is_file()):
-            raise UsageError(f"{target} exists and was not written by `hf-lineage site`; "
-                             "move it or give another folder")
+            raise UsageError(
+                f"{target} exists and was not written by `hf-lineage site`; "
+                "move it or give another folder"
+            )
     return owned
 
 
@@ -361,15 +426,17 @@ def _write(path: Path, data: str) -> None:
 
 def _back_link(page: str, depth_label: str) -> str:
     """A family page with a bar linking back to the site's index."""
-    nav = ('<nav class="hfl-site-nav" style="padding:6px 16px;background:#264653;'
-           'font:13px/1.4 system-ui,sans-serif"><a href="../index.html" style="color:#fff">'
-           '&larr; Snapshot overview</a> <span style="color:#cfe">&middot; '
-           f'{html.escape(depth_label)}</span> <a href="../index.html#families" '
-           'style="color:#fff;margin-left:12px">All largest families</a></nav>')
+    nav = (
+        '<nav class="hfl-site-nav" style="padding:6px 16px;background:#264653;'
+        'font:13px/1.4 system-ui,sans-serif"><a href="../index.html" style="color:#fff">'
+        '&larr; Snapshot overview</a> <span style="color:#cfe">&middot; '
+        f'{html.escape(depth_label)}</span> <a href="../index.html#families" '
+        'style="color:#fff;margin-left:12px">All largest families</a></nav>'
+    )
     match = re.search(r"<body[^>]*>", page)
     if match is None:
         return nav + page
-    return page[:match.end()] + "\n" + nav + page[match.end():]
+    return page[: match.end()] + "\n" + nav + page[match.end() :]
 
 
 # -- the index page -------------------------------------------------------------------------
@@ -605,18 +672,26 @@ def _table_rows(families: pd.DataFrame, fits: pd.DataFrame, pages: dict[str, str
         status_t = str(t.get("status", "not fitted"))
         growth = float(t.get("growth_12m", float("nan")))
         ultimate = float(t.get("ultimate", float("nan"))) if status_t == "ok" else float("nan")
-        rows.append({
-            "rank": rank, "model": f.model, "model_lower": f.model.lower(),
-            "href": pages[f.model], "missing": bool(f.missing), "direct": int(f.direct),
-            "transitive": int(f.transitive), "direct_text": f"{int(f.direct):,}",
-            "transitive_text": f"{int(f.transitive):,}", "released": f.released,
-            "status_t": status_t,
-            "status_d": str(d.get("status", "not fitted")),
-            "growth": "—" if not math.isfinite(growth) else f"+{growth:,.0f}",
-            "growth_v": growth if math.isfinite(growth) else -1,
-            "ultimate": _fmt_count(ultimate),
-            "ultimate_v": ultimate if math.isfinite(ultimate) else -1,
-        })
+        rows.append(
+            {
+                "rank": rank,
+                "model": f.model,
+                "model_lower": f.model.lower(),
+                "href": pages[f.model],
+                "missing": bool(f.missing),
+                "direct": int(f.direct),
+                "transitive": int(f.transitive),
+                "direct_text": f"{int(f.direct):,}",
+                "transitive_text": f"{int(f.transitive):,}",
+                "released": f.released,
+                "status_t": status_t,
+                "status_d": str(d.get("status", "not fitted")),
+                "growth": "—" if not math.isfinite(growth) else f"+{growth:,.0f}",
+                "growth_v": growth if math.isfinite(growth) else -1,
+                "ultimate": _fmt_count(ultimate),
+                "ultimate_v": ultimate if math.isfinite(ultimate) else -1,
+            }
+        )
     return rows
 
 
@@ -624,12 +699,22 @@ def _search_index(direct: pd.Series, transitive: pd.Series, pages: dict[str, str
     """``window.HFL_SEARCH``: every model with a derivative, sorted by lower-case id."""
     have = direct.to_numpy() > 0
     ids = np.asarray(direct.index, dtype=object)[have]
-    frame = pd.DataFrame({"id": ids, "low": pd.Series(ids, dtype=object).str.lower(),
-                          "d": direct.to_numpy()[have], "t": transitive.to_numpy()[have]})
+    frame = pd.DataFrame(
+        {
+            "id": ids,
+            "low": pd.Series(ids, dtype=object).str.lower(),
+            "d": direct.to_numpy()[have],
+            "t": transitive.to_numpy()[have],
+        }
+    )
     frame = frame.sort_values(["low", "id"], kind="stable").reset_index(drop=True)
     page = {str(i): pages[m] for i, m in enumerate(frame["id"]) if m in pages}
-    data = {"ids": frame["id"].tolist(), "direct": frame["d"].astype(int).tolist(),
-            "transitive": frame["t"].astype(int).tolist(), "page": page}
+    data = {
+        "ids": frame["id"].tolist(),
+        "direct": frame["d"].astype(int).tolist(),
+        "transitive": frame["t"].astype(int).tolist(),
+        "page": page,
+    }
     return "window.HFL_SEARCH = " + json.dumps(data, separators=(",", ":")) + ";\n"
 
 
@@ -686,8 +771,10 @@ def write_site(
     import plotly.offline
 
     # claim every file first, so a run interrupted half-way can be re-run over its own files
-    _write(out_dir / MANIFEST, json.dumps({"generator": GENERATOR,
-                                           "files": sorted(previous | set(targets))}, indent=1))
+    _write(
+        out_dir / MANIFEST,
+        json.dumps({"generator": GENERATOR, "files": sorted(previous | set(targets))}, indent=1),
+    )
     _write(out_dir / PLOTLY_JS, plotly.offline.get_plotlyjs())
     _write(out_dir / SEARCH_JS, _search_index(direct, transitive, pages))
     written = {}
@@ -705,14 +792,17 @@ def write_site(
         written[model] = path
     report(progress, "family pages", len(models), len(models))
 
-    _write(out_dir / "index.html", _index_html(graph, status, families, fits, pages, direct,
-                                               transitive, depths))
+    _write(
+        out_dir / "index.html",
+        _index_html(graph, status, families, fits, pages, direct, transitive, depths),
+    )
     for stale in sorted(previous - set(targets)):
         if stale.startswith(f"{FAMILY_DIR}/"):
             (out_dir / stale).unlink(missing_ok=True)
     _write(out_dir / MANIFEST, json.dumps({"generator": GENERATOR, "files": targets}, indent=1))
-    return SiteResult(out_dir, out_dir / "index.html", models, written,
-                      [out_dir / t for t in targets])
+    return SiteResult(
+        out_dir, out_dir / "index.html", models, written, [out_dir / t for t in targets]
+    )
 
 
 def _index_html(graph, status, families, fits, pages, direct, transitive, depths) -> str:
@@ -727,29 +817,46 @@ def _index_html(graph, status, families, fits, pages, direct, transitive, depths
     cards = [
         (f"{int((~missing).sum()):,}", "models listed"),
         (f"{int(missing.sum()):,}", "missing parents (referenced, never listed)"),
-        (f"{len(edges):,}", "lineage edges: " + ", ".join(
-            f"{r} {v:,}" for r, v in edges_by.items())),
+        (
+            f"{len(edges):,}",
+            "lineage edges: " + ", ".join(f"{r} {v:,}" for r, v in edges_by.items()),
+        ),
         (f"{n_children:,}", "models declaring a base model"),
         (f"{int((direct > 0).sum()):,}", "models with derivatives"),
         (f"{int(depths.max()) if len(depths) else 0}", "generations in the deepest lineage"),
-        (f"{int(transitive.max()) if len(transitive) else 0:,}",
-         "derivatives of the largest family"),
+        (
+            f"{int(transitive.max()) if len(transitive) else 0:,}",
+            "derivatives of the largest family",
+        ),
     ]
     if len(graph.dropped_cycle_edges):
         cards.append((f"{len(graph.dropped_cycle_edges):,}", "edges dropped to break cycles"))
-    floor = " Models created before 2022-03-02 all carry that date (the Hub's floor)." \
-        if "2022-03" in set(graph.release_months) else ""
+    floor = (
+        " Models created before 2022-03-02 all carry that date (the Hub's floor)."
+        if "2022-03" in set(graph.release_months)
+        else ""
+    )
     lighter = f" The running month {running} is drawn lighter: it is not over." if running else ""
     return _INDEX.render(
-        csp=_CSP, generator=GENERATOR, snap_label=snap_label, status=status,
-        snapshot_month=graph.snapshot_month, complete_month=graph.last_complete_month,
-        running=running, cards=cards, charts=_charts(graph, depths, direct, transitive),
+        csp=_CSP,
+        generator=GENERATOR,
+        snap_label=snap_label,
+        status=status,
+        snapshot_month=graph.snapshot_month,
+        complete_month=graph.last_complete_month,
+        running=running,
+        cards=cards,
+        charts=_charts(graph, depths, direct, transitive),
         edges_caption="An edge counts in the month its derivative was created (or its base, "
-                      "if later)." + lighter,
-        growth_caption="Listed models by creation month (bars) and in all (line)." + floor
-                       + lighter,
+        "if later)." + lighter,
+        growth_caption="Listed models by creation month (bars) and in all (line)."
+        + floor
+        + lighter,
         isolated=f"{int((~in_lineage).sum()):,}",
-        rows=_table_rows(families, fits, pages), prior=_prior_text(fits, len(families)),
+        rows=_table_rows(families, fits, pages),
+        prior=_prior_text(fits, len(families)),
         source=str(status.path) if status.path is not None else "a graph in memory",
-        plotly_js=PLOTLY_JS, search_js=SEARCH_JS, script=_SEARCH_JS,
+        plotly_js=PLOTLY_JS,
+        search_js=SEARCH_JS,
+        script=_SEARCH_JS,
     )
