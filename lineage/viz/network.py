@@ -568,8 +568,8 @@ def lineage_html(
                 "text": (
                     f"First view: {k:,} of {n_sel:,} models, the heaviest branches (at most "
                     f"{max_nodes:,} boxes, as many as fit one screen readably); {hidden:,} are "
-                    f'folded into {len(fs):,} "+N more" nodes: click one to open it. The page carries '
-                    f"{carried - k:,} of them to open or find"
+                    f'folded into {len(fs):,} "+N more" nodes: click one to open it. The page '
+                    f"carries {carried - k:,} of them to open or find"
                     + (
                         f"; {beyond:,} lighter models are left out (open a branch's own page, or "
                         f"raise --carry)."
