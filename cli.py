@@ -1372,8 +1372,9 @@ def fit_command(
     type=click.Choice(["fitness", "ultimate", "growth-12m"]),
     default="fitness",
     show_default=True,
-    help="Rank by WSB fitness lambda, ultimate count, or the "
-    "forecast growth over the next 12 months.",
+    help="Rank by WSB fitness lambda or the ultimate count (the lower end of their 80% "
+    "intervals: what the data supports), or the median forecast growth over the next 12 "
+    "months.",
 )
 @click.option(
     "--min-derivatives",

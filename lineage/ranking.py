@@ -50,7 +50,14 @@ from lineage.progress import Progress, ProgressCallback, report
 
 #: ``by`` choices and the column each ranks on: what the data support (the lower end of the
 #: ultimate count's interval, not its estimate, which a short series leaves near its cap).
-RANK_COLUMNS = {"fitness": "lambda", "ultimate": "ultimate_lower", "growth-12m": "growth_12m"}
+#: The column each ``--by`` ranks on: what the data supports, the lower end of the 80%
+#: interval for fitness and ultimate count (a wide interval does not lead a ranking), the
+#: median forecast for growth.
+RANK_COLUMNS = {
+    "fitness": "lambda_lower",
+    "ultimate": "ultimate_lower",
+    "growth-12m": "growth_12m",
+}
 #: Columns of a ranking table (more follow them: see :func:`rank_models`).
 RANK_TABLE = [
     "rank",
@@ -397,7 +404,8 @@ def rank_models(
     Order: fits not pinned at a bound first, then pinned ones (a parameter at its box bound,
     e.g. the ultimate count at its cap of 200 times the last count: the data do not support
     the number); within each, by ``by`` (a key of :data:`RANK_COLUMNS`: ``fitness`` ranks on
-    lambda, ``ultimate`` on the lower end of the ultimate count's interval, ``growth-12m`` on
+    the lower end of lambda's interval, ``ultimate`` on the lower end of the ultimate count's
+    interval, ``growth-12m`` on
     the median forecast growth), best first, ties by id.
 
     Returns

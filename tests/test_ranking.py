@@ -188,7 +188,7 @@ def test_pinned_fits_never_lead(by):
     assert young.pinned_ and young.status_ == "not-yet-saturating"
     assert young.ultimate_ == pytest.approx(200 * 41, rel=1e-6)  # at the cap
     assert table["pinned"].is_monotonic_increasing and table["model"].iloc[-1] == "young/base"
-    key = {"fitness": "lambda", "ultimate": "ultimate_lower", "growth-12m": "growth_12m"}[by]
+    key = {"fitness": "lambda_lower", "ultimate": "ultimate_lower", "growth-12m": "growth_12m"}[by]
     free = table[~table["pinned"]]
     assert free[key].is_monotonic_decreasing and list(free["rank"]) == [1, 2]
 
