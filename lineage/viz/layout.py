@@ -30,8 +30,9 @@ from collections.abc import Sequence
 import numpy as np
 
 #: The smallest network area (CSS px) the first view is laid out for: a 1400 × 900 window
-#: less the page's header and side panel.
-VIEW = (960.0, 640.0)
+#: less the browser's own bars, the page's header (two lines of notes, a site's nav bar) and side
+#: panel.
+VIEW = (960.0, 600.0)
 #: No label is drawn smaller than this in the first view (px on screen).
 MIN_LABEL_PX = 8.0
 #: vis-network's ``fit`` leaves this much room around the drawing.

@@ -81,6 +81,8 @@ ROOT_COLOR = "#264653"
 MISSING_COLOR = "#eeeeee"
 FOLD_COLOR = "#f2f2f2"
 LABEL_CHARS = 30
+#: Characters per line of the growth chart's title (the side panel is 340 px wide).
+CHART_TITLE_CHARS = 52
 
 
 def _default_path(model: str) -> Path:
@@ -109,6 +111,13 @@ def short_label(model: str, limit: int = LABEL_CHARS) -> str:
         return model
     head = (limit - 1) // 2
     return model[:head] + "…" + model[-(limit - 1 - head) :]
+
+
+def _wrap(text: str, width: int) -> str:
+    """``text`` broken into Plotly title lines (``<br>``) of at most ``width`` characters."""
+    import textwrap
+
+    return "<br>".join(textwrap.wrap(text, width, break_on_hyphens=False))
 
 
 def _fmt(v: Any) -> Any:
@@ -174,8 +183,10 @@ def _growth_chart(
     age = curve["age_months"].astype(float).to_numpy()
     cum = curve["cumulative"].astype(float).to_numpy()
     rel = ", ".join(relations) if relations else "all"
+    if cum[-1] == 0:  # nothing to chart
+        return None, f"No derivatives yet after {int(age[-1])} months (relations: {rel})."
     caption = f"{int(cum[-1]):,} derivatives after {int(age[-1])} months"
-    title = f"All derivatives (transitive), relations: {rel}"
+    title = _wrap(f"All derivatives (transitive), relations: {rel}", CHART_TITLE_CHARS)
     fitted = forecast = None
     if fit is not None:
         fitter = fit.fitter
@@ -196,7 +207,9 @@ def _growth_chart(
                 f"; WSB fit {fitter.status_}, median forecast {FORECAST_MONTHS} "
                 f"months ({INTERVAL:.0%} band); {fit.label}"
             )
-            title += f"<br>WSB fit ({fit.label}), {FORECAST_MONTHS}-month forecast"
+            title += "<br>" + _wrap(
+                f"WSB fit on {fit.label}; {FORECAST_MONTHS}-month forecast", CHART_TITLE_CHARS
+            )
         except Exception as exc:  # noqa: BLE001 - a failed fit only removes the forecast
             notes.append(f"Growth forecast unavailable: {exc}".splitlines()[0])
     fig = growth_figure(age, cum, fitted=fitted, forecast=forecast, interval=INTERVAL, title=title)
@@ -402,6 +415,7 @@ def lineage_html(
     layout: str = "tree",
     fit_top: int = 0,
     carry: int = CARRY,
+    assets: str | None = None,
     progress: ProgressCallback | None = None,
 ) -> Path:
     """Write an interactive lineage page of ``model`` to ``path`` and return the path.
@@ -430,6 +444,10 @@ def lineage_html(
         itself is always fitted, for its chart).
     carry
         Models carried beyond the first view, for folds to open and search to find.
+    assets
+        None (default): the page inlines its scripts and works alone. Else a URL relative
+        to the page of a folder :func:`lineage.viz.page.write_assets` filled: the page
+        loads vis-network and plotly.js from there (a site's pages share one copy).
     progress
         Called with :class:`lineage.progress.Progress` records (stage ``page``, a one-line
         message each).
@@ -620,6 +638,7 @@ def lineage_html(
         sunburst=_sunburst(fam, graph, carried, labels.tolist(), relation, models),
         generations=_generations(fam, graph),
         notes=notes,
+        assets=assets,
     )
     out = Path(path) if path is not None else _default_path(root)
     try:
