@@ -342,12 +342,12 @@ def test_site_in_a_browser(built, snapshot):
         assert top in d.title
         # its scripts come from the site's assets folder: the charts draw from there
         WebDriverWait(d, 60).until(lambda drv: drv.execute_script("return window.hflCharts"))
-        loaded = d.execute_script("""return [typeof Plotly,
+        loaded = d.execute_script("""return [typeof Plotly, typeof vis,
             document.querySelectorAll('#growth-chart .main-svg').length,
-            performance.getEntriesByType('resource').map(e => e.name)]""")
-        assert loaded[0] == "object" and loaded[1] > 0
-        assert any(u.endswith("/assets/plotly.min.js") for u in loaded[2])
-        assert any(u.endswith("/assets/vis-network.min.js") for u in loaded[2])
+            [...document.scripts].map(e => e.src).filter(Boolean)]""")
+        assert loaded[:2] == ["object", "object"] and loaded[2] > 0
+        assert all(u.startswith("file://") and "/assets/" in u for u in loaded[3]), loaded[3]
+        assert {u.rsplit("/", 1)[-1] for u in loaded[3]} == {"vis-network.min.js", "plotly.min.js"}
         errors = [e["message"] for e in d.get_log("browser") if e.get("level") == "SEVERE"]
         assert errors == []
         d.find_element(By.CSS_SELECTOR, "nav.hfl-site-nav a").click()
@@ -449,7 +449,7 @@ def test_a_missing_base_can_head_a_family(tmp_path):
     rows = [r for r in parse(site.index).rows if r]
     assert [r[1] for r in rows] == ["gone/base (missing: never listed)", "a/ft1"]
     assert [(r[2], r[3]) for r in rows] == [("2", "3"), ("1", "1")]
-    assert "the weak default prior (too few good fits" in site.index.read_text(encoding="utf-8")
+    assert "the weak prior (as hf-lineage fit" in site.index.read_text(encoding="utf-8")
     assert "gone/base" in site.pages["gone/base"].read_text(encoding="utf-8")
 
 
@@ -525,7 +525,7 @@ def test_site_of_real_hub_rows(tmp_path):
     assert any("(missing: never listed)" in r[1] for r in rows)  # real bases go unlisted
     said = [
         p in (out / "index.html").read_text()
-        for p in ("a population prior learned from these 15 families", "the weak default prior")
+        for p in ("a population prior learned from these 15 families", "the weak prior (as hf")
     ]
     assert sum(said) == 1
     for page in [out / "index.html", *(out / "families").glob("*.html")]:

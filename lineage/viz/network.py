@@ -142,9 +142,12 @@ def _fit_rows(fits: pd.DataFrame | None) -> dict[str, dict[str, Any]]:
     label = fits.attrs.get("label")
     out: dict[str, dict[str, Any]] = {}
     for d in frame.drop_duplicates("model").to_dict("records"):
-        out[str(d["model"])] = {
-            k: _fmt(d.get(k)) for k in ("lambda", "mu", "sigma", "ultimate", "status")
-        } | {"on": label if label else f"{d.get('scope', 'transitive')} derivatives"}
+        row = {k: _fmt(d.get(k)) for k in ("lambda", "mu", "sigma", "ultimate", "status")}
+        if row["status"] != "ok":  # an ultimate count only for a saturating fit
+            row["ultimate"] = None
+        out[str(d["model"])] = row | {
+            "on": label if label else f"{d.get('scope', 'transitive')} derivatives"
+        }
     return out
 
 
