@@ -281,6 +281,49 @@ def _first_view(
     return best[1:]
 
 
+def _bands(
+    fam: Family,
+    k: int,
+    fs: list[Fold],
+    x: np.ndarray,
+    y: np.ndarray,
+    labels: np.ndarray,
+    font: np.ndarray,
+) -> list[list[float]]:
+    """The tree layout's side-by-side bands (:func:`lineage.viz.layout.tree_layout` wraps a
+    tall first generation): a rectangle ``[left, top, right, bottom]`` around each band's
+    boxes, for the page to shade, so a band is not read as the next generation. Empty
+    when the first generation is one column."""
+    shown = fam.priority[:k]
+    level = fam.level
+    columns = np.unique(np.round(x[:k][level[shown] == 1]))
+    if len(columns) < 2:
+        return []
+    # each drawn box's first-generation ancestor (a fold: its anchor's), and that one's column
+    _, _, _, text, size = _view_nodes(fam, k, labels, font)
+    w, h = _layout.box_sizes(text, size)
+    member = np.concatenate([shown, np.array([f.anchor for f in fs], dtype=np.int64)])
+    top = member.copy()
+    while (level[top] > 1).any():
+        top = np.where(level[top] > 1, fam.via[np.maximum(top, 0)], top)
+    pos = np.full(len(fam), -1, dtype=np.int64)
+    pos[shown] = np.arange(k)
+    column = np.where(level[top] == 1, np.round(x[np.maximum(pos[top], 0)]), np.round(x))
+    out = []
+    pad = _layout.GAP * 2
+    for c in columns:
+        inside = np.flatnonzero((column == c) & (np.arange(len(member)) > 0))
+        out.append(
+            [
+                round(float((x[inside] - w[inside] / 2).min() - pad), 1),
+                round(float((y[inside] - h[inside] / 2).min() - pad), 1),
+                round(float((x[inside] + w[inside] / 2).max() + pad), 1),
+                round(float((y[inside] + h[inside] / 2).max() + pad), 1),
+            ]
+        )
+    return out
+
+
 # -- the page's data ----------------------------------------------------------------------
 def _pairs(graph: LineageGraph, nodes: np.ndarray, relations: list[str] | None) -> pd.DataFrame:
     """Lineage edges among ``nodes`` (graph indices): ``parent, child, relation`` with one
@@ -613,9 +656,10 @@ def lineage_html(
         f"relations: {', '.join(rel) if rel else 'all'}, "
         f"showing {k:,} of {n_sel:,} models, {LAYOUT_NAMES[layout]}"
     )
-    first_gen = fam.level[fam.priority[:k]] == 1
-    if layout == "tree" and len(np.unique(np.round(x[:k][first_gen]))) > 1:
-        subtitle += "; the first generation wraps into side-by-side bands"
+    bands = _bands(fam, k, fs, x, y, labels, font) if layout == "tree" else []
+    if bands:
+        subtitle += f"; generation 1 wraps into {len(bands)} shaded side-by-side bands"
+    data["bands"] = bands
     used = sorted({r.split("+")[0] for r in relation[1:]}, key=_relation_order)
     legend = [
         {

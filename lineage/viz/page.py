@@ -480,6 +480,14 @@ window.hflStable = null;
   window.hflPage = {openFold: openFold, closeFold: closeFold, reveal: reveal,
                     setRelation: function (r, on) { setRelation(r, on, false); },
                     data: D};
+  if (D.bands && D.bands.length) {  // shade the tree's side-by-side bands
+    network.on("beforeDrawing", function (ctx) {
+      D.bands.forEach(function (b, k) {
+        ctx.fillStyle = k % 2 ? "#eef3f7" : "#f6f8fa";
+        ctx.fillRect(b[0], b[1], b[2] - b[0], b[3] - b[1]);
+      });
+    });
+  }
   function firstView() { network.fit({animation: false, maxZoomLevel: 1}); }
   firstView();
   network.once("afterDrawing", function () {
