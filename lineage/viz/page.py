@@ -157,7 +157,7 @@ var PLOTLY_CONFIG = {{ plotly_config|tojson }};
 var PLOTLY_SRC = {{ plotly_src|tojson }};
 window.hflStable = null;
 (function () {
-  var D = HFL, n = D.models.length, STEP = 20, PITCH = 30, REACH = 190;
+  var D = HFL, n = D.models.length, STEP = 20, PITCH = 30, REACH = 190, READABLE = 8 / 12;
   var MARGIN = {top: 2, bottom: 2, left: 4, right: 4};
   var open = new Uint8Array(n), initial = new Uint8Array(n), offRel = {};
   var kids = [], pos = {}, i;
@@ -353,6 +353,12 @@ window.hflStable = null;
     if (list.length) {  // bring what opened into view, zooming out only as needed
       network.fit({nodes: list.concat([a]), animation: false,
                    maxZoomLevel: network.getScale()});
+      if (network.getScale() < READABLE) {  // never below 8 px labels: "fold back" at the top
+        var top = pos["c:" + a + ":" + s] || pos[list[0]];
+        var down = (container.clientHeight / 2 - 40) / READABLE;
+        network.moveTo({position: {x: top.x, y: top.y + down}, scale: READABLE,
+                        animation: false});
+      }
     }
     return list.length;
   }
