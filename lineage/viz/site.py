@@ -286,17 +286,21 @@ def _charts(
         marker={"color": "#9ab8d8", "opacity": opacity},
         secondary_y=False,
     )
+    total = np.cumsum(per_month.to_numpy())
     fig.add_scatter(
         x=months,
-        y=np.cumsum(per_month.to_numpy()).tolist(),
+        y=total.tolist(),
         name="models in all",
         mode="lines",
         line={"color": "#264653", "width": 2.5},
         secondary_y=True,
     )
     fig.update_yaxes(title_text="new models per month", secondary_y=False)
-    fig.update_yaxes(
-        title_text="models in all", secondary_y=True, rangemode="tozero", showgrid=False
+    fig.update_yaxes(  # the whole line inside the plot, its last month included
+        title_text="models in all",
+        secondary_y=True,
+        range=[0, float(total[-1]) * 1.05 if len(total) else 1],
+        showgrid=False,
     )
     out["growth"] = _chart(fig, "chart-growth")
 
