@@ -12,7 +12,9 @@ and fitted (``window.hflStable``, ms since navigation start; null until then) an
 ``window.hflNetwork`` (the vis Network), ``window.hflNodes`` / ``window.hflEdges`` (its
 DataSets) and ``window.hflPage`` (open, close, reveal, switch a relation) for tests.
 plotly.js is compiled only once the network is on screen (``window.hflCharts`` is true
-when the charts are drawn), so a reader sees the network first.
+when the charts are drawn), so a reader sees the network first. With ``assets`` (as the
+site's family pages do) the page loads vis-network and plotly.js from a shared folder
+(:func:`write_assets`) instead of inlining them; the default stays one self-contained file.
 
 Example:
     >>> html = render_page(title="t", subtitle="s", data={"models": []}, legend=[],
