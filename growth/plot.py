@@ -60,6 +60,24 @@ class Panel:
     title: str
 
 
+def wrap_title(text: str, width_inches: float, *, fontsize: float = 9.0) -> str:
+    """``text`` with each line wrapped (at ", " and spaces) to fit ``width_inches``.
+
+    A title wider than its axes runs into the next panel's or off the figure; this keeps
+    every title within its column (an average glyph is about 0.6 of the font size wide).
+
+    >>> wrap_title("org/model: transitive derivatives, relations: all, weak prior", 3.0)
+    'org/model: transitive derivatives,\\nrelations: all, weak prior'
+    """
+    import textwrap
+
+    chars = max(20, int(width_inches * 72 / (0.6 * fontsize)))
+    return "\n".join(
+        "\n".join(textwrap.wrap(line, chars, break_on_hyphens=False)) or line
+        for line in text.split("\n")
+    )
+
+
 def new_figure(width: float, height: float) -> Figure:
     """A figure with its own Agg canvas (constrained layout), outside pyplot.
 
@@ -275,11 +293,11 @@ def fits_figure(
         for ax, panel in zip(ax_row, row, strict=False):
             draw_fit(ax, panel.fitter, horizon=horizon, interval=interval, log_y=log_y)
             style_axes(ax, log_y=log_y)
-            ax.set_title(panel.title, fontsize=9, loc="left")
+            ax.set_title(wrap_title(panel.title, panel_size[0] * 0.85), fontsize=9, loc="left")
         for ax in ax_row[len(row) :]:
             ax.set_visible(False)
     if title:
-        fig.suptitle(title, fontsize=10)
+        fig.suptitle(wrap_title(title, panel_size[0] * n_cols, fontsize=10), fontsize=10)
     _legend_below(fig, axes[0, 0])
     return fig
 
@@ -336,5 +354,5 @@ def overlay_figure(
         handles, labels, loc="outside right upper", frameon=False, fontsize=8, labelspacing=0.8
     )
     if title:
-        ax.set_title(title, fontsize=9, loc="left")
+        ax.set_title(wrap_title(title, size[0] * 0.7), fontsize=9, loc="left")
     return fig

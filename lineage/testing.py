@@ -160,19 +160,31 @@ def first_view(driver: Any) -> FirstView:
 
 
 def family_frames(
-    n: int, seed: int = 0, *, root: str = "org/base", missing_root: bool = False
+    n: int,
+    seed: int = 0,
+    *,
+    root: str = "org/base",
+    missing_root: bool = False,
+    direction: str = "down",
 ) -> tuple[Any, Any]:
-    """A synthetic family of ``n`` models below ``root``: ``(models, edges)`` frames.
+    """A synthetic family of ``n`` models around ``root``: ``(models, edges)`` frames.
 
-    Parents are drawn half uniformly, half by preferential attachment (so some branches are
-    heavy); relations cycle through the five Hub relations. With ``missing_root`` the root
-    is a referenced-but-never-listed model.
+    ``direction="down"``: the other models are ``root``'s derivatives; ``"up"``: they are
+    its ancestors (the same tree with every edge reversed and the dates too, so ``root`` is
+    the newest model, built on everything else). Parents are drawn half uniformly, half by
+    preferential attachment (so some branches are heavy); relations are drawn from the five
+    Hub relations. With ``missing_root`` the root is a referenced-but-never-listed model.
 
     Example:
         >>> models, edges = family_frames(5, seed=1)
         >>> len(models), len(edges), models["id"].iloc[0]
         (5, 4, 'org/base')
+        >>> _, up = family_frames(5, seed=1, direction="up")
+        >>> sorted(up["parent"]) == sorted(edges["child"])
+        True
     """
+    if direction not in ("down", "up"):
+        raise ValueError(f"direction must be 'down' or 'up', not {direction!r}")
     import numpy as np
     import pandas as pd
 
@@ -188,6 +200,8 @@ def family_frames(
     start = pd.Timestamp("2023-03-01", tz="UTC")
     days = np.sort(rng.integers(0, 1200, n))
     days[0] = 0
+    if direction == "up":  # the root is the newest: every ancestor came before it
+        days = 1200 - days
     created = start + pd.to_timedelta(days, unit="D")
     models = pd.DataFrame(
         {
@@ -204,10 +218,13 @@ def family_frames(
     )
     if missing_root:
         models.loc[0, "created_at"] = pd.NaT
+    near, far = ids[1:], [ids[p] for p in parents[1:]]
+    if direction == "up":
+        near, far = far, near
     edges = pd.DataFrame(
         {
-            "child": ids[1:],
-            "parent": [ids[p] for p in parents[1:]],
+            "child": near,
+            "parent": far,
             "relation": relations[rng.integers(0, 5, n - 1)],
             "source": "cardData",
         }

@@ -156,8 +156,8 @@ def test_site_lists_the_exact_largest_families(built, snapshot):
     assert names == expected["model"].tolist()
     assert [int(r[2].replace(",", "")) for r in rows] == expected["direct"].tolist()
     assert [int(r[3].replace(",", "")) for r in rows] == expected["transitive"].tolist()
-    # 2 x 8 series cannot give the 20 good fits a population prior needs: said so
-    assert "the weak default prior (too few good fits" in (out / "index.html").read_text()
+    # the table fits as hf-lineage fit and rank do by default: with the weak prior, said so
+    assert "the weak prior (as hf-lineage fit and rank use" in (out / "index.html").read_text()
     statuses = {r[5] for r in rows} | {r[8] for r in rows}
     assert statuses <= {"ok", "not-yet-saturating", "too-short", "no-growth"}
     manifest = json.loads((out / MANIFEST).read_text())
@@ -189,6 +189,61 @@ def test_every_link_resolves_and_pages_link_both_ways(built):
     assert set(pages[1:]) <= linked_from_index
     for href in search_index(out)["page"].values():
         assert (out / href).is_file()
+
+
+def test_family_pages_share_one_copy_of_the_scripts(built):
+    out, _ = built
+    assets = {p.name: p.stat().st_size for p in (out / "assets").iterdir()}
+    assert assets["plotly.min.js"] > 10**6 and assets["vis-network.min.js"] > 10**5
+    assert assets["vis-network.css"] > 10**4
+    for page in sorted((out / "families").glob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        assert len(text) < 10**6, f"{page.name} inlines a script: {len(text):,} bytes"
+        assert "vis.Network" in text and 'id="plotly-src"' not in text
+        srcs = {u for k, u in parse(page).urls if k in ("src", "href")}
+        assert {"../assets/vis-network.min.js", "../assets/vis-network.css"} <= srcs
+        plotly_src = json.loads(re.search(r"var PLOTLY_SRC = (.*?);\n", text).group(1))
+        assert plotly_src == "../assets/plotly.min.js"
+        assert (page.parent / plotly_src).resolve() == (out / "assets" / "plotly.min.js")
+
+
+def test_the_table_and_the_family_page_show_the_same_fit(built, snapshot):
+    """Both go through lineage.ranking (fit_models for the table, fit_model for the page's
+    chart): the same status, c-infinity and label for every family, and fit_model's."""
+    from lineage.ranking import fit_model
+
+    out, _ = built
+    graph = LineageGraph.from_db(snapshot)
+    rows = {r[1].split(" (missing")[0]: r for r in parse(out / "index.html").rows if r}
+    pages = {
+        r[1].split(" (missing")[0]: out / href
+        for r, href in zip(
+            [r for r in parse(out / "index.html").rows if r],
+            [u for k, u in parse(out / "index.html").urls if u.startswith("families/")],
+            strict=True,
+        )
+    }
+    checked = 0
+    for model, row in rows.items():
+        text = pages[model].read_text(encoding="utf-8")
+        data = json.loads(re.search(r"var HFL = (.*?);\n", text).group(1))
+        assert data["models"][0] == model
+        one = fit_model(graph, model, scope="transitive")
+        page_fit = data["fit"]["0"]
+        assert row[5] == page_fit["status"] == one.fitter.status_
+        assert page_fit["on"] == one.label
+        lam = float(one.fitter.params_.loc["lambda", "estimate"])
+        assert page_fit["lambda"] == float(f"{lam:.4g}")
+        if one.fitter.status_ == "ok":
+            ultimate = float(one.fitter.ultimate_)
+            assert row[7] == f"{ultimate:,.0f}"
+            assert page_fit["ultimate"] == float(f"{ultimate:.4g}")
+            checked += 1
+        else:
+            assert row[7] == "—" and page_fit["ultimate"] is None
+        chart = json.loads(re.search(r"var CHART = (.*?);\n", text).group(1))
+        assert one.label in chart["layout"]["title"]["text"].replace("<br>", " ")
+    assert checked >= 1
 
 
 def test_search_index_holds_exactly_the_models_with_derivatives(built, snapshot):
@@ -285,6 +340,14 @@ def test_site_in_a_browser(built, snapshot):
             lambda drv: drv.execute_script("return window.hflStable") is not None
         )
         assert top in d.title
+        # its scripts come from the site's assets folder: the charts draw from there
+        WebDriverWait(d, 60).until(lambda drv: drv.execute_script("return window.hflCharts"))
+        loaded = d.execute_script("""return [typeof Plotly, typeof vis,
+            document.querySelectorAll('#growth-chart .main-svg').length,
+            [...document.scripts].map(e => e.src).filter(Boolean)]""")
+        assert loaded[:2] == ["object", "object"] and loaded[2] > 0
+        assert all(u.startswith("file://") and "/assets/" in u for u in loaded[3]), loaded[3]
+        assert {u.rsplit("/", 1)[-1] for u in loaded[3]} == {"vis-network.min.js", "plotly.min.js"}
         errors = [e["message"] for e in d.get_log("browser") if e.get("level") == "SEVERE"]
         assert errors == []
         d.find_element(By.CSS_SELECTOR, "nav.hfl-site-nav a").click()
@@ -386,7 +449,7 @@ def test_a_missing_base_can_head_a_family(tmp_path):
     rows = [r for r in parse(site.index).rows if r]
     assert [r[1] for r in rows] == ["gone/base (missing: never listed)", "a/ft1"]
     assert [(r[2], r[3]) for r in rows] == [("2", "3"), ("1", "1")]
-    assert "the weak default prior (too few good fits" in site.index.read_text(encoding="utf-8")
+    assert "the weak prior (as hf-lineage fit" in site.index.read_text(encoding="utf-8")
     assert "gone/base" in site.pages["gone/base"].read_text(encoding="utf-8")
 
 
@@ -462,7 +525,7 @@ def test_site_of_real_hub_rows(tmp_path):
     assert any("(missing: never listed)" in r[1] for r in rows)  # real bases go unlisted
     said = [
         p in (out / "index.html").read_text()
-        for p in ("a population prior learned from these 15 families", "the weak default prior")
+        for p in ("a population prior learned from these 15 families", "the weak prior (as hf")
     ]
     assert sum(said) == 1
     for page in [out / "index.html", *(out / "families").glob("*.html")]:

@@ -217,7 +217,7 @@ def test_fits_fill_tooltips(family, tmp_path):
         "lambda": 1.25,
         "mu": 2.5,
         "sigma": 0.75,
-        "ultimate": 4.0,
+        "ultimate": None,  # an ultimate count only for saturating fits
         "status": "not-yet-saturating",
         "on": "transitive derivatives",
     }
@@ -236,7 +236,11 @@ def test_growth_chart_is_plotly_with_fit_forecast_and_band(tmp_path):
     assert observed["y"][-1] <= n_kept and observed["y"] == sorted(observed["y"])
     band = chart["data"][0]
     assert band["fill"] == "toself" and len(band["x"]) == 2 * (viz.FORECAST_MONTHS + 1)
-    title = chart["layout"]["title"]["text"]
+    lines = chart["layout"]["title"]["text"].split("<br>")
+    # every line fits the side panel, and the plot keeps room for all of them
+    assert all(len(line) <= viz.CHART_TITLE_CHARS for line in lines)
+    assert chart["layout"]["margin"]["t"] >= 16 * len(lines)
+    title = " ".join(lines)
     assert "relations: finetune, adapter" in title and "prior" in title
     assert f"{viz.FORECAST_MONTHS}-month forecast" in title
     assert chart["layout"]["legend"]["y"] < 0  # below the plot, never over the data
@@ -247,6 +251,36 @@ def test_growth_chart_is_plotly_with_fit_forecast_and_band(tmp_path):
     assert page_data(out)["fit"]["0"]["lambda"] == viz._fmt(
         float(one.fitter.params_.loc["lambda", "estimate"])
     )
+
+
+def test_a_model_without_derivatives_gets_a_sentence_not_an_empty_chart(family, tmp_path):
+    out = lineage_html(family, "carol/m1", direction="up", path=tmp_path / "p.html")
+    assert page_json(out, "CHART") is None
+    text = out.read_text(encoding="utf-8")
+    caption = re.search(r'<p class="caption" id="chart-caption">(.*?)</p>', text).group(1)
+    assert caption.startswith("No derivatives yet after ")
+    assert 'id="growth-chart"' not in text
+
+
+def test_shared_assets_instead_of_inlined_scripts(family, tmp_path):
+    from lineage.viz.page import write_assets
+
+    written = write_assets(tmp_path / "assets")
+    assert sorted(p.name for p in written) == [
+        "plotly.min.js",
+        "vis-network.css",
+        "vis-network.min.js",
+    ]
+    (tmp_path / "pages").mkdir()
+    out = lineage_html(family, "org/base", assets="../assets", path=tmp_path / "pages" / "p.html")
+    text = out.read_text(encoding="utf-8")
+    assert len(text) < 200_000 and 'id="plotly-src"' not in text
+    assert '<script src="../assets/vis-network.min.js"></script>' in text
+    assert '<link rel="stylesheet" href="../assets/vis-network.css">' in text
+    assert page_json(out, "PLOTLY_SRC") == "../assets/plotly.min.js"
+    assert "script-src 'self' file:" in text  # the policy lets the page load its folder
+    alone = lineage_html(family, "org/base", path=tmp_path / "alone.html")
+    assert page_json(alone, "PLOTLY_SRC") is None  # the default stays self-contained
 
 
 def test_ultimate_only_for_saturating_fits(tmp_path):
@@ -399,6 +433,45 @@ def test_browser_first_view_is_readable(driver, graphs, size, layout, tmp_path):
         assert data["shown"] == 27 and view.nodes == 27  # a small family: all of it
     else:
         assert data["shown"] >= 12 and data["carried"] == min(size + 1, data["shown"] + 5000)
+
+
+@pytest.fixture(scope="module")
+def ancestries() -> dict[int, LineageGraph]:
+    """Families of 26, 500 and 5,000 ancestors above one model (``org/base``)."""
+    out = {}
+    for n in UP_SIZES:
+        models, edges = family_frames(n + 1, seed=n % 89, direction="up")
+        out[n] = LineageGraph.from_frames(models, edges, snapshot_time=SNAPSHOT)
+    return out
+
+
+UP_SIZES = (26, 500, 5000)  # ancestors
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("layout", ["tree", "radial", "force"])
+@pytest.mark.parametrize("size", UP_SIZES)
+def test_browser_up_view_is_readable(driver, ancestries, size, layout, tmp_path):
+    graph = ancestries[size]
+    assert len(graph.ancestors("org/base")) == size
+    page = lineage_html(graph, "org/base", direction="up", layout=layout, path=tmp_path / "u.html")
+    data = page_data(page)
+    assert max(data["level"]) == 0 and min(data["level"]) < 0  # bases only
+    rep = open_page(driver, page)
+    assert rep.errors == [] and rep.stable_ms is not None
+    view = first_view(driver)
+    assert view.nodes == data["shown"] + len(data["folds"]) == rep.nodes
+    assert view.overlaps == [], f"{len(view.overlaps)} overlapping boxes"
+    assert view.outside == [], f"{len(view.outside)} boxes outside the view"
+    assert view.min_label_px >= 8.0
+    if size == 26:
+        assert data["shown"] == 27  # a small ancestry: all of it
+    else:
+        assert data["shown"] >= 12 and all(f.split(":")[1] == "up" for f in data["folds"])
+    # the legend and tooltips name the child's relation to its parent
+    assert "Relation of the child to its parent" in driver.find_element("id", "legend-title").text
+    tip = driver.execute_script("return window.hflNodes.get(1).title.textContent;")
+    assert "Parent of" in tip and "Relation of its child to it" in tip
 
 
 @pytest.mark.browser

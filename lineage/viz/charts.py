@@ -149,10 +149,12 @@ def growth_figure(
             "hovertemplate": "month %{x}: %{y:,.0f} derivatives<extra></extra>",
         }
     )
+    lines = title.count("<br>") + 1 if title else 0
+    top = 12 + 16 * lines if title else 10  # room for every line of the title
     layout = {
         "title": {"text": title, "font": {"size": 12}, "x": 0, "xanchor": "left"},
-        "height": height,
-        "margin": {"l": 48, "r": 8, "t": 40 if title else 10, "b": 40},
+        "height": height + top,
+        "margin": {"l": 48, "r": 8, "t": top, "b": 40},
         "xaxis": {"title": {"text": "months since release"}, "zeroline": False},
         "yaxis": {
             "title": {"text": "cumulative derivatives"},

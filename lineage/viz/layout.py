@@ -30,8 +30,9 @@ from collections.abc import Sequence
 import numpy as np
 
 #: The smallest network area (CSS px) the first view is laid out for: a 1400 × 900 window
-#: less the page's header and side panel.
-VIEW = (960.0, 640.0)
+#: less the browser's own bars, the page's header (two lines of notes, a site's nav bar) and side
+#: panel.
+VIEW = (960.0, 600.0)
 #: No label is drawn smaller than this in the first view (px on screen).
 MIN_LABEL_PX = 8.0
 #: vis-network's ``fit`` leaves this much room around the drawing.
@@ -241,7 +242,8 @@ def radial_layout(
 def force_layout(
     via: np.ndarray, w: np.ndarray, h: np.ndarray, *, seed: int = 7
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Fruchterman-Reingold positions of the tree (igraph), edges about two boxes long."""
+    """Fruchterman-Reingold positions of the tree (igraph), edges about one box wide (so a
+    star's leaves have room side by side)."""
     import igraph
 
     n = len(via)
@@ -253,15 +255,17 @@ def force_layout(
     start = rng.normal(size=(n, 2)).tolist()
     coords = np.array(g.layout_fruchterman_reingold(seed=start, niter=200).coords)
     length = np.hypot(*(coords[via[kids]] - coords[kids]).T)
-    scale = float(np.median(np.sqrt(w * h))) * 1.2 / max(float(np.median(length)), 1e-9)
+    scale = float(np.median(w)) * 0.9 / max(float(np.median(length)), 1e-9)
     return coords[:, 0] * scale, coords[:, 1] * scale
 
 
 def separate(
     x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray, *, rounds: int = 200
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Push overlapping boxes apart, each pair along its axis of least overlap (weighted
-    towards horizontal, like the view), until none overlaps or ``rounds`` are done."""
+    """Push overlapping boxes apart, each pair along its axis of least overlap (strongly
+    weighted towards horizontal: the view is wide and boxes are wider than tall, so pushing
+    up and down would stack a star into one tall column), until none overlaps or ``rounds``
+    are done."""
     x, y = x.astype(float).copy(), y.astype(float).copy()
     n = len(x)
     if n < 2:
@@ -277,7 +281,7 @@ def separate(
         if not len(hit):
             break
         i, j = first[hit], second[hit]
-        along_x = ox[hit] <= oy[hit] * aspect
+        along_x = ox[hit] <= oy[hit] * aspect * 3
         sx = np.where(dx[hit] == 0, tie[hit], np.sign(dx[hit]))
         sy = np.where(dy[hit] == 0, tie[hit], np.sign(dy[hit]))
         px = np.where(along_x, 0.55 * ox[hit] * sx, 0.0)

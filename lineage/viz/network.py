@@ -81,6 +81,8 @@ ROOT_COLOR = "#264653"
 MISSING_COLOR = "#eeeeee"
 FOLD_COLOR = "#f2f2f2"
 LABEL_CHARS = 30
+#: Characters per line of the growth chart's title (the side panel is 340 px wide).
+CHART_TITLE_CHARS = 52
 
 
 def _default_path(model: str) -> Path:
@@ -111,6 +113,13 @@ def short_label(model: str, limit: int = LABEL_CHARS) -> str:
     return model[:head] + "…" + model[-(limit - 1 - head) :]
 
 
+def _wrap(text: str, width: int) -> str:
+    """``text`` broken into Plotly title lines (``<br>``) of at most ``width`` characters."""
+    import textwrap
+
+    return "<br>".join(textwrap.wrap(text, width, break_on_hyphens=False))
+
+
 def _fmt(v: Any) -> Any:
     """A value for the page's JSON: numbers to 4 significant digits, NaN as null."""
     if v is None or isinstance(v, (bool, np.bool_)):
@@ -133,9 +142,12 @@ def _fit_rows(fits: pd.DataFrame | None) -> dict[str, dict[str, Any]]:
     label = fits.attrs.get("label")
     out: dict[str, dict[str, Any]] = {}
     for d in frame.drop_duplicates("model").to_dict("records"):
-        out[str(d["model"])] = {
-            k: _fmt(d.get(k)) for k in ("lambda", "mu", "sigma", "ultimate", "status")
-        } | {"on": label if label else f"{d.get('scope', 'transitive')} derivatives"}
+        row = {k: _fmt(d.get(k)) for k in ("lambda", "mu", "sigma", "ultimate", "status")}
+        if row["status"] != "ok":  # an ultimate count only for a saturating fit
+            row["ultimate"] = None
+        out[str(d["model"])] = row | {
+            "on": label if label else f"{d.get('scope', 'transitive')} derivatives"
+        }
     return out
 
 
@@ -174,8 +186,10 @@ def _growth_chart(
     age = curve["age_months"].astype(float).to_numpy()
     cum = curve["cumulative"].astype(float).to_numpy()
     rel = ", ".join(relations) if relations else "all"
+    if cum[-1] == 0:  # nothing to chart
+        return None, f"No derivatives yet after {int(age[-1])} months (relations: {rel})."
     caption = f"{int(cum[-1]):,} derivatives after {int(age[-1])} months"
-    title = f"All derivatives (transitive), relations: {rel}"
+    title = _wrap(f"All derivatives (transitive), relations: {rel}", CHART_TITLE_CHARS)
     fitted = forecast = None
     if fit is not None:
         fitter = fit.fitter
@@ -196,7 +210,9 @@ def _growth_chart(
                 f"; WSB fit {fitter.status_}, median forecast {FORECAST_MONTHS} "
                 f"months ({INTERVAL:.0%} band); {fit.label}"
             )
-            title += f"<br>WSB fit ({fit.label}), {FORECAST_MONTHS}-month forecast"
+            title += "<br>" + _wrap(
+                f"WSB fit on {fit.label}; {FORECAST_MONTHS}-month forecast", CHART_TITLE_CHARS
+            )
         except Exception as exc:  # noqa: BLE001 - a failed fit only removes the forecast
             notes.append(f"Growth forecast unavailable: {exc}".splitlines()[0])
     fig = growth_figure(age, cum, fitted=fitted, forecast=forecast, interval=INTERVAL, title=title)
@@ -263,6 +279,49 @@ def _first_view(
         else:
             hi = mid
     return best[1:]
+
+
+def _bands(
+    fam: Family,
+    k: int,
+    fs: list[Fold],
+    x: np.ndarray,
+    y: np.ndarray,
+    labels: np.ndarray,
+    font: np.ndarray,
+) -> list[list[float]]:
+    """The tree layout's side-by-side bands (:func:`lineage.viz.layout.tree_layout` wraps a
+    tall first generation): a rectangle ``[left, top, right, bottom]`` around each band's
+    boxes, for the page to shade, so a band is not read as the next generation. Empty
+    when the first generation is one column."""
+    shown = fam.priority[:k]
+    level = fam.level
+    columns = np.unique(np.round(x[:k][level[shown] == 1]))
+    if len(columns) < 2:
+        return []
+    # each drawn box's first-generation ancestor (a fold: its anchor's), and that one's column
+    _, _, _, text, size = _view_nodes(fam, k, labels, font)
+    w, h = _layout.box_sizes(text, size)
+    member = np.concatenate([shown, np.array([f.anchor for f in fs], dtype=np.int64)])
+    top = member.copy()
+    while (level[top] > 1).any():
+        top = np.where(level[top] > 1, fam.via[np.maximum(top, 0)], top)
+    pos = np.full(len(fam), -1, dtype=np.int64)
+    pos[shown] = np.arange(k)
+    column = np.where(level[top] == 1, np.round(x[np.maximum(pos[top], 0)]), np.round(x))
+    out = []
+    pad = _layout.GAP * 2
+    for c in columns:
+        inside = np.flatnonzero((column == c) & (np.arange(len(member)) > 0))
+        out.append(
+            [
+                round(float((x[inside] - w[inside] / 2).min() - pad), 1),
+                round(float((y[inside] - h[inside] / 2).min() - pad), 1),
+                round(float((x[inside] + w[inside] / 2).max() + pad), 1),
+                round(float((y[inside] + h[inside] / 2).max() + pad), 1),
+            ]
+        )
+    return out
 
 
 # -- the page's data ----------------------------------------------------------------------
@@ -402,6 +461,7 @@ def lineage_html(
     layout: str = "tree",
     fit_top: int = 0,
     carry: int = CARRY,
+    assets: str | None = None,
     progress: ProgressCallback | None = None,
 ) -> Path:
     """Write an interactive lineage page of ``model`` to ``path`` and return the path.
@@ -430,6 +490,10 @@ def lineage_html(
         itself is always fitted, for its chart).
     carry
         Models carried beyond the first view, for folds to open and search to find.
+    assets
+        None (default): the page inlines its scripts and works alone. Else a URL relative
+        to the page of a folder :func:`lineage.viz.page.write_assets` filled: the page
+        loads vis-network and plotly.js from there (a site's pages share one copy).
     progress
         Called with :class:`lineage.progress.Progress` records (stage ``page``, a one-line
         message each).
@@ -592,9 +656,10 @@ def lineage_html(
         f"relations: {', '.join(rel) if rel else 'all'}, "
         f"showing {k:,} of {n_sel:,} models, {LAYOUT_NAMES[layout]}"
     )
-    first_gen = fam.level[fam.priority[:k]] == 1
-    if layout == "tree" and len(np.unique(np.round(x[:k][first_gen]))) > 1:
-        subtitle += "; the first generation wraps into side-by-side bands"
+    bands = _bands(fam, k, fs, x, y, labels, font) if layout == "tree" else []
+    if bands:
+        subtitle += f"; generation 1 wraps into {len(bands)} shaded side-by-side bands"
+    data["bands"] = bands
     used = sorted({r.split("+")[0] for r in relation[1:]}, key=_relation_order)
     legend = [
         {
@@ -620,6 +685,7 @@ def lineage_html(
         sunburst=_sunburst(fam, graph, carried, labels.tolist(), relation, models),
         generations=_generations(fam, graph),
         notes=notes,
+        assets=assets,
     )
     out = Path(path) if path is not None else _default_path(root)
     try:

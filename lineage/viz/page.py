@@ -12,7 +12,9 @@ and fitted (``window.hflStable``, ms since navigation start; null until then) an
 ``window.hflNetwork`` (the vis Network), ``window.hflNodes`` / ``window.hflEdges`` (its
 DataSets) and ``window.hflPage`` (open, close, reveal, switch a relation) for tests.
 plotly.js is compiled only once the network is on screen (``window.hflCharts`` is true
-when the charts are drawn), so a reader sees the network first.
+when the charts are drawn), so a reader sees the network first. With ``assets`` (as the
+site's family pages do) the page loads vis-network and plotly.js from a shared folder
+(:func:`write_assets`) instead of inlining them; the default stays one self-contained file.
 
 Example:
     >>> html = render_page(title="t", subtitle="s", data={"models": []}, legend=[],
@@ -25,6 +27,7 @@ Example:
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -34,6 +37,10 @@ import pyvis
 from lineage.viz.charts import PLOTLY_CONFIG, plotly_js
 
 _VIS_DIR = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
+#: File names of the shared scripts (:func:`write_assets`).
+VIS_JS = "vis-network.min.js"
+VIS_CSS = "vis-network.css"
+PLOTLY_JS = "plotly.min.js"
 
 
 @functools.cache
@@ -49,12 +56,16 @@ _TEMPLATE = r"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy"
+{% if assets %}<meta http-equiv="Content-Security-Policy"
+ content="default-src 'none'; script-src 'self' file: 'unsafe-inline';
+ style-src 'self' file: 'unsafe-inline'; img-src data:; font-src data:">
+{% else %}<meta http-equiv="Content-Security-Policy"
  content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline';
  img-src data:; font-src data:">
-<meta name="viewport" content="width=device-width, initial-scale=1">
+{% endif %}<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ title }}</title>
-<style>{{ vis_css|safe }}</style>
+{% if assets %}<link rel="stylesheet" href="{{ assets }}/{{ vis_css_file }}">
+{% else %}<style>{{ vis_css|safe }}</style>{% endif %}
 <style>
 html, body { margin: 0; height: 100%; font: 14px/1.4 system-ui, sans-serif; color: #222; }
 body { display: flex; flex-direction: column; }
@@ -72,11 +83,11 @@ aside h2 { font-size: 14px; margin: 10px 0 4px; }
 .legend span.sw { width: 14px; height: 10px; border: 2px solid; display: inline-block; }
 .legend span.sw.fold { background: #f2f2f2; border: 1px dashed #888; }
 .legend span.sw.missing { background: #eee; border: 1px dashed #888; }
-#details { word-break: break-all; }
+#details { overflow-wrap: anywhere; }
 #details dl, .tip dl { display: grid; grid-template-columns: auto 1fr; gap: 0 8px; margin: 4px 0; }
 #details dt, .tip dt { color: #666; }
 #details dd, .tip dd { margin: 0; }
-.tip { font: 12px/1.35 system-ui, sans-serif; max-width: 360px; word-break: break-all; }
+.tip { font: 12px/1.35 system-ui, sans-serif; max-width: 360px; overflow-wrap: anywhere; }
 .tip b { font-size: 13px; }
 #find { width: 100%; box-sizing: border-box; margin-top: 6px; }
 #find-msg { color: #8a4b00; font-size: 12px; min-height: 1em; margin: 2px 0; }
@@ -85,8 +96,9 @@ table.gen td, table.gen th { padding: 1px 4px; text-align: right; border-bottom:
 .gen-wrap { overflow-x: auto; max-width: 340px; }
 .caption { font-size: 12px; color: #555; margin: 2px 0; }
 </style>
-<script>{{ vis_js|safe }}</script>
-<script type="text/plain" id="plotly-src">{{ plotly_js|safe }}</script>
+{% if assets %}<script src="{{ assets }}/{{ vis_js_file }}"></script>
+{% else %}<script>{{ vis_js|safe }}</script>
+<script type="text/plain" id="plotly-src">{{ plotly_js|safe }}</script>{% endif %}
 </head>
 <body>
 <header>
@@ -120,6 +132,8 @@ Font size grows with all derivatives (log).</div>
 </div>
 {% if chart %}<h2>Growth of derivatives</h2>
 <div id="growth-chart"></div><p class="caption" id="chart-caption">{{ chart_caption }}</p>
+{% elif chart_caption %}<h2>Growth of derivatives</h2>
+<p class="caption" id="chart-caption">{{ chart_caption }}</p>
 {% endif %}
 {% if sunburst %}<h2>The family at a glance</h2>
 <p class="caption">Branches sized by their models, coloured by relation; click a sector to
@@ -142,9 +156,10 @@ var HFL = {{ data|tojson }};
 var CHART = {{ chart|tojson }};
 var SUNBURST = {{ sunburst|tojson }};
 var PLOTLY_CONFIG = {{ plotly_config|tojson }};
+var PLOTLY_SRC = {{ plotly_src|tojson }};
 window.hflStable = null;
 (function () {
-  var D = HFL, n = D.models.length, STEP = 20, PITCH = 30, REACH = 190;
+  var D = HFL, n = D.models.length, STEP = 20, PITCH = 30, REACH = 190, READABLE = 8 / 12;
   var MARGIN = {top: 2, bottom: 2, left: 4, right: 4};
   var open = new Uint8Array(n), initial = new Uint8Array(n), offRel = {};
   var kids = [], pos = {}, i;
@@ -340,6 +355,12 @@ window.hflStable = null;
     if (list.length) {  // bring what opened into view, zooming out only as needed
       network.fit({nodes: list.concat([a]), animation: false,
                    maxZoomLevel: network.getScale()});
+      if (network.getScale() < READABLE) {  // never below 8 px labels: "fold back" at the top
+        var top = pos["c:" + a + ":" + s] || pos[list[0]];
+        var down = (container.clientHeight / 2 - 40) / READABLE;
+        network.moveTo({position: {x: top.x, y: top.y + down}, scale: READABLE,
+                        animation: false});
+      }
     }
     return list.length;
   }
@@ -467,6 +488,14 @@ window.hflStable = null;
   window.hflPage = {openFold: openFold, closeFold: closeFold, reveal: reveal,
                     setRelation: function (r, on) { setRelation(r, on, false); },
                     data: D};
+  if (D.bands && D.bands.length) {  // shade the tree's side-by-side bands
+    network.on("beforeDrawing", function (ctx) {
+      D.bands.forEach(function (b, k) {
+        ctx.fillStyle = k % 2 ? "#eef3f7" : "#f6f8fa";
+        ctx.fillRect(b[0], b[1], b[2] - b[0], b[3] - b[1]);
+      });
+    });
+  }
   function firstView() { network.fit({animation: false, maxZoomLevel: 1}); }
   firstView();
   network.once("afterDrawing", function () {
@@ -519,8 +548,18 @@ window.hflStable = null;
   });
   function charts() {
     var src = document.createElement("script");
+    if (PLOTLY_SRC) {  // the site's shared copy: draw once it has loaded
+      src.src = PLOTLY_SRC;
+      src.onload = drawCharts;
+      src.onerror = function () { window.hflCharts = true; };
+      document.head.appendChild(src);
+      return;
+    }
     src.textContent = document.getElementById("plotly-src").textContent;
     document.head.appendChild(src);
+    drawCharts();
+  }
+  function drawCharts() {
     if (CHART && window.Plotly) {
       Plotly.newPlot("growth-chart", CHART.data, CHART.layout, PLOTLY_CONFIG);
     }
@@ -564,14 +603,19 @@ def render_page(
     generations: dict | None,
     notes: Sequence[dict | str],
     heading: str | None = None,
+    assets: str | None = None,
 ) -> str:
     """The page's HTML around the columnar network ``data`` of ``lineage_html``.
 
     Text arguments are escaped; ``chart`` and ``sunburst`` are Plotly figure dicts
     (:mod:`lineage.viz.charts`), embedded as JSON; ``legend`` items have ``label``,
-    ``color`` and ``relation`` (a switch for that relation).
+    ``color`` and ``relation`` (a switch for that relation). With ``assets`` (a URL
+    relative to the page, e.g. ``"../assets"``, of a folder :func:`write_assets` filled)
+    the page loads vis-network and plotly.js from there instead of inlining them.
     """
-    vis_js, vis_css = vis_assets()
+    if assets is not None:
+        assets = assets.rstrip("/") or "."
+    vis_js, vis_css = ("", "") if assets else vis_assets()
     note_items = [n if isinstance(n, dict) else {"text": n, "id": None} for n in notes]
     return _ENV.from_string(_TEMPLATE).render(
         title=title,
@@ -587,6 +631,38 @@ def render_page(
         notes=note_items,
         vis_js=vis_js,
         vis_css=vis_css,
-        plotly_js=plotly_js(),
+        plotly_js="" if assets else plotly_js(),
         plotly_config=PLOTLY_CONFIG,
+        assets=assets,
+        vis_js_file=VIS_JS,
+        vis_css_file=VIS_CSS,
+        plotly_src=f"{assets}/{PLOTLY_JS}" if assets else None,
     )
+
+
+def write_assets(folder: str | os.PathLike) -> list[Path]:
+    """Write the scripts a page made with ``assets`` loads (vis-network's script and style,
+    plotly.js) into ``folder`` and return their paths: many pages then share one copy.
+
+    Example:
+        >>> import tempfile
+        >>> sorted(p.name for p in write_assets(tempfile.mkdtemp()))
+        ['plotly.min.js', 'vis-network.css', 'vis-network.min.js']
+    """
+    from plotly.offline import get_plotlyjs
+
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    files = {
+        VIS_JS: (_VIS_DIR / "vis-network.min.js").read_text(encoding="utf-8"),
+        VIS_CSS: (_VIS_DIR / "vis-network.css").read_text(encoding="utf-8"),
+        PLOTLY_JS: get_plotlyjs(),
+    }
+    written = []
+    for name, text in files.items():
+        path = out / name
+        tmp = path.with_name(f".{name}.tmp")
+        tmp.write_text(text.replace("//# sourceMappingURL=vis-network.min.js.map", ""), "utf-8")
+        os.replace(tmp, path)
+        written.append(path)
+    return written

@@ -9,8 +9,10 @@
   derivatives;
 - ``families/*.html``: one :func:`lineage.viz.lineage_html` page per listed family, each with
   a link back to the index;
-- ``assets/plotly.min.js`` (the Plotly bundled with the ``plotly`` package) and
-  ``assets/search-index.js`` (every model with derivatives, sorted by lower-case id);
+- ``assets/plotly.min.js`` (the Plotly bundled with the ``plotly`` package),
+  ``assets/vis-network.min.js`` and ``.css`` (shared by every family page: one copy, not
+  6 MB inlined in each) and ``assets/search-index.js`` (every model with derivatives,
+  sorted by lower-case id);
 - ``.hf-lineage-site.json``: the files the site owns. A later run overwrites those only: a
   file of the same name it does not own is an error, never overwritten.
 
@@ -46,11 +48,15 @@ from lineage.errors import UsageError
 from lineage.graph import LineageGraph
 from lineage.graph.calendar import month_label, month_number
 from lineage.progress import ProgressCallback, report
+from lineage.viz import page
 from lineage.viz.network import RELATION_COLORS, lineage_html
 
 MANIFEST = ".hf-lineage-site.json"
 GENERATOR = "hf-lineage site"
-PLOTLY_JS = "assets/plotly.min.js"
+ASSETS = "assets"
+PLOTLY_JS = f"{ASSETS}/{page.PLOTLY_JS}"
+VIS_JS = f"{ASSETS}/{page.VIS_JS}"
+VIS_CSS = f"{ASSETS}/{page.VIS_CSS}"
 SEARCH_JS = "assets/search-index.js"
 FAMILY_DIR = "families"
 OTHER_RELATION_COLOR = "#5b8def"
@@ -193,6 +199,7 @@ def family_fits(
     ]
     fits = pd.concat(parts, ignore_index=True)
     fits.attrs["label"] = parts[0].attrs.get("label", "")
+    fits.attrs["prior"] = parts[0].attrs.get("prior", "weak")
     return fits
 
 
@@ -230,7 +237,7 @@ def _chart(fig, div_id: str) -> str:
         include_plotlyjs=False,
         full_html=False,
         div_id=div_id,
-        config={"displaylogo": False, "responsive": True},
+        config={"displaylogo": False, "responsive": True, "displayModeBar": False},
     )
 
 
@@ -279,17 +286,21 @@ def _charts(
         marker={"color": "#9ab8d8", "opacity": opacity},
         secondary_y=False,
     )
+    total = np.cumsum(per_month.to_numpy())
     fig.add_scatter(
         x=months,
-        y=np.cumsum(per_month.to_numpy()).tolist(),
+        y=total.tolist(),
         name="models in all",
         mode="lines",
         line={"color": "#264653", "width": 2.5},
         secondary_y=True,
     )
     fig.update_yaxes(title_text="new models per month", secondary_y=False)
-    fig.update_yaxes(
-        title_text="models in all", secondary_y=True, rangemode="tozero", showgrid=False
+    fig.update_yaxes(  # the whole line inside the plot, its last month included
+        title_text="models in all",
+        secondary_y=True,
+        range=[0, float(total[-1]) * 1.05 if len(total) else 1],
+        showgrid=False,
     )
     out["growth"] = _chart(fig, "chart-growth")
 
@@ -652,10 +663,8 @@ this folder.</p>
 def _prior_text(fits: pd.DataFrame, n_families: int) -> str:
     """How the table's fits were regularised: a learned population prior, or the weak
     default when too few series fitted well to learn one."""
-    from growth.prior import WEAK_WSB_PRIOR
-
-    if fits.attrs.get("prior", WEAK_WSB_PRIOR) is WEAK_WSB_PRIOR:
-        return "the weak default prior (too few good fits to learn a population prior)"
+    if fits.attrs.get("prior", "weak") == "weak":
+        return "the weak prior (as hf-lineage fit and rank use by default)"
     return f"a population prior learned from these {n_families} families' series"
 
 
@@ -760,7 +769,7 @@ def write_site(
     families = largest_families(graph, top, progress=progress)
     models = families["model"].tolist()
     pages = _slugs(models)
-    targets = ["index.html", PLOTLY_JS, SEARCH_JS, *pages.values()]
+    targets = ["index.html", PLOTLY_JS, VIS_JS, VIS_CSS, SEARCH_JS, *pages.values()]
     previous = _check_targets(out_dir, targets, snapshot)
 
     fits = family_fits(graph, models, progress=progress)
@@ -768,14 +777,12 @@ def write_site(
     transitive = graph.descendant_counts("transitive")
     depths = lineage_depths(graph)
 
-    import plotly.offline
-
     # claim every file first, so a run interrupted half-way can be re-run over its own files
     _write(
         out_dir / MANIFEST,
         json.dumps({"generator": GENERATOR, "files": sorted(previous | set(targets))}, indent=1),
     )
-    _write(out_dir / PLOTLY_JS, plotly.offline.get_plotlyjs())
+    page.write_assets(out_dir / ASSETS)  # one copy of each script for every page
     _write(out_dir / SEARCH_JS, _search_index(direct, transitive, pages))
     written = {}
     for k, model in enumerate(models, start=1):
@@ -784,7 +791,7 @@ def write_site(
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
         try:
-            lineage_html(graph, model, path=tmp, fits=fits)
+            lineage_html(graph, model, path=tmp, fits=fits, assets=f"../{ASSETS}")
             label = f"family {k} of {len(models)} largest"
             _write(path, _back_link(tmp.read_text(encoding="utf-8"), label))
         finally:
