@@ -364,11 +364,11 @@ def _write_table(
 def _write_record(record: dict, fmt: str, output: str | None, *, table: str) -> None:
     """Write one nested record: ``table`` (its text rendering), JSON, or CSV ``field,value``
     rows (nested keys joined with '.')."""
-    import pandas as pd
-
     if fmt == "json":
         text = _json_text(record)
     elif fmt == "csv":
+        import pandas as pd
+
         rows: list[tuple[str, object]] = []
 
         def flatten(prefix: str, value) -> None:

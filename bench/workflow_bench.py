@@ -244,6 +244,7 @@ def run_size(n: int, args, cli: str, commands: set[str]) -> list[dict]:
     print(f"# largest family root {root} ({size:,} descendants)", flush=True)
     py = sys.executable
     out_html = folder / "page.html"
+    parquet = folder / "export-parquet"
     jobs = {
         "floor": [py, "-c", FLOOR, str(db)],
         "from_db": [py, "-c", FROM_DB, str(db)],
@@ -254,7 +255,8 @@ def run_size(n: int, args, cli: str, commands: set[str]) -> list[dict]:
         "fit": [cli, "fit", root, "--db", str(db)],
         "rank": [cli, "rank", "--db", str(db)],
         "html": [cli, "html", root, "--db", str(db), "-o", str(out_html)],
-        "export": [cli, "export", "--db", str(db), "-o", str(folder / "export.graphml")],
+        "export": [cli, "export", "--db", str(db), "--format", "parquet", "-o", str(parquet)],
+        "graphml": [cli, "export", "--db", str(db), "-o", str(folder / "export.graphml")],
         "networkx": [py, "-c", NETWORKX, str(db), root],
         "igraph": [py, "-c", IGRAPH, str(db), root],
     }
