@@ -14,7 +14,8 @@ command's CPU time over the floor's. ``networkx`` and ``igraph`` do the ``family
 (read the edges, build the graph, list the descendants of the largest family's root) and
 must find the same number of descendants as ``hf-lineage family``.
 ``from_db`` is ``LineageGraph.from_db`` alone (plus the interpreter and the imports; the note
-gives the call's own time and memory).
+gives the call's own time and memory). ``html`` draws the largest family's page; ``export``
+writes the whole snapshot as Parquet, ``graphml`` as GraphML.
 
 Commands this branch does not have are reported as ``n/a on this branch``.
 
