@@ -304,8 +304,17 @@ def _csv_text(frame) -> str:
 
     safe = frame.copy()
     for col in safe.columns:
-        if not pd.api.types.is_numeric_dtype(safe[col]):
-            safe[col] = safe[col].map(_neutralise)
+        column = safe[col]
+        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_datetime64_any_dtype(column):
+            continue  # no string cells
+        try:  # one vectorised test; the rows that start like a formula, if any, rewritten
+            risky = column.str.startswith(_FORMULA_START, na=False).to_numpy(dtype=bool)
+        except (AttributeError, TypeError):  # not a column of strings (and missing values)
+            safe[col] = column.map(_neutralise)
+            continue
+        if risky.any():
+            safe[col] = column.astype(object)
+            safe.loc[risky, col] = [_neutralise(v) for v in column[risky]]
     safe.columns = [_neutralise(str(c)) for c in safe.columns]
     return safe.to_csv(index=False)
 
