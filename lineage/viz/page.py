@@ -33,16 +33,17 @@ import jinja2
 
 from lineage.viz.charts import PLOTLY_CONFIG, plotly_js
 
-# pyvis's bundled files, found without importing pyvis (which imports networkx and IPython,
-# about 0.4 s of every page).
-_VIS_DIR = Path(importlib.util.find_spec("pyvis").origin).parent / "templates" / "lib" / "vis-9.1.2"
-
 
 @functools.cache
 def vis_assets() -> tuple[str, str]:
     """The vis-network script and stylesheet bundled with pyvis, ready to inline."""
-    js = (_VIS_DIR / "vis-network.min.js").read_text(encoding="utf-8")
-    css = (_VIS_DIR / "vis-network.css").read_text(encoding="utf-8")
+    # found without importing pyvis (which imports networkx and IPython: 0.4 s of a page)
+    spec = importlib.util.find_spec("pyvis")
+    if spec is None or spec.origin is None:
+        raise ImportError("pyvis is not installed: pip install pyvis")
+    folder = Path(spec.origin).parent / "templates" / "lib" / "vis-9.1.2"
+    js = (folder / "vis-network.min.js").read_text(encoding="utf-8")
+    css = (folder / "vis-network.css").read_text(encoding="utf-8")
     js = js.replace("//# sourceMappingURL=vis-network.min.js.map", "")
     return js.replace("</script", "<\\/script"), css.replace("</style", "<\\/style")
 
