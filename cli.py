@@ -304,8 +304,17 @@ def _csv_text(frame) -> str:
 
     safe = frame.copy()
     for col in safe.columns:
-        if not pd.api.types.is_numeric_dtype(safe[col]):
-            safe[col] = safe[col].map(_neutralise)
+        column = safe[col]
+        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_datetime64_any_dtype(column):
+            continue  # no string cells
+        try:  # one vectorised test; the rows that start like a formula, if any, rewritten
+            risky = column.str.startswith(_FORMULA_START, na=False).to_numpy(dtype=bool)
+        except (AttributeError, TypeError):  # not a column of strings (and missing values)
+            safe[col] = column.map(_neutralise)
+            continue
+        if risky.any():
+            safe[col] = column.astype(object)
+            safe.loc[risky, col] = [_neutralise(v) for v in column[risky]]
     safe.columns = [_neutralise(str(c)) for c in safe.columns]
     return safe.to_csv(index=False)
 
@@ -364,11 +373,11 @@ def _write_table(
 def _write_record(record: dict, fmt: str, output: str | None, *, table: str) -> None:
     """Write one nested record: ``table`` (its text rendering), JSON, or CSV ``field,value``
     rows (nested keys joined with '.')."""
-    import pandas as pd
-
     if fmt == "json":
         text = _json_text(record)
     elif fmt == "csv":
+        import pandas as pd
+
         rows: list[tuple[str, object]] = []
 
         def flatten(prefix: str, value) -> None:

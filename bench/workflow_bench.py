@@ -14,7 +14,8 @@ command's CPU time over the floor's. ``networkx`` and ``igraph`` do the ``family
 (read the edges, build the graph, list the descendants of the largest family's root) and
 must find the same number of descendants as ``hf-lineage family``.
 ``from_db`` is ``LineageGraph.from_db`` alone (plus the interpreter and the imports; the note
-gives the call's own time and memory).
+gives the call's own time and memory). ``html`` draws the largest family's page; ``export``
+writes the whole snapshot as Parquet, ``graphml`` as GraphML.
 
 Commands this branch does not have are reported as ``n/a on this branch``.
 
@@ -244,6 +245,7 @@ def run_size(n: int, args, cli: str, commands: set[str]) -> list[dict]:
     print(f"# largest family root {root} ({size:,} descendants)", flush=True)
     py = sys.executable
     out_html = folder / "page.html"
+    parquet = folder / "export-parquet"
     jobs = {
         "floor": [py, "-c", FLOOR, str(db)],
         "from_db": [py, "-c", FROM_DB, str(db)],
@@ -254,7 +256,8 @@ def run_size(n: int, args, cli: str, commands: set[str]) -> list[dict]:
         "fit": [cli, "fit", root, "--db", str(db)],
         "rank": [cli, "rank", "--db", str(db)],
         "html": [cli, "html", root, "--db", str(db), "-o", str(out_html)],
-        "export": [cli, "export", "--db", str(db), "-o", str(folder / "export.graphml")],
+        "export": [cli, "export", "--db", str(db), "--format", "parquet", "-o", str(parquet)],
+        "graphml": [cli, "export", "--db", str(db), "-o", str(folder / "export.graphml")],
         "networkx": [py, "-c", NETWORKX, str(db), root],
         "igraph": [py, "-c", IGRAPH, str(db), root],
     }

@@ -31,14 +31,14 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
+
+if TYPE_CHECKING:  # matplotlib is imported by the functions that draw (0.6 s): `fit`
+    # without --plot only describes its fits
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 #: Points of the fitted curve's grid per observed month.
 GRID_PER_MONTH = 8
@@ -84,6 +84,9 @@ def new_figure(width: float, height: float) -> Figure:
     >>> new_figure(4, 3).canvas.get_width_height()
     (400, 300)
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
@@ -226,6 +229,8 @@ def style_axes(ax: Axes, *, log_y: bool = False) -> None:
     ``log_y``: a logarithmic y axis from just below the smallest positive observed count
     (a linear one when no count is positive: there is nothing a log axis could show).
     """
+    from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
+
     ax.set_xlabel("months since release (0 = release month)")
     ax.set_ylabel("cumulative derivatives")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -325,6 +330,9 @@ def overlay_figure(
     >>> [t.get_text() for t in fig.legends[0].get_texts()][:2]
     ['a', 'b']
     """
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     fig = new_figure(*size)
     ax = fig.subplots()
     colors = [f"C{i % 10}" for i in range(len(series))]

@@ -57,7 +57,6 @@ from lineage.errors import (
     StoreMissingError,
     StoreReadOnlyError,
 )
-from lineage.hub.client import HUB_DATE_FLOOR
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -985,6 +984,8 @@ class Store:
         model), skipped ({reason: items}), repaired ({field: items}), renames ({old: new}),
         lookups ({status: references}), floor_dated (models carrying the Hub's floor date).
         """
+        from lineage.hub.client import HUB_DATE_FLOOR  # the HTTP client: lazily (0.25 s)
+
         gen = self.live_gen()
         args = (-1 if gen is None else gen,)
 

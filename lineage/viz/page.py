@@ -27,16 +27,15 @@ Example:
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import jinja2
-import pyvis
 
 from lineage.viz.charts import PLOTLY_CONFIG, plotly_js
 
-_VIS_DIR = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
 #: File names of the shared scripts (:func:`write_assets`).
 VIS_JS = "vis-network.min.js"
 VIS_CSS = "vis-network.css"
@@ -44,10 +43,21 @@ PLOTLY_JS = "plotly.min.js"
 
 
 @functools.cache
+def _vis_dir() -> Path:
+    """pyvis's bundled vis-network folder, found without importing pyvis (which imports
+    networkx and IPython: 0.4 s of a page)."""
+    spec = importlib.util.find_spec("pyvis")
+    if spec is None or spec.origin is None:
+        raise ImportError("pyvis is not installed: pip install pyvis")
+    return Path(spec.origin).parent / "templates" / "lib" / "vis-9.1.2"
+
+
+@functools.cache
 def vis_assets() -> tuple[str, str]:
     """The vis-network script and stylesheet bundled with pyvis, ready to inline."""
-    js = (_VIS_DIR / "vis-network.min.js").read_text(encoding="utf-8")
-    css = (_VIS_DIR / "vis-network.css").read_text(encoding="utf-8")
+    folder = _vis_dir()
+    js = (folder / VIS_JS).read_text(encoding="utf-8")
+    css = (folder / VIS_CSS).read_text(encoding="utf-8")
     js = js.replace("//# sourceMappingURL=vis-network.min.js.map", "")
     return js.replace("</script", "<\\/script"), css.replace("</style", "<\\/style")
 
@@ -654,8 +664,8 @@ def write_assets(folder: str | os.PathLike) -> list[Path]:
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     files = {
-        VIS_JS: (_VIS_DIR / "vis-network.min.js").read_text(encoding="utf-8"),
-        VIS_CSS: (_VIS_DIR / "vis-network.css").read_text(encoding="utf-8"),
+        VIS_JS: (_vis_dir() / VIS_JS).read_text(encoding="utf-8"),
+        VIS_CSS: (_vis_dir() / VIS_CSS).read_text(encoding="utf-8"),
         PLOTLY_JS: get_plotlyjs(),
     }
     written = []
