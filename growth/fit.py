@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Executor
+from typing import Self
 
 import numpy as np
 import pandas as pd
@@ -293,7 +294,7 @@ class CurveFitter:
         return optimize.OptimizeResult(x=x, fun=f, nit=max_iter, success=False)
 
     # ----------------------------------------------------------------- fitting
-    def fit(self, age_months, cumulative) -> CurveFitter:
+    def fit(self, age_months, cumulative) -> Self:
         """Fit the series; never raises on finite or empty input."""
         a, c, self.n_decreases_ = clean_series(age_months, cumulative)
         self.age_, self.cum_ = a, c
@@ -416,8 +417,8 @@ class CurveFitter:
         if not np.isfinite(self.ultimate_):
             return (np.nan, np.nan)
         ult = self.curve.ultimate(self._draws()[:, : self.curve.n_params].T)
-        q = _band(interval)
-        return tuple(float(v) for v in np.quantile(ult, q))
+        low, high = np.quantile(ult, _band(interval))
+        return (float(low), float(high))
 
     def _draws(self) -> np.ndarray:
         if getattr(self, "_draw_cache", None) is None:
@@ -484,7 +485,7 @@ class CurveFitter:
         out = np.empty((self.n_draws, ages.size))
         fut = t > self.t_last_
         past = ~fut
-        fitted = self.status_ != "no-growth" and np.all(np.isfinite(self.x_))
+        fitted = self.status_ != "no-growth" and bool(np.all(np.isfinite(self.x_)))
         if past.any():
             if fitted:
                 draws = self._draws()[:, : self.curve.n_params]

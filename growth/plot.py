@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -323,7 +324,7 @@ def overlay_figure(
             label=label,
         )
     style_axes(ax, log_y=log_y)
-    handles = [Line2D([], [], color=c, lw=2.5) for c in colors]
+    handles: list[Artist] = [Line2D([], [], color=c, lw=2.5) for c in colors]
     labels = [label for label, _ in series]
     handles += [
         Line2D([], [], ls="", marker="o", mfc="white", mec="0.3", color="0.3"),

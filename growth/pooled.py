@@ -404,11 +404,11 @@ class PooledForecaster:
         started = rows[rows["origin_count"] >= 1].reset_index(drop=True)
         fold = started["model"].map(lambda m: zlib.crc32(str(m).encode()) % 2).to_numpy()
         out_of_fold = np.full(len(started), np.nan)
-        for f in (0, 1):
-            if (fold == f).all() or (fold != f).all():
+        for held_out in (0, 1):
+            if (fold == held_out).all() or (fold != held_out).all():
                 continue
-            model = self._learn(started[fold != f].reset_index(drop=True))
-            out_of_fold[fold == f] = self._predict_log(started[fold == f], model)
+            model = self._learn(started[fold != held_out].reset_index(drop=True))
+            out_of_fold[fold == held_out] = self._predict_log(started[fold == held_out], model)
         self.model_ = self._learn(started)
         names = ["intercept", *FEATURES, *(f"{n}_x_h" for n in FEATURES)]
         self.coef_ = pd.DataFrame(

@@ -304,7 +304,7 @@ def population_prior(
     filters. Pass it as ``prior`` to :func:`fit_model`, :func:`fit_models` or
     :func:`rank_models` (the same prior everywhere gives the same numbers everywhere).
     """
-    counts = graph.descendant_counts(scope, _relations(relations), progress=progress)
+    counts = graph.descendant_counts(scope, relations=_relations(relations), progress=progress)
     population = counts[counts >= min_derivatives].index.tolist()
     fits = fit_models(
         graph,
@@ -410,7 +410,7 @@ def rank_models(
     if by not in RANK_COLUMNS:
         raise UsageError(f"by must be one of {', '.join(RANK_COLUMNS)}, got {by!r}")
     rel = _relations(relations)
-    counts = graph.descendant_counts(scope, rel, progress=progress)
+    counts = graph.descendant_counts(scope, relations=rel, progress=progress)
     chosen = counts[counts >= min_derivatives].index.tolist()
     fits = fit_models(
         graph,

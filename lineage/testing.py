@@ -53,6 +53,10 @@ def chromium() -> Iterator[Any]:
     from selenium.webdriver.chrome.service import Service
 
     browser, driver_path = _binaries()
+    if browser is None or driver_path is None:
+        raise RuntimeError(
+            "headless Chromium and chromedriver are not installed: run `make browser`"
+        )
     profile = tempfile.mkdtemp(prefix="hfl-chromium-")
     opts = webdriver.ChromeOptions()
     opts.binary_location = browser

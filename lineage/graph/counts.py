@@ -91,6 +91,7 @@ def csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarra
     [2, 1, 1]
     """
     src = np.asarray(src, dtype=np.int64)
+    order: slice | np.ndarray
     if len(src) and np.all(src[1:] >= src[:-1]):
         order = slice(None)
     else:
@@ -461,7 +462,7 @@ def histograms(
     cell = np.int32 if len(rows) * n_months < 2**31 else np.int64
     month = np.asarray(month, dtype=cell)
     release = month[rows]
-    first_cell = np.arange(len(rows), dtype=cell) * cell(n_months)  # of each row
+    first_cell = np.arange(len(rows), dtype=cell) * cell(n_months)  # type: ignore[operator]
     row_base = np.full(index.n, -1, dtype=cell)
     row_base[rows] = first_cell
     report(progress, "months", 0, 1)

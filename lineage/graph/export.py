@@ -187,8 +187,8 @@ def node_chunks(
     rows: text as str or None, numbers as int64/float64, booleans as bool."""
     kinds = node_kinds(graph)
     nodes = np.arange(graph.n_models) if nodes is None else np.asarray(nodes)
-    direct = graph.descendant_counts("direct", relations).to_numpy()
-    transitive = graph.descendant_counts("transitive", relations).to_numpy()
+    direct = graph.descendant_counts("direct", relations=relations).to_numpy()
+    transitive = graph.descendant_counts("transitive", relations=relations).to_numpy()
     models = graph.models
     for start in range(0, max(len(nodes), 1), chunk_size):
         rows = nodes[start : start + chunk_size]
@@ -197,7 +197,7 @@ def node_chunks(
         for col, kind in kinds.items():
             if col == "author":
                 authors = model_authors(graph, rows)
-                values = np.where(authors == "", None, authors)
+                values = np.where(authors == "", None, authors)  # type: ignore[call-overload]
             elif col == "direct":
                 values = direct[rows]
             elif col == "transitive":
@@ -307,8 +307,8 @@ def top_models(
     """
     if by not in ("direct", "transitive"):
         raise UsageError(f"--by must be 'direct' or 'transitive', not {by!r}")
-    direct = graph.descendant_counts("direct", relations).to_numpy()
-    transitive = graph.descendant_counts("transitive", relations).to_numpy()
+    direct = graph.descendant_counts("direct", relations=relations).to_numpy()
+    transitive = graph.descendant_counts("transitive", relations=relations).to_numpy()
     authors = model_authors(graph)
     rows = np.arange(graph.n_models)
     if author is not None:

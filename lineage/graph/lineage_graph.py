@@ -142,14 +142,15 @@ class LineageGraph:
         rel = pd.Index(names).get_indexer(rel_text).astype(np.int16)
         keep = child != parent
         child, parent, rel = child[keep], parent[keep], rel[keep]
+        snapshot: pd.Timestamp | None = None
         if snapshot_time is not None:
-            snapshot_time = pd.Timestamp(snapshot_time)
-            snapshot_time = (
-                snapshot_time.tz_localize("UTC")
-                if snapshot_time.tzinfo is None
-                else snapshot_time.tz_convert("UTC")
+            snapshot = pd.Timestamp(snapshot_time)
+            snapshot = (
+                snapshot.tz_localize("UTC")
+                if snapshot.tzinfo is None
+                else snapshot.tz_convert("UTC")
             )
-        graph = cls._assemble(models, child, parent, rel, names, snapshot_time, index)
+        graph = cls._assemble(models, child, parent, rel, names, snapshot, index)
         if "source" in edges:  # where each edge was declared (tag, card), for exports
             graph._declared = (child, parent, rel, edges["source"].to_numpy(dtype=object)[keep])
         return graph
@@ -456,11 +457,11 @@ class LineageGraph:
             }
         )
 
-    def parents(self, model: str, relations: Iterable[str] | None = None) -> list[str]:
+    def parents(self, model: str, *, relations: Iterable[str] | None = None) -> list[str]:
         """Ids of the direct parents of ``model`` (optionally only these relations)."""
         return self._neighbours(model, down=False, relations=relations)
 
-    def children(self, model: str, relations: Iterable[str] | None = None) -> list[str]:
+    def children(self, model: str, *, relations: Iterable[str] | None = None) -> list[str]:
         """Ids of the direct derivatives of ``model``."""
         return self._neighbours(model, down=True, relations=relations)
 
@@ -471,13 +472,14 @@ class LineageGraph:
         dst = (self._child if down else self._parent)[mask]
         return self.ids[np.sort(dst[src == i])].tolist()
 
-    def ancestors(self, model: str, relations: Iterable[str] | None = None) -> list[str]:
+    def ancestors(self, model: str, *, relations: Iterable[str] | None = None) -> list[str]:
         """Ids of every model ``model`` derives from, nearest first."""
         return self.ids[self._bfs(model, False, relations)["node"].to_numpy()[1:]].tolist()
 
     def descendants(
         self,
         model: str,
+        *,
         relations: Iterable[str] | None = None,
         until: str | None = None,
     ) -> list[str]:
@@ -522,6 +524,7 @@ class LineageGraph:
         self,
         model: str,
         direction: str = "down",
+        *,
         relations: Iterable[str] | None = None,
     ) -> pd.DataFrame:
         """One row per model reached from ``model``: ``model, depth, parent, relation``
@@ -555,6 +558,7 @@ class LineageGraph:
     def descendant_counts(
         self,
         scope: str = "transitive",
+        *,
         relations: Iterable[str] | None = None,
         progress: ProgressCallback | None = None,
     ) -> pd.Series:
@@ -568,6 +572,7 @@ class LineageGraph:
     def monthly_counts(
         self,
         scope: str = "transitive",
+        *,
         relations: Iterable[str] | None = None,
         progress: ProgressCallback | None = None,
     ) -> MonthlyCounts:
@@ -595,8 +600,8 @@ class LineageGraph:
         self,
         model: str,
         scope: str = "transitive",
-        relations: Iterable[str] | None = None,
         *,
+        relations: Iterable[str] | None = None,
         running_month: bool = False,
     ) -> pd.DataFrame:
         """Monthly derivatives of ``model`` from its release month to
@@ -649,9 +654,9 @@ class LineageGraph:
         self,
         models: Iterable[str] | None = None,
         scope: str = "transitive",
+        *,
         relations: Iterable[str] | None = None,
         progress: ProgressCallback | None = None,
-        *,
         running_month: bool = False,
     ) -> pd.DataFrame:
         """Long growth-curve frame ``model, scope, month, age_months, count, cumulative,
@@ -668,39 +673,46 @@ class LineageGraph:
                 parts = []
                 moved = 0
                 for m in wanted:
-                    curve = self.growth_curve(m, scope, relations, running_month=running_month)
+                    curve = self.growth_curve(
+                        m, scope, relations=relations, running_month=running_month
+                    )
                     moved += curve.attrs["moved"]
                     parts.append(curve.assign(model=m, scope=scope)[CURVE_COLUMNS])
                 frame = pd.concat(parts, ignore_index=True) if parts else empty_curves()
                 frame.attrs["moved"] = moved
                 return frame
-        monthly = self.monthly_counts(scope, relations, progress)
-        cut = {"last_complete": self.last_complete_month, "running_month": running_month}
+        monthly = self.monthly_counts(scope, relations=relations, progress=progress)
         if models is None:
-            frame = monthly.curves(**cut)
+            frame = monthly.curves(
+                last_complete=self.last_complete_month, running_month=running_month
+            )
         else:
-            frame = self._with_empty(monthly, wanted, scope, cut)
+            frame = self._with_empty(monthly, wanted, scope, running_month=running_month)
         frame.attrs["moved"] = monthly.moved
         return frame
 
     def _with_empty(
-        self, monthly: MonthlyCounts, wanted: list[str], scope: str, cut: dict
+        self, monthly: MonthlyCounts, wanted: list[str], scope: str, *, running_month: bool
     ) -> pd.DataFrame:
         """Curves of ``wanted`` in their order, zero curves for those without derivatives."""
         have = set(monthly.models.tolist())
-        found = monthly.curves([m for m in wanted if m in have], **cut)
+        found = monthly.curves(
+            [m for m in wanted if m in have],
+            last_complete=self.last_complete_month,
+            running_month=running_month,
+        )
         parts = {m: f for m, f in found.groupby("model", sort=False)}
         out = []
         for m in wanted:
             if m in parts:
                 out.append(parts[m])
             else:
-                curve = self.growth_curve(m, scope, running_month=cut["running_month"])
+                curve = self.growth_curve(m, scope, running_month=running_month)
                 out.append(curve.assign(model=m, scope=scope)[CURVE_COLUMNS])
         return pd.concat(out, ignore_index=True) if out else empty_curves()
 
     # -- interop --------------------------------------------------------------------------
-    def to_networkx(self, relations: Iterable[str] | None = None):
+    def to_networkx(self, *, relations: Iterable[str] | None = None):
         """networkx DiGraph, edges parent -> child with ``relation``; node attributes are
         the model columns (created_at, author, downloads, likes, pipeline_tag, missing...) as
         values ``nx.write_graphml``/``write_gexf`` accept: ISO 8601 times, ``""`` for missing
@@ -716,7 +728,7 @@ class LineageGraph:
         """
         return convert.to_networkx(self, relations)
 
-    def to_igraph(self, relations: Iterable[str] | None = None):
+    def to_igraph(self, *, relations: Iterable[str] | None = None):
         """python-igraph directed Graph (edges parent -> child), vertex ``name`` = id, the
         model columns as vertex attributes (written as :meth:`to_networkx` writes them, so
         ``write_graphml`` keeps them all) and ``relation`` on the edges."""

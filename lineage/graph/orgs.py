@@ -59,10 +59,10 @@ def model_authors(graph: LineageGraph, rows: np.ndarray | None = None) -> np.nda
     >>> model_authors(g).tolist(), model_authors(g, np.array([1])).tolist()
     (['org', ''], [''])
     """
-    rows = slice(None) if rows is None else rows
-    ids = graph.ids[rows]
+    picked: slice | np.ndarray = slice(None) if rows is None else rows
+    ids = graph.ids[picked]
     if "author" in graph.models:
-        given = graph.models["author"].iloc[rows].to_numpy(dtype=object, na_value=None).copy()
+        given = graph.models["author"].iloc[picked].to_numpy(dtype=object, na_value=None).copy()
         unset = np.flatnonzero([a is None or a == "" for a in given.tolist()])
     else:
         given, unset = np.empty(len(ids), dtype=object), np.arange(len(ids))
@@ -201,7 +201,8 @@ def org_curves(
     check_scope(scope)
     code, names = _author_codes(graph)
     lookup = {name.lower(): i for i, name in reversed(list(enumerate(names.tolist())))}
-    wanted, unknown = [], []
+    wanted: list[str] = []
+    unknown: list[str] = []
     for author in authors:
         (unknown if str(author).lower() not in lookup else wanted).append(str(author))
     if unknown:

@@ -186,7 +186,7 @@ def declared_parents(item: dict) -> tuple[list[tuple[str, str]], str]:
         ([('unknown', 'a/x')], 'base_model_tag')
     """
     tags = item.get("tags")
-    related, bare = _refs_from_tags(tags if isinstance(tags, list) else ())
+    related, bare = _refs_from_tags(tags if isinstance(tags, list) else [])
     if related:
         return related, TAG_SOURCES[0]
     if bare:
@@ -356,12 +356,13 @@ def parse_page(items: list[Any]) -> ParsedPage:
     seen: set[str] = set()
     for item in items:
         mid, oid, problem = _item_key(item)
-        if problem is None and (oid in seen or mid.lower() in seen):
-            problem = "duplicate in page"
-        if problem is not None:
-            page.skipped.append((oid or "", problem, repr(item)[:200]))
+        if problem is None and mid is not None and oid is not None:
+            low = mid.lower()
+            if oid in seen or low in seen:
+                problem = "duplicate in page"
+        if problem is not None or mid is None or oid is None:
+            page.skipped.append((oid or "", problem or "no usable id", repr(item)[:200]))
             continue
-        low = mid.lower()
         seen.update((oid, low))
         models.append(_model_row(item, mid, oid, page.repaired))
         tags = item.get("tags")
@@ -435,7 +436,7 @@ class HubClient:
         self.max_wait = max_wait
         #: Called with the seconds about to be slept out for a rate limit (e.g. to show it).
         self.on_wait: Callable[[float], None] | None = None
-        self._backoff = {
+        self._backoff: dict[str, Any] = {
             "max_retries": max_retries,
             "base_wait_time": base_wait_time,
             "max_wait_time": max_wait_time,
@@ -578,7 +579,7 @@ class HubClient:
             return f"{what}; check --token / HF_TOKEN (nothing was stored from this page)"
         if status in (400, 404):
             return f"{what}; check --endpoint, it does not serve the Hub's /api/models"
-        if status == 429:
+        if response is not None and status == 429:
             info = parse_ratelimit_headers(response.headers)
             wait = f"{info.reset_in_seconds} s" if info else "a few minutes"
             return (

@@ -287,25 +287,29 @@ def _start_or_resume(
             f"--endpoint {pending.endpoint} to resume it, or --full to start over"
         )
     live_cards = store.card_refs_crawled() if store.live_gen() is not None else None
-    resumable = (
-        pending and pending.endpoint == client.endpoint and (pending.mode == "full" or not full)
+    resume = (
+        pending
+        if pending is not None
+        and pending.endpoint == client.endpoint
+        and (pending.mode == "full" or not full)
+        else None
     )
-    if resumable and full and pending.next_url:  # --full starts over from a foreign resume URL
+    if resume is not None and full and resume.next_url:  # --full starts over from a foreign URL
         try:
-            client.check_url(pending.next_url)
+            client.check_url(resume.next_url)
         except ForeignOriginError:
-            resumable = False
-    if resumable:
-        if card_refs is not None and bool(card_refs) != bool(pending.card_refs):
+            resume = None
+    if resume is not None:
+        if card_refs is not None and bool(card_refs) != bool(resume.card_refs):
             raise CrawlStateError(
                 f"the unfinished crawl in {store.path} was started "
-                f"{'with' if pending.card_refs else 'without'} --card-refs; resume it as it "
+                f"{'with' if resume.card_refs else 'without'} --card-refs; resume it as it "
                 "was, or pass --full to start over"
             )
-        if pending.next_url:
-            client.check_url(pending.next_url, "stored resume URL")
-        store.mark_running(pending)
-        return pending, True
+        if resume.next_url:
+            client.check_url(resume.next_url, "stored resume URL")
+        store.mark_running(resume)
+        return resume, True
     last = store.last_complete_run()
     if not full and last is not None and last.endpoint != client.endpoint:
         raise CrawlStateError(
@@ -321,7 +325,7 @@ def _start_or_resume(
     cards = bool(live_cards if incremental else card_refs)
     expand = CARD_EXPAND if cards else EXPAND
     mark = client.hub_mark()
-    if not incremental:
+    if not incremental or last is None:
         run = store.start_run(
             mode="full",
             endpoint=client.endpoint,

@@ -601,15 +601,15 @@ class Store:
         incoming = {row[0]: row for row in page.models}
         seen_before: set[str] = set()
         if incremental and page.edges:  # references the snapshot held before this page
-            seen_before = set(
-                self._chunks(
+            seen_before = {
+                row[0]
+                for row in self._chunks(
                     "SELECT DISTINCT parent_lower FROM edges WHERE gen = ? AND parent_lower IN"
                     " ({marks})",
                     gen,
                     list({e[2] for e in page.edges}),
                 )
-            )
-            seen_before = {row[0] for row in seen_before}
+            }
         relisted = self._by_oid(gen, list(incoming))
         for oid, old_id in relisted.items():
             if old_id.lower() != incoming[oid][2]:

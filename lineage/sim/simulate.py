@@ -263,7 +263,9 @@ def _ecosystem(
     rel_names = np.array(list(RELATION_MIX))
     drawn = dict(RELATION_MIX, merge=RELATION_MIX["merge"] / _MERGE_KEPT)
     drawn["finetune"] -= drawn["merge"] - RELATION_MIX["merge"]
-    relation = np.where(is_child, rng.choice(rel_names, budget, p=list(drawn.values())), None)
+    relation = np.where(  # type: ignore[call-overload]  # numpy's stubs: None as a value
+        is_child, rng.choice(rel_names, budget, p=list(drawn.values())), None
+    )
     fertile_p = np.where(
         is_child,
         pd.Series(relation, dtype=object).map(FERTILE_SHARE).fillna(0.0).to_numpy(float)
