@@ -32,6 +32,8 @@ Forecaster = Callable[[np.ndarray, np.ndarray, np.ndarray], tuple]
 def paper_model(t, lam, mu, sigma, m: float = 100.0):
     """The paper's WSB form on t = 0, 1, 2, ... (ln 0 = -inf gives 0).
 
+    Examples
+    --------
     >>> float(paper_model(0.0, 1.0, 1.5, 0.7))
     0.0
     """
@@ -43,6 +45,8 @@ def paper_model(t, lam, mu, sigma, m: float = 100.0):
 def paper_fit(age, cumulative, m: float = 100.0) -> tuple[np.ndarray, bool]:
     """Bhandari et al.'s fit: parameters (lambda, mu, sigma) and whether it succeeded.
 
+    Examples
+    --------
     >>> t = np.arange(15.0)
     >>> p, ok = paper_fit(t, paper_model(t, 1.0, 1.5, 0.7))
     >>> ok, [round(float(v), 2) for v in p]
@@ -124,11 +128,32 @@ def backtest(
 ) -> pd.DataFrame:
     """Fit each series on ages 0..k, forecast ages k+1..k+horizon, for each origin k.
 
-    ``series``: (name, age_months, cumulative) with consecutive ages from 0; a series
-    enters an origin only if it reaches age k + horizon. Returns one row per series,
-    origin, forecaster and held-out month: ``series, origin, forecaster, origin_count, h,
-    actual, mean, lower, upper`` (``mean`` holds each forecaster's point forecast: the
-    predictive median for :class:`WSBForecaster`).
+    Parameters
+    ----------
+    series : sequence of (str, array, array)
+        (name, age_months, cumulative) with consecutive ages from 0; a series enters an
+        origin only if it reaches age k + horizon.
+    forecasters : dict
+        Name -> forecaster (``f(age, cumulative, target_ages) -> (mean, lower, upper)``,
+        e.g. :class:`NaiveLinear`, :class:`WSBForecaster`).
+    origins : sequence of int
+        The ages k.
+    horizon : int
+        Months forecast after each origin.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per series, origin, forecaster and held-out month: ``series, origin,
+        forecaster, origin_count, h, actual, mean, lower, upper`` (``mean`` holds each
+        forecaster's point forecast: the predictive median for :class:`WSBForecaster`).
+
+    Examples
+    --------
+    >>> rows = backtest([("s", np.arange(10), 2 * np.arange(10))], {"naive": NaiveLinear()},
+    ...                 origins=(6,), horizon=2)
+    >>> rows[["h", "actual", "mean"]].values.tolist()
+    [[1.0, 14.0, 14.0], [2.0, 16.0, 16.0]]
     """
     rows = []
     for name, age, cum in series:
@@ -183,6 +208,8 @@ def score(
     half), and coverage of the intervals over all held-out months of those same series (a
     series that never gets a derivative is covered by any interval and would only pad it).
 
+    Examples
+    --------
     >>> r = pd.DataFrame({"series": ["a", "a"], "origin": 6, "forecaster": ["x", "naive-linear"],
     ...                   "origin_count": 20, "h": 6, "actual": 30.0, "mean": [29.0, 26.0],
     ...                   "lower": [25.0, np.nan], "upper": [33.0, np.nan]})
@@ -252,6 +279,8 @@ def learn_calibration(
     derivative yet covers its (mostly zero) future trivially and would shrink the correction
     every growing small series needs.
 
+    Examples
+    --------
     >>> r = backtest([("a", np.arange(20.0), np.arange(20.0) ** 1.5)],
     ...              {"ours": NaiveLinear(1), "naive-linear": NaiveLinear()}, origins=(6,))
     >>> learn_calibration(r, min_rows=1).blend

@@ -39,7 +39,29 @@ from lineage.viz import lineage_html
 
 @dataclass
 class DemoResult:
-    """What :func:`run_demo` wrote and measured."""
+    """What :func:`run_demo` wrote and measured.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The output folder.
+    files : list of pathlib.Path
+        The files written there.
+    n_models, n_edges : int
+        The crawled snapshot's size.
+    families : list of str
+        The largest families' base models, largest first.
+    truth : pandas.DataFrame
+        The WSB bases' fits beside the generator's parameters.
+    snapshot_time : pandas.Timestamp
+        When the simulated Hub stopped.
+    timings : dict
+        Seconds per step.
+
+    Examples
+    --------
+    See the module docstring.
+    """
 
     out: Path
     files: list[Path]
@@ -147,6 +169,28 @@ def run_demo(
     ``lineage.html`` (the largest family), and ``hub.db``, the crawled snapshot. Every fit is
     :func:`lineage.ranking.fit_model`'s (weak prior, Hub calibration), so ``fits.csv``,
     ``rank.csv``, the plot, the page and ``hf-lineage fit`` agree.
+
+    Parameters
+    ----------
+    out : path
+        The output folder (created).
+    n_models, seed : int
+        Size and seed of the simulated Hub (:func:`lineage.sim.simulate_hub`).
+    n_families : int
+        How many of the largest families are fitted and plotted.
+    progress : callable, optional
+        Receives :class:`lineage.progress.Progress` records.
+    end : str or pandas.Timestamp, optional
+        When the simulated Hub stops.
+
+    Returns
+    -------
+    DemoResult
+        The files written, the snapshot's size and the fitted-vs-true table.
+
+    Examples
+    --------
+    ``hf-lineage demo`` runs it; the module docstring has a (small) run from Python.
     """
 
     def say(stage: str, detail: str) -> None:

@@ -83,9 +83,26 @@ POPULATION_MIN_DERIVATIVES = 10
 class ModelFit:
     """One model's growth fit (:func:`fit_model`) and what it was fitted on.
 
-    ``curve``: the months fitted (complete months, ``model, scope, month, age_months, count,
-    cumulative, complete``); ``fitter``: the fitted :class:`growth.fit.WSBFitter`;
-    ``prior``/``calibration``: the objects used; :attr:`label` says it all in words.
+    Parameters
+    ----------
+    model, scope, relations
+        The model id, ``transitive`` or ``direct``, and the relation filter (None: all).
+    curve : pandas.DataFrame
+        The months fitted (complete months: ``model, scope, month, age_months, count,
+        cumulative, complete``).
+    fitter : growth.WSBFitter
+        The fitted model.
+    prior, calibration
+        The prior and forecast calibration used (None: flat, raw).
+
+    Examples
+    --------
+    >>> g = LineageGraph.from_frames(
+    ...     pd.DataFrame({"id": ["b", "f"], "created_at": ["2024-01-09", "2024-02-02"]}),
+    ...     pd.DataFrame({"child": ["f"], "parent": ["b"]}), snapshot_time="2024-03-20")
+    >>> fit = fit_model(g, "b", scope="direct")
+    >>> fit.model, fit.scope, fit.curve["cumulative"].tolist()
+    ('b', 'direct', [0, 1])
     """
 
     model: str
@@ -110,7 +127,7 @@ class ModelFit:
 def _prior(prior: GaussianPrior | str | None) -> GaussianPrior | None:
     if isinstance(prior, str):
         if prior != "weak":
-            raise UsageError(f"prior must be 'weak', None or a GaussianPrior, not {prior!r}")
+            raise UsageError(f"prior must be 'weak', None or a GaussianPrior, got {prior!r}")
         return WEAK_WSB_PRIOR
     return prior
 
@@ -118,6 +135,8 @@ def _prior(prior: GaussianPrior | str | None) -> GaussianPrior | None:
 def prior_name(prior: GaussianPrior | str | None) -> str:
     """``weak``, ``flat`` or ``population`` (any other :class:`GaussianPrior`).
 
+    Examples
+    --------
     >>> prior_name("weak"), prior_name(None)
     ('weak', 'flat')
     """
@@ -130,6 +149,8 @@ def prior_name(prior: GaussianPrior | str | None) -> str:
 def calibration_name(calibration: ForecastCalibration | None) -> str:
     """``hub`` (:data:`growth.prior.HUB_CALIBRATION`), ``none`` or ``custom``.
 
+    Examples
+    --------
     >>> calibration_name(HUB_CALIBRATION), calibration_name(None)
     ('hub', 'none')
     """
@@ -141,6 +162,8 @@ def calibration_name(calibration: ForecastCalibration | None) -> str:
 def relations_name(relations: Iterable[str] | None) -> str:
     """The relation filter in words: ``all`` or the relations joined by ``+``.
 
+    Examples
+    --------
     >>> relations_name(None), relations_name(["finetune", "adapter"])
     ('all', 'adapter+finetune')
     """
@@ -156,6 +179,8 @@ def describe_fit(
 ) -> str:
     """One line saying what a fit was fitted on, for table titles, plots and tooltips.
 
+    Examples
+    --------
     >>> describe_fit(scope="direct", relations=["finetune"], prior="weak",
     ...              calibration=HUB_CALIBRATION)
     'direct derivatives, relations: finetune, weak prior, hub calibration'
@@ -246,14 +271,30 @@ def fit_models(
     executor: Executor | None = None,
     n_jobs: int | None = None,
 ) -> pd.DataFrame:
-    """Fit many models as :func:`fit_model` fits each one, in parallel
-    (:func:`growth.fit.fit_many`): one row per model.
+    """Fit many models as :func:`fit_model` fits each one, in parallel.
 
-    Arguments as in :func:`fit_model`; ``progress(stage, done, total)`` reports counting and
-    fitting; ``executor``/``n_jobs`` as in :func:`growth.fit.fit_many`. The frame's
-    ``attrs`` hold ``scope``, ``relations``, ``prior`` and ``calibration`` (names) and
-    ``label`` (:func:`describe_fit`).
+    Parameters
+    ----------
+    graph, scope, relations, prior, calibration, m
+        As in :func:`fit_model`.
+    models : iterable of str
+        The model ids.
+    interval : float
+        Central probability of the reported intervals.
+    progress : callable, optional
+        Receives :class:`lineage.progress.Progress` records (counting, then fitting).
+    executor, n_jobs
+        As in :func:`growth.fit.fit_many`.
 
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model (:func:`growth.fit.fit_row` columns); ``attrs`` hold ``scope``,
+        ``relations``, ``prior`` and ``calibration`` (names) and ``label``
+        (:func:`describe_fit`).
+
+    Examples
+    --------
     >>> g = LineageGraph.from_frames(
     ...     pd.DataFrame({"id": ["b", "f", "q"],
     ...                   "created_at": ["2024-01-09", "2024-02-02", "2024-03-05"]}),
@@ -303,6 +344,31 @@ def population_prior(
     :func:`growth.prior.learn_prior`): a population fixed by the snapshot, not by a ranking's
     filters. Pass it as ``prior`` to :func:`fit_model`, :func:`fit_models` or
     :func:`rank_models` (the same prior everywhere gives the same numbers everywhere).
+
+    Parameters
+    ----------
+    graph : LineageGraph
+        The snapshot.
+    scope, relations
+        As in :func:`fit_model`.
+    min_derivatives : int
+        Least derivatives of a model in the population.
+    progress, executor
+        As in :func:`fit_models`.
+
+    Returns
+    -------
+    GaussianPrior
+        Over (log lambda, mu, log sigma); the weak prior when fewer than 20 fits are ok.
+
+    Examples
+    --------
+    >>> g = LineageGraph.from_frames(
+    ...     pd.DataFrame({"id": ["b", "f", "q"],
+    ...                   "created_at": ["2024-01-09", "2024-02-02", "2024-03-05"]}),
+    ...     pd.DataFrame({"child": ["f", "q"], "parent": ["b", "b"]}), snapshot_time="2024-05-20")
+    >>> population_prior(g, min_derivatives=1) is WEAK_WSB_PRIOR  # one model: too few fits
+    True
     """
     counts = graph.descendant_counts(scope, relations=_relations(relations), progress=progress)
     population = counts[counts >= min_derivatives].index.tolist()
@@ -325,6 +391,8 @@ def eta_progress(
     """Wrap ``progress`` so that each record's message carries its stage's count and the
     time left, estimated from the rate so far: ``"fit: 5/10 (ETA 2 s)"``.
 
+    Examples
+    --------
     >>> seen, ticks = [], iter([0.0, 2.0, 4.0])
     >>> show = eta_progress(seen.append, clock=lambda: next(ticks))
     >>> report(show, "fit", 0, 10); report(show, "fit", 5, 10)
@@ -386,8 +454,9 @@ def rank_models(
     executor: Executor | None = None,
     n_jobs: int | None = None,
 ) -> pd.DataFrame:
-    """Rank the models with at least ``min_derivatives`` derivatives by their growth fits
-    (``hf-lineage rank``).
+    """Rank the models with at least ``min_derivatives`` derivatives by their growth fits.
+
+    What ``hf-lineage rank`` prints.
 
     Each model is fitted as :func:`fit_model` fits it, with the same ``prior`` for all
     (default: the weak prior), so a model's fit does not depend on ``min_derivatives``,
@@ -400,12 +469,39 @@ def rank_models(
     lambda, ``ultimate`` on the lower end of the ultimate count's interval, ``growth-12m`` on
     the median forecast growth), best first, ties by id.
 
+    Parameters
+    ----------
+    graph : LineageGraph
+        The snapshot.
+    scope, relations, prior, calibration
+        As in :func:`fit_model`.
+    by : str
+        A key of :data:`RANK_COLUMNS`.
+    min_derivatives : int
+        Least number of derivatives (of ``scope``) by the last complete month.
+    top : int or None
+        How many rows (all when None).
+    progress : callable, optional
+        Receives :class:`lineage.progress.Progress` records.
+    executor, n_jobs
+        As in :func:`growth.fit.fit_many`.
+
     Returns
     -------
     pandas.DataFrame
         :data:`RANK_TABLE` then :data:`RANK_EXTRA` columns, at most ``top`` rows. When no
         model qualifies it is empty and ``attrs["empty_reason"]`` says why in one line.
         ``attrs["label"]`` says scope, relation filter, prior and calibration.
+
+    Examples
+    --------
+    >>> g = LineageGraph.from_frames(
+    ...     pd.DataFrame({"id": ["b", "f", "q", "r"],
+    ...                   "created_at": ["2024-01-09", "2024-02-02", "2024-03-05", "2024-04-01"]}),
+    ...     pd.DataFrame({"child": ["f", "q", "r"], "parent": ["b", "b", "f"]}),
+    ...     snapshot_time="2024-05-20")
+    >>> rank_models(g, min_derivatives=1)[["rank", "model", "derivatives"]].values.tolist()
+    [[1, 'b', 3], [2, 'f', 1]]
     """
     if by not in RANK_COLUMNS:
         raise UsageError(f"by must be one of {', '.join(RANK_COLUMNS)}, got {by!r}")

@@ -1,10 +1,7 @@
 """Open generated lineage pages in headless Chromium (for the browser tests and the bench).
 
-Needs the ``chromium`` and ``chromium-driver`` Debian packages and selenium (a test extra).
-
-Example:
-    >>> chromium_available() in (True, False)
-    True
+Needs the ``chromium`` and ``chromium-driver`` Debian packages and selenium (a test extra);
+:func:`chromium_available` says whether they are there (``make browser`` installs them).
 """
 
 from __future__ import annotations

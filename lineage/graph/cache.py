@@ -61,6 +61,8 @@ _TEXT_SEPARATOR = "\n"
 def cache_folder(db: str | os.PathLike) -> pathlib.Path:
     """The folder of the graph caches of the snapshot ``db``: ``<db>-graph``.
 
+    Examples
+    --------
     >>> cache_folder("/data/hub.db")
     PosixPath('/data/hub.db-graph')
     """
@@ -94,7 +96,27 @@ def graph_summary(store: Store) -> dict[str, Any]:
 
 
 def read_graph(db: str | os.PathLike | None = None) -> LineageGraph:
-    """The graph of the snapshot ``db`` (see :meth:`LineageGraph.from_db`), from its cache."""
+    """The graph of the snapshot ``db``, read from its cache (built when missing or stale).
+
+    Parameters
+    ----------
+    db : path, optional
+        The snapshot file (default: ``$HF_LINEAGE_DB``, else ``~/.cache/hf-lineage/hub.db``).
+
+    Returns
+    -------
+    LineageGraph
+        The same graph :meth:`LineageGraph.from_db` builds.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from lineage.hub.store import Store
+    >>> db = pathlib.Path(tempfile.mkdtemp()) / "empty.db"
+    >>> Store(db).close()
+    >>> read_graph(db).n_models
+    0
+    """
     with Store(db, readonly=True) as store, store.reading():
         token = _token(store)
         graph = _load(cache_folder(store.path) / token)

@@ -14,6 +14,8 @@ from lineage.errors import UsageError
 def month_label(month: int) -> str:
     """``YYYY-MM`` of an absolute month number (``year * 12 + month - 1``).
 
+    Examples
+    --------
     >>> month_label(2023 * 12 + 1)
     '2023-02'
     """
@@ -23,6 +25,8 @@ def month_label(month: int) -> str:
 def month_number(label: str) -> int:
     """Absolute month number of ``YYYY-MM`` (bad input: :class:`UsageError`).
 
+    Examples
+    --------
     >>> month_number("2023-02") == 2023 * 12 + 1
     True
     """
@@ -30,8 +34,8 @@ def month_number(label: str) -> int:
         year, month = (int(part) for part in str(label).split("-")[:2])
         if not 1 <= month <= 12:
             raise ValueError
-    except ValueError:
-        raise UsageError(f"bad month {label!r}: use YYYY-MM, e.g. 2024-05") from None
+    except ValueError as exc:
+        raise UsageError(f"bad month {label!r}: use YYYY-MM, e.g. 2024-05") from exc
     return year * 12 + month - 1
 
 
@@ -45,6 +49,8 @@ def end_of(date) -> pd.Timestamp:
     """The last instant (UTC) of a date given as ``YYYY-MM`` (the month's last nanosecond) or
     ``YYYY-MM-DD`` (the day's); a timestamp with a time of day is taken as it is.
 
+    Examples
+    --------
     >>> str(end_of("2024-02")), str(end_of("2024-02-10"))
     ('2024-02-29 23:59:59.999999999+00:00', '2024-02-10 23:59:59.999999999+00:00')
     """
@@ -54,8 +60,8 @@ def end_of(date) -> pd.Timestamp:
             start = pd.Timestamp(year=int(text[:4]), month=int(text[5:]), day=1, tz="UTC")
             return start + pd.offsets.MonthBegin(1) - pd.Timedelta(1, "ns")
         stamp = pd.Timestamp(date)
-    except (ValueError, TypeError):
-        raise UsageError(f"bad date {date!r}: use YYYY-MM or YYYY-MM-DD, e.g. 2024-05") from None
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"bad date {date!r}: use YYYY-MM or YYYY-MM-DD, e.g. 2024-05") from exc
     if stamp is pd.NaT:
         raise UsageError(f"bad date {date!r}: use YYYY-MM or YYYY-MM-DD, e.g. 2024-05")
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")

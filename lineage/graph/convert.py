@@ -53,6 +53,8 @@ def iso_times(times: pd.Series) -> np.ndarray:
     """UTC timestamps as ISO 8601 strings with milliseconds and ``Z`` (the Hub's own format);
     :data:`MISSING_TEXT` for NaT.
 
+    Examples
+    --------
     >>> iso_times(pd.Series(pd.to_datetime(["2023-08-01 12:00", None], utc=True))).tolist()
     ['2023-08-01T12:00:00.000Z', '']
     """
@@ -67,6 +69,8 @@ def writable_values(series: pd.Series) -> list:
     timestamps, ``bool``/``int``/``float`` for those dtypes (NaN for a missing number),
     ``str`` otherwise, :data:`MISSING_TEXT` for a missing text value.
 
+    Examples
+    --------
     >>> writable_values(pd.Series(["a", None, 3]))
     ['a', '', '3']
     >>> writable_values(pd.Series([1, None]))

@@ -63,6 +63,8 @@ def _runs(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def run_starts(a: np.ndarray) -> np.ndarray:
     """Start positions of the runs of equal values in ``a``.
 
+    Examples
+    --------
     >>> run_starts(np.array([4, 4, 1, 4])).tolist()
     [0, 2, 3]
     """
@@ -74,6 +76,8 @@ def run_starts(a: np.ndarray) -> np.ndarray:
 def argsort_stable(a: np.ndarray) -> np.ndarray:
     """Stable argsort of non-negative integers below 2**32 (two 16-bit radix passes).
 
+    Examples
+    --------
     >>> argsort_stable(np.array([70000, 3, 70000, 1])).tolist()
     [3, 1, 0, 2]
     """
@@ -87,6 +91,8 @@ def argsort_stable(a: np.ndarray) -> np.ndarray:
 def csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Adjacency ``src -> dst`` as ``(indptr, indices)``, neighbours in input order.
 
+    Examples
+    --------
     >>> csr(3, np.array([0, 2, 0]), np.array([2, 1, 1]))[1].tolist()
     [2, 1, 1]
     """
@@ -104,6 +110,8 @@ def csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarra
 def gather(indptr: np.ndarray, indices: np.ndarray, nodes: np.ndarray):
     """Neighbours of every node in ``nodes``: ``(owner, neighbour)`` arrays.
 
+    Examples
+    --------
     >>> ptr, idx = csr(3, np.array([0, 0, 2]), np.array([2, 1, 1]))
     >>> [a.tolist() for a in gather(ptr, idx, np.array([0, 2]))]
     [[0, 0, 2], [2, 1, 1]]
@@ -118,6 +126,8 @@ def concat_ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
     """Concatenation of ``arange(s, s + l)`` for each start and length, in the dtype of
     ``starts`` (int32 halves the memory traffic where positions fit).
 
+    Examples
+    --------
     >>> concat_ranges(np.array([5, 0]), np.array([2, 3])).tolist()
     [5, 6, 0, 1, 2]
     """
@@ -131,6 +141,8 @@ def concat_ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
 def sorted_edges(child: np.ndarray, parent: np.ndarray, n: int) -> np.ndarray:
     """Positions of the distinct ``(child, parent)`` pairs (first occurrence), in pair order.
 
+    Examples
+    --------
     >>> sorted_edges(np.array([2, 1, 1]), np.array([0, 0, 0]), 3).tolist()
     [1, 0]
     """
@@ -161,6 +173,8 @@ def find_cycles(n: int, child: np.ndarray, parent: np.ndarray) -> Cycles:
     The one cycle finder of hf-lineage: the store's ``info``, the graph's construction and
     :func:`cycle_edges` all use it.
 
+    Examples
+    --------
     >>> c = find_cycles(4, np.array([1, 0, 2, 3]), np.array([0, 1, 1, 3]))
     >>> c.count, c.models, c.looped.tolist()
     (1, 2, [True, True, False, False])
@@ -190,6 +204,8 @@ def cycle_edges(
     its child (the parent is newer) is dropped; the kept edges all point from older to
     newer, so no cycle survives. ``cycles``: :func:`find_cycles` of these edges, if known.
 
+    Examples
+    --------
     >>> cycle_edges(3, np.array([1, 0, 2]), np.array([0, 1, 1]), np.array([0, 1, 2])).tolist()
     [False, True, False]
     """
@@ -227,6 +243,8 @@ def primary_forest(n: int, child: np.ndarray, parent: np.ndarray) -> Forest:
 
     The edges must come sorted by ``(child, parent)`` (see :func:`sorted_edges`).
 
+    Examples
+    --------
     >>> f = primary_forest(4, np.array([1, 2, 3, 3]), np.array([0, 0, 1, 2]))
     >>> f.ppar.tolist(), f.tin.tolist(), f.size.tolist(), f.depth.tolist()
     ([-1, 0, 0, 1], [0, 1, 3, 2], [4, 2, 1, 1], [0, 1, 1, 2])
@@ -302,6 +320,8 @@ def external_intervals(
     outside ``v``'s own subtree, and with it cover exactly ``v`` and its descendants.
     The edges must be acyclic, distinct and sorted by ``(child, parent)``.
 
+    Examples
+    --------
     >>> c, p = np.array([1, 3, 3]), np.array([0, 0, 2])
     >>> [a.tolist() for a in external_intervals(4, c, p, primary_forest(4, c, p))]
     [[2], [3]]
@@ -394,6 +414,8 @@ def count_index(
 ) -> CountIndex:
     """Direct and transitive descendant totals of every node (edges acyclic, maybe repeated).
 
+    Examples
+    --------
     >>> count_index(3, np.array([1, 2]), np.array([0, 1])).transitive.tolist()
     [2, 1, 0]
     """
@@ -452,6 +474,8 @@ def histograms(
     ``month[v]`` is the column of ``v``'s release month (``0..n_months-1``); rows come in
     node order.
 
+    Examples
+    --------
     >>> idx = count_index(3, np.array([1, 2]), np.array([0, 1]))
     >>> h = histograms(idx, np.array([1, 0, 2]), 3)
     >>> h.rows.tolist(), h.matrix.toarray().tolist(), h.moved

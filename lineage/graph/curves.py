@@ -30,6 +30,31 @@ class MonthlyCounts:
     ``months[j]``; ``release[i]`` is the column of its release month (the last column is the
     snapshot month); ``moved`` is how many (model, derivative) pairs were dated before the
     model and counted in its release month.
+
+    Parameters
+    ----------
+    models : numpy.ndarray
+        The ids of the models with derivatives.
+    months : list of str
+        The column labels (``YYYY-MM``).
+    matrix : scipy.sparse.csr_matrix
+        Derivatives by model and month.
+    release : numpy.ndarray
+        The release column of each model.
+    scope : str
+        ``transitive`` or ``direct``.
+    moved : int
+        Derivatives dated before their model, counted in its release month.
+
+    Examples
+    --------
+    >>> from lineage.graph import LineageGraph
+    >>> g = LineageGraph.from_frames(
+    ...     pd.DataFrame({"id": ["b", "f"], "created_at": ["2024-01-09", "2024-02-02"]}),
+    ...     pd.DataFrame({"child": ["f"], "parent": ["b"]}), snapshot_time="2024-03-20")
+    >>> m = g.monthly_counts("direct")
+    >>> m.models.tolist(), m.months, m.matrix.toarray().tolist()
+    (['b'], ['2024-01', '2024-02', '2024-03'], [[0, 1, 0]])
     """
 
     scope: str
@@ -99,7 +124,7 @@ class MonthlyCounts:
 
 def check_scope(scope: str) -> None:
     if scope not in SCOPES:
-        raise UsageError(f"scope must be 'transitive' or 'direct', not {scope!r}")
+        raise UsageError(f"scope must be 'transitive' or 'direct', got {scope!r}")
 
 
 def empty_curves() -> pd.DataFrame:

@@ -93,7 +93,21 @@ _SPECIAL = re.compile('[&<>"\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]')
 
 @dataclass
 class ExportResult:
-    """What :func:`export_graph` wrote: the format, the files, and how many nodes and edges."""
+    """What :func:`export_graph` wrote: the format, the files, and how many nodes and edges.
+
+    Parameters
+    ----------
+    format : str
+        One of :data:`EXPORT_FORMATS`.
+    paths : list of pathlib.Path
+        The files written.
+    nodes, edges : int
+        How many were written.
+
+    Examples
+    --------
+    See :func:`export_graph`.
+    """
 
     format: str
     paths: list[pathlib.Path] = field(default_factory=list)
@@ -113,6 +127,8 @@ def family_nodes(
     """Node indices of ``model`` and its derivatives (``down``), ancestors (``up``) or both,
     at most ``depth`` hops away, following only ``relations`` (all when None); sorted.
 
+    Examples
+    --------
     >>> from lineage.graph import LineageGraph
     >>> g = LineageGraph.from_frames(pd.DataFrame({"id": list("abc"), "created_at": [None] * 3}),
     ...                              pd.DataFrame({"child": ["b", "c"], "parent": ["a", "b"]}))
@@ -120,7 +136,7 @@ def family_nodes(
     (['a', 'b', 'c'], array([0, 1]))
     """
     if direction not in ("down", "up", "both"):
-        raise UsageError(f"direction must be 'down', 'up' or 'both', not {direction!r}")
+        raise UsageError(f"direction must be 'down', 'up' or 'both', got {direction!r}")
     parts = []
     for down in {"down": (True,), "up": (False,), "both": (True, False)}[direction]:
         walk = graph._bfs(model, down, relations)
@@ -239,6 +255,21 @@ def edge_chunks(
 def node_table(graph: LineageGraph, *, relations: Iterable[str] | None = None) -> pd.DataFrame:
     """Every node with the exported attributes (see the module docstring), one frame.
 
+    Parameters
+    ----------
+    graph : LineageGraph
+        The snapshot.
+    relations : iterable of str, optional
+        Count only edges of these relations (default: all).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per node: ``id, author, created_at, downloads, likes, pipeline_tag,
+        library_name, missing, direct, transitive``.
+
+    Examples
+    --------
     >>> from lineage.graph import LineageGraph
     >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["org/a"], "created_at": ["2024-05-01"]}),
     ...                              pd.DataFrame({"child": ["org/a"], "parent": ["x/gone"]}))
@@ -293,11 +324,29 @@ def top_models(
     author: str | None = None,
     top: int | None = 20,
 ) -> pd.DataFrame:
-    """The models with the most derivatives, no fitting: ``rank, model, author, created_at,
-    direct, transitive`` (``created_at`` ISO 8601, empty for a never-listed model), ranked
-    ``by`` ``transitive`` or ``direct`` counts (ties: the other count, then the id), only
-    ``author``'s models when given (case-insensitive), the first ``top`` (all when None).
+    """The models with the most derivatives, counted without fitting.
 
+    Parameters
+    ----------
+    graph : LineageGraph
+        The snapshot.
+    by : {"transitive", "direct"}
+        The count ranked by; ties go to the other count, then to the id.
+    relations : iterable of str, optional
+        Count only edges of these relations (default: all).
+    author : str, optional
+        Only this author's models (case-insensitive).
+    top : int or None
+        How many rows (all when None).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rank, model, author, created_at, direct, transitive``; ``created_at`` is ISO 8601,
+        empty for a model that was never listed.
+
+    Examples
+    --------
     >>> from lineage.graph import LineageGraph
     >>> g = LineageGraph.from_frames(
     ...     pd.DataFrame({"id": ["o/b", "a/f", "a/q"], "created_at": ["2024-01-02"] * 3}),
@@ -306,7 +355,7 @@ def top_models(
     [[1, 'o/b', 1, 2], [2, 'a/f', 1, 1]]
     """
     if by not in ("direct", "transitive"):
-        raise UsageError(f"--by must be 'direct' or 'transitive', not {by!r}")
+        raise UsageError(f"by must be 'direct' or 'transitive', got {by!r}")
     direct = graph.descendant_counts("direct", relations=relations).to_numpy()
     transitive = graph.descendant_counts("transitive", relations=relations).to_numpy()
     authors = model_authors(graph)
@@ -389,12 +438,10 @@ def export_graph(
     (['nodes.csv', 'edges.csv'], 2, 1)
     """
     if format not in EXPORT_FORMATS:
-        raise UsageError(
-            f"unknown export format {format!r}; use one of {', '.join(EXPORT_FORMATS)}"
-        )
+        raise UsageError(f"format must be one of {', '.join(EXPORT_FORMATS)}, got {format!r}")
     if model is None and (direction != "down" or depth is not None):
         raise UsageError(
-            "--direction and --depth need a MODEL; without one the whole graph is exported"
+            "direction and depth need a model; without one the whole graph is exported"
         )
     graph._codes(relations)  # an unknown relation is an error before anything is written
     nodes = (

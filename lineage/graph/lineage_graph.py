@@ -50,7 +50,36 @@ _SCANNED_LOOKUPS = 8
 
 
 class LineageGraph:
-    """Models and their derivation edges as numpy arrays; see the module docstring."""
+    """Models and their derivation edges as numpy arrays; see the module docstring.
+
+    Build one with :meth:`from_frames`, :meth:`from_db` (a crawled snapshot; or
+    :func:`lineage.graph.cache.read_graph`, cached) or :meth:`from_networkx`.
+
+    Parameters
+    ----------
+    models : pandas.DataFrame
+        One row per node (``id``, ``created_at``, ``missing`` and any other columns).
+    child, parent, relation : numpy.ndarray
+        The edges as node rows and relation codes (indices into ``relation_names``).
+    relation_names : list of str
+        The relation of each code.
+    snapshot_time : pandas.Timestamp or None
+        When the snapshot was taken (UTC).
+    dropped : pandas.DataFrame
+        Edges left out to break cycles (:attr:`dropped_cycle_edges`).
+    id_index : pandas.Index, optional
+        The index of ``models["id"]``, when the caller has it.
+
+    Examples
+    --------
+    >>> g = LineageGraph.from_frames(
+    ...     pd.DataFrame({"id": ["org/base", "you/tuned"],
+    ...                   "created_at": ["2024-01-02", "2024-02-03"]}),
+    ...     pd.DataFrame({"child": ["you/tuned"], "parent": ["org/base"],
+    ...                   "relation": ["finetune"]}))
+    >>> g.n_models, g.children("org/base"), g.descendant_counts().tolist()
+    (2, ['you/tuned'], [1, 0])
+    """
 
     _declared: tuple[np.ndarray, ...] | None = None  # (child, parent, relation, source)
 
@@ -94,6 +123,8 @@ class LineageGraph:
         """Graph of ``models`` (``id``, ``created_at``, any other columns kept) and ``edges``
         (``child``, ``parent``, optional ``relation``, default ``unknown``).
 
+        Examples
+        --------
         >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["a"], "created_at": ["2024-01-02"]}),
         ...                              pd.DataFrame({"child": ["a"], "parent": ["x/y"]}))
         >>> g.ids.tolist(), g.models["missing"].tolist()
@@ -235,6 +266,8 @@ class LineageGraph:
     def from_networkx(cls, graph) -> LineageGraph:
         """Graph of a networkx DiGraph with edges parent -> child (see :meth:`to_networkx`).
 
+        Examples
+        --------
         >>> import networkx as nx
         >>> G = nx.DiGraph([("base", "ft")])
         >>> LineageGraph.from_networkx(G).children("base")
@@ -287,6 +320,8 @@ class LineageGraph:
         """The last month whose derivatives are all in, ``YYYY-MM``: the snapshot month when
         the snapshot was taken in its last second, else the month before.
 
+        Examples
+        --------
         >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["a"], "created_at": ["2024-01-02"]}),
         ...                              pd.DataFrame(columns=["child", "parent", "relation"]),
         ...                              snapshot_time="2024-03-31 23:59:59")
@@ -341,8 +376,8 @@ class LineageGraph:
         unknown = wanted - {r.lower() for r in self._rel_names}
         if unknown:
             raise UsageError(
-                f"unknown relation(s) {', '.join(sorted(unknown))}; "
-                f"use any of {', '.join(self._rel_names)}"
+                f"relations must be among {', '.join(self._rel_names)}, got unknown "
+                f"{', '.join(sorted(unknown))}"
             )
         return tuple(i for i, r in enumerate(self._rel_names) if r.lower() in wanted)
 
@@ -371,6 +406,8 @@ class LineageGraph:
         """Node index of ``model``: exact id, else case-insensitive; else
         :class:`UnknownModelError` naming the closest ids.
 
+        Examples
+        --------
         >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["Org/Model"], "created_at": [None]}),
         ...                              pd.DataFrame({"child": [], "parent": []}))
         >>> g.index_of("org/model")
@@ -486,6 +523,8 @@ class LineageGraph:
         """Ids of the distinct derivatives behind ``model``'s transitive count, nearest first;
         with ``until`` (``YYYY-MM``) only those counted up to that month.
 
+        Examples
+        --------
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f", "q"],
         ...                   "created_at": ["2024-01", "2024-02", "2024-05"]}),
@@ -536,7 +575,7 @@ class LineageGraph:
         is ``model`` itself.
         """
         if direction not in ("down", "up"):
-            raise UsageError(f"direction must be 'down' or 'up', not {direction!r}")
+            raise UsageError(f"direction must be 'down' or 'up', got {direction!r}")
         walk = self._bfs(model, direction == "down", relations)
         names = np.asarray(self._rel_names, dtype=object)
         via, edge = walk["via"].to_numpy(), walk["edge"].to_numpy()
@@ -578,6 +617,8 @@ class LineageGraph:
     ) -> MonthlyCounts:
         """Derivatives per calendar month of every model at once (see :class:`MonthlyCounts`).
 
+        Examples
+        --------
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f", "q"],
         ...                   "created_at": ["2024-01-09", "2024-03-02", "2023-12-30"]}),
@@ -612,6 +653,8 @@ class LineageGraph:
         ``frame.attrs["moved"]`` is how many derivatives dated before it were counted in its
         release month.
 
+        Examples
+        --------
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f", "q"],
         ...                   "created_at": ["2024-01-09", "2024-02-02", "2024-03-05"]}),
@@ -721,6 +764,8 @@ class LineageGraph:
         A DiGraph holds one edge per pair: a pair declared with several relations keeps the
         alphabetically last one here (:attr:`edges` and :meth:`to_igraph` keep them all).
 
+        Examples
+        --------
         >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["a", "b"], "created_at": [None] * 2}),
         ...                              pd.DataFrame({"child": ["b"], "parent": ["a"]}))
         >>> list(g.to_networkx().edges(data=True))
@@ -740,6 +785,8 @@ class LineageGraph:
         frame the graph was built from (a crawled snapshot's ``relation_tag``,
         ``base_model_tag`` or ``card``), else ``unknown``.
 
+        Examples
+        --------
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f"], "created_at": [None] * 2}),
         ...     pd.DataFrame({"child": ["f"], "parent": ["b"], "source": ["card"]}))
@@ -777,6 +824,8 @@ class LineageGraph:
         since the Hub serves no history. The snapshot time becomes the end of ``date``; a
         date at or after the snapshot gives the graph itself.
 
+        Examples
+        --------
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f", "q"],
         ...                   "created_at": ["2024-01-09", "2024-03-02", "2024-06-01"]}),

@@ -52,6 +52,8 @@ def model_authors(graph: LineageGraph, rows: np.ndarray | None = None) -> np.nda
     """The author of every model (or of the nodes ``rows``): the ``author`` column where set,
     else the id's namespace (the part before ``/``; empty for an id without one).
 
+    Examples
+    --------
     >>> from lineage.graph import LineageGraph
     >>> g = LineageGraph.from_frames(
     ...     pd.DataFrame({"id": ["org/a", "gpt2"], "created_at": [None] * 2}),
@@ -118,7 +120,7 @@ def org_table(
     [3, 2, 1]
     """
     if by not in ORG_ORDER:
-        raise UsageError(f"cannot sort organisations by {by!r}; use one of {', '.join(ORG_ORDER)}")
+        raise UsageError(f"by must be one of {', '.join(ORG_ORDER)}, got {by!r}")
     code, names = _author_codes(graph)
     k = len(names)
     index = graph._index(relations, progress)

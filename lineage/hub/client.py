@@ -140,11 +140,12 @@ class RawPage:
 def is_hub_id(ref: str) -> bool:
     """Whether ``ref`` can be a Hub model id (``name`` or ``org/name``), not a path or URL.
 
-    Example:
-        >>> is_hub_id("meta-llama/Llama-2-7b-hf"), is_hub_id("/workspace/out"), is_hub_id("./x")
-        (True, False, False)
-        >>> is_hub_id("espnet/" + "x" * 200)  # legacy ids are longer than 96 characters
-        True
+    Examples
+    --------
+    >>> is_hub_id("meta-llama/Llama-2-7b-hf"), is_hub_id("/workspace/out"), is_hub_id("./x")
+    (True, False, False)
+    >>> is_hub_id("espnet/" + "x" * 200)  # legacy ids are longer than 96 characters
+    True
     """
     return (
         len(ref) <= MAX_ID_LENGTH
@@ -179,11 +180,12 @@ def declared_parents(item: dict) -> tuple[list[tuple[str, str]], str]:
     it is a word, else ``unknown``: the Hub does not make every two-parent card a merge).
     References are returned as written.
 
-    Example:
-        >>> declared_parents({"cardData": {"base_model": ["a/x", "b/y"]}})
-        ([('unknown', 'a/x'), ('unknown', 'b/y')], 'card')
-        >>> declared_parents({"tags": ["base_model:a/x"], "cardData": {"base_model": "b/y"}})
-        ([('unknown', 'a/x')], 'base_model_tag')
+    Examples
+    --------
+    >>> declared_parents({"cardData": {"base_model": ["a/x", "b/y"]}})
+    ([('unknown', 'a/x'), ('unknown', 'b/y')], 'card')
+    >>> declared_parents({"tags": ["base_model:a/x"], "cardData": {"base_model": "b/y"}})
+    ([('unknown', 'a/x')], 'base_model_tag')
     """
     tags = item.get("tags")
     related, bare = _refs_from_tags(tags if isinstance(tags, list) else [])
@@ -205,9 +207,10 @@ def declared_parents(item: dict) -> tuple[list[tuple[str, str]], str]:
 def edge_sources(sources) -> tuple[str, ...]:
     """The stored edge sources a ``sources=`` choice names ("tags" is both tag kinds).
 
-    Example:
-        >>> edge_sources(["tags", "card"])
-        ('relation_tag', 'base_model_tag', 'card')
+    Examples
+    --------
+    >>> edge_sources(["tags", "card"])
+    ('relation_tag', 'base_model_tag', 'card')
     """
     names = [sources] if isinstance(sources, str) else list(sources)
     out: list[str] = []
@@ -216,8 +219,7 @@ def edge_sources(sources) -> tuple[str, ...]:
         for source in expanded:
             if source not in (*TAG_SOURCES, CARD_SOURCE):
                 raise UsageError(
-                    f"unknown edge source {name!r}; choose from tags, card, "
-                    "relation_tag, base_model_tag"
+                    f"sources must be among tags, card, relation_tag, base_model_tag, got {name!r}"
                 )
             if source not in out:
                 out.append(source)
@@ -228,9 +230,10 @@ def is_floor_date(created_at: Any) -> bool:
     """Whether a ``createdAt`` is the Hub's floor (``…23:29:04.000Z`` or ``…:05.000Z``): the
     model was created then or earlier, its true date unknown.
 
-    Example:
-        >>> is_floor_date("2022-03-02T23:29:05.000Z"), is_floor_date("2022-03-02T23:29:06.000Z")
-        (True, False)
+    Examples
+    --------
+    >>> is_floor_date("2022-03-02T23:29:05.000Z"), is_floor_date("2022-03-02T23:29:06.000Z")
+    (True, False)
     """
     return created_at in HUB_DATE_FLOOR
 
@@ -343,13 +346,14 @@ def parse_page(items: list[Any]) -> ParsedPage:
     not stored (``skipped``). References that are no Hub id, or name the model itself,
     go to ``rejected``.
 
-    Example:
-        >>> p = parse_page([{"_id": "1", "id": "a/b", "downloads": "lots",
-        ...                  "tags": ["base_model:A/B", "base_model:./"]}, {"id": ""}])
-        >>> len(p.models), len(p.edges), [r[-1] for r in p.rejected]
-        (1, 0, ['self-loop', 'invalid'])
-        >>> p.repaired, [s[1] for s in p.skipped]
-        ([('1', 'downloads', 'dropped')], ['no usable id'])
+    Examples
+    --------
+    >>> p = parse_page([{"_id": "1", "id": "a/b", "downloads": "lots",
+    ...                  "tags": ["base_model:A/B", "base_model:./"]}, {"id": ""}])
+    >>> len(p.models), len(p.edges), [r[-1] for r in p.rejected]
+    (1, 0, ['self-loop', 'invalid'])
+    >>> p.repaired, [s[1] for s in p.skipped]
+    ([('1', 'downloads', 'dropped')], ['no usable id'])
     """
     page = ParsedPage()
     models, edges, rejected, card_refs = page.models, page.edges, page.rejected, page.card_refs
@@ -392,17 +396,27 @@ def parse_page(items: list[Any]) -> ParsedPage:
 
 
 class HubClient:
-    """Listing pages and single models of one endpoint (``endpoint``, else ``$HF_ENDPOINT``,
-    else the Hub).
+    """Listing pages and single models of one Hub endpoint.
 
-    ``token``: else ``$HF_TOKEN`` / the cached login, sent as a header only (never stored)
-    and only to the endpoint's own origin. ``max_retries`` / ``base_wait_time`` /
-    ``max_wait_time`` are ``http_backoff``'s; ``max_wait``: the longest rate-limit wait (in
-    seconds) the client sits out before it gives up with :class:`RateLimitWaitError`.
+    Parameters
+    ----------
+    endpoint : str, optional
+        The Hub's URL (default ``$HF_ENDPOINT``, else https://huggingface.co).
+    token : str, optional
+        Default ``$HF_TOKEN`` / the cached login; sent as a header only (never stored) and
+        only to the endpoint's own origin.
+    max_retries, base_wait_time, max_wait_time
+        ``huggingface_hub.utils.http_backoff``'s.
+    max_wait : float
+        The longest rate-limit wait (seconds) sat out before giving up with
+        :class:`~lineage.errors.RateLimitWaitError`.
+    timeout : float
+        Per request, in seconds.
 
-    Example:
-        >>> HubClient("http://127.0.0.1:9").listing_url("createdAt").split("?")[0]
-        'http://127.0.0.1:9/api/models'
+    Examples
+    --------
+    >>> HubClient("http://127.0.0.1:9").listing_url("createdAt").split("?")[0]
+    'http://127.0.0.1:9/api/models'
     """
 
     def __init__(
@@ -453,13 +467,14 @@ class HubClient:
     def check_url(self, url: str, what: str = "URL") -> None:
         """Refuse (:class:`ForeignOriginError`) a URL off the endpoint's scheme, host and port.
 
-        Example:
-            >>> from lineage.errors import ForeignOriginError
-            >>> try:
-            ...     HubClient("https://hf.co").check_url("https://evil.example/api/models")
-            ... except ForeignOriginError as exc:
-            ...     print(str(exc)[:64])
-            refusing a URL on https://evil.example, not the endpoint https:/
+        Examples
+        --------
+        >>> from lineage.errors import ForeignOriginError
+        >>> try:
+        ...     HubClient("https://hf.co").check_url("https://evil.example/api/models")
+        ... except ForeignOriginError as exc:
+        ...     print(str(exc)[:64])
+        refusing a URL on https://evil.example, not the endpoint https:/
         """
         try:
             origin = httpx2.URL(url).origin
@@ -485,12 +500,12 @@ class HubClient:
             try:
                 response = http_backoff("GET", url, headers=self._headers, **self._backoff)
             except HfHubHTTPError as exc:
-                raise HubHTTPError(self._http_error(exc.response, what)) from None
+                raise HubHTTPError(self._http_error(exc.response, what)) from exc
             except (httpx2.TransportError, OfflineModeIsEnabled) as exc:
                 raise HubUnreachableError(
                     f"cannot reach {self.endpoint} ({type(exc).__name__}: {exc}); check "
                     "--endpoint and the network, then rerun `hf-lineage crawl` to resume"
-                ) from None
+                ) from exc
             status = response.status_code
             if status in _REDIRECTS and "location" in response.headers:
                 redirects += 1
@@ -533,7 +548,7 @@ class HubClient:
         try:
             hf_raise_for_status(response)
         except HfHubHTTPError as exc:
-            raise HubHTTPError(self._http_error(exc.response, "listing page")) from None
+            raise HubHTTPError(self._http_error(exc.response, "listing page")) from exc
         content = response.content
         try:
             items = json.loads(content.decode("utf-8"))  # str: twice as fast as bytes
@@ -541,7 +556,7 @@ class HubClient:
             raise MalformedPageError(
                 f"{self.endpoint} sent a listing page that is not valid JSON ({exc}); nothing "
                 "of it was stored, rerun `hf-lineage crawl` to retry from the last committed page"
-            ) from None
+            ) from exc
         if not isinstance(items, list):
             raise MalformedPageError(
                 f"{self.endpoint} sent a listing page that is not a JSON array; check --endpoint"
@@ -565,7 +580,7 @@ class HubClient:
         try:
             hf_raise_for_status(response)
         except HfHubHTTPError as exc:
-            raise HubHTTPError(self._http_error(exc.response, "model lookup")) from None
+            raise HubHTTPError(self._http_error(exc.response, "model lookup")) from exc
         try:
             item = json.loads(response.content.decode("utf-8"))
         except ValueError:

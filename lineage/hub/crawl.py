@@ -122,8 +122,20 @@ def _crawl_progress(
 class CrawlResult:
     """What one call of :func:`crawl` did (``pages``/``models`` of this call only).
 
-    ``complete``: the snapshot is whole after it (False after a capped call); ``renames``:
-    models found renamed; ``lookups``: references looked up one by one.
+    Parameters
+    ----------
+    run_id, mode, resumed
+        The crawl run (``full`` or ``incremental``) and whether this call resumed it.
+    pages, models, elapsed
+        Pages and models committed by this call, and its wall time in seconds.
+    complete : bool
+        The snapshot is whole after it (False after a capped call).
+    renames, lookups
+        Models found renamed; references looked up one by one.
+
+    Examples
+    --------
+    See :func:`crawl`.
     """
 
     run_id: int
@@ -180,6 +192,25 @@ def crawl(
     Returns
     -------
     CrawlResult
+        What this call did.
+
+    Examples
+    --------
+    A crawl of a local Hub serving two models:
+
+    >>> import tempfile, pathlib
+    >>> from lineage.sim import LocalHub
+    >>> models = [{"_id": "1", "id": "org/base", "createdAt": "2024-01-02T00:00:00.000Z"},
+    ...           {"_id": "2", "id": "you/tuned", "createdAt": "2024-02-03T00:00:00.000Z",
+    ...            "tags": ["base_model:finetune:org/base"]}]
+    >>> db = pathlib.Path(tempfile.mkdtemp()) / "hub.db"
+    >>> with LocalHub(models) as hub:
+    ...     result = crawl(db, endpoint=hub.endpoint)
+    >>> result.models, result.complete
+    (2, True)
+    >>> from lineage.graph.cache import read_graph
+    >>> read_graph(db).children("org/base")
+    ['you/tuned']
     """
     client = client or HubClient(endpoint, token, max_wait=max_wait)
     started = time.monotonic()

@@ -130,9 +130,10 @@ EDGE_COLUMNS = ["child", "parent", "relation", "source"]
 def resolve_db_path(db: str | os.PathLike | None = None) -> pathlib.Path:
     """The snapshot path: ``db``, else ``$HF_LINEAGE_DB``, else ``~/.cache/hf-lineage/hub.db``.
 
-    Example:
-        >>> resolve_db_path("/tmp/x.db")
-        PosixPath('/tmp/x.db')
+    Examples
+    --------
+    >>> resolve_db_path("/tmp/x.db")
+    PosixPath('/tmp/x.db')
     """
     chosen = db if db is not None else os.environ.get("HF_LINEAGE_DB") or DEFAULT_DB
     return pathlib.Path(chosen).expanduser()
@@ -205,14 +206,14 @@ def crawl_lock(path: str | os.PathLike | None) -> Iterator[None]:
     except OSError as exc:
         raise StoreReadOnlyError(
             f"cannot create {path} ({exc.strerror}); pass another --db"
-        ) from None
+        ) from exc
     with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        except OSError as exc:
             raise CrawlStateError(
                 f"another crawl is writing {path}; wait for it or pass another --db"
-            ) from None
+            ) from exc
         try:
             yield
         finally:
@@ -236,18 +237,25 @@ def _crawl_active(path: pathlib.Path) -> bool:
 class Store:
     """A snapshot file; use as a context manager.
 
-    ``readonly=True`` opens an existing file for reading only (missing file: an error); it
-    also works in a read-only folder, where SQLite cannot create the WAL's ``-shm`` file.
+    Parameters
+    ----------
+    path : path, optional
+        The snapshot (default: ``$HF_LINEAGE_DB``, else ``~/.cache/hf-lineage/hub.db``);
+        created with its schema when missing, unless ``readonly``.
+    readonly : bool
+        Open an existing file for reading only (missing file: an error); this also works
+        in a read-only folder, where SQLite cannot create the WAL's ``-shm`` file.
 
-    Example:
-        >>> import tempfile, pathlib
-        >>> path = pathlib.Path(tempfile.mkdtemp()) / "hub.db"
-        >>> with Store(path) as st:
-        ...     list(st.edges_frame().columns)
-        ['child', 'parent', 'relation', 'source']
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "hub.db"
+    >>> with Store(path) as st:
+    ...     list(st.edges_frame().columns)
+    ['child', 'parent', 'relation', 'source']
     """
 
-    def __init__(self, path: str | os.PathLike | None = None, readonly: bool = False):
+    def __init__(self, path: str | os.PathLike | None = None, *, readonly: bool = False):
         self.path = resolve_db_path(path)
         self.readonly = readonly
         self._cache: tuple[tuple[int, int], tuple[pd.DataFrame, pd.DataFrame]] | None = None
@@ -284,7 +292,7 @@ class Store:
                 except OSError as exc:
                     raise StoreReadOnlyError(
                         f"cannot create folder {path.parent} ({exc.strerror}); pass another --db"
-                    ) from None
+                    ) from exc
                 con = sqlite3.connect(path, isolation_level=None)
             con.execute("PRAGMA busy_timeout = 10000")
             app_id, version, n_tables = self._stamp(con)
@@ -295,7 +303,7 @@ class Store:
             raise StoreCorruptError(
                 f"{path} is not a readable hf-lineage snapshot ({exc}); move it away or pass "
                 "another --db"
-            ) from None
+            ) from exc
         if app_id == 0 and n_tables == 0 and version == 0:
             con.close()
             raise StoreMissingError(f"{path} is an empty file; run `hf-lineage crawl` first")
@@ -376,7 +384,7 @@ class Store:
         except sqlite3.OperationalError as exc:
             raise StoreReadOnlyError(
                 f"cannot write the snapshot ({exc}); pass another --db"
-            ) from None
+            ) from exc
 
     def _init_schema(self, con: sqlite3.Connection) -> None:
         """Create the tables of a new file, unless another process just did (checked under
@@ -446,11 +454,12 @@ class Store:
     def completeness(self) -> Completeness:
         """Whether the snapshot readers see is whole, and if not, why and what to do.
 
-        Example:
-            >>> import tempfile, pathlib
-            >>> with Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db") as st:
-            ...     st.completeness().state
-            'empty'
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> with Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db") as st:
+        ...     st.completeness().state
+        'empty'
         """
         pending = self.pending_run()
         if self.live_gen() is None:
@@ -731,11 +740,12 @@ class Store:
     def aliases(self) -> dict[str, str]:
         """Old id -> current id of every model seen renamed.
 
-        Example:
-            >>> import tempfile, pathlib
-            >>> with Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db") as st:
-            ...     st.aliases()
-            {}
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> with Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db") as st:
+        ...     st.aliases()
+        {}
         """
         return dict(self._con.execute("SELECT old_id, new_id FROM aliases ORDER BY old_lower"))
 
@@ -792,18 +802,19 @@ class Store:
         cache of :mod:`lineage.graph.cache`) is keyed by it, so it is never used for a
         snapshot that has changed since.
 
-        Example:
-            >>> import tempfile, pathlib
-            >>> from lineage.hub.client import ParsedPage
-            >>> with Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db") as st:
-            ...     before = st.snapshot_stamp()
-            ...     run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u",
-            ...                        hub_mark=None)
-            ...     st.commit_page(run, ParsedPage(), phase="full", next_url=None)
-            ...     unchanged = st.snapshot_stamp() == before  # a page of the next generation
-            ...     st.finish_run(run)
-            ...     unchanged, st.snapshot_stamp() == before
-            (True, False)
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from lineage.hub.client import ParsedPage
+        >>> with Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db") as st:
+        ...     before = st.snapshot_stamp()
+        ...     run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u",
+        ...                        hub_mark=None)
+        ...     st.commit_page(run, ParsedPage(), phase="full", next_url=None)
+        ...     unchanged = st.snapshot_stamp() == before  # a page of the next generation
+        ...     st.finish_run(run)
+        ...     unchanged, st.snapshot_stamp() == before
+        (True, False)
         """
         live = self.live_gen()
         runs = self._con.execute(
@@ -1084,7 +1095,7 @@ class _WriteTx:
         try:
             self.con.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise _write_error(exc, self.path) from None
+            raise _write_error(exc, self.path) from exc
         return self.con
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -1094,7 +1105,7 @@ class _WriteTx:
                 return
             except sqlite3.DatabaseError as err:
                 self.con.rollback()
-                raise _write_error(err, self.path) from None
+                raise _write_error(err, self.path) from err
         self.con.rollback()
         if isinstance(exc, sqlite3.DatabaseError):
             raise _write_error(exc, self.path) from None

@@ -84,9 +84,10 @@ class Fault:
 def oid_of(model_id: str, salt: str = "") -> str:
     """A stable 24-hex ``_id`` for a model id (and a re-upload ``salt``).
 
-    Example:
-        >>> oid_of("gpt2")
-        'b533ba679e743a63dbbea670'
+    Examples
+    --------
+    >>> oid_of("gpt2")
+    'b533ba679e743a63dbbea670'
     """
     return hashlib.sha1(f"{model_id}{salt}".encode()).hexdigest()[:24]
 
@@ -112,9 +113,32 @@ def load_items(path: str) -> list[dict]:
 class LocalHub:
     """Serve ``models`` (Hub JSON model dicts) on 127.0.0.1 in a background thread.
 
-    ``page_delay``: seconds slept before each listing page; ``max_limit``: largest page;
-    ``quota``/``window``: the ``RateLimit-Policy`` advertised (``enforce_quota`` answers 429
-    once the window's quota is spent); ``renames``: old id -> new id (307 answers).
+    Speaks the Hub's ``/api/models`` wire protocol (pagination by ``Link`` headers,
+    ``expand[]``, ``RateLimit`` headers), so the crawler is tested through
+    huggingface_hub's own client.
+
+    Parameters
+    ----------
+    models : list of dict
+        The Hub's JSON model objects (``_id``, ``id``, ``createdAt``, ``tags`` ...).
+    page_delay : float
+        Seconds slept before each listing page.
+    max_limit : int
+        Largest page served.
+    quota, window : int
+        The ``RateLimit-Policy`` advertised; ``enforce_quota`` answers 429 once the
+        window's quota is spent.
+    renames : dict, optional
+        Old id -> new id (answered with 307 redirects).
+    port : int
+        Port to listen on (0: any free one).
+
+    Examples
+    --------
+    >>> import httpx2
+    >>> with LocalHub([{"_id": "1", "id": "org/base"}]) as hub:
+    ...     [m["id"] for m in httpx2.get(f"{hub.endpoint}/api/models").json()]
+    ['org/base']
     """
 
     def __init__(
