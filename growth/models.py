@@ -273,7 +273,13 @@ class Gompertz(Curve):
 
 @dataclass(frozen=True)
 class Bass(Curve):
-    """Bass diffusion: C(t) = K (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t}); theta = logs."""
+    """Bass diffusion: C(t) = K (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t}); theta = logs.
+
+    Examples
+    --------
+    >>> Bass().cumulative(np.array([0.0, 200.0]), np.log([50.0, 0.01, 0.3])).round(2)
+    array([ 0., 50.])
+    """
 
     name: str = "bass"
     param_names: tuple[str, ...] = ("log_K", "log_p", "log_q")
@@ -310,7 +316,13 @@ class Bass(Curve):
 @dataclass(frozen=True)
 class PowerCutoff(Curve):
     """Power law with exponential cutoff: rate ~ t^(beta-1) e^(-t/tau), so
-    C(t) = K P(beta, t/tau) (regularised lower incomplete gamma); theta = logs."""
+    C(t) = K P(beta, t/tau) (regularised lower incomplete gamma); theta = logs.
+
+    Examples
+    --------
+    >>> PowerCutoff().cumulative(np.array([0.0, 500.0]), np.log([80.0, 1.0, 5.0])).round(2)
+    array([ 0., 80.])
+    """
 
     name: str = "power-cutoff"
     param_names: tuple[str, ...] = ("log_K", "log_beta", "log_tau")

@@ -91,6 +91,16 @@ FEATURES = (
 def organisation_of(model_ids) -> np.ndarray:
     """The namespace of each Hub model id (``org/name`` -> ``org``; a bare name is its own).
 
+    Parameters
+    ----------
+    model_ids : iterable of str
+        Hub model ids.
+
+    Returns
+    -------
+    numpy.ndarray
+        Of object dtype.
+
     Examples
     --------
     >>> organisation_of(["meta-llama/Llama-2-7b", "gpt2"]).tolist()

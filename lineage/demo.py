@@ -87,8 +87,24 @@ def compare_with_truth(
     """Fit each WSB-driven base's direct curve (:func:`lineage.ranking.fit_model`, complete
     months) with the generator's ``m``; truth beside fit.
 
-    Columns: ``model, n_months, derivatives, status`` and for each of lambda, mu, sigma the
-    true value, the estimate, its interval and whether the interval holds the truth.
+    Parameters
+    ----------
+    graph : LineageGraph
+        The crawled simulated Hub.
+    truth : pandas.DataFrame
+        :attr:`lineage.sim.simulate.SyntheticHub.truth`.
+    interval : float
+        Central probability of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``model, n_months, derivatives, status`` and for each of lambda, mu, sigma the true
+        value, the estimate, its interval and whether the interval holds the truth.
+
+    Examples
+    --------
+    See the module docstring (:attr:`DemoResult.truth` is this frame).
     """
     rows = []
     for row in truth.to_dict("records"):
@@ -265,7 +281,26 @@ def run_demo(
 
 
 def truth_summary(truth: pd.DataFrame) -> pd.DataFrame:
-    """Median absolute error and interval coverage of lambda, mu, sigma over the WSB bases."""
+    """Median absolute error and interval coverage of lambda, mu, sigma over the WSB bases.
+
+    Parameters
+    ----------
+    truth : pandas.DataFrame
+        :func:`compare_with_truth`'s frame.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``parameter, median_true, median_abs_error, interval_coverage``.
+
+    Examples
+    --------
+    >>> truth = pd.DataFrame({f"{p}_{k}": v for p in ("lambda", "mu", "sigma")
+    ...                       for k, v in (("true", [1.0, 2.0]), ("fit", [1.5, 2.0]),
+    ...                                    ("covered", [True, False]))})
+    >>> truth_summary(truth).to_dict("records")[0]["median_abs_error"]
+    0.25
+    """
     rows = []
     for name in ("lambda", "mu", "sigma"):
         err = np.abs(truth[f"{name}_fit"] - truth[f"{name}_true"])

@@ -135,6 +135,15 @@ def _prior(prior: GaussianPrior | str | None) -> GaussianPrior | None:
 def prior_name(prior: GaussianPrior | str | None) -> str:
     """``weak``, ``flat`` or ``population`` (any other :class:`GaussianPrior`).
 
+    Parameters
+    ----------
+    prior : GaussianPrior, str or None
+        As given to :func:`fit_model`.
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> prior_name("weak"), prior_name(None)
@@ -149,6 +158,15 @@ def prior_name(prior: GaussianPrior | str | None) -> str:
 def calibration_name(calibration: ForecastCalibration | None) -> str:
     """``hub`` (:data:`growth.prior.HUB_CALIBRATION`), ``none`` or ``custom``.
 
+    Parameters
+    ----------
+    calibration : ForecastCalibration or None
+        As given to :func:`fit_model`.
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> calibration_name(HUB_CALIBRATION), calibration_name(None)
@@ -161,6 +179,15 @@ def calibration_name(calibration: ForecastCalibration | None) -> str:
 
 def relations_name(relations: Iterable[str] | None) -> str:
     """The relation filter in words: ``all`` or the relations joined by ``+``.
+
+    Parameters
+    ----------
+    relations : iterable of str or None
+        A relation filter.
+
+    Returns
+    -------
+    str
 
     Examples
     --------
@@ -178,6 +205,15 @@ def describe_fit(
     calibration: ForecastCalibration | None,
 ) -> str:
     """One line saying what a fit was fitted on, for table titles, plots and tooltips.
+
+    Parameters
+    ----------
+    scope, relations, prior, calibration
+        As given to :func:`fit_model`.
+
+    Returns
+    -------
+    str
 
     Examples
     --------
@@ -390,6 +426,18 @@ def eta_progress(
 ) -> ProgressCallback | None:
     """Wrap ``progress`` so that each record's message carries its stage's count and the
     time left, estimated from the rate so far: ``"fit: 5/10 (ETA 2 s)"``.
+
+    Parameters
+    ----------
+    progress : callable or None
+        Receives the :class:`lineage.progress.Progress` records, with the ETA message.
+    clock : callable
+        Seconds (default :func:`time.monotonic`).
+
+    Returns
+    -------
+    callable or None
+        A progress callback (None when ``progress`` is None).
 
     Examples
     --------

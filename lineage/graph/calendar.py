@@ -14,6 +14,15 @@ from lineage.errors import UsageError
 def month_label(month: int) -> str:
     """``YYYY-MM`` of an absolute month number (``year * 12 + month - 1``).
 
+    Parameters
+    ----------
+    month : int
+        ``year * 12 + month - 1``.
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> month_label(2023 * 12 + 1)
@@ -24,6 +33,16 @@ def month_label(month: int) -> str:
 
 def month_number(label: str) -> int:
     """Absolute month number of ``YYYY-MM`` (bad input: :class:`UsageError`).
+
+    Parameters
+    ----------
+    label : str
+        ``YYYY-MM``.
+
+    Returns
+    -------
+    int
+        ``year * 12 + month - 1``.
 
     Examples
     --------
@@ -40,7 +59,23 @@ def month_number(label: str) -> int:
 
 
 def months_of(times: pd.Series) -> np.ndarray:
-    """Absolute month numbers of UTC timestamps, ``-1`` for NaT."""
+    """Absolute month numbers of UTC timestamps, ``-1`` for NaT.
+
+    Parameters
+    ----------
+    times : pandas.Series
+        Timestamps (datetime64, UTC).
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, ``year * 12 + month - 1``.
+
+    Examples
+    --------
+    >>> months_of(pd.Series(pd.to_datetime(["2024-02-10", None], utc=True))).tolist()
+    [24289, -1]
+    """
     out = (times.dt.year * 12 + times.dt.month - 1).to_numpy(dtype=float, na_value=np.nan)
     return np.where(np.isnan(out), -1, out).astype(np.int64)
 
@@ -48,6 +83,16 @@ def months_of(times: pd.Series) -> np.ndarray:
 def end_of(date) -> pd.Timestamp:
     """The last instant (UTC) of a date given as ``YYYY-MM`` (the month's last nanosecond) or
     ``YYYY-MM-DD`` (the day's); a timestamp with a time of day is taken as it is.
+
+    Parameters
+    ----------
+    date : str or timestamp
+        ``YYYY-MM``, ``YYYY-MM-DD`` or a timestamp.
+
+    Returns
+    -------
+    pandas.Timestamp
+        In UTC.
 
     Examples
     --------

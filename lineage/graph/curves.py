@@ -123,10 +123,40 @@ class MonthlyCounts:
 
 
 def check_scope(scope: str) -> None:
+    """Raise :class:`~lineage.errors.UsageError` unless ``scope`` is a scope.
+
+    Parameters
+    ----------
+    scope : str
+        ``transitive`` or ``direct``.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> check_scope("children")
+    Traceback (most recent call last):
+    ...
+    lineage.errors.UsageError: scope must be 'transitive' or 'direct', got 'children'
+    """
     if scope not in SCOPES:
         raise UsageError(f"scope must be 'transitive' or 'direct', got {scope!r}")
 
 
 def empty_curves() -> pd.DataFrame:
+    """A curve frame without rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :data:`CURVE_COLUMNS`, ``complete`` of dtype bool.
+
+    Examples
+    --------
+    >>> list(empty_curves().columns), len(empty_curves())
+    (['model', 'scope', 'month', 'age_months', 'count', 'cumulative', 'complete'], 0)
+    """
     frame = pd.DataFrame({c: [] for c in CURVE_COLUMNS})
     return frame.astype({"complete": bool})

@@ -127,6 +127,24 @@ def family_nodes(
     """Node indices of ``model`` and its derivatives (``down``), ancestors (``up``) or both,
     at most ``depth`` hops away, following only ``relations`` (all when None); sorted.
 
+    Parameters
+    ----------
+    graph : LineageGraph
+        The graph.
+    model : str
+        A model id.
+    direction : {"down", "up", "both"}
+        Derivatives, ancestors or both.
+    depth : int, optional
+        Most hops (default: all).
+    relations : iterable of str, optional
+        Follow only these relations (default: all).
+
+    Returns
+    -------
+    numpy.ndarray
+        Sorted node rows.
+
     Examples
     --------
     >>> from lineage.graph import LineageGraph
@@ -153,7 +171,31 @@ def edge_positions(
     relations: Iterable[str] | None = None,
 ) -> np.ndarray:
     """Positions (rows of :attr:`LineageGraph.edges`) of the edges of ``relations`` between
-    ``nodes`` (all nodes when None)."""
+    ``nodes`` (all nodes when None).
+
+    Parameters
+    ----------
+    graph : LineageGraph
+        The graph.
+    nodes : numpy.ndarray, optional
+        Node rows (default: all).
+    relations : iterable of str, optional
+        Only these relations (default: all).
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> from lineage.graph import LineageGraph
+    >>> g = LineageGraph.from_frames(
+    ...     pd.DataFrame({"id": list("abc"), "created_at": [None] * 3}),
+    ...     pd.DataFrame({"child": ["b", "c"], "parent": ["a", "b"],
+    ...                   "relation": ["finetune", "adapter"]}))
+    >>> edge_positions(g, relations=["adapter"]).tolist(), edge_positions(g, nodes=[0, 1]).tolist()
+    ([1], [0])
+    """
     mask = np.ones(len(graph._child), dtype=bool)
     codes = graph._codes(relations)
     if len(codes) < len(graph._rel_names):
@@ -168,7 +210,29 @@ def edge_positions(
 def node_kinds(graph: LineageGraph) -> dict[str, str]:
     """Every exported node attribute but ``id`` and its type (``string``, ``long``,
     ``double`` or ``boolean``): :data:`NODE_ATTRIBUTES`, then the graph's other model
-    columns (timestamps as ISO strings; numbers with missing values as doubles)."""
+    columns (timestamps as ISO strings; numbers with missing values as doubles).
+
+    Parameters
+    ----------
+    graph : LineageGraph
+        The graph.
+
+    Returns
+    -------
+    dict
+        Attribute -> type.
+
+    Examples
+    --------
+    >>> from lineage.graph import LineageGraph
+    >>> g = LineageGraph.from_frames(
+    ...     pd.DataFrame({"id": list("abc"), "created_at": [None] * 3}),
+    ...     pd.DataFrame({"child": ["b", "c"], "parent": ["a", "b"],
+    ...                   "relation": ["finetune", "adapter"]}))
+    >>> kinds = node_kinds(g)
+    >>> kinds["created_at"], kinds["missing"], kinds["transitive"]
+    ('string', 'boolean', 'long')
+    """
     kinds = dict(_KIND_OF)
     models = graph.models
     for col in ("downloads", "likes"):
@@ -200,7 +264,35 @@ def node_chunks(
     progress: ProgressCallback | None = None,
 ) -> Iterator[pd.DataFrame]:
     """The node table (``id`` then :func:`node_kinds`' columns) in chunks of ``chunk_size``
-    rows: text as str or None, numbers as int64/float64, booleans as bool."""
+    rows: text as str or None, numbers as int64/float64, booleans as bool.
+
+    Parameters
+    ----------
+    graph : LineageGraph
+        The graph.
+    nodes : numpy.ndarray, optional
+        Node rows (default: all).
+    relations : iterable of str, optional
+        Count only these relations (default: all).
+    chunk_size : int
+        Rows per chunk.
+    progress : callable, optional
+        Receives :class:`lineage.progress.Progress` records (stage ``nodes``).
+
+    Yields
+    ------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> from lineage.graph import LineageGraph
+    >>> g = LineageGraph.from_frames(
+    ...     pd.DataFrame({"id": list("abc"), "created_at": [None] * 3}),
+    ...     pd.DataFrame({"child": ["b", "c"], "parent": ["a", "b"],
+    ...                   "relation": ["finetune", "adapter"]}))
+    >>> [len(chunk) for chunk in node_chunks(g, chunk_size=2)]
+    [2, 1]
+    """
     kinds = node_kinds(graph)
     nodes = np.arange(graph.n_models) if nodes is None else np.asarray(nodes)
     direct = graph.descendant_counts("direct", relations=relations).to_numpy()
@@ -235,7 +327,33 @@ def edge_chunks(
     progress: ProgressCallback | None = None,
 ) -> Iterator[pd.DataFrame]:
     """The edge table ``child, parent, relation, source`` of the edges at ``positions``, in
-    chunks of ``chunk_size`` rows."""
+    chunks of ``chunk_size`` rows.
+
+    Parameters
+    ----------
+    graph : LineageGraph
+        The graph.
+    positions : numpy.ndarray
+        Edge positions (:func:`edge_positions`).
+    chunk_size : int
+        Rows per chunk.
+    progress : callable, optional
+        Receives :class:`lineage.progress.Progress` records (stage ``edges``).
+
+    Yields
+    ------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> from lineage.graph import LineageGraph
+    >>> g = LineageGraph.from_frames(
+    ...     pd.DataFrame({"id": list("abc"), "created_at": [None] * 3}),
+    ...     pd.DataFrame({"child": ["b", "c"], "parent": ["a", "b"],
+    ...                   "relation": ["finetune", "adapter"]}))
+    >>> next(edge_chunks(g, edge_positions(g))).values.tolist()
+    [['b', 'a', 'finetune', 'unknown'], ['c', 'b', 'adapter', 'unknown']]
+    """
     names = np.asarray(graph._rel_names, dtype=object)
     sources = graph.edge_sources()
     for start in range(0, max(len(positions), 1), chunk_size):

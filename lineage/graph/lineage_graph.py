@@ -392,7 +392,7 @@ class LineageGraph:
         if codes not in self._cache:
             mask = self._mask(relations)
             self._cache[codes] = _counts.count_index(
-                self.n_models, self._child[mask], self._parent[mask], progress
+                self.n_models, self._child[mask], self._parent[mask], progress=progress
             )
         return self._cache[codes]
 
@@ -573,6 +573,30 @@ class LineageGraph:
         reaches it from; ``"up"`` lists ancestors, ``child`` being the model one step closer
         to ``model`` that derives from it, ``relation`` that child's relation to it. Depth 0
         is ``model`` itself.
+
+        Parameters
+        ----------
+        model : str
+            A model id.
+        direction : {"down", "up"}
+            Derivatives or ancestors.
+        relations : iterable of str, optional
+            Follow only edges of these relations (default: all).
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Examples
+        --------
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f", "q"],
+        ...                   "created_at": ["2024-01", "2024-02", "2024-05"]}),
+        ...     pd.DataFrame({"child": ["f", "q"], "parent": ["b", "f"],
+        ...                   "relation": ["finetune", "quantized"]}),
+        ...     snapshot_time="2024-06-15")
+        >>> g.lineage_table("q", "up").values.tolist()
+        [['q', 0, None, None], ['f', 1, 'q', 'quantized'], ['b', 2, 'f', 'finetune']]
         """
         if direction not in ("down", "up"):
             raise UsageError(f"direction must be 'down' or 'up', got {direction!r}")
@@ -601,8 +625,35 @@ class LineageGraph:
         relations: Iterable[str] | None = None,
         progress: ProgressCallback | None = None,
     ) -> pd.Series:
-        """Derivatives of every model: ``direct`` (distinct children) or ``transitive``
-        (distinct descendants), as a Series indexed by id."""
+        """Derivatives of every model, all at once.
+
+        Parameters
+        ----------
+        scope : {"transitive", "direct"}
+            Distinct descendants, or distinct children.
+        relations : iterable of str, optional
+            Count only edges of these relations (default: all).
+        progress : callable, optional
+            Receives :class:`lineage.progress.Progress` records.
+
+        Returns
+        -------
+        pandas.Series
+            Indexed by id, named ``scope``.
+
+        Examples
+        --------
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f", "q"],
+        ...                   "created_at": ["2024-01", "2024-02", "2024-05"]}),
+        ...     pd.DataFrame({"child": ["f", "q"], "parent": ["b", "f"],
+        ...                   "relation": ["finetune", "quantized"]}),
+        ...     snapshot_time="2024-06-15")
+        >>> g.descendant_counts().tolist()
+        [2, 1, 0]
+        >>> g.descendant_counts("direct", relations=["finetune"]).tolist()
+        [1, 0, 0]
+        """
         check_scope(scope)
         index = self._index(relations, progress)
         values = index.transitive if scope == "transitive" else index.direct
@@ -631,7 +682,7 @@ class LineageGraph:
         """
         check_scope(scope)
         index = self._index(relations, progress)
-        hist = _counts.histograms(index, self._col, self._n_cols, scope, progress)
+        hist = _counts.histograms(index, self._col, self._n_cols, scope=scope, progress=progress)
         months = [month_label(m) for m in range(self._month0, self._snap_month + 1)]
         return MonthlyCounts(
             scope, self.ids[hist.rows], months, hist.matrix, hist.release, hist.moved
@@ -708,6 +759,31 @@ class LineageGraph:
         month, that month's rows having ``complete`` False; see :meth:`growth_curve`).
 
         ``frame.attrs["moved"]`` totals the derivatives counted in a later release month.
+
+        Parameters
+        ----------
+        models : iterable of str, optional
+            Model ids (default: every model with a derivative).
+        scope, relations, progress
+            As in :meth:`descendant_counts`.
+        running_month : bool
+            Add the snapshot's running month (``complete`` False).
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Examples
+        --------
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f", "q"],
+        ...                   "created_at": ["2024-01", "2024-02", "2024-05"]}),
+        ...     pd.DataFrame({"child": ["f", "q"], "parent": ["b", "f"],
+        ...                   "relation": ["finetune", "quantized"]}),
+        ...     snapshot_time="2024-06-15")
+        >>> curves = g.growth_curves(scope="direct")
+        >>> curves.groupby("model")["cumulative"].last().to_dict()
+        {'b': 1, 'f': 1}
         """
         check_scope(scope)
         if models is not None:
@@ -764,6 +840,15 @@ class LineageGraph:
         A DiGraph holds one edge per pair: a pair declared with several relations keeps the
         alphabetically last one here (:attr:`edges` and :meth:`to_igraph` keep them all).
 
+        Parameters
+        ----------
+        relations : iterable of str, optional
+            Only edges of these relations (default: all).
+
+        Returns
+        -------
+        networkx.DiGraph
+
         Examples
         --------
         >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["a", "b"], "created_at": [None] * 2}),
@@ -771,13 +856,31 @@ class LineageGraph:
         >>> list(g.to_networkx().edges(data=True))
         [('a', 'b', {'relation': 'unknown'})]
         """
-        return convert.to_networkx(self, relations)
+        return convert.to_networkx(self, relations=relations)
 
     def to_igraph(self, *, relations: Iterable[str] | None = None):
         """python-igraph directed Graph (edges parent -> child), vertex ``name`` = id, the
         model columns as vertex attributes (written as :meth:`to_networkx` writes them, so
-        ``write_graphml`` keeps them all) and ``relation`` on the edges."""
-        return convert.to_igraph(self, relations)
+        ``write_graphml`` keeps them all) and ``relation`` on the edges.
+
+        Parameters
+        ----------
+        relations : iterable of str, optional
+            Only edges of these relations (default: all).
+
+        Returns
+        -------
+        igraph.Graph
+
+        Examples
+        --------
+        >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["a", "b"], "created_at": [None] * 2}),
+        ...                              pd.DataFrame({"child": ["b"], "parent": ["a"]}))
+        >>> h = g.to_igraph()
+        >>> h.vs["name"], [h.vs[e.source]["name"] for e in h.es], h.es["relation"]
+        (['a', 'b'], ['a'], ['unknown'])
+        """
+        return convert.to_igraph(self, relations=relations)
 
     # -- edge sources and time travel -------------------------------------------------------
     def edge_sources(self) -> np.ndarray:

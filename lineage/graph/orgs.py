@@ -52,6 +52,18 @@ def model_authors(graph: LineageGraph, rows: np.ndarray | None = None) -> np.nda
     """The author of every model (or of the nodes ``rows``): the ``author`` column where set,
     else the id's namespace (the part before ``/``; empty for an id without one).
 
+    Parameters
+    ----------
+    graph : LineageGraph
+        The snapshot.
+    rows : numpy.ndarray, optional
+        Node rows (default: all).
+
+    Returns
+    -------
+    numpy.ndarray
+        Of object dtype, one author per node.
+
     Examples
     --------
     >>> from lineage.graph import LineageGraph

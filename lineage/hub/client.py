@@ -109,14 +109,30 @@ _MAX_REDIRECTS = 5
 
 @dataclass
 class ParsedPage:
-    """Rows ready for the store, from one listing page.
+    """Rows ready for the store, from one listing page (:func:`parse_page`).
 
-    ``models``: (oid, id, id_lower, created_at, last_modified, author, downloads, likes,
-    pipeline_tag, library_name); ``edges``: (child_oid, parent_ref, parent_lower, relation,
-    source); ``card_refs``: (child_oid, ref, ref_lower, relation), the card's references of a
-    model without ``base_model:`` tags; ``rejected``: (child_oid, ref, relation, source,
-    reason "self-loop"|"invalid"); ``skipped``: items not stored, (key, reason, detail);
-    ``repaired``: fields of stored items that were coerced or dropped, (oid, field, what).
+    Parameters
+    ----------
+    models : list of tuple
+        (oid, id, id_lower, created_at, last_modified, author, downloads, likes,
+        pipeline_tag, library_name).
+    edges : list of tuple
+        (child_oid, parent_ref, parent_lower, relation, source).
+    rejected : list of tuple
+        (child_oid, ref, relation, source, reason "self-loop" or "invalid").
+    card_refs : list of tuple
+        (child_oid, ref, ref_lower, relation): the card's references of a model without
+        ``base_model:`` tags.
+    skipped : list of tuple
+        Items not stored: (key, reason, detail).
+    repaired : list of tuple
+        Fields of stored items that were coerced or dropped: (oid, field, what).
+
+    Examples
+    --------
+    >>> page = parse_page([{"_id": "1", "id": "you/tuned", "tags": ["base_model:org/base"]}])
+    >>> page.edges
+    [('1', 'org/base', 'org/base', 'unknown', 'base_model_tag')]
     """
 
     models: list[tuple] = field(default_factory=list)
@@ -129,7 +145,23 @@ class ParsedPage:
 
 @dataclass
 class RawPage:
-    """One fetched listing page: its JSON items, the ``rel="next"`` URL, the rate-limit state."""
+    """One fetched listing page: its JSON items, the ``rel="next"`` URL, the rate-limit state.
+
+    Parameters
+    ----------
+    items : list
+        The decoded JSON array.
+    next_url : str or None
+        The ``Link: rel="next"`` URL (None on the last page).
+    ratelimit_remaining : int, optional
+        Requests left in the window, from the ``RateLimit`` header.
+    n_bytes : int
+        Size of the body.
+
+    Examples
+    --------
+    See :meth:`HubClient.fetch`.
+    """
 
     items: list
     next_url: str | None
@@ -139,6 +171,15 @@ class RawPage:
 
 def is_hub_id(ref: str) -> bool:
     """Whether ``ref`` can be a Hub model id (``name`` or ``org/name``), not a path or URL.
+
+    Parameters
+    ----------
+    ref : str
+        A reference as written in a tag or card.
+
+    Returns
+    -------
+    bool
 
     Examples
     --------
@@ -180,6 +221,17 @@ def declared_parents(item: dict) -> tuple[list[tuple[str, str]], str]:
     it is a word, else ``unknown``: the Hub does not make every two-parent card a merge).
     References are returned as written.
 
+    Parameters
+    ----------
+    item : dict
+        A Hub JSON model object.
+
+    Returns
+    -------
+    tuple
+        ``([(relation, reference), ...], source)``, source one of ``relation_tag``,
+        ``base_model_tag``, ``card`` (``card`` with an empty list when nothing is declared).
+
     Examples
     --------
     >>> declared_parents({"cardData": {"base_model": ["a/x", "b/y"]}})
@@ -207,6 +259,16 @@ def declared_parents(item: dict) -> tuple[list[tuple[str, str]], str]:
 def edge_sources(sources) -> tuple[str, ...]:
     """The stored edge sources a ``sources=`` choice names ("tags" is both tag kinds).
 
+    Parameters
+    ----------
+    sources : str or iterable of str
+        ``tags``, ``card``, ``relation_tag`` or ``base_model_tag``.
+
+    Returns
+    -------
+    tuple of str
+        The stored source names, in order, without repeats.
+
     Examples
     --------
     >>> edge_sources(["tags", "card"])
@@ -229,6 +291,15 @@ def edge_sources(sources) -> tuple[str, ...]:
 def is_floor_date(created_at: Any) -> bool:
     """Whether a ``createdAt`` is the Hub's floor (``…23:29:04.000Z`` or ``…:05.000Z``): the
     model was created then or earlier, its true date unknown.
+
+    Parameters
+    ----------
+    created_at : str
+        A ``createdAt`` value.
+
+    Returns
+    -------
+    bool
 
     Examples
     --------
@@ -345,6 +416,16 @@ def parse_page(items: list[Any]) -> ParsedPage:
     without a usable ``id``, a private one, or a repeat of an item earlier in the page is
     not stored (``skipped``). References that are no Hub id, or name the model itself,
     go to ``rejected``.
+
+    Parameters
+    ----------
+    items : list
+        The decoded JSON array of one listing page.
+
+    Returns
+    -------
+    ParsedPage
+        ``models``, ``edges``, ``card_refs``, ``rejected``, ``repaired`` and ``skipped``.
 
     Examples
     --------

@@ -62,6 +62,26 @@ MAX_LOOKUPS = 500
 class CrawlProgress(Progress):
     """A crawl's :class:`~lineage.progress.Progress` (stage ``"crawl"``, ``done`` = models
     listed so far), reported after each committed page and once at the end (``complete``).
+
+    Parameters
+    ----------
+    stage, done, total, message
+        As in :class:`~lineage.progress.Progress`.
+    mode, phase
+        ``full`` or ``incremental``, and the listing phase.
+    pages, elapsed, rate
+        Pages committed, seconds, models per second (this call).
+    complete : bool
+        The listing reached its end.
+    ratelimit_remaining : int, optional
+        Requests left in the Hub's rate-limit window.
+    waiting : float, optional
+        Seconds about to be waited for the rate limit.
+
+    Examples
+    --------
+    >>> CrawlProgress("crawl", 2000, None, mode="full", pages=2).models
+    2000
     """
 
     mode: str = "full"

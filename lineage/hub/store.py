@@ -130,6 +130,16 @@ EDGE_COLUMNS = ["child", "parent", "relation", "source"]
 def resolve_db_path(db: str | os.PathLike | None = None) -> pathlib.Path:
     """The snapshot path: ``db``, else ``$HF_LINEAGE_DB``, else ``~/.cache/hf-lineage/hub.db``.
 
+    Parameters
+    ----------
+    db : path, optional
+        The path given, if any.
+
+    Returns
+    -------
+    pathlib.Path
+        With ``~`` expanded.
+
     Examples
     --------
     >>> resolve_db_path("/tmp/x.db")
@@ -140,13 +150,45 @@ def resolve_db_path(db: str | os.PathLike | None = None) -> pathlib.Path:
 
 
 def utc_now() -> str:
-    """The current UTC time as the store writes it (ISO 8601, milliseconds, ``Z``)."""
+    """The current UTC time as the store writes it (ISO 8601, milliseconds, ``Z``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> stamp = utc_now()
+    >>> len(stamp), stamp[10], stamp[-5], stamp[-1]
+    (24, 'T', '.', 'Z')
+    """
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 @dataclass
 class CrawlRun:
-    """One crawl as recorded in the ``runs`` table (an unfinished one holds the cursor)."""
+    """One crawl as recorded in the ``runs`` table (an unfinished one holds the cursor).
+
+    Parameters
+    ----------
+    id, started, finished, endpoint, mode, status, gen
+        The run, its times (ISO 8601), the Hub crawled, ``full`` or ``incremental``, its
+        status (``running``, ``interrupted``, ``done``, ``abandoned``) and the generation it
+        writes.
+    phase, next_url, hub_mark, cutoff
+        Where an unfinished crawl resumes: its phase, the next listing URL, the Hub's
+        newest model when it started, and the previous run's mark (incremental crawls).
+    max_models, models_seen, pages
+        The cap asked for and the progress so far.
+    card_refs : int
+        1 when the crawl keeps card references.
+    note : str, optional
+        Why it stopped, when it did.
+
+    Examples
+    --------
+    See :meth:`Store.start_run`.
+    """
 
     id: int
     started: str
@@ -182,9 +224,24 @@ RESUMABLE = ("running", "interrupted")
 
 @dataclass
 class Completeness:
-    """Whether the snapshot readers see is whole: ``state`` is "complete", "partial"
-    (a first look, ``crawl --max-models``, not yet continued), "updating" (an incremental
-    crawl stopped part way) or "empty"; ``message`` is one line saying what to do.
+    """Whether the snapshot readers see is whole (:meth:`Store.completeness`).
+
+    Parameters
+    ----------
+    complete : bool
+        ``state == "complete"``.
+    state : str
+        "complete", "partial" (a first look, ``crawl --max-models``, not yet continued),
+        "updating" (an incremental crawl stopped part way) or "empty".
+    message : str
+        One line saying what to do.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db") as st:
+    ...     st.completeness().state
+    'empty'
     """
 
     complete: bool
@@ -198,6 +255,27 @@ def crawl_lock(path: str | os.PathLike | None) -> Iterator[None]:
 
     Taken before the file is opened as a store, so two crawls starting together on a new file
     never race to create its tables: the second gets a one-line :class:`CrawlStateError`.
+
+    Parameters
+    ----------
+    path : path, optional
+        The snapshot (resolved as :func:`resolve_db_path` does).
+
+    Returns
+    -------
+    context manager
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> db = pathlib.Path(tempfile.mkdtemp()) / "hub.db"
+    >>> with crawl_lock(db):
+    ...     try:
+    ...         with crawl_lock(db):
+    ...             pass
+    ...     except CrawlStateError as exc:
+    ...         print(str(exc).split(";")[0].endswith("hub.db"))
+    True
     """
     path = resolve_db_path(path)
     try:
