@@ -325,7 +325,24 @@ class CurveFitter:
 
     # ----------------------------------------------------------------- fitting
     def fit(self, age_months, cumulative) -> Self:
-        """Fit the series; never raises on finite or empty input."""
+        """Fit the series; never raises on finite or empty input.
+
+        Parameters
+        ----------
+        age_months, cumulative : array-like
+            The series (cleaned by :func:`clean_series`: sorted, NaNs dropped, decreases held).
+
+        Returns
+        -------
+        CurveFitter
+            ``self``, fitted.
+
+        Examples
+        --------
+        >>> f = WSBFitter().fit([0, 1, 2, 3, 4, 5], [0, 3, 7, 10, 12, 13])
+        >>> f.status_, f.c_last_
+        ('ok', 13.0)
+        """
         a, c, self.n_decreases_ = clean_series(age_months, cumulative)
         self.age_, self.cum_ = a, c
         t = a + self.time_offset
@@ -488,6 +505,18 @@ class CurveFitter:
         you need it). Ages after the last observation are forecasts anchored on the last
         count, with :attr:`calibration` applied to the distribution; ages at or before it
         give the fitted curve (parameter uncertainty only).
+
+        Parameters
+        ----------
+        age_months : array-like
+            Ages (months since release).
+        interval : float
+            Central probability of the band.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``age_months, median, lower, upper``.
 
         Examples
         --------

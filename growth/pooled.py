@@ -426,7 +426,26 @@ class PooledForecaster:
     ) -> PooledForecaster:
         """Learn from ``curves`` (long frame: ``model, age_months, cumulative, month``, and
         optionally ``organisation``); release-history features come from ``history``
-        (default: ``curves``), only up to each origin's month."""
+        (default: ``curves``), only up to each origin's month.
+
+        Parameters
+        ----------
+        curves : pandas.DataFrame
+            The training series.
+        history : pandas.DataFrame, optional
+            Series for the release-history features (default: ``curves``).
+        progress : callable, optional
+            Called as ``progress(done, total)`` after each series.
+
+        Returns
+        -------
+        PooledForecaster
+            ``self``, fitted.
+
+        Examples
+        --------
+        See the class docstring.
+        """
         history = curves if history is None else history
         _check_frame(curves, "curves")
         _check_frame(history, "history")
@@ -525,6 +544,23 @@ class PooledForecaster:
         used only up to each series' last month. Returns one row per model and horizon:
         ``model, h, mean, lower, upper, origin_count, organisation, lambda, mu, sigma,
         status`` (the WSB fit with the organisation's prior: the interpretable summary).
+
+        Parameters
+        ----------
+        curves : pandas.DataFrame
+            The series to forecast (same columns as for :meth:`fit`).
+        history : pandas.DataFrame, optional
+            As above.
+        horizon : int, optional
+            Months ahead (default and at most: the ``horizon`` learned).
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Examples
+        --------
+        See the class docstring.
         """
         horizon = self.horizon if horizon is None else min(int(horizon), self.horizon)
         history = curves if history is None else history

@@ -66,7 +66,25 @@ class MonthlyCounts:
 
     def by_age(self) -> csr_matrix:
         """The counts by age: ``[i, a]`` counts derivatives of ``models[i]`` in its ``a``-th
-        month after release (0 = the release month)."""
+        month after release (0 = the release month).
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix
+
+        Examples
+        --------
+        >>> from lineage.graph import LineageGraph
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f", "q"],
+        ...                   "created_at": ["2024-01", "2024-02", "2024-05"]}),
+        ...     pd.DataFrame({"child": ["f", "q"], "parent": ["b", "f"],
+        ...                   "relation": ["finetune", "quantized"]}),
+        ...     snapshot_time="2024-06-15")
+        >>> m = g.monthly_counts("direct")
+        >>> m.matrix.toarray()[1].tolist(), m.by_age().toarray()[1].tolist()
+        ([0, 0, 0, 0, 1, 0], [0, 0, 0, 1, 0, 0])
+        """
         cells = self.matrix.tocoo()
         return csr_matrix(
             (cells.data, (cells.row, cells.col - self.release[cells.row])),
@@ -86,6 +104,32 @@ class MonthlyCounts:
         One row per month from each model's release month to ``last_complete`` (``YYYY-MM``;
         default: the last of :attr:`months`), and with ``running_month`` on to the snapshot
         month, the months after ``last_complete`` having ``complete`` False.
+
+        Parameters
+        ----------
+        models : iterable of str, optional
+            Model ids among :attr:`models` (default: all).
+        last_complete : str, optional
+            ``YYYY-MM``.
+        running_month : bool
+            Add the months after ``last_complete``.
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Examples
+        --------
+        >>> from lineage.graph import LineageGraph
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f", "q"],
+        ...                   "created_at": ["2024-01", "2024-02", "2024-05"]}),
+        ...     pd.DataFrame({"child": ["f", "q"], "parent": ["b", "f"],
+        ...                   "relation": ["finetune", "quantized"]}),
+        ...     snapshot_time="2024-06-15")
+        >>> m = g.monthly_counts("direct")
+        >>> m.curves(["f"], last_complete="2024-05")["cumulative"].tolist()
+        [0, 0, 0, 1]
         """
         rows = np.arange(len(self.models))
         if models is not None:

@@ -123,6 +123,22 @@ class LineageGraph:
         """Graph of ``models`` (``id``, ``created_at``, any other columns kept) and ``edges``
         (``child``, ``parent``, optional ``relation``, default ``unknown``).
 
+        Parameters
+        ----------
+        models : pandas.DataFrame
+            ``id``, ``created_at`` and any other columns (kept).
+        edges : pandas.DataFrame
+            ``child``, ``parent``, optional ``relation`` (default ``unknown``) and ``source``.
+        snapshot_time : timestamp or str, optional
+            When the snapshot was taken (default: unknown; months then run to the newest
+            model's month).
+
+        Returns
+        -------
+        LineageGraph
+            Parents named but not listed are added as *missing* nodes; cycles are broken
+            (:attr:`dropped_cycle_edges`).
+
         Examples
         --------
         >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["a"], "created_at": ["2024-01-02"]}),
@@ -241,6 +257,26 @@ class LineageGraph:
         commits, see :mod:`lineage.graph.cache`): the same graph as :meth:`from_frames` of
         the store's frames, in a fraction of the time and memory; rebuilt when absent or
         stale. Other ``sources`` are read the slow way.
+
+        Parameters
+        ----------
+        path : path, optional
+            The snapshot.
+        sources : iterable of str
+            As above.
+
+        Returns
+        -------
+        LineageGraph
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from lineage.hub.store import Store
+        >>> db = pathlib.Path(tempfile.mkdtemp()) / "hub.db"
+        >>> Store(db).close()
+        >>> LineageGraph.from_db(db).n_models
+        0
         """
         from lineage.graph.cache import read_graph
         from lineage.hub.client import TAG_SOURCES, edge_sources
@@ -265,6 +301,15 @@ class LineageGraph:
     @classmethod
     def from_networkx(cls, graph) -> LineageGraph:
         """Graph of a networkx DiGraph with edges parent -> child (see :meth:`to_networkx`).
+
+        Parameters
+        ----------
+        graph : networkx.DiGraph
+            Nodes named by id; attributes as :meth:`to_networkx` writes them.
+
+        Returns
+        -------
+        LineageGraph
 
         Examples
         --------
@@ -341,6 +386,27 @@ class LineageGraph:
         """Rows of a curve frame (a ``month`` column) up to :attr:`last_complete_month`: fits
         and forecasts leave out the running month, whose low count would read as a slowdown.
         Curves leave it out already unless asked for it (``running_month=True``).
+
+        Parameters
+        ----------
+        curves : pandas.DataFrame
+            A curve frame.
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Examples
+        --------
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f", "q"],
+        ...                   "created_at": ["2024-01", "2024-02", "2024-05"]}),
+        ...     pd.DataFrame({"child": ["f", "q"], "parent": ["b", "f"],
+        ...                   "relation": ["finetune", "quantized"]}),
+        ...     snapshot_time="2024-06-15")
+        >>> curve = g.growth_curve("b", running_month=True)
+        >>> curve["month"].iloc[-1], g.complete_months(curve)["month"].iloc[-1]
+        ('2024-06', '2024-05')
         """
         return curves[curves["month"] <= self.last_complete_month]
 
@@ -362,7 +428,28 @@ class LineageGraph:
         )
 
     def edges_with(self, relations: Iterable[str] | str | None = None) -> pd.DataFrame:
-        """The kept edges of the given relations (all when None): ``child, parent, relation``."""
+        """The kept edges of the given relations (all when None): ``child, parent, relation``.
+
+        Parameters
+        ----------
+        relations : str or iterable of str, optional
+            The relations (default: all).
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Examples
+        --------
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f", "q"],
+        ...                   "created_at": ["2024-01", "2024-02", "2024-05"]}),
+        ...     pd.DataFrame({"child": ["f", "q"], "parent": ["b", "f"],
+        ...                   "relation": ["finetune", "quantized"]}),
+        ...     snapshot_time="2024-06-15")
+        >>> g.edges_with("quantized").values.tolist()
+        [['q', 'f', 'quantized']]
+        """
         edges = self.edges
         mask = self._mask(relations)
         return edges if isinstance(mask, slice) else edges[mask].reset_index(drop=True)
@@ -405,6 +492,15 @@ class LineageGraph:
     def index_of(self, model: str) -> int:
         """Node index of ``model``: exact id, else case-insensitive; else
         :class:`UnknownModelError` naming the closest ids.
+
+        Parameters
+        ----------
+        model : str
+            A model id (or a renamed model's old id).
+
+        Returns
+        -------
+        int
 
         Examples
         --------
@@ -495,11 +591,50 @@ class LineageGraph:
         )
 
     def parents(self, model: str, *, relations: Iterable[str] | None = None) -> list[str]:
-        """Ids of the direct parents of ``model`` (optionally only these relations)."""
+        """Ids of the direct parents of ``model`` (optionally only these relations).
+
+        Parameters
+        ----------
+        model : str
+            A model id.
+        relations : iterable of str, optional
+            Follow only these relations (default: all).
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f", "q"],
+        ...                   "created_at": ["2024-01", "2024-02", "2024-05"]}),
+        ...     pd.DataFrame({"child": ["f", "q"], "parent": ["b", "f"],
+        ...                   "relation": ["finetune", "quantized"]}),
+        ...     snapshot_time="2024-06-15")
+        >>> g.parents("q"), g.children("b"), g.children("f", relations=["finetune"])
+        (['f'], ['f'], [])
+        """
         return self._neighbours(model, down=False, relations=relations)
 
     def children(self, model: str, *, relations: Iterable[str] | None = None) -> list[str]:
-        """Ids of the direct derivatives of ``model``."""
+        """Ids of the direct derivatives of ``model``.
+
+        Parameters
+        ----------
+        model : str
+            A model id.
+        relations : iterable of str, optional
+            Follow only these relations (default: all).
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        See :meth:`parents`.
+        """
         return self._neighbours(model, down=True, relations=relations)
 
     def _neighbours(self, model: str, down: bool, relations) -> list[str]:
@@ -510,7 +645,30 @@ class LineageGraph:
         return self.ids[np.sort(dst[src == i])].tolist()
 
     def ancestors(self, model: str, *, relations: Iterable[str] | None = None) -> list[str]:
-        """Ids of every model ``model`` derives from, nearest first."""
+        """Ids of every model ``model`` derives from, nearest first.
+
+        Parameters
+        ----------
+        model : str
+            A model id.
+        relations : iterable of str, optional
+            Follow only these relations (default: all).
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f", "q"],
+        ...                   "created_at": ["2024-01", "2024-02", "2024-05"]}),
+        ...     pd.DataFrame({"child": ["f", "q"], "parent": ["b", "f"],
+        ...                   "relation": ["finetune", "quantized"]}),
+        ...     snapshot_time="2024-06-15")
+        >>> g.ancestors("q"), g.roots("q"), g.family("f")
+        (['f', 'b'], ['b'], ['b', 'f', 'q'])
+        """
         return self.ids[self._bfs(model, False, relations)["node"].to_numpy()[1:]].tolist()
 
     def descendants(
@@ -522,6 +680,19 @@ class LineageGraph:
     ) -> list[str]:
         """Ids of the distinct derivatives behind ``model``'s transitive count, nearest first;
         with ``until`` (``YYYY-MM``) only those counted up to that month.
+
+        Parameters
+        ----------
+        model : str
+            A model id.
+        relations : iterable of str, optional
+            Follow only these relations (default: all).
+        until : str, optional
+            ``YYYY-MM``: only derivatives counted up to that month.
+
+        Returns
+        -------
+        list of str
 
         Examples
         --------
@@ -541,14 +712,42 @@ class LineageGraph:
         return self.ids[nodes].tolist()
 
     def roots(self, model: str) -> list[str]:
-        """The topmost ancestors of ``model`` (those without parents); ``[model]`` if none."""
+        """The topmost ancestors of ``model`` (those without parents); ``[model]`` if none.
+
+        Parameters
+        ----------
+        model : str
+            A model id.
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        See :meth:`ancestors`.
+        """
         walk = self._bfs(model, False, None)["node"].to_numpy()
         has_parent = np.zeros(self.n_models, dtype=bool)
         has_parent[self._child] = True
         return sorted(self.ids[walk[~has_parent[walk]]].tolist())
 
     def family(self, model: str) -> list[str]:
-        """Every model connected to ``model`` by lineage in any direction (sorted ids)."""
+        """Every model connected to ``model`` by lineage in any direction (sorted ids).
+
+        Parameters
+        ----------
+        model : str
+            A model id.
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        See :meth:`ancestors`.
+        """
         i = self.index_of(model)
         if self._component is None:
             n = self.n_models
@@ -668,6 +867,15 @@ class LineageGraph:
     ) -> MonthlyCounts:
         """Derivatives per calendar month of every model at once (see :class:`MonthlyCounts`).
 
+        Parameters
+        ----------
+        scope, relations, progress
+            As in :meth:`descendant_counts`.
+
+        Returns
+        -------
+        MonthlyCounts
+
         Examples
         --------
         >>> g = LineageGraph.from_frames(
@@ -703,6 +911,19 @@ class LineageGraph:
 
         ``frame.attrs["moved"]`` is how many derivatives dated before it were counted in its
         release month.
+
+        Parameters
+        ----------
+        model : str
+            A model id.
+        scope, relations
+            As in :meth:`descendant_counts`.
+        running_month : bool
+            Add the snapshot's running month (``complete`` False).
+
+        Returns
+        -------
+        pandas.DataFrame
 
         Examples
         --------
@@ -926,6 +1147,15 @@ class LineageGraph:
         Cycles are broken anew among what remains; attributes (downloads, likes) are today's,
         since the Hub serves no history. The snapshot time becomes the end of ``date``; a
         date at or after the snapshot gives the graph itself.
+
+        Parameters
+        ----------
+        date : str or timestamp
+            ``YYYY-MM``, ``YYYY-MM-DD`` or a timestamp.
+
+        Returns
+        -------
+        LineageGraph
 
         Examples
         --------
