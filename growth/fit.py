@@ -459,7 +459,25 @@ class CurveFitter:
         return stats.norm.ppf(0.5 + interval / 2)
 
     def ultimate_interval(self, interval: float = 0.8) -> tuple[float, float]:
-        """Interval of the ultimate count from parameter draws."""
+        """Interval of the ultimate count from parameter draws.
+
+        Parameters
+        ----------
+        interval : float
+            Central probability.
+
+        Returns
+        -------
+        tuple of float
+            ``(lower, upper)``; NaNs when the ultimate count is not finite.
+
+        Examples
+        --------
+        >>> f = WSBFitter().fit(range(12), [0, 2, 5, 9, 14, 18, 21, 24, 26, 28, 29, 30])
+        >>> low, high = f.ultimate_interval()
+        >>> bool(low < f.ultimate_ < high)
+        True
+        """
         _require_fit(self, "ultimate_interval", "ultimate_")
         if not np.isfinite(self.ultimate_):
             return (np.nan, np.nan)
@@ -481,6 +499,24 @@ class CurveFitter:
         return self.params_table(0.95)
 
     def params_table(self, interval: float = 0.95) -> pd.DataFrame:
+        """The natural parameters with Wald intervals (on the internal scale).
+
+        Parameters
+        ----------
+        interval : float
+            Central probability.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by parameter: ``estimate, lower, upper`` (NaN for a failed fit).
+
+        Examples
+        --------
+        >>> f = WSBFitter().fit(range(12), [0, 2, 5, 9, 14, 18, 21, 24, 26, 28, 29, 30])
+        >>> f.params_table().round(2).loc["mu"].tolist()
+        [1.6, 1.27, 1.94]
+        """
         _require_fit(self, "params_table")
         names = list(self.curve.natural(np.zeros(self.curve.n_params)))
         if not np.all(np.isfinite(self.theta_)):
@@ -539,6 +575,21 @@ class CurveFitter:
         the fitted dispersion persistent over the horizon, Poisson counts, anchored on the last
         count, then :attr:`calibration` (see :meth:`_calibrate`). Past ages: the fitted curve
         under parameter draws (the data themselves for degenerate fits).
+
+        Parameters
+        ----------
+        age_months : array-like
+            Ages (months since release).
+
+        Returns
+        -------
+        numpy.ndarray
+
+        Examples
+        --------
+        >>> f = WSBFitter().fit(range(12), [0, 2, 5, 9, 14, 18, 21, 24, 26, 28, 29, 30])
+        >>> f.predictive_draws([13, 14]).shape
+        (400, 2)
         """
         _require_fit(self, "predict")
         ages = np.atleast_1d(np.asarray(age_months, dtype=float))
@@ -583,7 +634,23 @@ class CurveFitter:
         return self.c_last_ + np.cumsum(rng.poisson(np.minimum(inc, 1e12)), axis=1)
 
     def linear_rate(self, last: int = 3) -> float:
-        """Mean monthly increment over the last ``last`` observed months (0 if none)."""
+        """Mean monthly increment over the last ``last`` observed months (0 if none).
+
+        Parameters
+        ----------
+        last : int
+            Months averaged.
+
+        Returns
+        -------
+        float
+
+        Examples
+        --------
+        >>> f = WSBFitter().fit(range(12), [0, 2, 5, 9, 14, 18, 21, 24, 26, 28, 29, 30])
+        >>> f.linear_rate()
+        1.3333333333333333
+        """
         if self.age_.size == 0:
             return 0.0
         tt = (
@@ -618,7 +685,24 @@ class CurveFitter:
         return c0 + np.expm1(np.maximum(spread, 0.0))
 
     def summary(self, interval: float = 0.95) -> pd.DataFrame:
-        """One row per parameter plus ``ultimate``, with status, loglik and AIC as columns."""
+        """One row per parameter plus ``ultimate``, with status, loglik and AIC as columns.
+
+        Parameters
+        ----------
+        interval : float
+            Central probability of the intervals.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``estimate, lower, upper, status, loglik, aic`` by parameter.
+
+        Examples
+        --------
+        >>> f = WSBFitter().fit(range(12), [0, 2, 5, 9, 14, 18, 21, 24, 26, 28, 29, 30])
+        >>> f.summary().index.tolist()
+        ['lambda', 'mu', 'sigma', 'ultimate']
+        """
         _require_fit(self, "summary")
         tab = self.params_table(interval)
         tab.loc["ultimate"] = (self.ultimate_, *self.ultimate_interval(interval))
@@ -642,6 +726,30 @@ class CurveFitter:
         Without ``ax`` a new :class:`matplotlib.figure.Figure` is made (``ax.figure``;
         ``ax.figure.savefig("fit.png")`` writes it); matplotlib's backend is never changed.
         See :mod:`growth.plot` for the conventions.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Where to draw (default: a new figure's).
+        horizon : int
+            Months forecast after the last observation.
+        interval : float
+            Central probability of the band.
+        log_y : bool
+            Logarithmic y axis.
+        title : str, optional
+            Default: the method and the result in words.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+
+        Examples
+        --------
+        >>> f = WSBFitter().fit(range(12), [0, 2, 5, 9, 14, 18, 21, 24, 26, 28, 29, 30])
+        >>> ax = f.plot(horizon=6)
+        >>> type(ax.figure).__name__, bool(ax.get_xlim()[1] >= 17)
+        ('Figure', True)
         """
         from growth.plot import describe_fit, draw_fit, new_figure, style_axes
 

@@ -50,6 +50,21 @@ class GaussianPrior:
 
     @classmethod
     def diagonal(cls, mean, sd) -> GaussianPrior:
+        """A prior with independent parameters.
+
+        Parameters
+        ----------
+        mean, sd : array-like
+            Per parameter; an infinite ``sd`` is flat in that direction.
+
+        Returns
+        -------
+        GaussianPrior
+
+        Examples
+        --------
+        See the class docstring.
+        """
         sd = np.asarray(sd, dtype=float)
         var = np.where(np.isfinite(sd), sd**2, 1e12)
         return cls(np.asarray(mean, dtype=float), np.diag(var))
@@ -92,7 +107,24 @@ class ForecastCalibration:
     ) -> float:
         """The interval correction q for a series with ``count`` derivatives at ``age``
         months, ``horizon`` months ahead (0 when ``interval`` is given and is not the
-        coverage it was learned for)."""
+        coverage it was learned for).
+
+        Parameters
+        ----------
+        count, age, horizon : float
+            The series at the forecast origin, and how far ahead.
+        interval : float, optional
+            The band's coverage.
+
+        Returns
+        -------
+        float
+
+        Examples
+        --------
+        >>> round(HUB_CALIBRATION.widening(20, 5, 6), 3), HUB_CALIBRATION.widening(20, 5, 6, 0.5)
+        (1.036, 0.0)
+        """
         if interval is not None and abs(interval - self.interval) > 1e-9:
             return 0.0
         table = dict(self.widen)
@@ -105,6 +137,15 @@ class ForecastCalibration:
 
     def to_json(self, about: str = "") -> str:
         """The calibration as JSON text (one ``widen`` row a line), read by :meth:`from_json`.
+
+        Parameters
+        ----------
+        about : str
+            How it was learned (kept in the file).
+
+        Returns
+        -------
+        str
 
         Examples
         --------
@@ -128,7 +169,21 @@ class ForecastCalibration:
 
     @classmethod
     def from_json(cls, text: str) -> ForecastCalibration:
-        """A calibration from :meth:`to_json` text (the ``about`` field is documentation)."""
+        """A calibration from :meth:`to_json` text (the ``about`` field is documentation).
+
+        Parameters
+        ----------
+        text : str
+            JSON written by :meth:`to_json`.
+
+        Returns
+        -------
+        ForecastCalibration
+
+        Examples
+        --------
+        See :meth:`to_json`.
+        """
         doc = json.loads(text)
         widen = tuple(
             ((bool(r["active"]), bool(r["young"]), int(r["horizon"])), float(r["q"]))

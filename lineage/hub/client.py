@@ -541,12 +541,42 @@ class HubClient:
         }
 
     def listing_url(self, sort: str, limit: int = PAGE_LIMIT, expand=EXPAND) -> str:
-        """The first-page URL ``HfApi.list_models(sort=..., limit=..., expand=...)`` requests."""
+        """The first-page URL ``HfApi.list_models(sort=..., limit=..., expand=...)`` requests.
+
+        Parameters
+        ----------
+        sort : str
+            The listing order (``createdAt``: newest first; ``lastModified``).
+        limit : int
+            Models per page.
+        expand : iterable of str
+            The fields asked for.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> HubClient("http://127.0.0.1:9").listing_url("createdAt", limit=2, expand=["tags"])
+        'http://127.0.0.1:9/api/models?sort=createdAt&limit=2&expand=tags'
+        """
         params = {"sort": sort, "limit": limit, "expand": list(expand)}
         return str(httpx2.URL(f"{self.endpoint}/api/models", params=params))
 
     def check_url(self, url: str, what: str = "URL") -> None:
         """Refuse (:class:`ForeignOriginError`) a URL off the endpoint's scheme, host and port.
+
+        Parameters
+        ----------
+        url : str
+            The URL about to be requested.
+        what : str
+            What it is, for the message.
+
+        Returns
+        -------
+        None
 
         Examples
         --------
@@ -624,7 +654,30 @@ class HubClient:
             sleep *= 2
 
     def fetch(self, url: str) -> RawPage:
-        """GET one listing page with the client's retries; errors become one-line HubErrors."""
+        """GET one listing page with the client's retries; errors become one-line HubErrors.
+
+        Parameters
+        ----------
+        url : str
+            A listing URL on the endpoint (:meth:`listing_url`, or a page's ``next_url``).
+
+        Returns
+        -------
+        RawPage
+
+        Examples
+        --------
+        >>> from lineage.sim import LocalHub
+        >>> models = [{"_id": "1", "id": "org/base", "lastModified": "2024-03-01T00:00:00.000Z"},
+        ...           {"_id": "2", "id": "you/tuned", "lastModified": "2024-02-05T00:00:00.000Z"}]
+        >>> with LocalHub(models) as hub:
+        ...     client = HubClient(hub.endpoint)
+        ...     page = client.fetch(client.listing_url("createdAt"))
+        ...     found, gone = client.model("org/base"), client.model("no/such")
+        ...     mark = client.hub_mark()
+        >>> len(page.items), page.next_url, found["id"], gone, mark
+        (2, None, 'org/base', None, '2024-03-01T00:00:00.000Z')
+        """
         response = self._get(url, "listing page")
         try:
             hf_raise_for_status(response)
@@ -652,6 +705,21 @@ class HubClient:
     def model(self, model_id: str, expand=EXPAND) -> dict | None:
         """``GET /api/models/{model_id}`` (a renamed id redirects to the new one): the model
         object, or None when the Hub has no public model of that id.
+
+        Parameters
+        ----------
+        model_id : str
+            The id looked up.
+        expand : iterable of str
+            The fields asked for.
+
+        Returns
+        -------
+        dict or None
+
+        Examples
+        --------
+        See :meth:`fetch`.
         """
         params = {"expand": list(expand)}
         url = str(httpx2.URL(f"{self.endpoint}/api/models/{model_id}", params=params))
@@ -688,7 +756,17 @@ class HubClient:
         )
 
     def hub_mark(self) -> str | None:
-        """The newest ``lastModified`` on the Hub now: where a later re-run's pass can stop."""
+        """The newest ``lastModified`` on the Hub now: where a later re-run's pass can stop.
+
+        Returns
+        -------
+        str or None
+            None for an empty Hub.
+
+        Examples
+        --------
+        See :meth:`fetch`.
+        """
         page = self.fetch(self.listing_url("lastModified", limit=1, expand=("lastModified",)))
         item = page.items[0] if page.items else None
         return _timestamp(item.get("lastModified")) if isinstance(item, dict) else None
