@@ -44,7 +44,10 @@ class _Group(click.Group):
             click.echo(f"Error: {_safe_text(_one_line(exc.format_message()))}{where}", err=True)
             sys.exit(exc.exit_code)
         except HfLineageError as exc:
-            click.echo(f"Error: {_safe_text(_one_line(str(exc)))}", err=True)
+            message = str(exc)
+            if isinstance(exc, UsageError) and ctx.invoked_subcommand is not None:
+                message = _with_flags(message, self.get_command(ctx, ctx.invoked_subcommand))
+            click.echo(f"Error: {_safe_text(_one_line(message))}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
@@ -143,6 +146,36 @@ FORMATS = ("table", "csv", "json")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: Terminal control characters (C0, DEL, C1) and bidirectional overrides.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+_PARAMETER_HEAD = re.compile(r"(\w+)(?: and (\w+))? (?:must|needs?) ")
+
+
+def _with_flags(message: str, command: click.Command | None) -> str:
+    """A library message that starts by naming parameters, with the command's flags instead.
+
+    >>> cmd = click.Command("x", params=[click.Option(["--relation", "relations"]),
+    ...                                  click.Argument(["model"])])
+    >>> _with_flags("relations must be among finetune, got x", cmd)
+    '--relation must be among finetune, got x'
+    >>> _with_flags("direction and model need a model", cmd)
+    'direction and MODEL need a model'
+    """
+    head = _PARAMETER_HEAD.match(message)
+    if head is None or command is None:
+        return message
+    flags = {
+        p.name: p.opts[0] if isinstance(p, click.Option) else p.human_readable_name
+        for p in command.params
+    }
+    names = [n for n in head.groups() if n is not None]
+    start = head.start(1)
+    out = message[:start]
+    pos = start
+    for i, name in enumerate(names, start=1):
+        out += message[pos : head.start(i)] + flags.get(name, name)
+        pos = head.end(i)
+    return out + message[pos:]
 
 
 def _one_line(text: str) -> str:
@@ -792,10 +825,11 @@ _relation_option = click.option(
 @output_option()
 @as_of_option
 def curves(models, db, scope, relations, running_month, fmt, output, as_of) -> None:
-    """Print MODELS' monthly derivative counts, from release to the last complete month.
+    """Print MODELS' monthly derivative counts to the last complete month.
 
-    Long format, one row per model and month: model, scope, month, age_months, count,
-    cumulative, complete. Piped into `fit --from-csv` they fit exactly as `fit MODEL` does.
+    From each model's release month. Long format, one row per model and month: model,
+    scope, month, age_months, count, cumulative, complete. Piped into `fit --from-csv` they
+    fit exactly as `fit MODEL` does.
 
     \b
     Example:
@@ -1289,7 +1323,7 @@ def fit_command(
     org,
     as_of,
 ) -> None:
-    """Fit the WSB growth model to MODELS' derivative counts and forecast them.
+    """Fit and forecast WSB growth of MODELS' derivative counts.
 
     Prints the parameters with intervals, the ultimate count and the status, then the
     forecast by calendar month. Complete months only: the snapshot's running month is left
@@ -1460,11 +1494,14 @@ def rank(db, scope, relations, by, min_derivatives, top, calibration, fmt, outpu
     help="How many of the largest families get a table row and a page.",
 )
 def site_command(out_dir, db, top) -> None:
-    """Write a static site of the whole snapshot into DIR (works offline): vital signs and
-    charts, the largest families with their fitted growth, a search over every model with
-    derivatives, and one lineage page per listed family.
+    """Write a static site of the whole snapshot into DIR (works offline).
 
-    Example: hf-lineage site snapshot-site --top 50 --db hub.db
+    Vital signs and charts, the largest families with their fitted growth, a search over
+    every model with derivatives, and one lineage page per listed family.
+
+    \b
+    Example:
+      hf-lineage site snapshot-site --top 50 --db hub.db
     """
     from lineage.graph import LineageGraph
     from lineage.hub.store import resolve_db_path
@@ -1524,11 +1561,15 @@ _SUFFIX_FORMATS = {
 @_relation_option
 @as_of_option
 def export(model, db, fmt, output, direction, depth, relations, as_of) -> None:
-    """Export the whole snapshot, or MODEL's family, for networkx, igraph, Gephi, pandas:
-    node attributes id, author, created_at, downloads, likes, pipeline_tag, library_name,
-    missing, direct and transitive counts; edge attributes relation and source.
+    """Export the snapshot, or MODEL's family, as a graph file or tables.
 
-    Example: hf-lineage export meta-llama/Llama-2-7b-hf --format gexf -o llama.gexf
+    For networkx, igraph, Gephi, pandas: node attributes id, author, created_at,
+    downloads, likes, pipeline_tag, library_name, missing, direct and transitive counts;
+    edge attributes relation and source.
+
+    \b
+    Example:
+      hf-lineage export meta-llama/Llama-2-7b-hf --format gexf -o llama.gexf
     """
     import pathlib
 
@@ -1583,10 +1624,13 @@ def export(model, db, fmt, output, direction, depth, relations, as_of) -> None:
 @output_option()
 @as_of_option
 def top_command(db, by, relations, author, top, fmt, output, as_of) -> None:
-    """List the models with the most derivatives (counts only, no fitting): rank, model,
-    author, created_at, direct, transitive.
+    """List the models with the most derivatives (counts only, no fitting).
 
-    Example: hf-lineage top --by direct --relation finetune --top 10
+    Columns: rank, model, author, created_at, direct, transitive.
+
+    \b
+    Example:
+      hf-lineage top --by direct --relation finetune --top 10
     """
     from lineage.graph.export import top_models
 
@@ -1626,10 +1670,14 @@ def top_command(db, by, relations, author, top, fmt, output, as_of) -> None:
 @output_option()
 @as_of_option
 def orgs(db, by, relations, top, fmt, output, as_of) -> None:
-    """Rank authors (organisations) by the distinct derivatives their models received, each
-    counted once, split into those made by others and by the author itself.
+    """Rank authors (organisations) by the derivatives of their models.
 
-    Example: hf-lineage orgs --by transitive_by_others --top 10
+    Distinct derivatives, each counted once, split into those made by others and by the author
+    itself.
+
+    \b
+    Example:
+      hf-lineage orgs --by transitive_by_others --top 10
     """
     from lineage.graph.orgs import org_table
 

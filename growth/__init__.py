@@ -13,23 +13,49 @@ This package fits any series given as the long curve frame
   their release histories (WSB fits with organisation priors as the summary).
 """
 
-from growth.fit import CurveFitter, WSBFitter, compare_curves, fit_many
-from growth.models import WSB, Bass, Gompertz, PowerCutoff, make_curve
-from growth.pooled import PooledForecaster
-from growth.prior import ForecastCalibration, GaussianPrior, learn_prior
+from growth.backtest import backtest, score
+from growth.fit import (
+    DEFAULT_HORIZON,
+    CurveFitter,
+    NotFittedError,
+    WSBFitter,
+    compare_curves,
+    fit_many,
+    fit_row,
+)
+from growth.models import WSB, Bass, Curve, Gompertz, PowerCutoff, make_curve
+from growth.pooled import PooledForecaster, organisation_priors
+from growth.prior import (
+    HUB_CALIBRATION,
+    WEAK_WSB_PRIOR,
+    ForecastCalibration,
+    GaussianPrior,
+    learn_prior,
+    load_calibration,
+)
 
 __all__ = [
+    "DEFAULT_HORIZON",
+    "HUB_CALIBRATION",
+    "WEAK_WSB_PRIOR",
     "WSB",
     "Bass",
+    "Curve",
     "CurveFitter",
     "ForecastCalibration",
     "GaussianPrior",
     "Gompertz",
+    "NotFittedError",
     "PooledForecaster",
     "PowerCutoff",
     "WSBFitter",
+    "backtest",
     "compare_curves",
     "fit_many",
+    "fit_row",
     "learn_prior",
+    "load_calibration",
     "make_curve",
+    "organisation_priors",
+    "score",
 ]

@@ -32,6 +32,20 @@ Forecaster = Callable[[np.ndarray, np.ndarray, np.ndarray], tuple]
 def paper_model(t, lam, mu, sigma, m: float = 100.0):
     """The paper's WSB form on t = 0, 1, 2, ... (ln 0 = -inf gives 0).
 
+    Parameters
+    ----------
+    t : array-like
+        Months since release.
+    lam, mu, sigma, m : float
+        WSB's parameters (the paper fixes ``m = 100``).
+
+    Returns
+    -------
+    numpy.ndarray
+        The cumulative count at ``t``.
+
+    Examples
+    --------
     >>> float(paper_model(0.0, 1.0, 1.5, 0.7))
     0.0
     """
@@ -43,6 +57,20 @@ def paper_model(t, lam, mu, sigma, m: float = 100.0):
 def paper_fit(age, cumulative, m: float = 100.0) -> tuple[np.ndarray, bool]:
     """Bhandari et al.'s fit: parameters (lambda, mu, sigma) and whether it succeeded.
 
+    Parameters
+    ----------
+    age, cumulative : array-like
+        The series.
+    m : float
+        The fixed scale.
+
+    Returns
+    -------
+    tuple
+        ``(array([lambda, mu, sigma]), ok)``; NaNs when the fit fails.
+
+    Examples
+    --------
     >>> t = np.arange(15.0)
     >>> p, ok = paper_fit(t, paper_model(t, 1.0, 1.5, 0.7))
     >>> ok, [round(float(v), 2) for v in p]
@@ -69,7 +97,20 @@ def paper_fit(age, cumulative, m: float = 100.0) -> tuple[np.ndarray, bool]:
 
 @dataclass
 class PaperForecaster:
-    """The paper's fitter as a forecaster (unanchored curve; NaN when the fit fails)."""
+    """The paper's fitter as a forecaster (unanchored curve; NaN when the fit fails).
+
+    Parameters
+    ----------
+    m : float
+        The fixed scale.
+
+    Examples
+    --------
+    >>> t = np.arange(15.0)
+    >>> mean, lower, upper = PaperForecaster()(t[:12], paper_model(t[:12], 1.0, 1.5, 0.7), t[12:])
+    >>> mean.round(2), bool(np.isnan(lower).all())
+    (array([151.  , 154.95, 158.09]), True)
+    """
 
     m: float = 100.0
 
@@ -82,7 +123,18 @@ class PaperForecaster:
 
 @dataclass
 class NaiveLinear:
-    """Last count plus the mean of the last ``last`` monthly increments times the horizon."""
+    """Last count plus the mean of the last ``last`` monthly increments times the horizon.
+
+    Parameters
+    ----------
+    last : int
+        How many increments are averaged.
+
+    Examples
+    --------
+    >>> NaiveLinear()(np.arange(5.0), np.array([0, 1, 3, 6, 10.0]), np.array([5.0, 6.0]))[0]
+    array([13., 16.])
+    """
 
     last: int = 3
 
@@ -100,7 +152,23 @@ class WSBForecaster:
     """Our fitter as a forecaster: the point is the predictive median. Keyword arguments go
     to :class:`growth.fit.WSBFitter` (calibrated by default: pass ``calibration=None`` for
     the raw forecasts :func:`learn_calibration` learns from) or to
-    :class:`growth.fit.CurveFitter` for another ``curve``."""
+    :class:`growth.fit.CurveFitter` for another ``curve``.
+
+    Parameters
+    ----------
+    interval : float
+        Central probability of the bands.
+    kwargs : dict
+        Fitter options.
+    curve : str
+        A :func:`growth.models.make_curve` name.
+
+    Examples
+    --------
+    >>> mean, lower, upper = WSBForecaster()(np.arange(12.0), 3 * np.arange(12.0), np.array([13.0]))
+    >>> bool(lower[0] < mean[0] < upper[0]), bool(mean[0] > 33)
+    (True, True)
+    """
 
     interval: float = 0.8
     kwargs: dict = field(default_factory=dict)
@@ -124,11 +192,32 @@ def backtest(
 ) -> pd.DataFrame:
     """Fit each series on ages 0..k, forecast ages k+1..k+horizon, for each origin k.
 
-    ``series``: (name, age_months, cumulative) with consecutive ages from 0; a series
-    enters an origin only if it reaches age k + horizon. Returns one row per series,
-    origin, forecaster and held-out month: ``series, origin, forecaster, origin_count, h,
-    actual, mean, lower, upper`` (``mean`` holds each forecaster's point forecast: the
-    predictive median for :class:`WSBForecaster`).
+    Parameters
+    ----------
+    series : sequence of (str, array, array)
+        (name, age_months, cumulative) with consecutive ages from 0; a series enters an
+        origin only if it reaches age k + horizon.
+    forecasters : dict
+        Name -> forecaster (``f(age, cumulative, target_ages) -> (mean, lower, upper)``,
+        e.g. :class:`NaiveLinear`, :class:`WSBForecaster`).
+    origins : sequence of int
+        The ages k.
+    horizon : int
+        Months forecast after each origin.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per series, origin, forecaster and held-out month: ``series, origin,
+        forecaster, origin_count, h, actual, mean, lower, upper`` (``mean`` holds each
+        forecaster's point forecast: the predictive median for :class:`WSBForecaster`).
+
+    Examples
+    --------
+    >>> rows = backtest([("s", np.arange(10), 2 * np.arange(10))], {"naive": NaiveLinear()},
+    ...                 origins=(6,), horizon=2)
+    >>> rows[["h", "actual", "mean"]].values.tolist()
+    [[1.0, 14.0, 14.0], [2.0, 16.0, 16.0]]
     """
     rows = []
     for name, age, cum in series:
@@ -183,6 +272,25 @@ def score(
     half), and coverage of the intervals over all held-out months of those same series (a
     series that never gets a derivative is covered by any interval and would only pad it).
 
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        :func:`backtest` rows.
+    baseline : str
+        The forecaster compared against.
+    horizon : int
+        The held-out month scored for APE.
+    active_min : float
+        Origin count from which a series is in the ``active`` subset.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``forecaster, origin, subset, n, failed, median_ape, median_ape_fitted,
+        beats_baseline, coverage``.
+
+    Examples
+    --------
     >>> r = pd.DataFrame({"series": ["a", "a"], "origin": 6, "forecaster": ["x", "naive-linear"],
     ...                   "origin_count": 20, "h": 6, "actual": 30.0, "mean": [29.0, 26.0],
     ...                   "lower": [25.0, np.nan], "upper": [33.0, np.nan]})
@@ -252,6 +360,29 @@ def learn_calibration(
     derivative yet covers its (mostly zero) future trivially and would shrink the correction
     every growing small series needs.
 
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        :func:`backtest` rows holding ``forecaster`` and ``baseline``.
+    forecaster, baseline : str
+        Their names in ``rows``.
+    interval : float
+        Target coverage of the bands.
+    blends : sequence of float
+        The blend weights tried.
+    active_min, young_months : float
+        Where the interval correction splits series (active / small, young / old).
+    min_rows : int
+        Fewest rows a (class, horizon) cell needs for its own correction.
+    min_origin_count : float
+        See above.
+
+    Returns
+    -------
+    ForecastCalibration
+
+    Examples
+    --------
     >>> r = backtest([("a", np.arange(20.0), np.arange(20.0) ** 1.5)],
     ...              {"ours": NaiveLinear(1), "naive-linear": NaiveLinear()}, origins=(6,))
     >>> learn_calibration(r, min_rows=1).blend

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Executor
-from typing import NamedTuple
+from typing import NamedTuple, Self
 
 import numpy as np
 import pandas as pd
@@ -62,6 +62,19 @@ DISPERSION_PRIOR = (np.log(2.0), 1.0)
 def clean_series(age_months, cumulative) -> tuple[np.ndarray, np.ndarray, int]:
     """Sorted, finite, non-decreasing (age, cumulative) arrays and the number of decreases.
 
+    Parameters
+    ----------
+    age_months, cumulative : array-like
+        A series, in any order, possibly with NaNs and decreases.
+
+    Returns
+    -------
+    tuple
+        ``(age, cumulative, n_decreases)``: NaN rows dropped, sorted by age, a decrease
+        held at the running maximum (and counted).
+
+    Examples
+    --------
     >>> clean_series([2, 0, 1, 3], [5, 0, 6, float("nan")])
     (array([0., 1., 2.]), array([0., 6., 6.]), 1)
     """
@@ -86,6 +99,8 @@ class NotFittedError(ValueError, AttributeError):
 
     Both a :class:`ValueError` and an :class:`AttributeError`, like scikit-learn's.
 
+    Examples
+    --------
     >>> WSBFitter().predict([3])
     Traceback (most recent call last):
     ...
@@ -175,23 +190,38 @@ class _NewtonRun(NamedTuple):
 class CurveFitter:
     """Fit one :class:`growth.models.Curve` to a cumulative series (see module docstring).
 
-    Parameters: ``curve``; ``likelihood`` "nb" or "poisson"; ``prior`` a
-    :class:`GaussianPrior` over the curve's theta or None (flat); ``time_offset`` (t =
-    age_months + time_offset); ``n_draws`` Monte Carlo draws for intervals; ``seed``;
-    ``half_life`` (months: down-weight older increments, None = all equal);
-    ``calibration`` a :class:`ForecastCalibration` applied to forecasts (default None here:
-    :data:`growth.prior.HUB_CALIBRATION` was learned on WSB forecasts and is the default of
-    :class:`WSBFitter`);
-    ``dispersion_prior`` (mean, sd) of log r or None.
+    Parameters
+    ----------
+    curve : growth.models.Curve
+        The curve (e.g. ``make_curve("gompertz")``).
+    likelihood : {"nb", "poisson"}
+        Of the monthly increments.
+    prior : GaussianPrior, optional
+        Over the curve's internal parameters (None: flat).
+    time_offset : float
+        ``t = age_months + time_offset``.
+    n_draws, seed : int
+        Monte Carlo draws for intervals, and their seed.
+    half_life : float, optional
+        Months: down-weight older increments (None: all weigh the same).
+    calibration : ForecastCalibration, optional
+        Applied to forecasts (None here: :data:`growth.prior.HUB_CALIBRATION` was learned
+        on WSB forecasts and is the default of :class:`WSBFitter`).
+    dispersion_prior : tuple of float, optional
+        (mean, sd) of log r, the NB dispersion (None: flat).
 
-    After ``fit``: ``params_`` (natural parameters with 95% intervals), ``ultimate_`` and
-    ``ultimate_ci_``, ``status_``, ``pinned_`` (a parameter at its box bound, e.g. the
+    Notes
+    -----
+    After :meth:`fit`: ``params_`` (natural parameters with 95% intervals), ``ultimate_``
+    and ``ultimate_ci_``, ``status_``, ``pinned_`` (a parameter at its box bound, e.g. the
     ultimate count at its cap of 200 times the last count), ``loglik_``, ``aic_``,
     ``dispersion_`` (NB r), ``theta_`` / ``cov_`` (internal scale), ``n_decreases_``.
 
+    Examples
+    --------
     >>> f = CurveFitter(make_curve("gompertz")).fit([0, 1, 2, 3, 4, 5], [2, 6, 11, 14, 16, 17])
-    >>> f.status_ in STATUSES and bool(np.isfinite(f.aic_))
-    True
+    >>> f.status_, f.k_, bool(17 <= f.ultimate_ < 30)
+    ('ok', 4, True)
     """
 
     def __init__(
@@ -208,7 +238,7 @@ class CurveFitter:
         dispersion_prior: tuple[float, float] | None = DISPERSION_PRIOR,
     ):
         if likelihood not in ("nb", "poisson"):
-            raise ValueError("likelihood must be 'nb' or 'poisson'")
+            raise ValueError(f"likelihood must be 'nb' or 'poisson', got {likelihood!r}")
         self.curve = curve
         self.likelihood = likelihood
         self.prior = prior
@@ -304,8 +334,25 @@ class CurveFitter:
         return _NewtonRun(x=x, fun=f, nit=max_iter, success=False)
 
     # ----------------------------------------------------------------- fitting
-    def fit(self, age_months, cumulative) -> CurveFitter:
-        """Fit the series; never raises on finite or empty input."""
+    def fit(self, age_months, cumulative) -> Self:
+        """Fit the series; never raises on finite or empty input.
+
+        Parameters
+        ----------
+        age_months, cumulative : array-like
+            The series (cleaned by :func:`clean_series`: sorted, NaNs dropped, decreases held).
+
+        Returns
+        -------
+        CurveFitter
+            ``self``, fitted.
+
+        Examples
+        --------
+        >>> f = WSBFitter().fit([0, 1, 2, 3, 4, 5], [0, 3, 7, 10, 12, 13])
+        >>> f.status_, f.c_last_
+        ('ok', 13.0)
+        """
         a, c, self.n_decreases_ = clean_series(age_months, cumulative)
         self.age_, self.cum_ = a, c
         t = a + self.time_offset
@@ -424,13 +471,31 @@ class CurveFitter:
         return special.ndtri(0.5 + interval / 2)
 
     def ultimate_interval(self, interval: float = 0.8) -> tuple[float, float]:
-        """Interval of the ultimate count from parameter draws."""
+        """Interval of the ultimate count from parameter draws.
+
+        Parameters
+        ----------
+        interval : float
+            Central probability.
+
+        Returns
+        -------
+        tuple of float
+            ``(lower, upper)``; NaNs when the ultimate count is not finite.
+
+        Examples
+        --------
+        >>> f = WSBFitter().fit(range(12), [0, 2, 5, 9, 14, 18, 21, 24, 26, 28, 29, 30])
+        >>> low, high = f.ultimate_interval()
+        >>> bool(low < f.ultimate_ < high)
+        True
+        """
         _require_fit(self, "ultimate_interval", "ultimate_")
         if not np.isfinite(self.ultimate_):
             return (np.nan, np.nan)
         ult = self.curve.ultimate(self._draws()[:, : self.curve.n_params].T)
-        q = _band(interval)
-        return tuple(float(v) for v in np.quantile(ult, q))
+        low, high = np.quantile(ult, _band(interval))
+        return (float(low), float(high))
 
     def _draws(self) -> np.ndarray:
         if getattr(self, "_draw_cache", None) is None:
@@ -446,6 +511,24 @@ class CurveFitter:
         return self.params_table(0.95)
 
     def params_table(self, interval: float = 0.95) -> pd.DataFrame:
+        """The natural parameters with Wald intervals (on the internal scale).
+
+        Parameters
+        ----------
+        interval : float
+            Central probability.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by parameter: ``estimate, lower, upper`` (NaN for a failed fit).
+
+        Examples
+        --------
+        >>> f = WSBFitter().fit(range(12), [0, 2, 5, 9, 14, 18, 21, 24, 26, 28, 29, 30])
+        >>> f.params_table().round(2).loc["mu"].tolist()
+        [1.6, 1.27, 1.94]
+        """
         _require_fit(self, "params_table")
         names = list(self.curve.natural(np.zeros(self.curve.n_params)))
         if not np.all(np.isfinite(self.theta_)):
@@ -471,6 +554,20 @@ class CurveFitter:
         count, with :attr:`calibration` applied to the distribution; ages at or before it
         give the fitted curve (parameter uncertainty only).
 
+        Parameters
+        ----------
+        age_months : array-like
+            Ages (months since release).
+        interval : float
+            Central probability of the band.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``age_months, median, lower, upper``.
+
+        Examples
+        --------
         >>> f = WSBFitter().fit(range(12), [0, 2, 5, 9, 14, 18, 21, 24, 26, 28, 29, 30])
         >>> p = f.predict([15, 18])
         >>> list(p.columns), bool(((p["lower"] <= p["median"]) & (p["median"] <= p["upper"])).all())
@@ -490,6 +587,21 @@ class CurveFitter:
         the fitted dispersion persistent over the horizon, Poisson counts, anchored on the last
         count, then :attr:`calibration` (see :meth:`_calibrate`). Past ages: the fitted curve
         under parameter draws (the data themselves for degenerate fits).
+
+        Parameters
+        ----------
+        age_months : array-like
+            Ages (months since release).
+
+        Returns
+        -------
+        numpy.ndarray
+
+        Examples
+        --------
+        >>> f = WSBFitter().fit(range(12), [0, 2, 5, 9, 14, 18, 21, 24, 26, 28, 29, 30])
+        >>> f.predictive_draws([13, 14]).shape
+        (400, 2)
         """
         _require_fit(self, "predict")
         ages = np.atleast_1d(np.asarray(age_months, dtype=float))
@@ -497,7 +609,7 @@ class CurveFitter:
         out = np.empty((self.n_draws, ages.size))
         fut = t > self.t_last_
         past = ~fut
-        fitted = self.status_ != "no-growth" and np.all(np.isfinite(self.x_))
+        fitted = self.status_ != "no-growth" and bool(np.all(np.isfinite(self.x_)))
         if past.any():
             if fitted:
                 draws = self._draws()[:, : self.curve.n_params]
@@ -534,7 +646,23 @@ class CurveFitter:
         return self.c_last_ + np.cumsum(rng.poisson(np.minimum(inc, 1e12)), axis=1)
 
     def linear_rate(self, last: int = 3) -> float:
-        """Mean monthly increment over the last ``last`` observed months (0 if none)."""
+        """Mean monthly increment over the last ``last`` observed months (0 if none).
+
+        Parameters
+        ----------
+        last : int
+            Months averaged.
+
+        Returns
+        -------
+        float
+
+        Examples
+        --------
+        >>> f = WSBFitter().fit(range(12), [0, 2, 5, 9, 14, 18, 21, 24, 26, 28, 29, 30])
+        >>> f.linear_rate()
+        1.3333333333333333
+        """
         if self.age_.size == 0:
             return 0.0
         tt = (
@@ -569,7 +697,24 @@ class CurveFitter:
         return c0 + np.expm1(np.maximum(spread, 0.0))
 
     def summary(self, interval: float = 0.95) -> pd.DataFrame:
-        """One row per parameter plus ``ultimate``, with status, loglik and AIC as columns."""
+        """One row per parameter plus ``ultimate``, with status, loglik and AIC as columns.
+
+        Parameters
+        ----------
+        interval : float
+            Central probability of the intervals.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``estimate, lower, upper, status, loglik, aic`` by parameter.
+
+        Examples
+        --------
+        >>> f = WSBFitter().fit(range(12), [0, 2, 5, 9, 14, 18, 21, 24, 26, 28, 29, 30])
+        >>> f.summary().index.tolist()
+        ['lambda', 'mu', 'sigma', 'ultimate']
+        """
         _require_fit(self, "summary")
         tab = self.params_table(interval)
         tab.loc["ultimate"] = (self.ultimate_, *self.ultimate_interval(interval))
@@ -593,6 +738,30 @@ class CurveFitter:
         Without ``ax`` a new :class:`matplotlib.figure.Figure` is made (``ax.figure``;
         ``ax.figure.savefig("fit.png")`` writes it); matplotlib's backend is never changed.
         See :mod:`growth.plot` for the conventions.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Where to draw (default: a new figure's).
+        horizon : int
+            Months forecast after the last observation.
+        interval : float
+            Central probability of the band.
+        log_y : bool
+            Logarithmic y axis.
+        title : str, optional
+            Default: the method and the result in words.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+
+        Examples
+        --------
+        >>> f = WSBFitter().fit(range(12), [0, 2, 5, 9, 14, 18, 21, 24, 26, 28, 29, 30])
+        >>> ax = f.plot(horizon=6)
+        >>> type(ax.figure).__name__, bool(ax.get_xlim()[1] >= 17)
+        ('Figure', True)
         """
         from growth.plot import describe_fit, draw_fit, new_figure, style_axes
 
@@ -609,14 +778,22 @@ class CurveFitter:
 class WSBFitter(CurveFitter):
     """Wang-Song-Barabasi fitter: ``WSBFitter(m=30).fit(age_months, cumulative)``.
 
-    ``prior``: "weak" (default, :data:`WEAK_WSB_PRIOR`), None (flat) or a
-    :class:`GaussianPrior` over (log lambda, mu, log sigma), e.g. from
-    :func:`growth.prior.learn_prior`. ``calibration``: by default
-    :data:`growth.prior.HUB_CALIBRATION`, learned on real Hub series: forecasts move towards
-    the linear trend of the last three months and their 80% band widens to the coverage
-    measured on held-out months; ``None`` gives the raw WSB forecast. Other arguments as in
-    :class:`CurveFitter`.
+    Parameters
+    ----------
+    m : float
+        The WSB ``m`` (the preferential-attachment offset).
+    prior : "weak", GaussianPrior or None
+        "weak" (default, :data:`WEAK_WSB_PRIOR`), None (flat) or a :class:`GaussianPrior`
+        over (log lambda, mu, log sigma), e.g. from :func:`growth.prior.learn_prior`.
+    calibration : ForecastCalibration, optional
+        Default :data:`growth.prior.HUB_CALIBRATION`, learned on real Hub series: forecasts
+        move towards the linear trend of the last three months and their 80% band widens to
+        the coverage measured on held-out months; None gives the raw WSB forecast.
+    likelihood, time_offset, n_draws, seed, half_life, dispersion_prior
+        As in :class:`CurveFitter`.
 
+    Examples
+    --------
     >>> f = WSBFitter(m=30).fit([0, 1, 2, 3], [0, 0, 0, 0])
     >>> f.status_, f.predict([6])["median"].tolist()
     ('no-growth', [0.0])
@@ -637,7 +814,7 @@ class WSBFitter(CurveFitter):
     ):
         if isinstance(prior, str):
             if prior != "weak":
-                raise ValueError("prior must be 'weak', None or a GaussianPrior")
+                raise ValueError(f"prior must be 'weak', None or a GaussianPrior, got {prior!r}")
             prior = WEAK_WSB_PRIOR
         super().__init__(
             WSB(m=m),
@@ -664,10 +841,26 @@ def compare_curves(
 ) -> pd.DataFrame:
     """Fit several curves by maximum likelihood and rank them by AIC (Akaike weights).
 
+    Parameters
+    ----------
+    age_months, cumulative : array-like
+        The series.
+    curves : iterable of str
+        Names accepted by :func:`growth.models.make_curve`.
+    m, likelihood, time_offset
+        As in :class:`WSBFitter` (no prior: maximum likelihood).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``curve, loglik, k, aic, delta_aic, weight, ultimate, status``, best AIC first.
+
+    Examples
+    --------
     >>> t = np.arange(0, 30)
     >>> tab = compare_curves(t, np.round(200 * (1 - np.exp(-0.15 * (t + 1)))))
-    >>> list(tab.columns)
-    ['curve', 'loglik', 'k', 'aic', 'delta_aic', 'weight', 'ultimate', 'status']
+    >>> tab["curve"].tolist(), round(tab["ultimate"].iloc[0])
+    (['power-cutoff', 'bass', 'gompertz', 'wsb'], 200)
     """
     rows = []
     for name in curves:
@@ -695,8 +888,24 @@ def compare_curves(
 def fit_row(fitter: CurveFitter, interval: float = 0.8) -> dict:
     """A fitted fitter as one flat record (the columns of :func:`fit_many`).
 
-    >>> fit_row(WSBFitter().fit([0, 1, 2], [0, 0, 0]))["status"]
-    'no-growth'
+    Parameters
+    ----------
+    fitter : CurveFitter
+        A fitted fitter.
+    interval : float
+        Central probability of the intervals (``*_lower``, ``*_upper``).
+
+    Returns
+    -------
+    dict
+        ``n_months, last_count``, each parameter with its interval, ``ultimate`` with its
+        interval, ``status, pinned, loglik, aic, dispersion, growth_12m``.
+
+    Examples
+    --------
+    >>> row = fit_row(WSBFitter().fit([0, 1, 2], [0, 0, 0]))
+    >>> row["status"], row["n_months"], row["last_count"]
+    ('no-growth', 3, 0.0)
     """
     tab = fitter.params_table(interval)
     row: dict = {"n_months": int(fitter.age_.size), "last_count": fitter.c_last_}
@@ -735,9 +944,20 @@ def _fit_chunk(args) -> list[dict]:
 
 
 def complete_rows(curves: pd.DataFrame) -> pd.DataFrame:
-    """The rows of a curve frame to fit: all, except those whose ``complete`` column (when
-    there is one) is False, i.e. a snapshot's running month, still being counted.
+    """The rows of a curve frame to fit: all but the running month's.
 
+    Parameters
+    ----------
+    curves : pandas.DataFrame
+        A curve frame; rows whose ``complete`` column (when there is one) is False, i.e. a
+        snapshot's running month, still being counted, are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> frame = pd.DataFrame({"age_months": [0, 1, 2], "cumulative": [1, 4, 4],
     ...                       "complete": [True, True, False]})
     >>> len(complete_rows(frame))

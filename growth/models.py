@@ -51,7 +51,16 @@ def _log_t(t: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Curve:
-    """Base class: a cumulative growth curve C(t; theta) with C(0) = 0."""
+    """Base class: a cumulative growth curve C(t; theta) with C(0) = 0.
+
+    A curve's parameters are the vector ``theta`` (named by ``param_names``) given to each
+    method, on an unbounded internal scale.
+
+    Examples
+    --------
+    >>> [make_curve(name).param_names[0] for name in ("gompertz", "bass", "power-cutoff")]
+    ['log_K', 'log_K', 'log_K']
+    """
 
     name: str = "curve"
     param_names: tuple[str, ...] = ()
@@ -120,6 +129,18 @@ class WSB(Curve):
     early derivatives attract later ones): the ultimate count is ``m (e^lambda - 1)``.
     theta = (log lambda, mu, log sigma); mu is in log-months, so ``e^mu`` months is the
     typical time to peak attention.
+
+    Parameters
+    ----------
+    m : float
+        The fixed scale.
+
+    Examples
+    --------
+    >>> wsb = WSB(m=30.0)
+    >>> theta = wsb.from_natural(2.0, 1.5, 1.0)  # lambda, mu, sigma
+    >>> round(float(wsb.ultimate(theta)), 1), wsb.cumulative(np.array([1.0, 12.0]), theta).round(2)
+    (191.7, array([  4.29, 130.22]))
     """
 
     m: float = 30.0
@@ -209,7 +230,13 @@ class WSB(Curve):
 
 @dataclass(frozen=True)
 class Gompertz(Curve):
-    """Gompertz: C(t) = K (exp(-b e^{-r t}) - exp(-b)); theta = (log K, log b, log r)."""
+    """Gompertz: C(t) = K (exp(-b e^{-r t}) - exp(-b)); theta = (log K, log b, log r).
+
+    Examples
+    --------
+    >>> Gompertz().cumulative(np.array([0.0, 100.0]), np.log([100.0, 3.0, 0.2])).round(2)
+    array([ 0.  , 95.02])
+    """
 
     name: str = "gompertz"
     param_names: tuple[str, ...] = ("log_K", "log_b", "log_r")
@@ -246,7 +273,13 @@ class Gompertz(Curve):
 
 @dataclass(frozen=True)
 class Bass(Curve):
-    """Bass diffusion: C(t) = K (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t}); theta = logs."""
+    """Bass diffusion: C(t) = K (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t}); theta = logs.
+
+    Examples
+    --------
+    >>> Bass().cumulative(np.array([0.0, 200.0]), np.log([50.0, 0.01, 0.3])).round(2)
+    array([ 0., 50.])
+    """
 
     name: str = "bass"
     param_names: tuple[str, ...] = ("log_K", "log_p", "log_q")
@@ -283,7 +316,13 @@ class Bass(Curve):
 @dataclass(frozen=True)
 class PowerCutoff(Curve):
     """Power law with exponential cutoff: rate ~ t^(beta-1) e^(-t/tau), so
-    C(t) = K P(beta, t/tau) (regularised lower incomplete gamma); theta = logs."""
+    C(t) = K P(beta, t/tau) (regularised lower incomplete gamma); theta = logs.
+
+    Examples
+    --------
+    >>> PowerCutoff().cumulative(np.array([0.0, 500.0]), np.log([80.0, 1.0, 5.0])).round(2)
+    array([ 0., 80.])
+    """
 
     name: str = "power-cutoff"
     param_names: tuple[str, ...] = ("log_K", "log_beta", "log_tau")
@@ -325,11 +364,24 @@ CURVES: dict[str, type[Curve]] = {
 
 
 def make_curve(name: str, m: float = 30.0) -> Curve:
-    """A curve by name (``wsb``, ``gompertz``, ``bass``, ``power-cutoff``).
+    """A curve by name.
 
-    >>> make_curve("bass").name
-    'bass'
+    Parameters
+    ----------
+    name : {"wsb", "gompertz", "bass", "power-cutoff"}
+        The curve.
+    m : float
+        WSB's ``m`` (other curves have none).
+
+    Returns
+    -------
+    Curve
+
+    Examples
+    --------
+    >>> make_curve("bass").name, make_curve("wsb", m=10).m
+    ('bass', 10)
     """
     if name not in CURVES:
-        raise ValueError(f"unknown curve {name!r}; choose from {sorted(CURVES)}")
+        raise ValueError(f"name must be one of {', '.join(sorted(CURVES))}, got {name!r}")
     return WSB(m=m) if name == "wsb" else CURVES[name]()

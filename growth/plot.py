@@ -37,6 +37,7 @@ import numpy as np
 
 if TYPE_CHECKING:  # matplotlib is imported by the functions that draw (0.6 s): `fit`
     # without --plot only describes its fits
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
@@ -349,7 +350,7 @@ def overlay_figure(
             label=label,
         )
     style_axes(ax, log_y=log_y)
-    handles = [Line2D([], [], color=c, lw=2.5) for c in colors]
+    handles: list[Artist] = [Line2D([], [], color=c, lw=2.5) for c in colors]
     labels = [label for label, _ in series]
     handles += [
         Line2D([], [], ls="", marker="o", mfc="white", mec="0.3", color="0.3"),

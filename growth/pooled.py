@@ -91,6 +91,18 @@ FEATURES = (
 def organisation_of(model_ids) -> np.ndarray:
     """The namespace of each Hub model id (``org/name`` -> ``org``; a bare name is its own).
 
+    Parameters
+    ----------
+    model_ids : iterable of str
+        Hub model ids.
+
+    Returns
+    -------
+    numpy.ndarray
+        Of object dtype.
+
+    Examples
+    --------
     >>> organisation_of(["meta-llama/Llama-2-7b", "gpt2"]).tolist()
     ['meta-llama', 'gpt2']
     """
@@ -108,6 +120,24 @@ def organisation_priors(
     mean to ``w * org_median + (1 - w) * population_mean`` with ``w = n / (n +
     prior_strength)``, ``n`` the organisation's usable fits.
 
+    Parameters
+    ----------
+    fits : pandas.DataFrame
+        ``lambda, mu, sigma, status``, one row per series.
+    organisations : array-like of str
+        The organisation of each row.
+    prior_strength : float
+        Fits an organisation needs to move halfway from the population.
+    statuses : iterable of str
+        The statuses of the rows used.
+
+    Returns
+    -------
+    tuple
+        The population prior and a dict organisation -> prior.
+
+    Examples
+    --------
     >>> fits = pd.DataFrame({"lambda": np.r_[np.full(30, 2.0), np.full(30, 6.0)],
     ...                      "mu": 1.5, "sigma": 1.0, "status": "ok"})
     >>> pop, orgs = organisation_priors(fits, ["a"] * 30 + ["b"] * 30)
@@ -239,13 +269,35 @@ def _log_growth(rows: pd.DataFrame) -> np.ndarray:
 class PooledForecaster:
     """Forecast cumulative derivative counts with organisation-pooled signals.
 
-    ``horizon``: longest forecast (months) learned; ``origins``: the ages at which training
-    series are cut to learn from; ``m`` and ``time_offset`` as in
-    :class:`growth.fit.WSBFitter`; ``prior_strength`` and ``effect_strength``: how many
-    series an organisation needs to move halfway from the population (WSB prior,
-    forecast effect); ``interval`` the central coverage of the intervals; ``active_min``
-    the origin count from which a series gets the intervals learned on active series.
+    Parameters
+    ----------
+    horizon : int
+        Longest forecast (months) learned.
+    origins : tuple of int
+        The ages at which training series are cut to learn from.
+    m, time_offset : float
+        As in :class:`growth.fit.WSBFitter`.
+    prior_strength, effect_strength : float
+        How many series an organisation needs to move halfway from the population (WSB
+        prior, forecast effect).
+    interval : float
+        Central coverage of the intervals.
+    active_min : float
+        The origin count from which a series gets the intervals learned on active series.
 
+    Examples
+    --------
+    Twelve straight-line series of three organisations, forecast two months ahead:
+
+    >>> curves = pd.DataFrame([
+    ...     {"model": f"org{i % 3}/m{i}", "age_months": a, "cumulative": (i + 1) * a,
+    ...      "month": f"2024-{a + 1 + i % 4:02d}"} for i in range(12) for a in range(8)])
+    >>> f = PooledForecaster(horizon=2, origins=(3, 4)).fit(curves)
+    >>> f.predict(curves).query("model == 'org0/m0'")[["h", "mean"]].values.tolist()
+    [[1.0, 8.0], [2.0, 9.0]]
+
+    Notes
+    -----
     After :meth:`fit`: ``coef_`` (regression coefficients by predictor), ``blend_`` (weight of
     the regression against the linear trend by (horizon, class)), ``org_effect_``
     (log multiplier of the forecast growth by organisation), ``population_prior_`` and
@@ -374,7 +426,26 @@ class PooledForecaster:
     ) -> PooledForecaster:
         """Learn from ``curves`` (long frame: ``model, age_months, cumulative, month``, and
         optionally ``organisation``); release-history features come from ``history``
-        (default: ``curves``), only up to each origin's month."""
+        (default: ``curves``), only up to each origin's month.
+
+        Parameters
+        ----------
+        curves : pandas.DataFrame
+            The training series.
+        history : pandas.DataFrame, optional
+            Series for the release-history features (default: ``curves``).
+        progress : callable, optional
+            Called as ``progress(done, total)`` after each series.
+
+        Returns
+        -------
+        PooledForecaster
+            ``self``, fitted.
+
+        Examples
+        --------
+        See the class docstring.
+        """
         history = curves if history is None else history
         _check_frame(curves, "curves")
         _check_frame(history, "history")
@@ -404,11 +475,11 @@ class PooledForecaster:
         started = rows[rows["origin_count"] >= 1].reset_index(drop=True)
         fold = started["model"].map(lambda m: zlib.crc32(str(m).encode()) % 2).to_numpy()
         out_of_fold = np.full(len(started), np.nan)
-        for f in (0, 1):
-            if (fold == f).all() or (fold != f).all():
+        for held_out in (0, 1):
+            if (fold == held_out).all() or (fold != held_out).all():
                 continue
-            model = self._learn(started[fold != f].reset_index(drop=True))
-            out_of_fold[fold == f] = self._predict_log(started[fold == f], model)
+            model = self._learn(started[fold != held_out].reset_index(drop=True))
+            out_of_fold[fold == held_out] = self._predict_log(started[fold == held_out], model)
         self.model_ = self._learn(started)
         names = ["intercept", *FEATURES, *(f"{n}_x_h" for n in FEATURES)]
         self.coef_ = pd.DataFrame(
@@ -473,6 +544,23 @@ class PooledForecaster:
         used only up to each series' last month. Returns one row per model and horizon:
         ``model, h, mean, lower, upper, origin_count, organisation, lambda, mu, sigma,
         status`` (the WSB fit with the organisation's prior: the interpretable summary).
+
+        Parameters
+        ----------
+        curves : pandas.DataFrame
+            The series to forecast (same columns as for :meth:`fit`).
+        history : pandas.DataFrame, optional
+            As above.
+        horizon : int, optional
+            Months ahead (default and at most: the ``horizon`` learned).
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Examples
+        --------
+        See the class docstring.
         """
         horizon = self.horizon if horizon is None else min(int(horizon), self.horizon)
         history = curves if history is None else history
@@ -522,6 +610,8 @@ class PooledForecaster:
         sigma) and its forecast growth multipliers (exp of the shrunk organisation effect)
         for small and active series.
 
+        Examples
+        --------
         >>> import numpy as np, pandas as pd
         >>> frame = pd.DataFrame({"model": np.repeat([f"o{i % 2}/m{i}" for i in range(8)], 16),
         ...                       "age_months": np.tile(np.arange(16), 8),

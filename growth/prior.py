@@ -25,8 +25,21 @@ import pandas as pd
 
 @dataclass(frozen=True)
 class GaussianPrior:
-    """A Gaussian prior over a curve's internal parameters (for WSB: log lambda, mu,
-    log sigma). A huge variance (1e12) means flat in that direction."""
+    """A Gaussian prior over a curve's internal parameters (for WSB: log lambda, mu, log sigma).
+
+    Parameters
+    ----------
+    mean : numpy.ndarray
+        The prior mean, one entry per parameter.
+    cov : numpy.ndarray
+        Its covariance; a huge variance (1e12) means flat in that direction.
+
+    Examples
+    --------
+    >>> p = GaussianPrior.diagonal([0.0, 2.0], [np.inf, 0.5])
+    >>> np.diag(p.cov).tolist(), np.diag(p.precision).round(6).tolist()
+    ([1000000000000.0, 0.25], [0.0, 4.0])
+    """
 
     mean: np.ndarray
     cov: np.ndarray
@@ -37,6 +50,21 @@ class GaussianPrior:
 
     @classmethod
     def diagonal(cls, mean, sd) -> GaussianPrior:
+        """A prior with independent parameters.
+
+        Parameters
+        ----------
+        mean, sd : array-like
+            Per parameter; an infinite ``sd`` is flat in that direction.
+
+        Returns
+        -------
+        GaussianPrior
+
+        Examples
+        --------
+        See the class docstring.
+        """
         sd = np.asarray(sd, dtype=float)
         var = np.where(np.isfinite(sd), sd**2, 1e12)
         return cls(np.asarray(mean, dtype=float), np.diag(var))
@@ -54,6 +82,18 @@ class ForecastCalibration:
     ``active_min`` derivatives at the origin, whether it is at most ``young_months`` old
     there, and the horizon in months. It was learned for bands of coverage ``interval``;
     bands of other levels come from the same corrected distribution, uncalibrated.
+
+    Parameters
+    ----------
+    blend : float
+        Weight of the linear trend in the point forecast (0: the raw model).
+    widen : tuple
+        ((active, young, horizon), q) pairs, as above.
+
+    Examples
+    --------
+    >>> ForecastCalibration().blend, HUB_CALIBRATION.blend > 0
+    (0.0, True)
     """
 
     blend: float = 0.0
@@ -67,7 +107,24 @@ class ForecastCalibration:
     ) -> float:
         """The interval correction q for a series with ``count`` derivatives at ``age``
         months, ``horizon`` months ahead (0 when ``interval`` is given and is not the
-        coverage it was learned for)."""
+        coverage it was learned for).
+
+        Parameters
+        ----------
+        count, age, horizon : float
+            The series at the forecast origin, and how far ahead.
+        interval : float, optional
+            The band's coverage.
+
+        Returns
+        -------
+        float
+
+        Examples
+        --------
+        >>> round(HUB_CALIBRATION.widening(20, 5, 6), 3), HUB_CALIBRATION.widening(20, 5, 6, 0.5)
+        (1.036, 0.0)
+        """
         if interval is not None and abs(interval - self.interval) > 1e-9:
             return 0.0
         table = dict(self.widen)
@@ -81,6 +138,17 @@ class ForecastCalibration:
     def to_json(self, about: str = "") -> str:
         """The calibration as JSON text (one ``widen`` row a line), read by :meth:`from_json`.
 
+        Parameters
+        ----------
+        about : str
+            How it was learned (kept in the file).
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
         >>> c = ForecastCalibration(blend=0.5, widen=(((True, False, 6), 0.3),))
         >>> ForecastCalibration.from_json(c.to_json("example")) == c
         True
@@ -101,7 +169,21 @@ class ForecastCalibration:
 
     @classmethod
     def from_json(cls, text: str) -> ForecastCalibration:
-        """A calibration from :meth:`to_json` text (the ``about`` field is documentation)."""
+        """A calibration from :meth:`to_json` text (the ``about`` field is documentation).
+
+        Parameters
+        ----------
+        text : str
+            JSON written by :meth:`to_json`.
+
+        Returns
+        -------
+        ForecastCalibration
+
+        Examples
+        --------
+        See :meth:`to_json`.
+        """
         doc = json.loads(text)
         widen = tuple(
             ((bool(r["active"]), bool(r["young"]), int(r["horizon"])), float(r["q"]))
@@ -124,6 +206,17 @@ HUB_CALIBRATION_FILE = Path(__file__).with_name("data") / "hub_calibration.json"
 def load_calibration(path: str | os.PathLike = HUB_CALIBRATION_FILE) -> ForecastCalibration:
     """A :class:`ForecastCalibration` from its JSON file (default: the shipped Hub one).
 
+    Parameters
+    ----------
+    path : path
+        A file written by :meth:`ForecastCalibration.to_json`.
+
+    Returns
+    -------
+    ForecastCalibration
+
+    Examples
+    --------
     >>> load_calibration() == HUB_CALIBRATION
     True
     """
@@ -148,10 +241,24 @@ def learn_prior(
 ) -> GaussianPrior:
     """A population prior over (log lambda, mu, log sigma) from fitted series.
 
-    ``fits`` needs ``lambda, mu, sigma, status`` columns (as from ``fit_many``); rows with
-    a status in ``statuses`` are used. Fewer than ``min_fits`` usable rows give the weak
-    default prior. ``inflate`` scales the covariance (more than 1 = a softer prior).
+    Parameters
+    ----------
+    fits : pandas.DataFrame
+        ``lambda, mu, sigma, status`` columns (as from :func:`growth.fit.fit_many`).
+    statuses : iterable of str
+        The statuses of the rows used.
+    min_fits : int
+        Fewer usable rows than this give the weak default prior.
+    inflate : float
+        Scales the covariance (more than 1: a softer prior).
 
+    Returns
+    -------
+    GaussianPrior
+        Centred on the median, its covariance from the rows within 3 MADs.
+
+    Examples
+    --------
     >>> learn_prior(pd.DataFrame({"lambda": [2.0], "mu": [1.0], "sigma": [1.0],
     ...                           "status": ["ok"]})) is WEAK_WSB_PRIOR
     True

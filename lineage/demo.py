@@ -39,7 +39,29 @@ from lineage.viz import lineage_html
 
 @dataclass
 class DemoResult:
-    """What :func:`run_demo` wrote and measured."""
+    """What :func:`run_demo` wrote and measured.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The output folder.
+    files : list of pathlib.Path
+        The files written there.
+    n_models, n_edges : int
+        The crawled snapshot's size.
+    families : list of str
+        The largest families' base models, largest first.
+    truth : pandas.DataFrame
+        The WSB bases' fits beside the generator's parameters.
+    snapshot_time : pandas.Timestamp
+        When the simulated Hub stopped.
+    timings : dict
+        Seconds per step.
+
+    Examples
+    --------
+    See the module docstring.
+    """
 
     out: Path
     files: list[Path]
@@ -65,8 +87,24 @@ def compare_with_truth(
     """Fit each WSB-driven base's direct curve (:func:`lineage.ranking.fit_model`, complete
     months) with the generator's ``m``; truth beside fit.
 
-    Columns: ``model, n_months, derivatives, status`` and for each of lambda, mu, sigma the
-    true value, the estimate, its interval and whether the interval holds the truth.
+    Parameters
+    ----------
+    graph : LineageGraph
+        The crawled simulated Hub.
+    truth : pandas.DataFrame
+        :attr:`lineage.sim.simulate.SyntheticHub.truth`.
+    interval : float
+        Central probability of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``model, n_months, derivatives, status`` and for each of lambda, mu, sigma the true
+        value, the estimate, its interval and whether the interval holds the truth.
+
+    Examples
+    --------
+    See the module docstring (:attr:`DemoResult.truth` is this frame).
     """
     rows = []
     for row in truth.to_dict("records"):
@@ -147,6 +185,28 @@ def run_demo(
     ``lineage.html`` (the largest family), and ``hub.db``, the crawled snapshot. Every fit is
     :func:`lineage.ranking.fit_model`'s (weak prior, Hub calibration), so ``fits.csv``,
     ``rank.csv``, the plot, the page and ``hf-lineage fit`` agree.
+
+    Parameters
+    ----------
+    out : path
+        The output folder (created).
+    n_models, seed : int
+        Size and seed of the simulated Hub (:func:`lineage.sim.simulate_hub`).
+    n_families : int
+        How many of the largest families are fitted and plotted.
+    progress : callable, optional
+        Receives :class:`lineage.progress.Progress` records.
+    end : str or pandas.Timestamp, optional
+        When the simulated Hub stops.
+
+    Returns
+    -------
+    DemoResult
+        The files written, the snapshot's size and the fitted-vs-true table.
+
+    Examples
+    --------
+    ``hf-lineage demo`` runs it; the module docstring has a (small) run from Python.
     """
 
     def say(stage: str, detail: str) -> None:
@@ -221,7 +281,26 @@ def run_demo(
 
 
 def truth_summary(truth: pd.DataFrame) -> pd.DataFrame:
-    """Median absolute error and interval coverage of lambda, mu, sigma over the WSB bases."""
+    """Median absolute error and interval coverage of lambda, mu, sigma over the WSB bases.
+
+    Parameters
+    ----------
+    truth : pandas.DataFrame
+        :func:`compare_with_truth`'s frame.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``parameter, median_true, median_abs_error, interval_coverage``.
+
+    Examples
+    --------
+    >>> truth = pd.DataFrame({f"{p}_{k}": v for p in ("lambda", "mu", "sigma")
+    ...                       for k, v in (("true", [1.0, 2.0]), ("fit", [1.5, 2.0]),
+    ...                                    ("covered", [True, False]))})
+    >>> truth_summary(truth).to_dict("records")[0]["median_abs_error"]
+    0.25
+    """
     rows = []
     for name in ("lambda", "mu", "sigma"):
         err = np.abs(truth[f"{name}_fit"] - truth[f"{name}_true"])

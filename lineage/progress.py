@@ -65,6 +65,26 @@ def report(
     total: int | None,
     message: str = "",
 ) -> None:
-    """Send ``Progress(stage, done, total, message)`` to ``progress`` if there is one."""
+    """Send ``Progress(stage, done, total, message)`` to ``progress`` if there is one.
+
+    Parameters
+    ----------
+    progress : callable or None
+        The receiver (``None``: nothing is sent).
+    stage, done, total, message
+        As in :class:`Progress`.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> seen = []
+    >>> report(seen.append, "fit", 3, 10)
+    >>> report(None, "fit", 4, 10)
+    >>> seen
+    [Progress(stage='fit', done=3, total=10, message='')]
+    """
     if progress is not None:
         progress(Progress(stage, done, total, message))

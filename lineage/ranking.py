@@ -90,9 +90,26 @@ POPULATION_MIN_DERIVATIVES = 10
 class ModelFit:
     """One model's growth fit (:func:`fit_model`) and what it was fitted on.
 
-    ``curve``: the months fitted (complete months, ``model, scope, month, age_months, count,
-    cumulative, complete``); ``fitter``: the fitted :class:`growth.fit.WSBFitter`;
-    ``prior``/``calibration``: the objects used; :attr:`label` says it all in words.
+    Parameters
+    ----------
+    model, scope, relations
+        The model id, ``transitive`` or ``direct``, and the relation filter (None: all).
+    curve : pandas.DataFrame
+        The months fitted (complete months: ``model, scope, month, age_months, count,
+        cumulative, complete``).
+    fitter : growth.WSBFitter
+        The fitted model.
+    prior, calibration
+        The prior and forecast calibration used (None: flat, raw).
+
+    Examples
+    --------
+    >>> g = LineageGraph.from_frames(
+    ...     pd.DataFrame({"id": ["b", "f"], "created_at": ["2024-01-09", "2024-02-02"]}),
+    ...     pd.DataFrame({"child": ["f"], "parent": ["b"]}), snapshot_time="2024-03-20")
+    >>> fit = fit_model(g, "b", scope="direct")
+    >>> fit.model, fit.scope, fit.curve["cumulative"].tolist()
+    ('b', 'direct', [0, 1])
     """
 
     model: str
@@ -117,7 +134,7 @@ class ModelFit:
 def _prior(prior: GaussianPrior | str | None) -> GaussianPrior | None:
     if isinstance(prior, str):
         if prior != "weak":
-            raise UsageError(f"prior must be 'weak', None or a GaussianPrior, not {prior!r}")
+            raise UsageError(f"prior must be 'weak', None or a GaussianPrior, got {prior!r}")
         return WEAK_WSB_PRIOR
     return prior
 
@@ -125,6 +142,17 @@ def _prior(prior: GaussianPrior | str | None) -> GaussianPrior | None:
 def prior_name(prior: GaussianPrior | str | None) -> str:
     """``weak``, ``flat`` or ``population`` (any other :class:`GaussianPrior`).
 
+    Parameters
+    ----------
+    prior : GaussianPrior, str or None
+        As given to :func:`fit_model`.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
     >>> prior_name("weak"), prior_name(None)
     ('weak', 'flat')
     """
@@ -137,6 +165,17 @@ def prior_name(prior: GaussianPrior | str | None) -> str:
 def calibration_name(calibration: ForecastCalibration | None) -> str:
     """``hub`` (:data:`growth.prior.HUB_CALIBRATION`), ``none`` or ``custom``.
 
+    Parameters
+    ----------
+    calibration : ForecastCalibration or None
+        As given to :func:`fit_model`.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
     >>> calibration_name(HUB_CALIBRATION), calibration_name(None)
     ('hub', 'none')
     """
@@ -148,6 +187,17 @@ def calibration_name(calibration: ForecastCalibration | None) -> str:
 def relations_name(relations: Iterable[str] | None) -> str:
     """The relation filter in words: ``all`` or the relations joined by ``+``.
 
+    Parameters
+    ----------
+    relations : iterable of str or None
+        A relation filter.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
     >>> relations_name(None), relations_name(["finetune", "adapter"])
     ('all', 'adapter+finetune')
     """
@@ -163,6 +213,17 @@ def describe_fit(
 ) -> str:
     """One line saying what a fit was fitted on, for table titles, plots and tooltips.
 
+    Parameters
+    ----------
+    scope, relations, prior, calibration
+        As given to :func:`fit_model`.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
     >>> describe_fit(scope="direct", relations=["finetune"], prior="weak",
     ...              calibration=HUB_CALIBRATION)
     'direct derivatives, relations: finetune, weak prior, hub calibration'
@@ -253,14 +314,30 @@ def fit_models(
     executor: Executor | None = None,
     n_jobs: int | None = None,
 ) -> pd.DataFrame:
-    """Fit many models as :func:`fit_model` fits each one, in parallel
-    (:func:`growth.fit.fit_many`): one row per model.
+    """Fit many models as :func:`fit_model` fits each one, in parallel.
 
-    Arguments as in :func:`fit_model`; ``progress(stage, done, total)`` reports counting and
-    fitting; ``executor``/``n_jobs`` as in :func:`growth.fit.fit_many`. The frame's
-    ``attrs`` hold ``scope``, ``relations``, ``prior`` and ``calibration`` (names) and
-    ``label`` (:func:`describe_fit`).
+    Parameters
+    ----------
+    graph, scope, relations, prior, calibration, m
+        As in :func:`fit_model`.
+    models : iterable of str
+        The model ids.
+    interval : float
+        Central probability of the reported intervals.
+    progress : callable, optional
+        Receives :class:`lineage.progress.Progress` records (counting, then fitting).
+    executor, n_jobs
+        As in :func:`growth.fit.fit_many`.
 
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model (:func:`growth.fit.fit_row` columns); ``attrs`` hold ``scope``,
+        ``relations``, ``prior`` and ``calibration`` (names) and ``label``
+        (:func:`describe_fit`).
+
+    Examples
+    --------
     >>> g = LineageGraph.from_frames(
     ...     pd.DataFrame({"id": ["b", "f", "q"],
     ...                   "created_at": ["2024-01-09", "2024-02-02", "2024-03-05"]}),
@@ -310,8 +387,33 @@ def population_prior(
     :func:`growth.prior.learn_prior`): a population fixed by the snapshot, not by a ranking's
     filters. Pass it as ``prior`` to :func:`fit_model`, :func:`fit_models` or
     :func:`rank_models` (the same prior everywhere gives the same numbers everywhere).
+
+    Parameters
+    ----------
+    graph : LineageGraph
+        The snapshot.
+    scope, relations
+        As in :func:`fit_model`.
+    min_derivatives : int
+        Least derivatives of a model in the population.
+    progress, executor
+        As in :func:`fit_models`.
+
+    Returns
+    -------
+    GaussianPrior
+        Over (log lambda, mu, log sigma); the weak prior when fewer than 20 fits are ok.
+
+    Examples
+    --------
+    >>> g = LineageGraph.from_frames(
+    ...     pd.DataFrame({"id": ["b", "f", "q"],
+    ...                   "created_at": ["2024-01-09", "2024-02-02", "2024-03-05"]}),
+    ...     pd.DataFrame({"child": ["f", "q"], "parent": ["b", "b"]}), snapshot_time="2024-05-20")
+    >>> population_prior(g, min_derivatives=1) is WEAK_WSB_PRIOR  # one model: too few fits
+    True
     """
-    counts = graph.descendant_counts(scope, _relations(relations), progress=progress)
+    counts = graph.descendant_counts(scope, relations=_relations(relations), progress=progress)
     population = counts[counts >= min_derivatives].index.tolist()
     fits = fit_models(
         graph,
@@ -332,6 +434,20 @@ def eta_progress(
     """Wrap ``progress`` so that each record's message carries its stage's count and the
     time left, estimated from the rate so far: ``"fit: 5/10 (ETA 2 s)"``.
 
+    Parameters
+    ----------
+    progress : callable or None
+        Receives the :class:`lineage.progress.Progress` records, with the ETA message.
+    clock : callable
+        Seconds (default :func:`time.monotonic`).
+
+    Returns
+    -------
+    callable or None
+        A progress callback (None when ``progress`` is None).
+
+    Examples
+    --------
     >>> seen, ticks = [], iter([0.0, 2.0, 4.0])
     >>> show = eta_progress(seen.append, clock=lambda: next(ticks))
     >>> report(show, "fit", 0, 10); report(show, "fit", 5, 10)
@@ -393,8 +509,9 @@ def rank_models(
     executor: Executor | None = None,
     n_jobs: int | None = None,
 ) -> pd.DataFrame:
-    """Rank the models with at least ``min_derivatives`` derivatives by their growth fits
-    (``hf-lineage rank``).
+    """Rank the models with at least ``min_derivatives`` derivatives by their growth fits.
+
+    What ``hf-lineage rank`` prints.
 
     Each model is fitted as :func:`fit_model` fits it, with the same ``prior`` for all
     (default: the weak prior), so a model's fit does not depend on ``min_derivatives``,
@@ -408,17 +525,44 @@ def rank_models(
     interval, ``growth-12m`` on
     the median forecast growth), best first, ties by id.
 
+    Parameters
+    ----------
+    graph : LineageGraph
+        The snapshot.
+    scope, relations, prior, calibration
+        As in :func:`fit_model`.
+    by : str
+        A key of :data:`RANK_COLUMNS`.
+    min_derivatives : int
+        Least number of derivatives (of ``scope``) by the last complete month.
+    top : int or None
+        How many rows (all when None).
+    progress : callable, optional
+        Receives :class:`lineage.progress.Progress` records.
+    executor, n_jobs
+        As in :func:`growth.fit.fit_many`.
+
     Returns
     -------
     pandas.DataFrame
         :data:`RANK_TABLE` then :data:`RANK_EXTRA` columns, at most ``top`` rows. When no
         model qualifies it is empty and ``attrs["empty_reason"]`` says why in one line.
         ``attrs["label"]`` says scope, relation filter, prior and calibration.
+
+    Examples
+    --------
+    >>> g = LineageGraph.from_frames(
+    ...     pd.DataFrame({"id": ["b", "f", "q", "r"],
+    ...                   "created_at": ["2024-01-09", "2024-02-02", "2024-03-05", "2024-04-01"]}),
+    ...     pd.DataFrame({"child": ["f", "q", "r"], "parent": ["b", "b", "f"]}),
+    ...     snapshot_time="2024-05-20")
+    >>> rank_models(g, min_derivatives=1)[["rank", "model", "derivatives"]].values.tolist()
+    [[1, 'b', 3], [2, 'f', 1]]
     """
     if by not in RANK_COLUMNS:
         raise UsageError(f"by must be one of {', '.join(RANK_COLUMNS)}, got {by!r}")
     rel = _relations(relations)
-    counts = graph.descendant_counts(scope, rel, progress=progress)
+    counts = graph.descendant_counts(scope, relations=rel, progress=progress)
     chosen = counts[counts >= min_derivatives].index.tolist()
     fits = fit_models(
         graph,

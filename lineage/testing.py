@@ -1,10 +1,7 @@
 """Open generated lineage pages in headless Chromium (for the browser tests and the bench).
 
-Needs the ``chromium`` and ``chromium-driver`` Debian packages and selenium (a test extra).
-
-Example:
-    >>> chromium_available() in (True, False)
-    True
+Needs the ``chromium`` and ``chromium-driver`` Debian packages and selenium (a test extra);
+:func:`chromium_available` says whether they are there (``make browser`` installs them).
 """
 
 from __future__ import annotations
@@ -53,6 +50,10 @@ def chromium() -> Iterator[Any]:
     from selenium.webdriver.chrome.service import Service
 
     browser, driver_path = _binaries()
+    if browser is None or driver_path is None:
+        raise RuntimeError(
+            "headless Chromium and chromedriver are not installed: run `make browser`"
+        )
     profile = tempfile.mkdtemp(prefix="hfl-chromium-")
     opts = webdriver.ChromeOptions()
     opts.binary_location = browser

@@ -245,6 +245,7 @@ def test_help_first_sentences_examples_and_environment():
     entries = re.split(r"\n  (?=\w)", commands.strip())
     assert len(entries) >= 8
     for entry in entries:
+        assert "\n" not in entry, entry  # one line in an 80-column terminal
         name, sentence = entry.split(None, 1)
         sentence = " ".join(sentence.split())
         assert sentence.endswith(".") and sentence.count(". ") == 0, entry

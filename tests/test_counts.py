@@ -64,12 +64,12 @@ def test_totals_match_networkx(frames, relations):
     listed = set(models["id"])
     assert [m not in listed for m in g.ids] == g.models["missing"].tolist()
     G = nx_graph(edges, g.ids, relations)
-    transitive = g.descendant_counts("transitive", relations)
-    direct = g.descendant_counts("direct", relations)
+    transitive = g.descendant_counts("transitive", relations=relations)
+    direct = g.descendant_counts("direct", relations=relations)
     for v in G:
         assert transitive[v] == len(nx.descendants(G, v))
         assert direct[v] == G.out_degree(v)
-        assert sorted(g.descendants(v, relations)) == sorted(nx.descendants(G, v))
+        assert sorted(g.descendants(v, relations=relations)) == sorted(nx.descendants(G, v))
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -86,7 +86,7 @@ def test_monthly_curves_match_brute_force(frames, relations, scope):
         for x in found:
             counted = max(month[x], month[v])  # before the model: its release month
             expected[counted] = expected.get(counted, 0) + 1
-        curve = g.growth_curve(v, scope, relations, running_month=True)
+        curve = g.growth_curve(v, scope, relations=relations, running_month=True)
         assert curve["month"].iloc[0] == month[v] and curve["month"].iloc[-1] == g.snapshot_month
         assert {m: c for m, c in zip(curve["month"], curve["count"], strict=True) if c} == expected
         assert curve["cumulative"].iloc[-1] == len(found)

@@ -207,7 +207,7 @@ def test_export_errors_are_usage_errors(tmp_path):
     with pytest.raises(UsageError, match="directory"):
         export_graph(g, tmp_path / "file", format="csv")
     assert (tmp_path / "file").read_text() == "keep"
-    with pytest.raises(UsageError, match="MODEL"):
+    with pytest.raises(UsageError, match="direction and depth need a model"):
         export_graph(g, tmp_path / "x.graphml", format="graphml", depth=2)
     assert not list(tmp_path.glob("x.graphml*"))
 
@@ -328,6 +328,8 @@ def test_cli_top_and_export(tmp_path, local_hub):
         ["export", "no/such-model", "--db", str(db), "--format", "csv", "-o", str(tmp_path / "t")],
     )
     assert out.exit_code != 0 and "no/such-model" in out.stderr
+    out = runner.invoke(main, ["export", "--db", str(db), "--depth", "2", "-o", str(path)])
+    assert out.exit_code == 2 and "--direction and --depth need a model" in out.stderr
     assert not (tmp_path / "t").exists()
     model = rows[0]["model"]
     out = runner.invoke(

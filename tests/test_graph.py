@@ -26,7 +26,7 @@ def graph(nodes: dict[str, str | None], edges: list[tuple], snapshot=None, **col
 
 
 def counts(g: LineageGraph, scope="transitive", relations=None) -> dict[str, int]:
-    return g.descendant_counts(scope, relations).to_dict()
+    return g.descendant_counts(scope, relations=relations).to_dict()
 
 
 D = "2023-01-01"

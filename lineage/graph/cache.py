@@ -61,6 +61,17 @@ _TEXT_SEPARATOR = "\n"
 def cache_folder(db: str | os.PathLike) -> pathlib.Path:
     """The folder of the graph caches of the snapshot ``db``: ``<db>-graph``.
 
+    Parameters
+    ----------
+    db : path
+        The snapshot file.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
     >>> cache_folder("/data/hub.db")
     PosixPath('/data/hub.db-graph')
     """
@@ -82,8 +93,25 @@ def _meta(folder: pathlib.Path) -> dict[str, Any] | None:
 def graph_summary(store: Store) -> dict[str, Any]:
     """The counts of the snapshot's graph that ``hf-lineage info`` prints, from the cache.
 
-    Keys: models (listed), missing_parents, edges, edges_by_relation, cycles,
-    models_in_cycles, created_min and created_max (ISO 8601 text or ``None``).
+    Parameters
+    ----------
+    store : Store
+        An open snapshot.
+
+    Returns
+    -------
+    dict
+        Keys: models (listed), missing_parents, edges, edges_by_relation, cycles,
+        models_in_cycles, created_min and created_max (ISO 8601 text or ``None``).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from lineage.hub.store import Store
+    >>> with Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db") as st:
+    ...     summary = graph_summary(st)
+    >>> summary["models"], summary["edges"], summary["created_min"]
+    (0, 0, None)
     """
     with store.reading():
         token = _token(store)
@@ -94,7 +122,27 @@ def graph_summary(store: Store) -> dict[str, Any]:
 
 
 def read_graph(db: str | os.PathLike | None = None) -> LineageGraph:
-    """The graph of the snapshot ``db`` (see :meth:`LineageGraph.from_db`), from its cache."""
+    """The graph of the snapshot ``db``, read from its cache (built when missing or stale).
+
+    Parameters
+    ----------
+    db : path, optional
+        The snapshot file (default: ``$HF_LINEAGE_DB``, else ``~/.cache/hf-lineage/hub.db``).
+
+    Returns
+    -------
+    LineageGraph
+        The same graph :meth:`LineageGraph.from_db` builds.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from lineage.hub.store import Store
+    >>> db = pathlib.Path(tempfile.mkdtemp()) / "empty.db"
+    >>> Store(db).close()
+    >>> read_graph(db).n_models
+    0
+    """
     with Store(db, readonly=True) as store, store.reading():
         token = _token(store)
         graph = _load(cache_folder(store.path) / token)
@@ -104,8 +152,27 @@ def read_graph(db: str | os.PathLike | None = None) -> LineageGraph:
 
 
 def write_cache(store: Store) -> pathlib.Path | None:
-    """Write the graph cache of ``store``'s current snapshot (no-op when it is there);
-    returns its folder, or ``None`` where it cannot be written (a read-only place)."""
+    """Write the graph cache of ``store``'s current snapshot (no-op when it is there).
+
+    Parameters
+    ----------
+    store : Store
+        An open snapshot.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The cache's folder, or None where it cannot be written (a read-only place).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from lineage.hub.store import Store
+    >>> with Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db") as st:
+    ...     folder = write_cache(st)
+    >>> folder.parent.name
+    'hub.db-graph'
+    """
     with store.reading():
         token = _token(store)
         folder = cache_folder(store.path) / token

@@ -32,6 +32,27 @@ def frames_from_networkx(graph) -> tuple[pd.DataFrame, pd.DataFrame, object]:
     """``(models, edges, snapshot_time)`` of a networkx DiGraph with edges parent -> child.
 
     Empty strings (:data:`MISSING_TEXT`) read as missing values.
+
+    Parameters
+    ----------
+    graph : networkx.DiGraph
+        Nodes named by model id, with any attributes; edges with an optional ``relation``.
+
+    Returns
+    -------
+    tuple
+        The frames :meth:`LineageGraph.from_frames` takes, and the graph's ``snapshot_time``
+        attribute (None when absent).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.DiGraph(snapshot_time="2024-03-01T00:00:00.000Z")
+    >>> G.add_node("b", created_at="2024-01-02T00:00:00.000Z")
+    >>> G.add_edge("a", "b", relation="finetune")
+    >>> models, edges, snapshot_time = frames_from_networkx(G)
+    >>> models["id"].tolist(), edges.values.tolist(), snapshot_time
+    (['b', 'a'], [['b', 'a', 'finetune']], '2024-03-01T00:00:00.000Z')
     """
     rows = [
         {"id": str(node)} | {k: None if v == MISSING_TEXT else v for k, v in data.items()}
@@ -53,6 +74,18 @@ def iso_times(times: pd.Series) -> np.ndarray:
     """UTC timestamps as ISO 8601 strings with milliseconds and ``Z`` (the Hub's own format);
     :data:`MISSING_TEXT` for NaT.
 
+    Parameters
+    ----------
+    times : pandas.Series
+        Timestamps (naive ones are taken as UTC).
+
+    Returns
+    -------
+    numpy.ndarray
+        Of object dtype.
+
+    Examples
+    --------
     >>> iso_times(pd.Series(pd.to_datetime(["2023-08-01 12:00", None], utc=True))).tolist()
     ['2023-08-01T12:00:00.000Z', '']
     """
@@ -67,6 +100,17 @@ def writable_values(series: pd.Series) -> list:
     timestamps, ``bool``/``int``/``float`` for those dtypes (NaN for a missing number),
     ``str`` otherwise, :data:`MISSING_TEXT` for a missing text value.
 
+    Parameters
+    ----------
+    series : pandas.Series
+        A model column.
+
+    Returns
+    -------
+    list
+
+    Examples
+    --------
     >>> writable_values(pd.Series(["a", None, 3]))
     ['a', '', '3']
     >>> writable_values(pd.Series([1, None]))
@@ -87,21 +131,74 @@ def writable_values(series: pd.Series) -> list:
 
 
 def node_records(graph: LineageGraph) -> tuple[list[str], dict[str, list]]:
-    """Model columns other than ``id`` and their writable values per node
-    (see :func:`writable_values`)."""
+    """Model columns other than ``id`` and their writable values per node.
+
+    Parameters
+    ----------
+    graph : LineageGraph
+        The graph.
+
+    Returns
+    -------
+    tuple
+        ``(columns, {column: values})``, values as :func:`writable_values` gives them.
+
+    Examples
+    --------
+    >>> from lineage.graph import LineageGraph
+    >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["a"], "created_at": ["2024-01-02"]}),
+    ...                              pd.DataFrame(columns=["child", "parent"]))
+    >>> node_records(g)
+    (['created_at', 'missing'], {'created_at': ['2024-01-02T00:00:00.000Z'], 'missing': [False]})
+    """
     columns = [c for c in graph.models.columns if c != "id"]
     return columns, {col: writable_values(graph.models[col]) for col in columns}
 
 
 def snapshot_text(graph: LineageGraph) -> str:
-    """The graph's snapshot time as an ISO string, :data:`MISSING_TEXT` when unknown."""
+    """The graph's snapshot time as an ISO string, :data:`MISSING_TEXT` when unknown.
+
+    Parameters
+    ----------
+    graph : LineageGraph
+        The graph.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from lineage.graph import LineageGraph
+    >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["a"], "created_at": ["2024-01-02"]}),
+    ...                              pd.DataFrame(columns=["child", "parent"]),
+    ...                              snapshot_time="2024-03-01")
+    >>> snapshot_text(g)
+    '2024-03-01T00:00:00.000Z'
+    """
     if graph.snapshot_time is None:
         return MISSING_TEXT
     return iso_times(pd.Series([graph.snapshot_time]))[0]
 
 
-def to_networkx(graph: LineageGraph, relations: Iterable[str] | None = None):
-    """networkx DiGraph of ``graph`` (see :meth:`LineageGraph.to_networkx`)."""
+def to_networkx(graph: LineageGraph, *, relations: Iterable[str] | None = None):
+    """networkx DiGraph of ``graph``: :meth:`LineageGraph.to_networkx` documents it.
+
+    Parameters
+    ----------
+    graph : LineageGraph
+        The graph.
+    relations : iterable of str, optional
+        Only edges of these relations (default: all).
+
+    Returns
+    -------
+    networkx.DiGraph
+
+    Examples
+    --------
+    See :meth:`LineageGraph.to_networkx`.
+    """
     import networkx as nx
 
     out = nx.DiGraph(snapshot_time=snapshot_text(graph))
@@ -117,8 +214,24 @@ def to_networkx(graph: LineageGraph, relations: Iterable[str] | None = None):
     return out
 
 
-def to_igraph(graph: LineageGraph, relations: Iterable[str] | None = None):
-    """python-igraph Graph of ``graph`` (see :meth:`LineageGraph.to_igraph`)."""
+def to_igraph(graph: LineageGraph, *, relations: Iterable[str] | None = None):
+    """python-igraph Graph of ``graph``: :meth:`LineageGraph.to_igraph` documents it.
+
+    Parameters
+    ----------
+    graph : LineageGraph
+        The graph.
+    relations : iterable of str, optional
+        Only edges of these relations (default: all).
+
+    Returns
+    -------
+    igraph.Graph
+
+    Examples
+    --------
+    See :meth:`LineageGraph.to_igraph`.
+    """
     import igraph as ig
 
     edges = graph.edges_with(relations)

@@ -63,6 +63,18 @@ def _runs(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def run_starts(a: np.ndarray) -> np.ndarray:
     """Start positions of the runs of equal values in ``a``.
 
+    Parameters
+    ----------
+    a : numpy.ndarray
+        Any 1-d array.
+
+    Returns
+    -------
+    numpy.ndarray
+        Positions where a run begins (0 first, when ``a`` is not empty).
+
+    Examples
+    --------
     >>> run_starts(np.array([4, 4, 1, 4])).tolist()
     [0, 2, 3]
     """
@@ -74,6 +86,18 @@ def run_starts(a: np.ndarray) -> np.ndarray:
 def argsort_stable(a: np.ndarray) -> np.ndarray:
     """Stable argsort of non-negative integers below 2**32 (two 16-bit radix passes).
 
+    Parameters
+    ----------
+    a : numpy.ndarray
+        Non-negative integers below 2**32.
+
+    Returns
+    -------
+    numpy.ndarray
+        The permutation sorting ``a``, ties in input order.
+
+    Examples
+    --------
     >>> argsort_stable(np.array([70000, 3, 70000, 1])).tolist()
     [3, 1, 0, 2]
     """
@@ -87,10 +111,25 @@ def argsort_stable(a: np.ndarray) -> np.ndarray:
 def csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Adjacency ``src -> dst`` as ``(indptr, indices)``, neighbours in input order.
 
+    Parameters
+    ----------
+    n : int
+        Number of nodes.
+    src, dst : numpy.ndarray
+        The edges.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``indptr`` (length ``n + 1``) and ``indices``.
+
+    Examples
+    --------
     >>> csr(3, np.array([0, 2, 0]), np.array([2, 1, 1]))[1].tolist()
     [2, 1, 1]
     """
     src = np.asarray(src, dtype=np.int64)
+    order: slice | np.ndarray
     if len(src) and np.all(src[1:] >= src[:-1]):
         order = slice(None)
     else:
@@ -103,6 +142,20 @@ def csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarra
 def gather(indptr: np.ndarray, indices: np.ndarray, nodes: np.ndarray):
     """Neighbours of every node in ``nodes``: ``(owner, neighbour)`` arrays.
 
+    Parameters
+    ----------
+    indptr, indices : numpy.ndarray
+        An adjacency from :func:`csr`.
+    nodes : numpy.ndarray
+        The nodes whose neighbours are wanted.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(owner, neighbour)``, one pair per neighbour, grouped by owner in ``nodes`` order.
+
+    Examples
+    --------
     >>> ptr, idx = csr(3, np.array([0, 0, 2]), np.array([2, 1, 1]))
     >>> [a.tolist() for a in gather(ptr, idx, np.array([0, 2]))]
     [[0, 0, 2], [2, 1, 1]]
@@ -117,6 +170,17 @@ def concat_ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
     """Concatenation of ``arange(s, s + l)`` for each start and length, in the dtype of
     ``starts`` (int32 halves the memory traffic where positions fit).
 
+    Parameters
+    ----------
+    starts, lens : numpy.ndarray
+        Starts and lengths of the ranges.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
     >>> concat_ranges(np.array([5, 0]), np.array([2, 3])).tolist()
     [5, 6, 0, 1, 2]
     """
@@ -130,6 +194,20 @@ def concat_ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
 def sorted_edges(child: np.ndarray, parent: np.ndarray, n: int) -> np.ndarray:
     """Positions of the distinct ``(child, parent)`` pairs (first occurrence), in pair order.
 
+    Parameters
+    ----------
+    child, parent : numpy.ndarray
+        The edges, as node rows.
+    n : int
+        Number of nodes.
+
+    Returns
+    -------
+    numpy.ndarray
+        Edge positions.
+
+    Examples
+    --------
     >>> sorted_edges(np.array([2, 1, 1]), np.array([0, 0, 0]), 3).tolist()
     [1, 0]
     """
@@ -144,8 +222,20 @@ def sorted_edges(child: np.ndarray, parent: np.ndarray, n: int) -> np.ndarray:
 class Cycles:
     """The directed cycles of a graph: its strongly connected components of two or more nodes.
 
-    ``label[v]`` is the component of node ``v``; ``looped`` marks the edges inside a
-    component of two or more nodes (the edges that lie on a cycle).
+    Parameters
+    ----------
+    label : numpy.ndarray
+        ``label[v]`` is the component of node ``v``.
+    looped : numpy.ndarray
+        Marks the edges inside a component of two or more nodes (those on a cycle).
+    count, models : int
+        Components of two or more nodes, and the nodes in them.
+
+    Examples
+    --------
+    >>> cycles = find_cycles(3, np.array([0, 1, 2]), np.array([1, 0, 0]))
+    >>> cycles.count, cycles.models, cycles.looped.tolist()
+    (1, 2, [True, True, False])
     """
 
     label: np.ndarray
@@ -160,6 +250,19 @@ def find_cycles(n: int, child: np.ndarray, parent: np.ndarray) -> Cycles:
     The one cycle finder of hf-lineage: the store's ``info``, the graph's construction and
     :func:`cycle_edges` all use it.
 
+    Parameters
+    ----------
+    n : int
+        Number of nodes.
+    child, parent : numpy.ndarray
+        The edges, as node rows.
+
+    Returns
+    -------
+    Cycles
+
+    Examples
+    --------
     >>> c = find_cycles(4, np.array([1, 0, 2, 3]), np.array([0, 1, 1, 3]))
     >>> c.count, c.models, c.looped.tolist()
     (1, 2, [True, True, False, False])
@@ -189,6 +292,24 @@ def cycle_edges(
     its child (the parent is newer) is dropped; the kept edges all point from older to
     newer, so no cycle survives. ``cycles``: :func:`find_cycles` of these edges, if known.
 
+    Parameters
+    ----------
+    n : int
+        Number of nodes.
+    child, parent : numpy.ndarray
+        The edges, as node rows.
+    rank : numpy.ndarray
+        Every node's rank (oldest first).
+    cycles : Cycles, optional
+        :func:`find_cycles` of these edges.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean, True for the edges to drop.
+
+    Examples
+    --------
     >>> cycle_edges(3, np.array([1, 0, 2]), np.array([0, 1, 1]), np.array([0, 1, 2])).tolist()
     [False, True, False]
     """
@@ -203,7 +324,22 @@ def cycle_edges(
 class Forest:
     """The primary-parent forest in pre-order: subtree of ``v`` = positions ``tin[v]..+size``.
 
-    ``levels[k]`` are the nodes at depth ``k``.
+    Parameters
+    ----------
+    ppar : numpy.ndarray
+        Every node's primary parent, or -1.
+    tin, size : numpy.ndarray
+        Every node's pre-order position and subtree size (the node included).
+    order : numpy.ndarray
+        The node at each position.
+    levels : list of numpy.ndarray
+        ``levels[k]`` are the nodes at depth ``k``.
+
+    Examples
+    --------
+    >>> f = primary_forest(3, np.array([1, 2]), np.array([0, 1]))
+    >>> f.ppar.tolist(), f.size.tolist(), f.depth.tolist()
+    ([-1, 0, 1], [3, 2, 1], [0, 1, 2])
     """
 
     ppar: np.ndarray  # primary parent or -1
@@ -226,6 +362,19 @@ def primary_forest(n: int, child: np.ndarray, parent: np.ndarray) -> Forest:
 
     The edges must come sorted by ``(child, parent)`` (see :func:`sorted_edges`).
 
+    Parameters
+    ----------
+    n : int
+        Number of nodes.
+    child, parent : numpy.ndarray
+        The edges, sorted by ``(child, parent)``.
+
+    Returns
+    -------
+    Forest
+
+    Examples
+    --------
     >>> f = primary_forest(4, np.array([1, 2, 3, 3]), np.array([0, 0, 1, 2]))
     >>> f.ppar.tolist(), f.tin.tolist(), f.size.tolist(), f.depth.tolist()
     ([-1, 0, 0, 1], [0, 1, 3, 2], [4, 2, 1, 1], [0, 1, 1, 2])
@@ -293,6 +442,7 @@ def external_intervals(
     child: np.ndarray,
     parent: np.ndarray,
     forest: Forest,
+    *,
     progress: ProgressCallback | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """For every node ``v``, the nodes ``t`` whose subtrees are ``v``'s external intervals.
@@ -301,6 +451,24 @@ def external_intervals(
     outside ``v``'s own subtree, and with it cover exactly ``v`` and its descendants.
     The edges must be acyclic, distinct and sorted by ``(child, parent)``.
 
+    Parameters
+    ----------
+    n : int
+        Number of nodes.
+    child, parent : numpy.ndarray
+        The edges.
+    forest : Forest
+        :func:`primary_forest` of the edges.
+    progress : callable, optional
+        Receives :class:`lineage.progress.Progress` records.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(owner, target)``.
+
+    Examples
+    --------
     >>> c, p = np.array([1, 3, 3]), np.array([0, 0, 2])
     >>> [a.tolist() for a in external_intervals(4, c, p, primary_forest(4, c, p))]
     [[2], [3]]
@@ -376,7 +544,26 @@ def external_intervals(
 
 @dataclass
 class CountIndex:
-    """Everything the counts need for one relation filter."""
+    """Everything the counts need for one relation filter (:func:`count_index`).
+
+    Parameters
+    ----------
+    n : int
+        Number of nodes.
+    child, parent : numpy.ndarray
+        Distinct edges, acyclic, sorted by (child, parent).
+    forest : Forest
+        The primary-parent forest.
+    ext_owner, ext_target : numpy.ndarray
+        :func:`external_intervals`.
+    direct, transitive : numpy.ndarray
+        Distinct children and distinct descendants per node.
+
+    Examples
+    --------
+    >>> count_index(3, np.array([1, 2]), np.array([0, 1])).transitive.tolist()
+    [2, 1, 0]
+    """
 
     n: int
     child: np.ndarray  # distinct edges, acyclic, sorted by (child, parent)
@@ -389,10 +576,25 @@ class CountIndex:
 
 
 def count_index(
-    n: int, child: np.ndarray, parent: np.ndarray, progress: ProgressCallback | None = None
+    n: int, child: np.ndarray, parent: np.ndarray, *, progress: ProgressCallback | None = None
 ) -> CountIndex:
     """Direct and transitive descendant totals of every node (edges acyclic, maybe repeated).
 
+    Parameters
+    ----------
+    n : int
+        Number of nodes.
+    child, parent : numpy.ndarray
+        The edges, as node rows.
+    progress : callable, optional
+        Receives :class:`lineage.progress.Progress` records.
+
+    Returns
+    -------
+    CountIndex
+
+    Examples
+    --------
     >>> count_index(3, np.array([1, 2]), np.array([0, 1])).transitive.tolist()
     [2, 1, 0]
     """
@@ -403,7 +605,7 @@ def count_index(
     report(progress, "forest", 0, 1)
     forest = primary_forest(n, child, parent)
     report(progress, "forest", 1, 1)
-    owner, target = external_intervals(n, child, parent, forest, progress)
+    owner, target = external_intervals(n, child, parent, forest, progress=progress)
     transitive = forest.size.astype(np.int64) - 1
     heads = run_starts(owner)
     if len(heads):
@@ -420,6 +622,21 @@ class Histograms:
     ``rows[i]`` in month ``j`` (0 = the earliest month of the graph); derivatives dated before
     the model's ``release`` month are counted in it, and ``moved`` says how many (model,
     derivative) pairs were.
+
+    Parameters
+    ----------
+    rows : numpy.ndarray
+        The nodes with a derivative.
+    matrix : scipy.sparse.csr_matrix
+        Counts by row and month.
+    release : numpy.ndarray
+        Each row's release column.
+    moved : int
+        Pairs counted in the release month though dated before it.
+
+    Examples
+    --------
+    See :func:`histograms`.
     """
 
     rows: np.ndarray
@@ -443,6 +660,7 @@ def histograms(
     index: CountIndex,
     month: np.ndarray,
     n_months: int,
+    *,
     scope: str = "transitive",
     progress: ProgressCallback | None = None,
 ) -> Histograms:
@@ -451,6 +669,25 @@ def histograms(
     ``month[v]`` is the column of ``v``'s release month (``0..n_months-1``); rows come in
     node order.
 
+    Parameters
+    ----------
+    index : CountIndex
+        From :func:`count_index`.
+    month : numpy.ndarray
+        Every node's release column.
+    n_months : int
+        Number of columns.
+    scope : {"transitive", "direct"}
+        What is counted.
+    progress : callable, optional
+        Receives :class:`lineage.progress.Progress` records.
+
+    Returns
+    -------
+    Histograms
+
+    Examples
+    --------
     >>> idx = count_index(3, np.array([1, 2]), np.array([0, 1]))
     >>> h = histograms(idx, np.array([1, 0, 2]), 3)
     >>> h.rows.tolist(), h.matrix.toarray().tolist(), h.moved
@@ -461,7 +698,7 @@ def histograms(
     cell = np.int32 if len(rows) * n_months < 2**31 else np.int64
     month = np.asarray(month, dtype=cell)
     release = month[rows]
-    first_cell = np.arange(len(rows), dtype=cell) * cell(n_months)  # of each row
+    first_cell = np.arange(len(rows), dtype=cell) * cell(n_months)  # type: ignore[operator]
     row_base = np.full(index.n, -1, dtype=cell)
     row_base[rows] = first_cell
     report(progress, "months", 0, 1)

@@ -30,6 +30,31 @@ class MonthlyCounts:
     ``months[j]``; ``release[i]`` is the column of its release month (the last column is the
     snapshot month); ``moved`` is how many (model, derivative) pairs were dated before the
     model and counted in its release month.
+
+    Parameters
+    ----------
+    models : numpy.ndarray
+        The ids of the models with derivatives.
+    months : list of str
+        The column labels (``YYYY-MM``).
+    matrix : scipy.sparse.csr_matrix
+        Derivatives by model and month.
+    release : numpy.ndarray
+        The release column of each model.
+    scope : str
+        ``transitive`` or ``direct``.
+    moved : int
+        Derivatives dated before their model, counted in its release month.
+
+    Examples
+    --------
+    >>> from lineage.graph import LineageGraph
+    >>> g = LineageGraph.from_frames(
+    ...     pd.DataFrame({"id": ["b", "f"], "created_at": ["2024-01-09", "2024-02-02"]}),
+    ...     pd.DataFrame({"child": ["f"], "parent": ["b"]}), snapshot_time="2024-03-20")
+    >>> m = g.monthly_counts("direct")
+    >>> m.models.tolist(), m.months, m.matrix.toarray().tolist()
+    (['b'], ['2024-01', '2024-02', '2024-03'], [[0, 1, 0]])
     """
 
     scope: str
@@ -41,7 +66,25 @@ class MonthlyCounts:
 
     def by_age(self) -> csr_matrix:
         """The counts by age: ``[i, a]`` counts derivatives of ``models[i]`` in its ``a``-th
-        month after release (0 = the release month)."""
+        month after release (0 = the release month).
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix
+
+        Examples
+        --------
+        >>> from lineage.graph import LineageGraph
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f", "q"],
+        ...                   "created_at": ["2024-01", "2024-02", "2024-05"]}),
+        ...     pd.DataFrame({"child": ["f", "q"], "parent": ["b", "f"],
+        ...                   "relation": ["finetune", "quantized"]}),
+        ...     snapshot_time="2024-06-15")
+        >>> m = g.monthly_counts("direct")
+        >>> m.matrix.toarray()[1].tolist(), m.by_age().toarray()[1].tolist()
+        ([0, 0, 0, 0, 1, 0], [0, 0, 0, 1, 0, 0])
+        """
         cells = self.matrix.tocoo()
         return csr_matrix(
             (cells.data, (cells.row, cells.col - self.release[cells.row])),
@@ -61,6 +104,32 @@ class MonthlyCounts:
         One row per month from each model's release month to ``last_complete`` (``YYYY-MM``;
         default: the last of :attr:`months`), and with ``running_month`` on to the snapshot
         month, the months after ``last_complete`` having ``complete`` False.
+
+        Parameters
+        ----------
+        models : iterable of str, optional
+            Model ids among :attr:`models` (default: all).
+        last_complete : str, optional
+            ``YYYY-MM``.
+        running_month : bool
+            Add the months after ``last_complete``.
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Examples
+        --------
+        >>> from lineage.graph import LineageGraph
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f", "q"],
+        ...                   "created_at": ["2024-01", "2024-02", "2024-05"]}),
+        ...     pd.DataFrame({"child": ["f", "q"], "parent": ["b", "f"],
+        ...                   "relation": ["finetune", "quantized"]}),
+        ...     snapshot_time="2024-06-15")
+        >>> m = g.monthly_counts("direct")
+        >>> m.curves(["f"], last_complete="2024-05")["cumulative"].tolist()
+        [0, 0, 0, 1]
         """
         rows = np.arange(len(self.models))
         if models is not None:
@@ -98,10 +167,40 @@ class MonthlyCounts:
 
 
 def check_scope(scope: str) -> None:
+    """Raise :class:`~lineage.errors.UsageError` unless ``scope`` is a scope.
+
+    Parameters
+    ----------
+    scope : str
+        ``transitive`` or ``direct``.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> check_scope("children")
+    Traceback (most recent call last):
+    ...
+    lineage.errors.UsageError: scope must be 'transitive' or 'direct', got 'children'
+    """
     if scope not in SCOPES:
-        raise UsageError(f"scope must be 'transitive' or 'direct', not {scope!r}")
+        raise UsageError(f"scope must be 'transitive' or 'direct', got {scope!r}")
 
 
 def empty_curves() -> pd.DataFrame:
+    """A curve frame without rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :data:`CURVE_COLUMNS`, ``complete`` of dtype bool.
+
+    Examples
+    --------
+    >>> list(empty_curves().columns), len(empty_curves())
+    (['model', 'scope', 'month', 'age_months', 'count', 'cumulative', 'complete'], 0)
+    """
     frame = pd.DataFrame({c: [] for c in CURVE_COLUMNS})
     return frame.astype({"complete": bool})

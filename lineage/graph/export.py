@@ -93,7 +93,21 @@ _SPECIAL = re.compile('[&<>"\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]')
 
 @dataclass
 class ExportResult:
-    """What :func:`export_graph` wrote: the format, the files, and how many nodes and edges."""
+    """What :func:`export_graph` wrote: the format, the files, and how many nodes and edges.
+
+    Parameters
+    ----------
+    format : str
+        One of :data:`EXPORT_FORMATS`.
+    paths : list of pathlib.Path
+        The files written.
+    nodes, edges : int
+        How many were written.
+
+    Examples
+    --------
+    See :func:`export_graph`.
+    """
 
     format: str
     paths: list[pathlib.Path] = field(default_factory=list)
@@ -113,6 +127,26 @@ def family_nodes(
     """Node indices of ``model`` and its derivatives (``down``), ancestors (``up``) or both,
     at most ``depth`` hops away, following only ``relations`` (all when None); sorted.
 
+    Parameters
+    ----------
+    graph : LineageGraph
+        The graph.
+    model : str
+        A model id.
+    direction : {"down", "up", "both"}
+        Derivatives, ancestors or both.
+    depth : int, optional
+        Most hops (default: all).
+    relations : iterable of str, optional
+        Follow only these relations (default: all).
+
+    Returns
+    -------
+    numpy.ndarray
+        Sorted node rows.
+
+    Examples
+    --------
     >>> from lineage.graph import LineageGraph
     >>> g = LineageGraph.from_frames(pd.DataFrame({"id": list("abc"), "created_at": [None] * 3}),
     ...                              pd.DataFrame({"child": ["b", "c"], "parent": ["a", "b"]}))
@@ -120,7 +154,7 @@ def family_nodes(
     (['a', 'b', 'c'], array([0, 1]))
     """
     if direction not in ("down", "up", "both"):
-        raise UsageError(f"direction must be 'down', 'up' or 'both', not {direction!r}")
+        raise UsageError(f"direction must be 'down', 'up' or 'both', got {direction!r}")
     parts = []
     for down in {"down": (True,), "up": (False,), "both": (True, False)}[direction]:
         walk = graph._bfs(model, down, relations)
@@ -137,7 +171,31 @@ def edge_positions(
     relations: Iterable[str] | None = None,
 ) -> np.ndarray:
     """Positions (rows of :attr:`LineageGraph.edges`) of the edges of ``relations`` between
-    ``nodes`` (all nodes when None)."""
+    ``nodes`` (all nodes when None).
+
+    Parameters
+    ----------
+    graph : LineageGraph
+        The graph.
+    nodes : numpy.ndarray, optional
+        Node rows (default: all).
+    relations : iterable of str, optional
+        Only these relations (default: all).
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> from lineage.graph import LineageGraph
+    >>> g = LineageGraph.from_frames(
+    ...     pd.DataFrame({"id": list("abc"), "created_at": [None] * 3}),
+    ...     pd.DataFrame({"child": ["b", "c"], "parent": ["a", "b"],
+    ...                   "relation": ["finetune", "adapter"]}))
+    >>> edge_positions(g, relations=["adapter"]).tolist(), edge_positions(g, nodes=[0, 1]).tolist()
+    ([1], [0])
+    """
     mask = np.ones(len(graph._child), dtype=bool)
     codes = graph._codes(relations)
     if len(codes) < len(graph._rel_names):
@@ -152,7 +210,29 @@ def edge_positions(
 def node_kinds(graph: LineageGraph) -> dict[str, str]:
     """Every exported node attribute but ``id`` and its type (``string``, ``long``,
     ``double`` or ``boolean``): :data:`NODE_ATTRIBUTES`, then the graph's other model
-    columns (timestamps as ISO strings; numbers with missing values as doubles)."""
+    columns (timestamps as ISO strings; numbers with missing values as doubles).
+
+    Parameters
+    ----------
+    graph : LineageGraph
+        The graph.
+
+    Returns
+    -------
+    dict
+        Attribute -> type.
+
+    Examples
+    --------
+    >>> from lineage.graph import LineageGraph
+    >>> g = LineageGraph.from_frames(
+    ...     pd.DataFrame({"id": list("abc"), "created_at": [None] * 3}),
+    ...     pd.DataFrame({"child": ["b", "c"], "parent": ["a", "b"],
+    ...                   "relation": ["finetune", "adapter"]}))
+    >>> kinds = node_kinds(g)
+    >>> kinds["created_at"], kinds["missing"], kinds["transitive"]
+    ('string', 'boolean', 'long')
+    """
     kinds = dict(_KIND_OF)
     models = graph.models
     for col in ("downloads", "likes"):
@@ -184,11 +264,39 @@ def node_chunks(
     progress: ProgressCallback | None = None,
 ) -> Iterator[pd.DataFrame]:
     """The node table (``id`` then :func:`node_kinds`' columns) in chunks of ``chunk_size``
-    rows: text as str or None, numbers as int64/float64, booleans as bool."""
+    rows: text as str or None, numbers as int64/float64, booleans as bool.
+
+    Parameters
+    ----------
+    graph : LineageGraph
+        The graph.
+    nodes : numpy.ndarray, optional
+        Node rows (default: all).
+    relations : iterable of str, optional
+        Count only these relations (default: all).
+    chunk_size : int
+        Rows per chunk.
+    progress : callable, optional
+        Receives :class:`lineage.progress.Progress` records (stage ``nodes``).
+
+    Yields
+    ------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> from lineage.graph import LineageGraph
+    >>> g = LineageGraph.from_frames(
+    ...     pd.DataFrame({"id": list("abc"), "created_at": [None] * 3}),
+    ...     pd.DataFrame({"child": ["b", "c"], "parent": ["a", "b"],
+    ...                   "relation": ["finetune", "adapter"]}))
+    >>> [len(chunk) for chunk in node_chunks(g, chunk_size=2)]
+    [2, 1]
+    """
     kinds = node_kinds(graph)
     nodes = np.arange(graph.n_models) if nodes is None else np.asarray(nodes)
-    direct = graph.descendant_counts("direct", relations).to_numpy()
-    transitive = graph.descendant_counts("transitive", relations).to_numpy()
+    direct = graph.descendant_counts("direct", relations=relations).to_numpy()
+    transitive = graph.descendant_counts("transitive", relations=relations).to_numpy()
     models = graph.models
     for start in range(0, max(len(nodes), 1), chunk_size):
         rows = nodes[start : start + chunk_size]
@@ -197,7 +305,7 @@ def node_chunks(
         for col, kind in kinds.items():
             if col == "author":
                 authors = model_authors(graph, rows)
-                values = np.where(authors == "", None, authors)
+                values = np.where(authors == "", None, authors)  # type: ignore[call-overload]
             elif col == "direct":
                 values = direct[rows]
             elif col == "transitive":
@@ -219,7 +327,33 @@ def edge_chunks(
     progress: ProgressCallback | None = None,
 ) -> Iterator[pd.DataFrame]:
     """The edge table ``child, parent, relation, source`` of the edges at ``positions``, in
-    chunks of ``chunk_size`` rows."""
+    chunks of ``chunk_size`` rows.
+
+    Parameters
+    ----------
+    graph : LineageGraph
+        The graph.
+    positions : numpy.ndarray
+        Edge positions (:func:`edge_positions`).
+    chunk_size : int
+        Rows per chunk.
+    progress : callable, optional
+        Receives :class:`lineage.progress.Progress` records (stage ``edges``).
+
+    Yields
+    ------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> from lineage.graph import LineageGraph
+    >>> g = LineageGraph.from_frames(
+    ...     pd.DataFrame({"id": list("abc"), "created_at": [None] * 3}),
+    ...     pd.DataFrame({"child": ["b", "c"], "parent": ["a", "b"],
+    ...                   "relation": ["finetune", "adapter"]}))
+    >>> next(edge_chunks(g, edge_positions(g))).values.tolist()
+    [['b', 'a', 'finetune', 'unknown'], ['c', 'b', 'adapter', 'unknown']]
+    """
     names = np.asarray(graph._rel_names, dtype=object)
     sources = graph.edge_sources()
     for start in range(0, max(len(positions), 1), chunk_size):
@@ -239,6 +373,21 @@ def edge_chunks(
 def node_table(graph: LineageGraph, *, relations: Iterable[str] | None = None) -> pd.DataFrame:
     """Every node with the exported attributes (see the module docstring), one frame.
 
+    Parameters
+    ----------
+    graph : LineageGraph
+        The snapshot.
+    relations : iterable of str, optional
+        Count only edges of these relations (default: all).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per node: ``id, author, created_at, downloads, likes, pipeline_tag,
+        library_name, missing, direct, transitive``.
+
+    Examples
+    --------
     >>> from lineage.graph import LineageGraph
     >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["org/a"], "created_at": ["2024-05-01"]}),
     ...                              pd.DataFrame({"child": ["org/a"], "parent": ["x/gone"]}))
@@ -293,11 +442,29 @@ def top_models(
     author: str | None = None,
     top: int | None = 20,
 ) -> pd.DataFrame:
-    """The models with the most derivatives, no fitting: ``rank, model, author, created_at,
-    direct, transitive`` (``created_at`` ISO 8601, empty for a never-listed model), ranked
-    ``by`` ``transitive`` or ``direct`` counts (ties: the other count, then the id), only
-    ``author``'s models when given (case-insensitive), the first ``top`` (all when None).
+    """The models with the most derivatives, counted without fitting.
 
+    Parameters
+    ----------
+    graph : LineageGraph
+        The snapshot.
+    by : {"transitive", "direct"}
+        The count ranked by; ties go to the other count, then to the id.
+    relations : iterable of str, optional
+        Count only edges of these relations (default: all).
+    author : str, optional
+        Only this author's models (case-insensitive).
+    top : int or None
+        How many rows (all when None).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rank, model, author, created_at, direct, transitive``; ``created_at`` is ISO 8601,
+        empty for a model that was never listed.
+
+    Examples
+    --------
     >>> from lineage.graph import LineageGraph
     >>> g = LineageGraph.from_frames(
     ...     pd.DataFrame({"id": ["o/b", "a/f", "a/q"], "created_at": ["2024-01-02"] * 3}),
@@ -306,9 +473,9 @@ def top_models(
     [[1, 'o/b', 1, 2], [2, 'a/f', 1, 1]]
     """
     if by not in ("direct", "transitive"):
-        raise UsageError(f"--by must be 'direct' or 'transitive', not {by!r}")
-    direct = graph.descendant_counts("direct", relations).to_numpy()
-    transitive = graph.descendant_counts("transitive", relations).to_numpy()
+        raise UsageError(f"by must be 'direct' or 'transitive', got {by!r}")
+    direct = graph.descendant_counts("direct", relations=relations).to_numpy()
+    transitive = graph.descendant_counts("transitive", relations=relations).to_numpy()
     authors = model_authors(graph)
     rows = np.arange(graph.n_models)
     if author is not None:
@@ -389,12 +556,10 @@ def export_graph(
     (['nodes.csv', 'edges.csv'], 2, 1)
     """
     if format not in EXPORT_FORMATS:
-        raise UsageError(
-            f"unknown export format {format!r}; use one of {', '.join(EXPORT_FORMATS)}"
-        )
+        raise UsageError(f"format must be one of {', '.join(EXPORT_FORMATS)}, got {format!r}")
     if model is None and (direction != "down" or depth is not None):
         raise UsageError(
-            "--direction and --depth need a MODEL; without one the whole graph is exported"
+            "direction and depth need a model; without one the whole graph is exported"
         )
     graph._codes(relations)  # an unknown relation is an error before anything is written
     nodes = (

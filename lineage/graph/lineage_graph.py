@@ -50,7 +50,36 @@ _SCANNED_LOOKUPS = 8
 
 
 class LineageGraph:
-    """Models and their derivation edges as numpy arrays; see the module docstring."""
+    """Models and their derivation edges as numpy arrays; see the module docstring.
+
+    Build one with :meth:`from_frames`, :meth:`from_db` (a crawled snapshot; or
+    :func:`lineage.graph.cache.read_graph`, cached) or :meth:`from_networkx`.
+
+    Parameters
+    ----------
+    models : pandas.DataFrame
+        One row per node (``id``, ``created_at``, ``missing`` and any other columns).
+    child, parent, relation : numpy.ndarray
+        The edges as node rows and relation codes (indices into ``relation_names``).
+    relation_names : list of str
+        The relation of each code.
+    snapshot_time : pandas.Timestamp or None
+        When the snapshot was taken (UTC).
+    dropped : pandas.DataFrame
+        Edges left out to break cycles (:attr:`dropped_cycle_edges`).
+    id_index : pandas.Index, optional
+        The index of ``models["id"]``, when the caller has it.
+
+    Examples
+    --------
+    >>> g = LineageGraph.from_frames(
+    ...     pd.DataFrame({"id": ["org/base", "you/tuned"],
+    ...                   "created_at": ["2024-01-02", "2024-02-03"]}),
+    ...     pd.DataFrame({"child": ["you/tuned"], "parent": ["org/base"],
+    ...                   "relation": ["finetune"]}))
+    >>> g.n_models, g.children("org/base"), g.descendant_counts().tolist()
+    (2, ['you/tuned'], [1, 0])
+    """
 
     _declared: tuple[np.ndarray, ...] | None = None  # (child, parent, relation, source)
 
@@ -94,6 +123,24 @@ class LineageGraph:
         """Graph of ``models`` (``id``, ``created_at``, any other columns kept) and ``edges``
         (``child``, ``parent``, optional ``relation``, default ``unknown``).
 
+        Parameters
+        ----------
+        models : pandas.DataFrame
+            ``id``, ``created_at`` and any other columns (kept).
+        edges : pandas.DataFrame
+            ``child``, ``parent``, optional ``relation`` (default ``unknown``) and ``source``.
+        snapshot_time : timestamp or str, optional
+            When the snapshot was taken (default: unknown; months then run to the newest
+            model's month).
+
+        Returns
+        -------
+        LineageGraph
+            Parents named but not listed are added as *missing* nodes; cycles are broken
+            (:attr:`dropped_cycle_edges`).
+
+        Examples
+        --------
         >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["a"], "created_at": ["2024-01-02"]}),
         ...                              pd.DataFrame({"child": ["a"], "parent": ["x/y"]}))
         >>> g.ids.tolist(), g.models["missing"].tolist()
@@ -142,14 +189,15 @@ class LineageGraph:
         rel = pd.Index(names).get_indexer(rel_text).astype(np.int16)
         keep = child != parent
         child, parent, rel = child[keep], parent[keep], rel[keep]
+        snapshot: pd.Timestamp | None = None
         if snapshot_time is not None:
-            snapshot_time = pd.Timestamp(snapshot_time)
-            snapshot_time = (
-                snapshot_time.tz_localize("UTC")
-                if snapshot_time.tzinfo is None
-                else snapshot_time.tz_convert("UTC")
+            snapshot = pd.Timestamp(snapshot_time)
+            snapshot = (
+                snapshot.tz_localize("UTC")
+                if snapshot.tzinfo is None
+                else snapshot.tz_convert("UTC")
             )
-        graph = cls._assemble(models, child, parent, rel, names, snapshot_time, index)
+        graph = cls._assemble(models, child, parent, rel, names, snapshot, index)
         if "source" in edges:  # where each edge was declared (tag, card), for exports
             graph._declared = (child, parent, rel, edges["source"].to_numpy(dtype=object)[keep])
         return graph
@@ -209,6 +257,26 @@ class LineageGraph:
         commits, see :mod:`lineage.graph.cache`): the same graph as :meth:`from_frames` of
         the store's frames, in a fraction of the time and memory; rebuilt when absent or
         stale. Other ``sources`` are read the slow way.
+
+        Parameters
+        ----------
+        path : path, optional
+            The snapshot.
+        sources : iterable of str
+            As above.
+
+        Returns
+        -------
+        LineageGraph
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from lineage.hub.store import Store
+        >>> db = pathlib.Path(tempfile.mkdtemp()) / "hub.db"
+        >>> Store(db).close()
+        >>> LineageGraph.from_db(db).n_models
+        0
         """
         from lineage.graph.cache import read_graph
         from lineage.hub.client import TAG_SOURCES, edge_sources
@@ -234,6 +302,17 @@ class LineageGraph:
     def from_networkx(cls, graph) -> LineageGraph:
         """Graph of a networkx DiGraph with edges parent -> child (see :meth:`to_networkx`).
 
+        Parameters
+        ----------
+        graph : networkx.DiGraph
+            Nodes named by id; attributes as :meth:`to_networkx` writes them.
+
+        Returns
+        -------
+        LineageGraph
+
+        Examples
+        --------
         >>> import networkx as nx
         >>> G = nx.DiGraph([("base", "ft")])
         >>> LineageGraph.from_networkx(G).children("base")
@@ -286,6 +365,8 @@ class LineageGraph:
         """The last month whose derivatives are all in, ``YYYY-MM``: the snapshot month when
         the snapshot was taken in its last second, else the month before.
 
+        Examples
+        --------
         >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["a"], "created_at": ["2024-01-02"]}),
         ...                              pd.DataFrame(columns=["child", "parent", "relation"]),
         ...                              snapshot_time="2024-03-31 23:59:59")
@@ -305,6 +386,27 @@ class LineageGraph:
         """Rows of a curve frame (a ``month`` column) up to :attr:`last_complete_month`: fits
         and forecasts leave out the running month, whose low count would read as a slowdown.
         Curves leave it out already unless asked for it (``running_month=True``).
+
+        Parameters
+        ----------
+        curves : pandas.DataFrame
+            A curve frame.
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Examples
+        --------
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f", "q"],
+        ...                   "created_at": ["2024-01", "2024-02", "2024-05"]}),
+        ...     pd.DataFrame({"child": ["f", "q"], "parent": ["b", "f"],
+        ...                   "relation": ["finetune", "quantized"]}),
+        ...     snapshot_time="2024-06-15")
+        >>> curve = g.growth_curve("b", running_month=True)
+        >>> curve["month"].iloc[-1], g.complete_months(curve)["month"].iloc[-1]
+        ('2024-06', '2024-05')
         """
         return curves[curves["month"] <= self.last_complete_month]
 
@@ -326,7 +428,28 @@ class LineageGraph:
         )
 
     def edges_with(self, relations: Iterable[str] | str | None = None) -> pd.DataFrame:
-        """The kept edges of the given relations (all when None): ``child, parent, relation``."""
+        """The kept edges of the given relations (all when None): ``child, parent, relation``.
+
+        Parameters
+        ----------
+        relations : str or iterable of str, optional
+            The relations (default: all).
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Examples
+        --------
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f", "q"],
+        ...                   "created_at": ["2024-01", "2024-02", "2024-05"]}),
+        ...     pd.DataFrame({"child": ["f", "q"], "parent": ["b", "f"],
+        ...                   "relation": ["finetune", "quantized"]}),
+        ...     snapshot_time="2024-06-15")
+        >>> g.edges_with("quantized").values.tolist()
+        [['q', 'f', 'quantized']]
+        """
         edges = self.edges
         mask = self._mask(relations)
         return edges if isinstance(mask, slice) else edges[mask].reset_index(drop=True)
@@ -340,8 +463,8 @@ class LineageGraph:
         unknown = wanted - {r.lower() for r in self._rel_names}
         if unknown:
             raise UsageError(
-                f"unknown relation(s) {', '.join(sorted(unknown))}; "
-                f"use any of {', '.join(self._rel_names)}"
+                f"relations must be among {', '.join(self._rel_names)}, got unknown "
+                f"{', '.join(sorted(unknown))}"
             )
         return tuple(i for i, r in enumerate(self._rel_names) if r.lower() in wanted)
 
@@ -356,7 +479,7 @@ class LineageGraph:
         if codes not in self._cache:
             mask = self._mask(relations)
             self._cache[codes] = _counts.count_index(
-                self.n_models, self._child[mask], self._parent[mask], progress
+                self.n_models, self._child[mask], self._parent[mask], progress=progress
             )
         return self._cache[codes]
 
@@ -370,6 +493,17 @@ class LineageGraph:
         """Node index of ``model``: exact id, else case-insensitive; else
         :class:`UnknownModelError` naming the closest ids.
 
+        Parameters
+        ----------
+        model : str
+            A model id (or a renamed model's old id).
+
+        Returns
+        -------
+        int
+
+        Examples
+        --------
         >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["Org/Model"], "created_at": [None]}),
         ...                              pd.DataFrame({"child": [], "parent": []}))
         >>> g.index_of("org/model")
@@ -456,12 +590,51 @@ class LineageGraph:
             }
         )
 
-    def parents(self, model: str, relations: Iterable[str] | None = None) -> list[str]:
-        """Ids of the direct parents of ``model`` (optionally only these relations)."""
+    def parents(self, model: str, *, relations: Iterable[str] | None = None) -> list[str]:
+        """Ids of the direct parents of ``model`` (optionally only these relations).
+
+        Parameters
+        ----------
+        model : str
+            A model id.
+        relations : iterable of str, optional
+            Follow only these relations (default: all).
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f", "q"],
+        ...                   "created_at": ["2024-01", "2024-02", "2024-05"]}),
+        ...     pd.DataFrame({"child": ["f", "q"], "parent": ["b", "f"],
+        ...                   "relation": ["finetune", "quantized"]}),
+        ...     snapshot_time="2024-06-15")
+        >>> g.parents("q"), g.children("b"), g.children("f", relations=["finetune"])
+        (['f'], ['f'], [])
+        """
         return self._neighbours(model, down=False, relations=relations)
 
-    def children(self, model: str, relations: Iterable[str] | None = None) -> list[str]:
-        """Ids of the direct derivatives of ``model``."""
+    def children(self, model: str, *, relations: Iterable[str] | None = None) -> list[str]:
+        """Ids of the direct derivatives of ``model``.
+
+        Parameters
+        ----------
+        model : str
+            A model id.
+        relations : iterable of str, optional
+            Follow only these relations (default: all).
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        See :meth:`parents`.
+        """
         return self._neighbours(model, down=True, relations=relations)
 
     def _neighbours(self, model: str, down: bool, relations) -> list[str]:
@@ -471,19 +644,58 @@ class LineageGraph:
         dst = (self._child if down else self._parent)[mask]
         return self.ids[np.sort(dst[src == i])].tolist()
 
-    def ancestors(self, model: str, relations: Iterable[str] | None = None) -> list[str]:
-        """Ids of every model ``model`` derives from, nearest first."""
+    def ancestors(self, model: str, *, relations: Iterable[str] | None = None) -> list[str]:
+        """Ids of every model ``model`` derives from, nearest first.
+
+        Parameters
+        ----------
+        model : str
+            A model id.
+        relations : iterable of str, optional
+            Follow only these relations (default: all).
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f", "q"],
+        ...                   "created_at": ["2024-01", "2024-02", "2024-05"]}),
+        ...     pd.DataFrame({"child": ["f", "q"], "parent": ["b", "f"],
+        ...                   "relation": ["finetune", "quantized"]}),
+        ...     snapshot_time="2024-06-15")
+        >>> g.ancestors("q"), g.roots("q"), g.family("f")
+        (['f', 'b'], ['b'], ['b', 'f', 'q'])
+        """
         return self.ids[self._bfs(model, False, relations)["node"].to_numpy()[1:]].tolist()
 
     def descendants(
         self,
         model: str,
+        *,
         relations: Iterable[str] | None = None,
         until: str | None = None,
     ) -> list[str]:
         """Ids of the distinct derivatives behind ``model``'s transitive count, nearest first;
         with ``until`` (``YYYY-MM``) only those counted up to that month.
 
+        Parameters
+        ----------
+        model : str
+            A model id.
+        relations : iterable of str, optional
+            Follow only these relations (default: all).
+        until : str, optional
+            ``YYYY-MM``: only derivatives counted up to that month.
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f", "q"],
         ...                   "created_at": ["2024-01", "2024-02", "2024-05"]}),
@@ -500,14 +712,42 @@ class LineageGraph:
         return self.ids[nodes].tolist()
 
     def roots(self, model: str) -> list[str]:
-        """The topmost ancestors of ``model`` (those without parents); ``[model]`` if none."""
+        """The topmost ancestors of ``model`` (those without parents); ``[model]`` if none.
+
+        Parameters
+        ----------
+        model : str
+            A model id.
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        See :meth:`ancestors`.
+        """
         walk = self._bfs(model, False, None)["node"].to_numpy()
         has_parent = np.zeros(self.n_models, dtype=bool)
         has_parent[self._child] = True
         return sorted(self.ids[walk[~has_parent[walk]]].tolist())
 
     def family(self, model: str) -> list[str]:
-        """Every model connected to ``model`` by lineage in any direction (sorted ids)."""
+        """Every model connected to ``model`` by lineage in any direction (sorted ids).
+
+        Parameters
+        ----------
+        model : str
+            A model id.
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        See :meth:`ancestors`.
+        """
         i = self.index_of(model)
         if self._component is None:
             n = self.n_models
@@ -522,6 +762,7 @@ class LineageGraph:
         self,
         model: str,
         direction: str = "down",
+        *,
         relations: Iterable[str] | None = None,
     ) -> pd.DataFrame:
         """One row per model reached from ``model``: ``model, depth, parent, relation``
@@ -531,9 +772,33 @@ class LineageGraph:
         reaches it from; ``"up"`` lists ancestors, ``child`` being the model one step closer
         to ``model`` that derives from it, ``relation`` that child's relation to it. Depth 0
         is ``model`` itself.
+
+        Parameters
+        ----------
+        model : str
+            A model id.
+        direction : {"down", "up"}
+            Derivatives or ancestors.
+        relations : iterable of str, optional
+            Follow only edges of these relations (default: all).
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Examples
+        --------
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f", "q"],
+        ...                   "created_at": ["2024-01", "2024-02", "2024-05"]}),
+        ...     pd.DataFrame({"child": ["f", "q"], "parent": ["b", "f"],
+        ...                   "relation": ["finetune", "quantized"]}),
+        ...     snapshot_time="2024-06-15")
+        >>> g.lineage_table("q", "up").values.tolist()
+        [['q', 0, None, None], ['f', 1, 'q', 'quantized'], ['b', 2, 'f', 'finetune']]
         """
         if direction not in ("down", "up"):
-            raise UsageError(f"direction must be 'down' or 'up', not {direction!r}")
+            raise UsageError(f"direction must be 'down' or 'up', got {direction!r}")
         walk = self._bfs(model, direction == "down", relations)
         names = np.asarray(self._rel_names, dtype=object)
         via, edge = walk["via"].to_numpy(), walk["edge"].to_numpy()
@@ -555,11 +820,39 @@ class LineageGraph:
     def descendant_counts(
         self,
         scope: str = "transitive",
+        *,
         relations: Iterable[str] | None = None,
         progress: ProgressCallback | None = None,
     ) -> pd.Series:
-        """Derivatives of every model: ``direct`` (distinct children) or ``transitive``
-        (distinct descendants), as a Series indexed by id."""
+        """Derivatives of every model, all at once.
+
+        Parameters
+        ----------
+        scope : {"transitive", "direct"}
+            Distinct descendants, or distinct children.
+        relations : iterable of str, optional
+            Count only edges of these relations (default: all).
+        progress : callable, optional
+            Receives :class:`lineage.progress.Progress` records.
+
+        Returns
+        -------
+        pandas.Series
+            Indexed by id, named ``scope``.
+
+        Examples
+        --------
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f", "q"],
+        ...                   "created_at": ["2024-01", "2024-02", "2024-05"]}),
+        ...     pd.DataFrame({"child": ["f", "q"], "parent": ["b", "f"],
+        ...                   "relation": ["finetune", "quantized"]}),
+        ...     snapshot_time="2024-06-15")
+        >>> g.descendant_counts().tolist()
+        [2, 1, 0]
+        >>> g.descendant_counts("direct", relations=["finetune"]).tolist()
+        [1, 0, 0]
+        """
         check_scope(scope)
         index = self._index(relations, progress)
         values = index.transitive if scope == "transitive" else index.direct
@@ -568,11 +861,23 @@ class LineageGraph:
     def monthly_counts(
         self,
         scope: str = "transitive",
+        *,
         relations: Iterable[str] | None = None,
         progress: ProgressCallback | None = None,
     ) -> MonthlyCounts:
         """Derivatives per calendar month of every model at once (see :class:`MonthlyCounts`).
 
+        Parameters
+        ----------
+        scope, relations, progress
+            As in :meth:`descendant_counts`.
+
+        Returns
+        -------
+        MonthlyCounts
+
+        Examples
+        --------
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f", "q"],
         ...                   "created_at": ["2024-01-09", "2024-03-02", "2023-12-30"]}),
@@ -585,7 +890,7 @@ class LineageGraph:
         """
         check_scope(scope)
         index = self._index(relations, progress)
-        hist = _counts.histograms(index, self._col, self._n_cols, scope, progress)
+        hist = _counts.histograms(index, self._col, self._n_cols, scope=scope, progress=progress)
         months = [month_label(m) for m in range(self._month0, self._snap_month + 1)]
         return MonthlyCounts(
             scope, self.ids[hist.rows], months, hist.matrix, hist.release, hist.moved
@@ -595,8 +900,8 @@ class LineageGraph:
         self,
         model: str,
         scope: str = "transitive",
-        relations: Iterable[str] | None = None,
         *,
+        relations: Iterable[str] | None = None,
         running_month: bool = False,
     ) -> pd.DataFrame:
         """Monthly derivatives of ``model`` from its release month to
@@ -607,6 +912,21 @@ class LineageGraph:
         ``frame.attrs["moved"]`` is how many derivatives dated before it were counted in its
         release month.
 
+        Parameters
+        ----------
+        model : str
+            A model id.
+        scope, relations
+            As in :meth:`descendant_counts`.
+        running_month : bool
+            Add the snapshot's running month (``complete`` False).
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Examples
+        --------
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f", "q"],
         ...                   "created_at": ["2024-01-09", "2024-02-02", "2024-03-05"]}),
@@ -649,9 +969,9 @@ class LineageGraph:
         self,
         models: Iterable[str] | None = None,
         scope: str = "transitive",
+        *,
         relations: Iterable[str] | None = None,
         progress: ProgressCallback | None = None,
-        *,
         running_month: bool = False,
     ) -> pd.DataFrame:
         """Long growth-curve frame ``model, scope, month, age_months, count, cumulative,
@@ -660,6 +980,31 @@ class LineageGraph:
         month, that month's rows having ``complete`` False; see :meth:`growth_curve`).
 
         ``frame.attrs["moved"]`` totals the derivatives counted in a later release month.
+
+        Parameters
+        ----------
+        models : iterable of str, optional
+            Model ids (default: every model with a derivative).
+        scope, relations, progress
+            As in :meth:`descendant_counts`.
+        running_month : bool
+            Add the snapshot's running month (``complete`` False).
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Examples
+        --------
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f", "q"],
+        ...                   "created_at": ["2024-01", "2024-02", "2024-05"]}),
+        ...     pd.DataFrame({"child": ["f", "q"], "parent": ["b", "f"],
+        ...                   "relation": ["finetune", "quantized"]}),
+        ...     snapshot_time="2024-06-15")
+        >>> curves = g.growth_curves(scope="direct")
+        >>> curves.groupby("model")["cumulative"].last().to_dict()
+        {'b': 1, 'f': 1}
         """
         check_scope(scope)
         if models is not None:
@@ -668,39 +1013,46 @@ class LineageGraph:
                 parts = []
                 moved = 0
                 for m in wanted:
-                    curve = self.growth_curve(m, scope, relations, running_month=running_month)
+                    curve = self.growth_curve(
+                        m, scope, relations=relations, running_month=running_month
+                    )
                     moved += curve.attrs["moved"]
                     parts.append(curve.assign(model=m, scope=scope)[CURVE_COLUMNS])
                 frame = pd.concat(parts, ignore_index=True) if parts else empty_curves()
                 frame.attrs["moved"] = moved
                 return frame
-        monthly = self.monthly_counts(scope, relations, progress)
-        cut = {"last_complete": self.last_complete_month, "running_month": running_month}
+        monthly = self.monthly_counts(scope, relations=relations, progress=progress)
         if models is None:
-            frame = monthly.curves(**cut)
+            frame = monthly.curves(
+                last_complete=self.last_complete_month, running_month=running_month
+            )
         else:
-            frame = self._with_empty(monthly, wanted, scope, cut)
+            frame = self._with_empty(monthly, wanted, scope, running_month=running_month)
         frame.attrs["moved"] = monthly.moved
         return frame
 
     def _with_empty(
-        self, monthly: MonthlyCounts, wanted: list[str], scope: str, cut: dict
+        self, monthly: MonthlyCounts, wanted: list[str], scope: str, *, running_month: bool
     ) -> pd.DataFrame:
         """Curves of ``wanted`` in their order, zero curves for those without derivatives."""
         have = set(monthly.models.tolist())
-        found = monthly.curves([m for m in wanted if m in have], **cut)
+        found = monthly.curves(
+            [m for m in wanted if m in have],
+            last_complete=self.last_complete_month,
+            running_month=running_month,
+        )
         parts = {m: f for m, f in found.groupby("model", sort=False)}
         out = []
         for m in wanted:
             if m in parts:
                 out.append(parts[m])
             else:
-                curve = self.growth_curve(m, scope, running_month=cut["running_month"])
+                curve = self.growth_curve(m, scope, running_month=running_month)
                 out.append(curve.assign(model=m, scope=scope)[CURVE_COLUMNS])
         return pd.concat(out, ignore_index=True) if out else empty_curves()
 
     # -- interop --------------------------------------------------------------------------
-    def to_networkx(self, relations: Iterable[str] | None = None):
+    def to_networkx(self, *, relations: Iterable[str] | None = None):
         """networkx DiGraph, edges parent -> child with ``relation``; node attributes are
         the model columns (created_at, author, downloads, likes, pipeline_tag, missing...) as
         values ``nx.write_graphml``/``write_gexf`` accept: ISO 8601 times, ``""`` for missing
@@ -709,18 +1061,47 @@ class LineageGraph:
         A DiGraph holds one edge per pair: a pair declared with several relations keeps the
         alphabetically last one here (:attr:`edges` and :meth:`to_igraph` keep them all).
 
+        Parameters
+        ----------
+        relations : iterable of str, optional
+            Only edges of these relations (default: all).
+
+        Returns
+        -------
+        networkx.DiGraph
+
+        Examples
+        --------
         >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["a", "b"], "created_at": [None] * 2}),
         ...                              pd.DataFrame({"child": ["b"], "parent": ["a"]}))
         >>> list(g.to_networkx().edges(data=True))
         [('a', 'b', {'relation': 'unknown'})]
         """
-        return convert.to_networkx(self, relations)
+        return convert.to_networkx(self, relations=relations)
 
-    def to_igraph(self, relations: Iterable[str] | None = None):
+    def to_igraph(self, *, relations: Iterable[str] | None = None):
         """python-igraph directed Graph (edges parent -> child), vertex ``name`` = id, the
         model columns as vertex attributes (written as :meth:`to_networkx` writes them, so
-        ``write_graphml`` keeps them all) and ``relation`` on the edges."""
-        return convert.to_igraph(self, relations)
+        ``write_graphml`` keeps them all) and ``relation`` on the edges.
+
+        Parameters
+        ----------
+        relations : iterable of str, optional
+            Only edges of these relations (default: all).
+
+        Returns
+        -------
+        igraph.Graph
+
+        Examples
+        --------
+        >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["a", "b"], "created_at": [None] * 2}),
+        ...                              pd.DataFrame({"child": ["b"], "parent": ["a"]}))
+        >>> h = g.to_igraph()
+        >>> h.vs["name"], [h.vs[e.source]["name"] for e in h.es], h.es["relation"]
+        (['a', 'b'], ['a'], ['unknown'])
+        """
+        return convert.to_igraph(self, relations=relations)
 
     # -- edge sources and time travel -------------------------------------------------------
     def edge_sources(self) -> np.ndarray:
@@ -728,6 +1109,8 @@ class LineageGraph:
         frame the graph was built from (a crawled snapshot's ``relation_tag``,
         ``base_model_tag`` or ``card``), else ``unknown``.
 
+        Examples
+        --------
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f"], "created_at": [None] * 2}),
         ...     pd.DataFrame({"child": ["f"], "parent": ["b"], "source": ["card"]}))
@@ -765,6 +1148,17 @@ class LineageGraph:
         since the Hub serves no history. The snapshot time becomes the end of ``date``; a
         date at or after the snapshot gives the graph itself.
 
+        Parameters
+        ----------
+        date : str or timestamp
+            ``YYYY-MM``, ``YYYY-MM-DD`` or a timestamp.
+
+        Returns
+        -------
+        LineageGraph
+
+        Examples
+        --------
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f", "q"],
         ...                   "created_at": ["2024-01-09", "2024-03-02", "2024-06-01"]}),

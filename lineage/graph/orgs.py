@@ -52,6 +52,20 @@ def model_authors(graph: LineageGraph, rows: np.ndarray | None = None) -> np.nda
     """The author of every model (or of the nodes ``rows``): the ``author`` column where set,
     else the id's namespace (the part before ``/``; empty for an id without one).
 
+    Parameters
+    ----------
+    graph : LineageGraph
+        The snapshot.
+    rows : numpy.ndarray, optional
+        Node rows (default: all).
+
+    Returns
+    -------
+    numpy.ndarray
+        Of object dtype, one author per node.
+
+    Examples
+    --------
     >>> from lineage.graph import LineageGraph
     >>> g = LineageGraph.from_frames(
     ...     pd.DataFrame({"id": ["org/a", "gpt2"], "created_at": [None] * 2}),
@@ -59,10 +73,10 @@ def model_authors(graph: LineageGraph, rows: np.ndarray | None = None) -> np.nda
     >>> model_authors(g).tolist(), model_authors(g, np.array([1])).tolist()
     (['org', ''], [''])
     """
-    rows = slice(None) if rows is None else rows
-    ids = graph.ids[rows]
+    picked: slice | np.ndarray = slice(None) if rows is None else rows
+    ids = graph.ids[picked]
     if "author" in graph.models:
-        given = graph.models["author"].iloc[rows].to_numpy(dtype=object, na_value=None).copy()
+        given = graph.models["author"].iloc[picked].to_numpy(dtype=object, na_value=None).copy()
         unset = np.flatnonzero([a is None or a == "" for a in given.tolist()])
     else:
         given, unset = np.empty(len(ids), dtype=object), np.arange(len(ids))
@@ -118,7 +132,7 @@ def org_table(
     [3, 2, 1]
     """
     if by not in ORG_ORDER:
-        raise UsageError(f"cannot sort organisations by {by!r}; use one of {', '.join(ORG_ORDER)}")
+        raise UsageError(f"by must be one of {', '.join(ORG_ORDER)}, got {by!r}")
     code, names = _author_codes(graph)
     k = len(names)
     index = graph._index(relations, progress)
@@ -201,7 +215,8 @@ def org_curves(
     check_scope(scope)
     code, names = _author_codes(graph)
     lookup = {name.lower(): i for i, name in reversed(list(enumerate(names.tolist())))}
-    wanted, unknown = [], []
+    wanted: list[str] = []
+    unknown: list[str] = []
     for author in authors:
         (unknown if str(author).lower() not in lookup else wanted).append(str(author))
     if unknown:

@@ -109,14 +109,30 @@ _MAX_REDIRECTS = 5
 
 @dataclass
 class ParsedPage:
-    """Rows ready for the store, from one listing page.
+    """Rows ready for the store, from one listing page (:func:`parse_page`).
 
-    ``models``: (oid, id, id_lower, created_at, last_modified, author, downloads, likes,
-    pipeline_tag, library_name); ``edges``: (child_oid, parent_ref, parent_lower, relation,
-    source); ``card_refs``: (child_oid, ref, ref_lower, relation), the card's references of a
-    model without ``base_model:`` tags; ``rejected``: (child_oid, ref, relation, source,
-    reason "self-loop"|"invalid"); ``skipped``: items not stored, (key, reason, detail);
-    ``repaired``: fields of stored items that were coerced or dropped, (oid, field, what).
+    Parameters
+    ----------
+    models : list of tuple
+        (oid, id, id_lower, created_at, last_modified, author, downloads, likes,
+        pipeline_tag, library_name).
+    edges : list of tuple
+        (child_oid, parent_ref, parent_lower, relation, source).
+    rejected : list of tuple
+        (child_oid, ref, relation, source, reason "self-loop" or "invalid").
+    card_refs : list of tuple
+        (child_oid, ref, ref_lower, relation): the card's references of a model without
+        ``base_model:`` tags.
+    skipped : list of tuple
+        Items not stored: (key, reason, detail).
+    repaired : list of tuple
+        Fields of stored items that were coerced or dropped: (oid, field, what).
+
+    Examples
+    --------
+    >>> page = parse_page([{"_id": "1", "id": "you/tuned", "tags": ["base_model:org/base"]}])
+    >>> page.edges
+    [('1', 'org/base', 'org/base', 'unknown', 'base_model_tag')]
     """
 
     models: list[tuple] = field(default_factory=list)
@@ -129,7 +145,23 @@ class ParsedPage:
 
 @dataclass
 class RawPage:
-    """One fetched listing page: its JSON items, the ``rel="next"`` URL, the rate-limit state."""
+    """One fetched listing page: its JSON items, the ``rel="next"`` URL, the rate-limit state.
+
+    Parameters
+    ----------
+    items : list
+        The decoded JSON array.
+    next_url : str or None
+        The ``Link: rel="next"`` URL (None on the last page).
+    ratelimit_remaining : int, optional
+        Requests left in the window, from the ``RateLimit`` header.
+    n_bytes : int
+        Size of the body.
+
+    Examples
+    --------
+    See :meth:`HubClient.fetch`.
+    """
 
     items: list
     next_url: str | None
@@ -140,11 +172,21 @@ class RawPage:
 def is_hub_id(ref: str) -> bool:
     """Whether ``ref`` can be a Hub model id (``name`` or ``org/name``), not a path or URL.
 
-    Example:
-        >>> is_hub_id("meta-llama/Llama-2-7b-hf"), is_hub_id("/workspace/out"), is_hub_id("./x")
-        (True, False, False)
-        >>> is_hub_id("espnet/" + "x" * 200)  # legacy ids are longer than 96 characters
-        True
+    Parameters
+    ----------
+    ref : str
+        A reference as written in a tag or card.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> is_hub_id("meta-llama/Llama-2-7b-hf"), is_hub_id("/workspace/out"), is_hub_id("./x")
+    (True, False, False)
+    >>> is_hub_id("espnet/" + "x" * 200)  # legacy ids are longer than 96 characters
+    True
     """
     return (
         len(ref) <= MAX_ID_LENGTH
@@ -179,14 +221,26 @@ def declared_parents(item: dict) -> tuple[list[tuple[str, str]], str]:
     it is a word, else ``unknown``: the Hub does not make every two-parent card a merge).
     References are returned as written.
 
-    Example:
-        >>> declared_parents({"cardData": {"base_model": ["a/x", "b/y"]}})
-        ([('unknown', 'a/x'), ('unknown', 'b/y')], 'card')
-        >>> declared_parents({"tags": ["base_model:a/x"], "cardData": {"base_model": "b/y"}})
-        ([('unknown', 'a/x')], 'base_model_tag')
+    Parameters
+    ----------
+    item : dict
+        A Hub JSON model object.
+
+    Returns
+    -------
+    tuple
+        ``([(relation, reference), ...], source)``, source one of ``relation_tag``,
+        ``base_model_tag``, ``card`` (``card`` with an empty list when nothing is declared).
+
+    Examples
+    --------
+    >>> declared_parents({"cardData": {"base_model": ["a/x", "b/y"]}})
+    ([('unknown', 'a/x'), ('unknown', 'b/y')], 'card')
+    >>> declared_parents({"tags": ["base_model:a/x"], "cardData": {"base_model": "b/y"}})
+    ([('unknown', 'a/x')], 'base_model_tag')
     """
     tags = item.get("tags")
-    related, bare = _refs_from_tags(tags if isinstance(tags, list) else ())
+    related, bare = _refs_from_tags(tags if isinstance(tags, list) else [])
     if related:
         return related, TAG_SOURCES[0]
     if bare:
@@ -205,9 +259,20 @@ def declared_parents(item: dict) -> tuple[list[tuple[str, str]], str]:
 def edge_sources(sources) -> tuple[str, ...]:
     """The stored edge sources a ``sources=`` choice names ("tags" is both tag kinds).
 
-    Example:
-        >>> edge_sources(["tags", "card"])
-        ('relation_tag', 'base_model_tag', 'card')
+    Parameters
+    ----------
+    sources : str or iterable of str
+        ``tags``, ``card``, ``relation_tag`` or ``base_model_tag``.
+
+    Returns
+    -------
+    tuple of str
+        The stored source names, in order, without repeats.
+
+    Examples
+    --------
+    >>> edge_sources(["tags", "card"])
+    ('relation_tag', 'base_model_tag', 'card')
     """
     names = [sources] if isinstance(sources, str) else list(sources)
     out: list[str] = []
@@ -216,8 +281,7 @@ def edge_sources(sources) -> tuple[str, ...]:
         for source in expanded:
             if source not in (*TAG_SOURCES, CARD_SOURCE):
                 raise UsageError(
-                    f"unknown edge source {name!r}; choose from tags, card, "
-                    "relation_tag, base_model_tag"
+                    f"sources must be among tags, card, relation_tag, base_model_tag, got {name!r}"
                 )
             if source not in out:
                 out.append(source)
@@ -228,9 +292,19 @@ def is_floor_date(created_at: Any) -> bool:
     """Whether a ``createdAt`` is the Hub's floor (``…23:29:04.000Z`` or ``…:05.000Z``): the
     model was created then or earlier, its true date unknown.
 
-    Example:
-        >>> is_floor_date("2022-03-02T23:29:05.000Z"), is_floor_date("2022-03-02T23:29:06.000Z")
-        (True, False)
+    Parameters
+    ----------
+    created_at : str
+        A ``createdAt`` value.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> is_floor_date("2022-03-02T23:29:05.000Z"), is_floor_date("2022-03-02T23:29:06.000Z")
+    (True, False)
     """
     return created_at in HUB_DATE_FLOOR
 
@@ -343,25 +417,37 @@ def parse_page(items: list[Any]) -> ParsedPage:
     not stored (``skipped``). References that are no Hub id, or name the model itself,
     go to ``rejected``.
 
-    Example:
-        >>> p = parse_page([{"_id": "1", "id": "a/b", "downloads": "lots",
-        ...                  "tags": ["base_model:A/B", "base_model:./"]}, {"id": ""}])
-        >>> len(p.models), len(p.edges), [r[-1] for r in p.rejected]
-        (1, 0, ['self-loop', 'invalid'])
-        >>> p.repaired, [s[1] for s in p.skipped]
-        ([('1', 'downloads', 'dropped')], ['no usable id'])
+    Parameters
+    ----------
+    items : list
+        The decoded JSON array of one listing page.
+
+    Returns
+    -------
+    ParsedPage
+        ``models``, ``edges``, ``card_refs``, ``rejected``, ``repaired`` and ``skipped``.
+
+    Examples
+    --------
+    >>> p = parse_page([{"_id": "1", "id": "a/b", "downloads": "lots",
+    ...                  "tags": ["base_model:A/B", "base_model:./"]}, {"id": ""}])
+    >>> len(p.models), len(p.edges), [r[-1] for r in p.rejected]
+    (1, 0, ['self-loop', 'invalid'])
+    >>> p.repaired, [s[1] for s in p.skipped]
+    ([('1', 'downloads', 'dropped')], ['no usable id'])
     """
     page = ParsedPage()
     models, edges, rejected, card_refs = page.models, page.edges, page.rejected, page.card_refs
     seen: set[str] = set()
     for item in items:
         mid, oid, problem = _item_key(item)
-        if problem is None and (oid in seen or mid.lower() in seen):
-            problem = "duplicate in page"
-        if problem is not None:
-            page.skipped.append((oid or "", problem, repr(item)[:200]))
+        if problem is None and mid is not None and oid is not None:
+            low = mid.lower()
+            if oid in seen or low in seen:
+                problem = "duplicate in page"
+        if problem is not None or mid is None or oid is None:
+            page.skipped.append((oid or "", problem or "no usable id", repr(item)[:200]))
             continue
-        low = mid.lower()
         seen.update((oid, low))
         models.append(_model_row(item, mid, oid, page.repaired))
         tags = item.get("tags")
@@ -391,17 +477,27 @@ def parse_page(items: list[Any]) -> ParsedPage:
 
 
 class HubClient:
-    """Listing pages and single models of one endpoint (``endpoint``, else ``$HF_ENDPOINT``,
-    else the Hub).
+    """Listing pages and single models of one Hub endpoint.
 
-    ``token``: else ``$HF_TOKEN`` / the cached login, sent as a header only (never stored)
-    and only to the endpoint's own origin. ``max_retries`` / ``base_wait_time`` /
-    ``max_wait_time`` are ``http_backoff``'s; ``max_wait``: the longest rate-limit wait (in
-    seconds) the client sits out before it gives up with :class:`RateLimitWaitError`.
+    Parameters
+    ----------
+    endpoint : str, optional
+        The Hub's URL (default ``$HF_ENDPOINT``, else https://huggingface.co).
+    token : str, optional
+        Default ``$HF_TOKEN`` / the cached login; sent as a header only (never stored) and
+        only to the endpoint's own origin.
+    max_retries, base_wait_time, max_wait_time
+        ``huggingface_hub.utils.http_backoff``'s.
+    max_wait : float
+        The longest rate-limit wait (seconds) sat out before giving up with
+        :class:`~lineage.errors.RateLimitWaitError`.
+    timeout : float
+        Per request, in seconds.
 
-    Example:
-        >>> HubClient("http://127.0.0.1:9").listing_url("createdAt").split("?")[0]
-        'http://127.0.0.1:9/api/models'
+    Examples
+    --------
+    >>> HubClient("http://127.0.0.1:9").listing_url("createdAt").split("?")[0]
+    'http://127.0.0.1:9/api/models'
     """
 
     def __init__(
@@ -435,7 +531,7 @@ class HubClient:
         self.max_wait = max_wait
         #: Called with the seconds about to be slept out for a rate limit (e.g. to show it).
         self.on_wait: Callable[[float], None] | None = None
-        self._backoff = {
+        self._backoff: dict[str, Any] = {
             "max_retries": max_retries,
             "base_wait_time": base_wait_time,
             "max_wait_time": max_wait_time,
@@ -445,20 +541,51 @@ class HubClient:
         }
 
     def listing_url(self, sort: str, limit: int = PAGE_LIMIT, expand=EXPAND) -> str:
-        """The first-page URL ``HfApi.list_models(sort=..., limit=..., expand=...)`` requests."""
+        """The first-page URL ``HfApi.list_models(sort=..., limit=..., expand=...)`` requests.
+
+        Parameters
+        ----------
+        sort : str
+            The listing order (``createdAt``: newest first; ``lastModified``).
+        limit : int
+            Models per page.
+        expand : iterable of str
+            The fields asked for.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> HubClient("http://127.0.0.1:9").listing_url("createdAt", limit=2, expand=["tags"])
+        'http://127.0.0.1:9/api/models?sort=createdAt&limit=2&expand=tags'
+        """
         params = {"sort": sort, "limit": limit, "expand": list(expand)}
         return str(httpx2.URL(f"{self.endpoint}/api/models", params=params))
 
     def check_url(self, url: str, what: str = "URL") -> None:
         """Refuse (:class:`ForeignOriginError`) a URL off the endpoint's scheme, host and port.
 
-        Example:
-            >>> from lineage.errors import ForeignOriginError
-            >>> try:
-            ...     HubClient("https://hf.co").check_url("https://evil.example/api/models")
-            ... except ForeignOriginError as exc:
-            ...     print(str(exc)[:64])
-            refusing a URL on https://evil.example, not the endpoint https:/
+        Parameters
+        ----------
+        url : str
+            The URL about to be requested.
+        what : str
+            What it is, for the message.
+
+        Returns
+        -------
+        None
+
+        Examples
+        --------
+        >>> from lineage.errors import ForeignOriginError
+        >>> try:
+        ...     HubClient("https://hf.co").check_url("https://evil.example/api/models")
+        ... except ForeignOriginError as exc:
+        ...     print(str(exc)[:64])
+        refusing a URL on https://evil.example, not the endpoint https:/
         """
         try:
             origin = httpx2.URL(url).origin
@@ -484,12 +611,12 @@ class HubClient:
             try:
                 response = http_backoff("GET", url, headers=self._headers, **self._backoff)
             except HfHubHTTPError as exc:
-                raise HubHTTPError(self._http_error(exc.response, what)) from None
+                raise HubHTTPError(self._http_error(exc.response, what)) from exc
             except (httpx2.TransportError, OfflineModeIsEnabled) as exc:
                 raise HubUnreachableError(
                     f"cannot reach {self.endpoint} ({type(exc).__name__}: {exc}); check "
                     "--endpoint and the network, then rerun `hf-lineage crawl` to resume"
-                ) from None
+                ) from exc
             status = response.status_code
             if status in _REDIRECTS and "location" in response.headers:
                 redirects += 1
@@ -527,12 +654,35 @@ class HubClient:
             sleep *= 2
 
     def fetch(self, url: str) -> RawPage:
-        """GET one listing page with the client's retries; errors become one-line HubErrors."""
+        """GET one listing page with the client's retries; errors become one-line HubErrors.
+
+        Parameters
+        ----------
+        url : str
+            A listing URL on the endpoint (:meth:`listing_url`, or a page's ``next_url``).
+
+        Returns
+        -------
+        RawPage
+
+        Examples
+        --------
+        >>> from lineage.sim import LocalHub
+        >>> models = [{"_id": "1", "id": "org/base", "lastModified": "2024-03-01T00:00:00.000Z"},
+        ...           {"_id": "2", "id": "you/tuned", "lastModified": "2024-02-05T00:00:00.000Z"}]
+        >>> with LocalHub(models) as hub:
+        ...     client = HubClient(hub.endpoint)
+        ...     page = client.fetch(client.listing_url("createdAt"))
+        ...     found, gone = client.model("org/base"), client.model("no/such")
+        ...     mark = client.hub_mark()
+        >>> len(page.items), page.next_url, found["id"], gone, mark
+        (2, None, 'org/base', None, '2024-03-01T00:00:00.000Z')
+        """
         response = self._get(url, "listing page")
         try:
             hf_raise_for_status(response)
         except HfHubHTTPError as exc:
-            raise HubHTTPError(self._http_error(exc.response, "listing page")) from None
+            raise HubHTTPError(self._http_error(exc.response, "listing page")) from exc
         content = response.content
         try:
             items = json.loads(content.decode("utf-8"))  # str: twice as fast as bytes
@@ -540,7 +690,7 @@ class HubClient:
             raise MalformedPageError(
                 f"{self.endpoint} sent a listing page that is not valid JSON ({exc}); nothing "
                 "of it was stored, rerun `hf-lineage crawl` to retry from the last committed page"
-            ) from None
+            ) from exc
         if not isinstance(items, list):
             raise MalformedPageError(
                 f"{self.endpoint} sent a listing page that is not a JSON array; check --endpoint"
@@ -555,6 +705,21 @@ class HubClient:
     def model(self, model_id: str, expand=EXPAND) -> dict | None:
         """``GET /api/models/{model_id}`` (a renamed id redirects to the new one): the model
         object, or None when the Hub has no public model of that id.
+
+        Parameters
+        ----------
+        model_id : str
+            The id looked up.
+        expand : iterable of str
+            The fields asked for.
+
+        Returns
+        -------
+        dict or None
+
+        Examples
+        --------
+        See :meth:`fetch`.
         """
         params = {"expand": list(expand)}
         url = str(httpx2.URL(f"{self.endpoint}/api/models/{model_id}", params=params))
@@ -564,7 +729,7 @@ class HubClient:
         try:
             hf_raise_for_status(response)
         except HfHubHTTPError as exc:
-            raise HubHTTPError(self._http_error(exc.response, "model lookup")) from None
+            raise HubHTTPError(self._http_error(exc.response, "model lookup")) from exc
         try:
             item = json.loads(response.content.decode("utf-8"))
         except ValueError:
@@ -578,7 +743,7 @@ class HubClient:
             return f"{what}; check --token / HF_TOKEN (nothing was stored from this page)"
         if status in (400, 404):
             return f"{what}; check --endpoint, it does not serve the Hub's /api/models"
-        if status == 429:
+        if response is not None and status == 429:
             info = parse_ratelimit_headers(response.headers)
             wait = f"{info.reset_in_seconds} s" if info else "a few minutes"
             return (
@@ -591,7 +756,17 @@ class HubClient:
         )
 
     def hub_mark(self) -> str | None:
-        """The newest ``lastModified`` on the Hub now: where a later re-run's pass can stop."""
+        """The newest ``lastModified`` on the Hub now: where a later re-run's pass can stop.
+
+        Returns
+        -------
+        str or None
+            None for an empty Hub.
+
+        Examples
+        --------
+        See :meth:`fetch`.
+        """
         page = self.fetch(self.listing_url("lastModified", limit=1, expand=("lastModified",)))
         item = page.items[0] if page.items else None
         return _timestamp(item.get("lastModified")) if isinstance(item, dict) else None

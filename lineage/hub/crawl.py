@@ -62,6 +62,26 @@ MAX_LOOKUPS = 500
 class CrawlProgress(Progress):
     """A crawl's :class:`~lineage.progress.Progress` (stage ``"crawl"``, ``done`` = models
     listed so far), reported after each committed page and once at the end (``complete``).
+
+    Parameters
+    ----------
+    stage, done, total, message
+        As in :class:`~lineage.progress.Progress`.
+    mode, phase
+        ``full`` or ``incremental``, and the listing phase.
+    pages, elapsed, rate
+        Pages committed, seconds, models per second (this call).
+    complete : bool
+        The listing reached its end.
+    ratelimit_remaining : int, optional
+        Requests left in the Hub's rate-limit window.
+    waiting : float, optional
+        Seconds about to be waited for the rate limit.
+
+    Examples
+    --------
+    >>> CrawlProgress("crawl", 2000, None, mode="full", pages=2).models
+    2000
     """
 
     mode: str = "full"
@@ -122,8 +142,20 @@ def _crawl_progress(
 class CrawlResult:
     """What one call of :func:`crawl` did (``pages``/``models`` of this call only).
 
-    ``complete``: the snapshot is whole after it (False after a capped call); ``renames``:
-    models found renamed; ``lookups``: references looked up one by one.
+    Parameters
+    ----------
+    run_id, mode, resumed
+        The crawl run (``full`` or ``incremental``) and whether this call resumed it.
+    pages, models, elapsed
+        Pages and models committed by this call, and its wall time in seconds.
+    complete : bool
+        The snapshot is whole after it (False after a capped call).
+    renames, lookups
+        Models found renamed; references looked up one by one.
+
+    Examples
+    --------
+    See :func:`crawl`.
     """
 
     run_id: int
@@ -180,6 +212,25 @@ def crawl(
     Returns
     -------
     CrawlResult
+        What this call did.
+
+    Examples
+    --------
+    A crawl of a local Hub serving two models:
+
+    >>> import tempfile, pathlib
+    >>> from lineage.sim import LocalHub
+    >>> models = [{"_id": "1", "id": "org/base", "createdAt": "2024-01-02T00:00:00.000Z"},
+    ...           {"_id": "2", "id": "you/tuned", "createdAt": "2024-02-03T00:00:00.000Z",
+    ...            "tags": ["base_model:finetune:org/base"]}]
+    >>> db = pathlib.Path(tempfile.mkdtemp()) / "hub.db"
+    >>> with LocalHub(models) as hub:
+    ...     result = crawl(db, endpoint=hub.endpoint)
+    >>> result.models, result.complete
+    (2, True)
+    >>> from lineage.graph.cache import read_graph
+    >>> read_graph(db).children("org/base")
+    ['you/tuned']
     """
     client = client or HubClient(endpoint, token, max_wait=max_wait)
     started = time.monotonic()
@@ -287,25 +338,29 @@ def _start_or_resume(
             f"--endpoint {pending.endpoint} to resume it, or --full to start over"
         )
     live_cards = store.card_refs_crawled() if store.live_gen() is not None else None
-    resumable = (
-        pending and pending.endpoint == client.endpoint and (pending.mode == "full" or not full)
+    resume = (
+        pending
+        if pending is not None
+        and pending.endpoint == client.endpoint
+        and (pending.mode == "full" or not full)
+        else None
     )
-    if resumable and full and pending.next_url:  # --full starts over from a foreign resume URL
+    if resume is not None and full and resume.next_url:  # --full starts over from a foreign URL
         try:
-            client.check_url(pending.next_url)
+            client.check_url(resume.next_url)
         except ForeignOriginError:
-            resumable = False
-    if resumable:
-        if card_refs is not None and bool(card_refs) != bool(pending.card_refs):
+            resume = None
+    if resume is not None:
+        if card_refs is not None and bool(card_refs) != bool(resume.card_refs):
             raise CrawlStateError(
                 f"the unfinished crawl in {store.path} was started "
-                f"{'with' if pending.card_refs else 'without'} --card-refs; resume it as it "
+                f"{'with' if resume.card_refs else 'without'} --card-refs; resume it as it "
                 "was, or pass --full to start over"
             )
-        if pending.next_url:
-            client.check_url(pending.next_url, "stored resume URL")
-        store.mark_running(pending)
-        return pending, True
+        if resume.next_url:
+            client.check_url(resume.next_url, "stored resume URL")
+        store.mark_running(resume)
+        return resume, True
     last = store.last_complete_run()
     if not full and last is not None and last.endpoint != client.endpoint:
         raise CrawlStateError(
@@ -321,7 +376,7 @@ def _start_or_resume(
     cards = bool(live_cards if incremental else card_refs)
     expand = CARD_EXPAND if cards else EXPAND
     mark = client.hub_mark()
-    if not incremental:
+    if not incremental or last is None:
         run = store.start_run(
             mode="full",
             endpoint=client.endpoint,

@@ -22,8 +22,19 @@ import pandas as pd
 class Resolution:
     """Where each reference points.
 
-    ``position[k]`` is the index of reference ``k``'s model among the listed ids, or
-    ``len(ids) + j`` for the ``j``-th new missing model, named ``missing[j]``.
+    Parameters
+    ----------
+    position : numpy.ndarray
+        ``position[k]`` is the index of reference ``k``'s model among the listed ids, or
+        ``len(ids) + j`` for the ``j``-th new missing model.
+    missing : numpy.ndarray
+        The names of the missing models.
+
+    Examples
+    --------
+    >>> r = resolve_references(["org/A", "b"], ["ORG/a", "x/y", "b"])
+    >>> r.position.tolist(), r.missing.tolist()
+    ([0, 2, 1], ['x/y'])
     """
 
     position: np.ndarray

@@ -129,22 +129,65 @@ EDGE_COLUMNS = ["child", "parent", "relation", "source"]
 def resolve_db_path(db: str | os.PathLike | None = None) -> pathlib.Path:
     """The snapshot path: ``db``, else ``$HF_LINEAGE_DB``, else ``~/.cache/hf-lineage/hub.db``.
 
-    Example:
-        >>> resolve_db_path("/tmp/x.db")
-        PosixPath('/tmp/x.db')
+    Parameters
+    ----------
+    db : path, optional
+        The path given, if any.
+
+    Returns
+    -------
+    pathlib.Path
+        With ``~`` expanded.
+
+    Examples
+    --------
+    >>> resolve_db_path("/tmp/x.db")
+    PosixPath('/tmp/x.db')
     """
     chosen = db if db is not None else os.environ.get("HF_LINEAGE_DB") or DEFAULT_DB
     return pathlib.Path(chosen).expanduser()
 
 
 def utc_now() -> str:
-    """The current UTC time as the store writes it (ISO 8601, milliseconds, ``Z``)."""
+    """The current UTC time as the store writes it (ISO 8601, milliseconds, ``Z``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> stamp = utc_now()
+    >>> len(stamp), stamp[10], stamp[-5], stamp[-1]
+    (24, 'T', '.', 'Z')
+    """
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 @dataclass
 class CrawlRun:
-    """One crawl as recorded in the ``runs`` table (an unfinished one holds the cursor)."""
+    """One crawl as recorded in the ``runs`` table (an unfinished one holds the cursor).
+
+    Parameters
+    ----------
+    id, started, finished, endpoint, mode, status, gen
+        The run, its times (ISO 8601), the Hub crawled, ``full`` or ``incremental``, its
+        status (``running``, ``interrupted``, ``done``, ``abandoned``) and the generation it
+        writes.
+    phase, next_url, hub_mark, cutoff
+        Where an unfinished crawl resumes: its phase, the next listing URL, the Hub's
+        newest model when it started, and the previous run's mark (incremental crawls).
+    max_models, models_seen, pages
+        The cap asked for and the progress so far.
+    card_refs : int
+        1 when the crawl keeps card references.
+    note : str, optional
+        Why it stopped, when it did.
+
+    Examples
+    --------
+    See :meth:`Store.start_run`.
+    """
 
     id: int
     started: str
@@ -180,9 +223,24 @@ RESUMABLE = ("running", "interrupted")
 
 @dataclass
 class Completeness:
-    """Whether the snapshot readers see is whole: ``state`` is "complete", "partial"
-    (a first look, ``crawl --max-models``, not yet continued), "updating" (an incremental
-    crawl stopped part way) or "empty"; ``message`` is one line saying what to do.
+    """Whether the snapshot readers see is whole (:meth:`Store.completeness`).
+
+    Parameters
+    ----------
+    complete : bool
+        ``state == "complete"``.
+    state : str
+        "complete", "partial" (a first look, ``crawl --max-models``, not yet continued),
+        "updating" (an incremental crawl stopped part way) or "empty".
+    message : str
+        One line saying what to do.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db") as st:
+    ...     st.completeness().state
+    'empty'
     """
 
     complete: bool
@@ -196,6 +254,27 @@ def crawl_lock(path: str | os.PathLike | None) -> Iterator[None]:
 
     Taken before the file is opened as a store, so two crawls starting together on a new file
     never race to create its tables: the second gets a one-line :class:`CrawlStateError`.
+
+    Parameters
+    ----------
+    path : path, optional
+        The snapshot (resolved as :func:`resolve_db_path` does).
+
+    Returns
+    -------
+    context manager
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> db = pathlib.Path(tempfile.mkdtemp()) / "hub.db"
+    >>> with crawl_lock(db):
+    ...     try:
+    ...         with crawl_lock(db):
+    ...             pass
+    ...     except CrawlStateError as exc:
+    ...         print(str(exc).split(";")[0].endswith("hub.db"))
+    True
     """
     path = resolve_db_path(path)
     try:
@@ -204,14 +283,14 @@ def crawl_lock(path: str | os.PathLike | None) -> Iterator[None]:
     except OSError as exc:
         raise StoreReadOnlyError(
             f"cannot create {path} ({exc.strerror}); pass another --db"
-        ) from None
+        ) from exc
     with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        except OSError as exc:
             raise CrawlStateError(
                 f"another crawl is writing {path}; wait for it or pass another --db"
-            ) from None
+            ) from exc
         try:
             yield
         finally:
@@ -235,18 +314,25 @@ def _crawl_active(path: pathlib.Path) -> bool:
 class Store:
     """A snapshot file; use as a context manager.
 
-    ``readonly=True`` opens an existing file for reading only (missing file: an error); it
-    also works in a read-only folder, where SQLite cannot create the WAL's ``-shm`` file.
+    Parameters
+    ----------
+    path : path, optional
+        The snapshot (default: ``$HF_LINEAGE_DB``, else ``~/.cache/hf-lineage/hub.db``);
+        created with its schema when missing, unless ``readonly``.
+    readonly : bool
+        Open an existing file for reading only (missing file: an error); this also works
+        in a read-only folder, where SQLite cannot create the WAL's ``-shm`` file.
 
-    Example:
-        >>> import tempfile, pathlib
-        >>> path = pathlib.Path(tempfile.mkdtemp()) / "hub.db"
-        >>> with Store(path) as st:
-        ...     list(st.edges_frame().columns)
-        ['child', 'parent', 'relation', 'source']
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "hub.db"
+    >>> with Store(path) as st:
+    ...     list(st.edges_frame().columns)
+    ['child', 'parent', 'relation', 'source']
     """
 
-    def __init__(self, path: str | os.PathLike | None = None, readonly: bool = False):
+    def __init__(self, path: str | os.PathLike | None = None, *, readonly: bool = False):
         self.path = resolve_db_path(path)
         self.readonly = readonly
         self._cache: tuple[tuple[int, int], tuple[pd.DataFrame, pd.DataFrame]] | None = None
@@ -283,7 +369,7 @@ class Store:
                 except OSError as exc:
                     raise StoreReadOnlyError(
                         f"cannot create folder {path.parent} ({exc.strerror}); pass another --db"
-                    ) from None
+                    ) from exc
                 con = sqlite3.connect(path, isolation_level=None)
             con.execute("PRAGMA busy_timeout = 10000")
             app_id, version, n_tables = self._stamp(con)
@@ -294,7 +380,7 @@ class Store:
             raise StoreCorruptError(
                 f"{path} is not a readable hf-lineage snapshot ({exc}); move it away or pass "
                 "another --db"
-            ) from None
+            ) from exc
         if app_id == 0 and n_tables == 0 and version == 0:
             con.close()
             raise StoreMissingError(f"{path} is an empty file; run `hf-lineage crawl` first")
@@ -375,7 +461,7 @@ class Store:
         except sqlite3.OperationalError as exc:
             raise StoreReadOnlyError(
                 f"cannot write the snapshot ({exc}); pass another --db"
-            ) from None
+            ) from exc
 
     def _init_schema(self, con: sqlite3.Connection) -> None:
         """Create the tables of a new file, unless another process just did (checked under
@@ -445,11 +531,12 @@ class Store:
     def completeness(self) -> Completeness:
         """Whether the snapshot readers see is whole, and if not, why and what to do.
 
-        Example:
-            >>> import tempfile, pathlib
-            >>> with Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db") as st:
-            ...     st.completeness().state
-            'empty'
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> with Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db") as st:
+        ...     st.completeness().state
+        'empty'
         """
         pending = self.pending_run()
         if self.live_gen() is None:
@@ -600,15 +687,15 @@ class Store:
         incoming = {row[0]: row for row in page.models}
         seen_before: set[str] = set()
         if incremental and page.edges:  # references the snapshot held before this page
-            seen_before = set(
-                self._chunks(
+            seen_before = {
+                row[0]
+                for row in self._chunks(
                     "SELECT DISTINCT parent_lower FROM edges WHERE gen = ? AND parent_lower IN"
                     " ({marks})",
                     gen,
                     list({e[2] for e in page.edges}),
                 )
-            )
-            seen_before = {row[0] for row in seen_before}
+            }
         relisted = self._by_oid(gen, list(incoming))
         for oid, old_id in relisted.items():
             if old_id.lower() != incoming[oid][2]:
@@ -730,11 +817,12 @@ class Store:
     def aliases(self) -> dict[str, str]:
         """Old id -> current id of every model seen renamed.
 
-        Example:
-            >>> import tempfile, pathlib
-            >>> with Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db") as st:
-            ...     st.aliases()
-            {}
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> with Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db") as st:
+        ...     st.aliases()
+        {}
         """
         return dict(self._con.execute("SELECT old_id, new_id FROM aliases ORDER BY old_lower"))
 
@@ -791,18 +879,19 @@ class Store:
         cache of :mod:`lineage.graph.cache`) is keyed by it, so it is never used for a
         snapshot that has changed since.
 
-        Example:
-            >>> import tempfile, pathlib
-            >>> from lineage.hub.client import ParsedPage
-            >>> with Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db") as st:
-            ...     before = st.snapshot_stamp()
-            ...     run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u",
-            ...                        hub_mark=None)
-            ...     st.commit_page(run, ParsedPage(), phase="full", next_url=None)
-            ...     unchanged = st.snapshot_stamp() == before  # a page of the next generation
-            ...     st.finish_run(run)
-            ...     unchanged, st.snapshot_stamp() == before
-            (True, False)
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from lineage.hub.client import ParsedPage
+        >>> with Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db") as st:
+        ...     before = st.snapshot_stamp()
+        ...     run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u",
+        ...                        hub_mark=None)
+        ...     st.commit_page(run, ParsedPage(), phase="full", next_url=None)
+        ...     unchanged = st.snapshot_stamp() == before  # a page of the next generation
+        ...     st.finish_run(run)
+        ...     unchanged, st.snapshot_stamp() == before
+        (True, False)
         """
         live = self.live_gen()
         runs = self._con.execute(
@@ -1085,7 +1174,7 @@ class _WriteTx:
         try:
             self.con.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise _write_error(exc, self.path) from None
+            raise _write_error(exc, self.path) from exc
         return self.con
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -1095,7 +1184,7 @@ class _WriteTx:
                 return
             except sqlite3.DatabaseError as err:
                 self.con.rollback()
-                raise _write_error(err, self.path) from None
+                raise _write_error(err, self.path) from err
         self.con.rollback()
         if isinstance(exc, sqlite3.DatabaseError):
             raise _write_error(exc, self.path) from None

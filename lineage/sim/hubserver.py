@@ -71,9 +71,26 @@ SINGLE_MODEL_FIELDS = ("baseModels", "childrenModelCount")
 
 @dataclass
 class Fault:
-    """One injected answer: ``kind`` in 429, 503, "malformed", "delay", "loop" (the ``Link``
-    names the page just served), "foreign-link" (the ``Link`` names ``location``'s origin)
-    or "redirect" (a 307 to ``location``)."""
+    """One injected answer of a :class:`LocalHub` (see :meth:`LocalHub.fail`).
+
+    Parameters
+    ----------
+    kind : int or str
+        429, 503, "malformed", "delay", "loop" (the ``Link`` names the page just served),
+        "foreign-link" (the ``Link`` names ``location``'s origin) or "redirect" (a 307 to
+        ``location``).
+    reset : int
+        The ``RateLimit`` reset (seconds) sent with a 429.
+    seconds : float
+        How long a "delay" sleeps.
+    location : str
+        The URL of a "foreign-link" or "redirect".
+
+    Examples
+    --------
+    >>> Fault(429, reset=2).kind, Fault("delay", seconds=0.5).seconds
+    (429, 0.5)
+    """
 
     kind: int | str
     reset: int = 0
@@ -84,9 +101,21 @@ class Fault:
 def oid_of(model_id: str, salt: str = "") -> str:
     """A stable 24-hex ``_id`` for a model id (and a re-upload ``salt``).
 
-    Example:
-        >>> oid_of("gpt2")
-        'b533ba679e743a63dbbea670'
+    Parameters
+    ----------
+    model_id : str
+        The model id.
+    salt : str
+        Changes the ``_id`` (a deleted and re-uploaded model).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> oid_of("gpt2")
+    'b533ba679e743a63dbbea670'
     """
     return hashlib.sha1(f"{model_id}{salt}".encode()).hexdigest()[:24]
 
@@ -95,6 +124,23 @@ def load_items(path: str) -> list[dict]:
     """Listing items from a JSON (or ``.gz``) file holding a list of Hub model objects, as
     the Hub would serve them: an ``_id`` (:func:`oid_of` the id) and ``private: false`` are
     added where missing; ``baseModels`` stays for ``GET /api/models/{id}`` only.
+
+    Parameters
+    ----------
+    path : str
+        A ``.json`` or ``.json.gz`` file.
+
+    Returns
+    -------
+    list of dict
+
+    Examples
+    --------
+    >>> import json, tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "items.json"
+    >>> _ = path.write_text(json.dumps([{"id": "gpt2"}]))
+    >>> load_items(str(path))
+    [{'_id': 'b533ba679e743a63dbbea670', 'private': False, 'id': 'gpt2'}]
     """
     opener = gzip.open if str(path).endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8") as handle:
@@ -112,9 +158,32 @@ def load_items(path: str) -> list[dict]:
 class LocalHub:
     """Serve ``models`` (Hub JSON model dicts) on 127.0.0.1 in a background thread.
 
-    ``page_delay``: seconds slept before each listing page; ``max_limit``: largest page;
-    ``quota``/``window``: the ``RateLimit-Policy`` advertised (``enforce_quota`` answers 429
-    once the window's quota is spent); ``renames``: old id -> new id (307 answers).
+    Speaks the Hub's ``/api/models`` wire protocol (pagination by ``Link`` headers,
+    ``expand[]``, ``RateLimit`` headers), so the crawler is tested through
+    huggingface_hub's own client.
+
+    Parameters
+    ----------
+    models : list of dict
+        The Hub's JSON model objects (``_id``, ``id``, ``createdAt``, ``tags`` ...).
+    page_delay : float
+        Seconds slept before each listing page.
+    max_limit : int
+        Largest page served.
+    quota, window : int
+        The ``RateLimit-Policy`` advertised; ``enforce_quota`` answers 429 once the
+        window's quota is spent.
+    renames : dict, optional
+        Old id -> new id (answered with 307 redirects).
+    port : int
+        Port to listen on (0: any free one).
+
+    Examples
+    --------
+    >>> import httpx2
+    >>> with LocalHub([{"_id": "1", "id": "org/base"}]) as hub:
+    ...     [m["id"] for m in httpx2.get(f"{hub.endpoint}/api/models").json()]
+    ['org/base']
     """
 
     def __init__(
@@ -524,10 +593,8 @@ def main(argv: list[str] | None = None) -> None:
         except (OSError, ValueError) as exc:
             parser.error(f"cannot read --items {args.items}: {exc}")
     else:
-        try:
-            from lineage.sim.simulate import simulate_hub
-        except ImportError:
-            parser.error("lineage.sim.simulate is not installed; pass --items FILE")
+        from lineage.sim.simulate import simulate_hub
+
         models = simulate_hub(args.models, args.seed).models
 
     hub = LocalHub(models, page_delay=args.page_delay, max_limit=args.max_limit, port=args.port)

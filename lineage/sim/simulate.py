@@ -105,8 +105,21 @@ _PIPELINES = (
 class SyntheticHub:
     """A simulated Hub: ``models`` in the Hub's JSON format, the generator's ``truth``.
 
-    ``truth`` has one row per WSB-driven base model: ``model, lambda, mu, sigma, m``
-    (direct derivatives, all relations, time ``t = age_months + 1``).
+    Parameters
+    ----------
+    models : list of dict
+        The Hub's JSON model objects (serve them with :class:`lineage.sim.LocalHub`).
+    truth : pandas.DataFrame
+        One row per WSB-driven base model: ``model, lambda, mu, sigma, m`` (direct
+        derivatives, all relations, time ``t = age_months + 1``).
+    snapshot_time : pandas.Timestamp
+        When the simulated Hub stops.
+
+    Examples
+    --------
+    >>> hub = simulate_hub(500, seed=0)
+    >>> len(hub.models), hub.truth.columns.tolist()
+    (500, ['model', 'lambda', 'mu', 'sigma', 'm'])
     """
 
     models: list[dict]
@@ -263,7 +276,9 @@ def _ecosystem(
     rel_names = np.array(list(RELATION_MIX))
     drawn = dict(RELATION_MIX, merge=RELATION_MIX["merge"] / _MERGE_KEPT)
     drawn["finetune"] -= drawn["merge"] - RELATION_MIX["merge"]
-    relation = np.where(is_child, rng.choice(rel_names, budget, p=list(drawn.values())), None)
+    relation = np.where(  # type: ignore[call-overload]  # numpy's stubs: None as a value
+        is_child, rng.choice(rel_names, budget, p=list(drawn.values())), None
+    )
     fertile_p = np.where(
         is_child,
         pd.Series(relation, dtype=object).map(FERTILE_SHARE).fillna(0.0).to_numpy(float)
