@@ -428,7 +428,8 @@ class CurveFitter:
             np.any(np.isclose(theta, self._bounds[: theta.size, 0]))
             or np.any(np.isclose(theta, self._bounds[: theta.size, 1]))
         )
-        self.ultimate_ = float(self.curve.ultimate(theta))
+        # a curve that ends below the count already observed still ends at that count
+        self.ultimate_ = max(float(self.curve.ultimate(theta)), self.c_last_)
         self.ultimate_ci_ = self.ultimate_interval(0.95)
         self.status_ = self._status()
 
@@ -471,7 +472,7 @@ class CurveFitter:
         return special.ndtri(0.5 + interval / 2)
 
     def ultimate_interval(self, interval: float = 0.8) -> tuple[float, float]:
-        """Interval of the ultimate count from parameter draws.
+        """Interval of the ultimate count from parameter draws, never below the last count.
 
         Parameters
         ----------
@@ -487,14 +488,15 @@ class CurveFitter:
         --------
         >>> f = WSBFitter().fit(range(12), [0, 2, 5, 9, 14, 18, 21, 24, 26, 28, 29, 30])
         >>> low, high = f.ultimate_interval()
-        >>> bool(low < f.ultimate_ < high)
+        >>> bool(30 <= low < f.ultimate_ < high)  # never below the count observed
         True
         """
         _require_fit(self, "ultimate_interval", "ultimate_")
         if not np.isfinite(self.ultimate_):
             return (np.nan, np.nan)
         ult = self.curve.ultimate(self._draws()[:, : self.curve.n_params].T)
-        low, high = np.quantile(ult, _band(interval))
+        # an ultimate count below the count already observed is no possible outcome
+        low, high = np.quantile(np.maximum(ult, self.c_last_), _band(interval))
         return (float(low), float(high))
 
     def _draws(self) -> np.ndarray:
