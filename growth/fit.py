@@ -1010,8 +1010,9 @@ def fit_many(
         Worker processes of the default local process pool (default: all cores; serial for
         inputs under two chunks) and series per task.
     progress
-        ``progress("fit", done, total)`` at the start and after each chunk (the project's
-        progress protocol, as in ``lineage.graph.counts``).
+        ``progress("fit", done, total)`` at the start and after each chunk (``growth`` never
+        imports ``lineage``; :func:`lineage.ranking.fit_models` turns these calls into
+        :class:`lineage.progress.Progress` records).
     calibration
         Forecast corrections for ``growth_12m``: :data:`growth.prior.HUB_CALIBRATION` by
         default, None for the raw WSB forecast.

@@ -435,7 +435,8 @@ class PooledForecaster:
         history : pandas.DataFrame, optional
             Series for the release-history features (default: ``curves``).
         progress : callable, optional
-            Called as ``progress(done, total)`` after each series.
+            Called as ``progress("fit", done, total)`` after each series (as
+            :func:`growth.fit.fit_many` reports).
 
         Returns
         -------
@@ -462,7 +463,7 @@ class PooledForecaster:
         for i, (model, org, age, cum, release) in enumerate(series):
             rows += self._rows(model, org, age, cum, release, hist, with_future=True)
             if progress is not None:
-                progress(i + 1, len(series))
+                progress("fit", i + 1, len(series))
         rows = pd.DataFrame(rows)
         if rows.empty:
             raise ValueError(
