@@ -32,6 +32,7 @@ import math
 import os
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -448,6 +449,291 @@ def _generations(fam: Family, graph: LineageGraph) -> dict:
     }
 
 
+# -- the page, step by step -----------------------------------------------------------------
+@dataclass(frozen=True)
+class _Members:
+    """Family members the page carries, in priority order, with what each box shows."""
+
+    members: np.ndarray  # family positions
+    nodes: np.ndarray  # graph indices
+    models: list[str]
+    labels: np.ndarray
+    transitive: np.ndarray  # all derivatives of each member
+    font: np.ndarray  # label size, growing with ``transitive``
+
+    def head(self, count: int) -> _Members:
+        """The first ``count`` members."""
+        return _Members(
+            self.members[:count],
+            self.nodes[:count],
+            self.models[:count],
+            self.labels[:count],
+            self.transitive[:count],
+            self.font[:count],
+        )
+
+
+@dataclass(frozen=True)
+class _FirstView:
+    """The members drawn first, their folds, and every box's position (members, then folds)."""
+
+    shown: int
+    folds: list[Fold]
+    x: np.ndarray
+    y: np.ndarray
+
+
+@dataclass(frozen=True)
+class _TreeEdges:
+    """How each carried member hangs in the page's tree, and the lineage edges besides."""
+
+    via: np.ndarray  # page position of each member's tree parent (-1: the root)
+    level: np.ndarray  # signed hops from the root
+    relation: list[str]  # relation of each member's tree edge ("" for the root)
+    extra: list[list]  # [parent, child, relation] of the edges the tree leaves out
+
+
+_LEGEND_TITLES = {
+    "down": "Relation to its parent (how it derives from the model one step closer)",
+    "up": "Relation of the child to its parent (how the model one step closer derives from it)",
+    "both": "Relation of each child to its parent (the edge towards the model)",
+}
+_DIRECTION_WHAT = {"down": "derivatives", "up": "base models", "both": "bases and derivatives"}
+
+
+def _check_options(
+    *, direction: str, layout: str, max_nodes: int, depth: int | None, carry: int
+) -> None:
+    """Raise :class:`UsageError` naming the first option out of range."""
+    if direction not in DIRECTIONS:
+        raise UsageError(f"unknown direction {direction!r}: use one of {', '.join(DIRECTIONS)}")
+    if layout not in LAYOUTS:
+        raise UsageError(f"unknown layout {layout!r}: use one of {', '.join(LAYOUTS)}")
+    if max_nodes < 2:
+        raise UsageError(f"--max-nodes must be at least 2, got {max_nodes}")
+    if depth is not None and depth < 0:
+        raise UsageError(f"--depth must be 0 or more, got {depth}")
+    if carry < 0:
+        raise UsageError(f"--carry must be 0 or more, got {carry}")
+
+
+def _candidates(graph: LineageGraph, fam: Family, horizon: int, transitive: np.ndarray) -> _Members:
+    """The family's first ``horizon`` members by priority, labelled and sized."""
+    members = fam.priority[:horizon]
+    nodes = fam.node[members]
+    models = graph.ids[nodes].astype(str).tolist()
+    labels = np.array([short_label(m) for m in models], dtype=object)
+    member_transitive = transitive[nodes]
+    font = np.minimum(_layout.FONT + np.log10(1 + member_transitive), 16.0)
+    font[0] = 16.0
+    return _Members(members, nodes, models, labels, member_transitive, font)
+
+
+def _page_positions(fam: Family, carried: _Members) -> np.ndarray:
+    """Each family member's position in the page's arrays (-1: not carried)."""
+    local = np.full(len(fam), -1, dtype=np.int64)
+    local[carried.members] = np.arange(len(carried.members))
+    return local
+
+
+def _tree_edges(
+    graph: LineageGraph,
+    fam: Family,
+    carried: _Members,
+    local: np.ndarray,
+    relations: list[str] | None,
+) -> _TreeEdges:
+    """The carried members' tree edges with their (joined) relations, and the other edges."""
+    members, nodes = carried.members, carried.nodes
+    via = np.where(fam.via[members] >= 0, local[np.maximum(fam.via[members], 0)], -1)
+    level = fam.level[members]
+    side = np.sign(level)
+    # the lineage pair of each member's tree edge (up: the member is the parent)
+    via_node = np.where(via >= 0, nodes[np.maximum(via, 0)], -1)
+    pair_parent = np.where(side < 0, nodes, via_node)
+    pair_child = np.where(side < 0, via_node, nodes)
+    pairs = _pairs(graph, nodes, relations)
+    pos = np.full(graph.n_models, -1, dtype=np.int64)
+    pos[nodes] = np.arange(len(nodes))
+    parent_pos, child_pos = pos[pairs["parent"].to_numpy()], pos[pairs["child"].to_numpy()]
+    joined = dict(
+        zip(
+            zip(parent_pos.tolist(), child_pos.tolist(), strict=True),
+            pairs["relation"],
+            strict=True,
+        )
+    )
+    names = np.asarray(graph._rel_names, dtype=object)
+    relation = [""] + [
+        joined.get((int(pos[p]), int(pos[c])), names[graph._rel[e]])
+        for p, c, e in zip(pair_parent[1:], pair_child[1:], fam.edge[members][1:], strict=True)
+    ]
+    tree = {
+        (int(pos[p]), int(pos[c])) for p, c in zip(pair_parent[1:], pair_child[1:], strict=True)
+    }
+    extra = [[a, b, r] for (a, b), r in joined.items() if (a, b) not in tree]
+    return _TreeEdges(via, level, relation, extra)
+
+
+def _below(fam: Family, carried: _Members, local: np.ndarray) -> np.ndarray:
+    """Family members hanging under each carried member: ``[down, up]`` counts per row."""
+    below = np.zeros((len(carried.members), 2), dtype=np.int64)
+    kid = np.arange(1, len(fam))
+    anchor = local[fam.via[kid]]
+    kid, anchor = kid[anchor >= 0], anchor[anchor >= 0]  # models below a carried one
+    np.add.at(below, (anchor, (fam.level[kid] < 0).astype(int)), fam.subtree[kid])
+    return below
+
+
+def _page_fits(
+    graph: LineageGraph,
+    root: str,
+    carried: _Members,
+    shown: int,
+    *,
+    fits: pd.DataFrame | None,
+    fit_top: int,
+    relations: list[str] | None,
+) -> tuple[dict[str, dict[str, Any]], ModelFit | None]:
+    """Tooltip fits by model (``fits`` first, then the root and ``fit_top`` largest shown
+    models fitted here) and the root's own fit, for its chart."""
+    fit_rows = _fit_rows(fits)
+    models, transitive = carried.models, carried.transitive
+    order = np.argsort(-transitive[:shown], kind="stable")
+    wanted = [root] + [
+        models[i]
+        for i in order[:fit_top].tolist()
+        if transitive[i] > 0 and models[i] != root and models[i] not in fit_rows
+    ]
+    fitted = _fit_shown(graph, wanted, relations)
+    for model, fit in fitted.items():
+        fit_rows.setdefault(model, _fit_summary(fit.fitter) | {"on": fit.label})
+    return fit_rows, fitted.get(root)
+
+
+def _page_data(
+    graph: LineageGraph,
+    fam: Family,
+    root: str,
+    *,
+    direction: str,
+    layout: str,
+    view: _FirstView,
+    carried: _Members,
+    local: np.ndarray,
+    edges: _TreeEdges,
+    direct: np.ndarray,
+    fit_rows: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    """The page's JSON record of every carried member, the first view and the colours."""
+    attrs, nodes, models, shown = graph.models, carried.nodes, carried.models, view.shown
+    missing = _column(attrs, "missing", nodes, False)
+    created = [
+        None if c is None else str(c)[:10] for c in _column(attrs, "created_at", nodes, None)
+    ]
+    return {
+        "root": root,
+        "direction": direction,
+        "layout": layout,
+        "shown": int(shown),
+        "models": models,
+        "labels": carried.labels.tolist(),
+        "font": [round(float(f), 1) for f in carried.font],
+        "via": edges.via.tolist(),
+        "level": edges.level.tolist(),
+        "relation": edges.relation,
+        "subtree": fam.subtree[carried.members].tolist(),
+        "below": _below(fam, carried, local).tolist(),
+        "direct": direct[nodes].tolist(),
+        "transitive": carried.transitive.tolist(),
+        "author": _column(attrs, "author", nodes, None),
+        "created": created,
+        "missing": [bool(v) for v in missing],
+        "fit": {str(i): fit_rows[m] for i, m in enumerate(models) if m in fit_rows},
+        "extra": edges.extra,
+        "x": [round(float(v), 1) for v in view.x[:shown]],
+        "y": [round(float(v), 1) for v in view.y[:shown]],
+        "folds": {
+            f"{int(local[fold.anchor])}:{fold.side}": [
+                round(float(view.x[shown + j]), 1),
+                round(float(view.y[shown + j]), 1),
+            ]
+            for j, fold in enumerate(view.folds)
+        },
+        "colors": RELATION_COLORS
+        | {"other": OTHER_COLOR, "root": ROOT_COLOR, "missing": MISSING_COLOR, "fold": FOLD_COLOR},
+        "n_selected": len(fam),
+        "carried": len(carried.models),
+    }
+
+
+def _fold_note(n_selected: int, shown: int, carried: int, n_folds: int, max_nodes: int) -> dict:
+    """The note saying how much of the family the first view folds, and how to open it."""
+    hidden = n_selected - shown
+    beyond = n_selected - carried
+    return {
+        "id": "fold-note",
+        "text": (
+            f"First view: {shown:,} of {n_selected:,} models, the heaviest branches (at most "
+            f"{max_nodes:,} boxes, as many as fit one screen readably); {hidden:,} are "
+            f'folded into {n_folds:,} "+N more" nodes: click one to open it. The page '
+            f"carries {carried - shown:,} of them to open or find"
+            + (
+                f"; {beyond:,} lighter models are left out (open a branch's own page, or "
+                f"raise --carry)."
+                if beyond
+                else "."
+            )
+        ),
+    }
+
+
+def _subtitle(
+    graph: LineageGraph,
+    *,
+    direction: str,
+    depth: int | None,
+    relations: list[str] | None,
+    shown: int,
+    n_selected: int,
+    layout: str,
+) -> str:
+    """The line under the title: snapshot, direction, depth, relations, models shown."""
+    snap = graph.snapshot_time
+    snap_txt = (
+        f"snapshot {snap:%Y-%m-%d}"
+        if snap is not None
+        else f"no crawl time, data up to {graph.snapshot_month}"
+    )
+    return (
+        f"{snap_txt} · {_DIRECTION_WHAT[direction]}"
+        f"{'' if depth is None else f' up to {depth} hops'}, "
+        f"relations: {', '.join(relations) if relations else 'all'}, "
+        f"showing {shown:,} of {n_selected:,} models, {LAYOUT_NAMES[layout]}"
+    )
+
+
+def _legend(relation: list[str]) -> list[dict[str, str]]:
+    """One legend entry per relation the tree edges use (the first of a joined one)."""
+    used = sorted({r.split("+")[0] for r in relation[1:]}, key=_relation_order)
+    return [
+        {
+            "label": r if r in RELATION_COLORS else f"{r} (other relation)",
+            "color": _relation_color(r),
+            "relation": r,
+        }
+        for r in used
+    ]
+
+
+def _write_page(out: Path, html_text: str) -> None:
+    """Write the page, turning an unwritable path into a :class:`UsageError`."""
+    try:
+        out.write_text(html_text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror}; choose another -o path") from exc
+
+
 def lineage_html(
     graph: LineageGraph,
     model: str,
@@ -503,16 +789,9 @@ def lineage_html(
     Path
         The page written. See the module example.
     """
-    if direction not in DIRECTIONS:
-        raise UsageError(f"unknown direction {direction!r}: use one of {', '.join(DIRECTIONS)}")
-    if layout not in LAYOUTS:
-        raise UsageError(f"unknown layout {layout!r}: use one of {', '.join(LAYOUTS)}")
-    if max_nodes < 2:
-        raise UsageError(f"--max-nodes must be at least 2, got {max_nodes}")
-    if depth is not None and depth < 0:
-        raise UsageError(f"--depth must be 0 or more, got {depth}")
-    if carry < 0:
-        raise UsageError(f"--carry must be 0 or more, got {carry}")
+    _check_options(
+        direction=direction, layout=layout, max_nodes=max_nodes, depth=depth, carry=carry
+    )
 
     def say(message: str) -> None:
         report(progress, "page", 0, None, message)
@@ -521,176 +800,76 @@ def lineage_html(
     root = str(graph.ids[graph.index_of(model)])
     say(f"selecting the lineage of {root}")
     fam = lineage_family(graph, root, direction=direction, depth=depth, relations=rel)
-    n_sel = len(fam)
+    n_selected = len(fam)
     transitive = graph.descendant_counts(scope="transitive", relations=rel).to_numpy()
     direct = graph.descendant_counts(scope="direct", relations=rel).to_numpy()
 
     # everything the page carries: the first view and the next ``carry`` members
-    horizon = min(n_sel, max(max_nodes, 2) + carry)
-    members = fam.priority[:horizon]
-    nodes = fam.node[members]
-    models = graph.ids[nodes].astype(str).tolist()
-    labels = np.array([short_label(m) for m in models], dtype=object)
-    n_trans = transitive[nodes]
-    font = np.minimum(_layout.FONT + np.log10(1 + n_trans), 16.0)
-    font[0] = 16.0
+    candidates = _candidates(graph, fam, min(n_selected, max(max_nodes, 2) + carry), transitive)
     say(f"laying out the first view ({LAYOUT_NAMES[layout]})")
-    k, fs, x, y = _first_view(fam, layout, max_nodes, labels, font)
-    carried = min(n_sel, k + carry)
-    members, nodes, models = members[:carried], nodes[:carried], models[:carried]
-    labels, n_trans, font = labels[:carried], n_trans[:carried], font[:carried]
+    view = _FirstView(*_first_view(fam, layout, max_nodes, candidates.labels, candidates.font))
+    shown = view.shown
+    carried = candidates.head(min(n_selected, shown + carry))
+    local = _page_positions(fam, carried)
+    edges = _tree_edges(graph, fam, carried, local, rel)
 
-    local = np.full(len(fam), -1, dtype=np.int64)
-    local[members] = np.arange(len(members))
-    via = np.where(fam.via[members] >= 0, local[np.maximum(fam.via[members], 0)], -1)
-    level = fam.level[members]
-    side = np.sign(level)
-    # the lineage pair of each member's tree edge (up: the member is the parent)
-    via_node = np.where(via >= 0, nodes[np.maximum(via, 0)], -1)
-    pair_parent = np.where(side < 0, nodes, via_node)
-    pair_child = np.where(side < 0, via_node, nodes)
-    pairs = _pairs(graph, nodes, rel)
-    pos = np.full(graph.n_models, -1, dtype=np.int64)
-    pos[nodes] = np.arange(len(nodes))
-    pa, pc = pos[pairs["parent"].to_numpy()], pos[pairs["child"].to_numpy()]
-    joined = dict(zip(zip(pa.tolist(), pc.tolist(), strict=True), pairs["relation"], strict=True))
-    names = np.asarray(graph._rel_names, dtype=object)
-    relation = [""] + [
-        joined.get((int(pos[p]), int(pos[c])), names[graph._rel[e]])
-        for p, c, e in zip(pair_parent[1:], pair_child[1:], fam.edge[members][1:], strict=True)
-    ]
-    tree = {
-        (int(pos[p]), int(pos[c])) for p, c in zip(pair_parent[1:], pair_child[1:], strict=True)
-    }
-    extra = [[a, b, r] for (a, b), r in joined.items() if (a, b) not in tree]
-    below = np.zeros((len(members), 2), dtype=np.int64)
-    kid = np.arange(1, len(fam))
-    anchor = local[fam.via[kid]]
-    kid, anchor = kid[anchor >= 0], anchor[anchor >= 0]  # models below a carried one
-    np.add.at(below, (anchor, (fam.level[kid] < 0).astype(int)), fam.subtree[kid])
-
-    say(f"drawing {k:,} of {n_sel:,} models; carrying {carried:,}")
+    say(f"drawing {shown:,} of {n_selected:,} models; carrying {len(carried.models):,}")
     notes: list[Any] = []
-    fit_rows = _fit_rows(fits)
-    order = np.argsort(-n_trans[:k], kind="stable")
-    wanted = [root] + [
-        models[i]
-        for i in order[:fit_top].tolist()
-        if n_trans[i] > 0 and models[i] != root and models[i] not in fit_rows
-    ]
-    fitted = _fit_shown(graph, wanted, rel)
-    for m, fit in fitted.items():
-        fit_rows.setdefault(m, _fit_summary(fit.fitter) | {"on": fit.label})
-    chart, caption = _growth_chart(graph, root, rel, fitted.get(root), notes)
+    fit_rows, root_fit = _page_fits(
+        graph, root, carried, shown, fits=fits, fit_top=fit_top, relations=rel
+    )
+    chart, caption = _growth_chart(graph, root, rel, root_fit, notes)
 
-    attrs = graph.models
-    missing = _column(attrs, "missing", nodes, False)
-    created = [
-        None if c is None else str(c)[:10] for c in _column(attrs, "created_at", nodes, None)
-    ]
-    data = {
-        "root": root,
-        "direction": direction,
-        "layout": layout,
-        "shown": int(k),
-        "models": models,
-        "labels": labels.tolist(),
-        "font": [round(float(f), 1) for f in font],
-        "via": via.tolist(),
-        "level": level.tolist(),
-        "relation": relation,
-        "subtree": fam.subtree[members].tolist(),
-        "below": below.tolist(),
-        "direct": direct[nodes].tolist(),
-        "transitive": n_trans.tolist(),
-        "author": _column(attrs, "author", nodes, None),
-        "created": created,
-        "missing": [bool(v) for v in missing],
-        "fit": {str(i): fit_rows[m] for i, m in enumerate(models) if m in fit_rows},
-        "extra": extra,
-        "x": [round(float(v), 1) for v in x[:k]],
-        "y": [round(float(v), 1) for v in y[:k]],
-        "folds": {
-            f"{int(local[f.anchor])}:{f.side}": [
-                round(float(x[k + j]), 1),
-                round(float(y[k + j]), 1),
-            ]
-            for j, f in enumerate(fs)
-        },
-        "colors": RELATION_COLORS
-        | {"other": OTHER_COLOR, "root": ROOT_COLOR, "missing": MISSING_COLOR, "fold": FOLD_COLOR},
-        "n_selected": n_sel,
-        "carried": carried,
-    }
-    hidden = n_sel - k
-    if hidden:
-        beyond = n_sel - carried
+    data = _page_data(
+        graph,
+        fam,
+        root,
+        direction=direction,
+        layout=layout,
+        view=view,
+        carried=carried,
+        local=local,
+        edges=edges,
+        direct=direct,
+        fit_rows=fit_rows,
+    )
+    if n_selected > shown:
         notes.insert(
-            0,
-            {
-                "id": "fold-note",
-                "text": (
-                    f"First view: {k:,} of {n_sel:,} models, the heaviest branches (at most "
-                    f"{max_nodes:,} boxes, as many as fit one screen readably); {hidden:,} are "
-                    f'folded into {len(fs):,} "+N more" nodes: click one to open it. The page '
-                    f"carries {carried - k:,} of them to open or find"
-                    + (
-                        f"; {beyond:,} lighter models are left out (open a branch's own page, or "
-                        f"raise --carry)."
-                        if beyond
-                        else "."
-                    )
-                ),
-            },
+            0, _fold_note(n_selected, shown, len(carried.models), len(view.folds), max_nodes)
         )
-    snap = graph.snapshot_time
-    snap_txt = (
-        f"snapshot {snap:%Y-%m-%d}"
-        if snap is not None
-        else f"no crawl time, data up to {graph.snapshot_month}"
+    subtitle = _subtitle(
+        graph,
+        direction=direction,
+        depth=depth,
+        relations=rel,
+        shown=shown,
+        n_selected=n_selected,
+        layout=layout,
     )
-    what = {"down": "derivatives", "up": "base models", "both": "bases and derivatives"}
-    subtitle = (
-        f"{snap_txt} · {what[direction]}"
-        f"{'' if depth is None else f' up to {depth} hops'}, "
-        f"relations: {', '.join(rel) if rel else 'all'}, "
-        f"showing {k:,} of {n_sel:,} models, {LAYOUT_NAMES[layout]}"
+    bands = (
+        _bands(fam, shown, view.folds, view.x, view.y, carried.labels, carried.font)
+        if layout == "tree"
+        else []
     )
-    bands = _bands(fam, k, fs, x, y, labels, font) if layout == "tree" else []
     if bands:
         subtitle += f"; generation 1 wraps into {len(bands)} shaded side-by-side bands"
     data["bands"] = bands
-    used = sorted({r.split("+")[0] for r in relation[1:]}, key=_relation_order)
-    legend = [
-        {
-            "label": r if r in RELATION_COLORS else f"{r} (other relation)",
-            "color": _relation_color(r),
-            "relation": r,
-        }
-        for r in used
-    ]
-    legend_title = {
-        "down": "Relation to its parent (how it derives from the model one step closer)",
-        "up": "Relation of the child to its parent (how the model one step closer derives from it)",
-        "both": "Relation of each child to its parent (the edge towards the model)",
-    }[direction]
     html_text = render_page(
         title=f"Lineage of {root}",
         subtitle=subtitle,
         data=data,
-        legend=legend,
-        legend_title=legend_title,
+        legend=_legend(edges.relation),
+        legend_title=_LEGEND_TITLES[direction],
         chart=chart,
         chart_caption=caption,
-        sunburst=_sunburst(fam, graph, carried, labels.tolist(), relation, models),
+        sunburst=_sunburst(
+            fam, graph, len(carried.models), carried.labels.tolist(), edges.relation, carried.models
+        ),
         generations=_generations(fam, graph),
         notes=notes,
         assets=assets,
     )
     out = Path(path) if path is not None else _default_path(root)
-    try:
-        out.write_text(html_text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {out}: {exc.strerror}; choose another -o path") from exc
+    _write_page(out, html_text)
     say(f"wrote {out}")
     return out
