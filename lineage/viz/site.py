@@ -245,50 +245,65 @@ def _relation_color(relation: str) -> str:
     return RELATION_COLORS.get(relation, OTHER_RELATION_COLOR)
 
 
-def _charts(
-    graph: LineageGraph, depths: pd.Series, direct: pd.Series, transitive: pd.Series
-) -> dict[str, str]:
-    """The index's four charts as HTML fragments (they need ``assets/plotly.min.js``)."""
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
+@dataclass(frozen=True)
+class _Months:
+    """The index charts' shared month axis, from the first listed model to the snapshot."""
 
+    release: pd.Series  # each model's release month
+    listed: pd.Series  # release months of the models still listed
+    labels: list[str]  # every month on the axis
+    opacity: list[float]  # bar opacity per month: the unfinished month is faded
+
+
+def _months(graph: LineageGraph) -> _Months:
+    """The month axis of ``graph``'s snapshot, the running (unfinished) month faded."""
     running = graph.snapshot_month if graph.snapshot_month != graph.last_complete_month else None
     release = graph.release_months
     listed = release[~graph.models["missing"].to_numpy(dtype=bool)]
     first = month_number(listed.min() if len(listed) else graph.snapshot_month)
-    months = [month_label(m) for m in range(first, month_number(graph.snapshot_month) + 1)]
-    opacity = [0.4 if m == running else 1.0 for m in months]
-    out = {}
+    labels = [month_label(m) for m in range(first, month_number(graph.snapshot_month) + 1)]
+    opacity = [0.4 if m == running else 1.0 for m in labels]
+    return _Months(release, listed, labels, opacity)
+
+
+def _edges_chart(graph: LineageGraph, months: _Months) -> str:
+    """New lineage edges per month (the later of child's and parent's release), by relation."""
+    import plotly.graph_objects as go
 
     edges = graph.edges
-    child_month = release.reindex(edges["child"]).to_numpy(dtype=str)
-    parent_month = release.reindex(edges["parent"]).to_numpy(dtype=str)
+    child_month = months.release.reindex(edges["child"]).to_numpy(dtype=str)
+    parent_month = months.release.reindex(edges["parent"]).to_numpy(dtype=str)
     month = np.where(child_month >= parent_month, child_month, parent_month)
-    table = pd.crosstab(month, edges["relation"].to_numpy()).reindex(months, fill_value=0)
+    table = pd.crosstab(month, edges["relation"].to_numpy()).reindex(months.labels, fill_value=0)
     fig = go.Figure(layout=_layout(barmode="stack", yaxis_title="new edges per month"))
     order = sorted(table.columns, key=lambda r: (-int(table[r].sum()), r))
     for relation in order:
         fig.add_bar(
-            x=months,
+            x=months.labels,
             y=table[relation].tolist(),
             name=relation,
-            marker={"color": _relation_color(relation), "opacity": opacity},
+            marker={"color": _relation_color(relation), "opacity": months.opacity},
         )
-    out["edges"] = _chart(fig, "chart-edges")
+    return _chart(fig, "chart-edges")
 
-    per_month = listed.value_counts().reindex(months, fill_value=0)
+
+def _models_chart(months: _Months) -> str:
+    """New listed models per month (bars) and the running total (line, right axis)."""
+    from plotly.subplots import make_subplots
+
+    per_month = months.listed.value_counts().reindex(months.labels, fill_value=0)
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     fig.update_layout(**_layout())
     fig.add_bar(
-        x=months,
+        x=months.labels,
         y=per_month.tolist(),
         name="new models per month",
-        marker={"color": "#9ab8d8", "opacity": opacity},
+        marker={"color": "#9ab8d8", "opacity": months.opacity},
         secondary_y=False,
     )
     total = np.cumsum(per_month.to_numpy())
     fig.add_scatter(
-        x=months,
+        x=months.labels,
         y=total.tolist(),
         name="models in all",
         mode="lines",
@@ -302,7 +317,12 @@ def _charts(
         range=[0, float(total[-1]) * 1.05 if len(total) else 1],
         showgrid=False,
     )
-    out["growth"] = _chart(fig, "chart-growth")
+    return _chart(fig, "chart-growth")
+
+
+def _depth_chart(depths: pd.Series, direct: pd.Series) -> str:
+    """Models in a lineage by generations above them (log scale), bases at 0."""
+    import plotly.graph_objects as go
 
     in_lineage = (direct.to_numpy() > 0) | (depths.to_numpy() > 0)
     by_depth = np.bincount(depths.to_numpy()[in_lineage]) if in_lineage.any() else np.zeros(1)
@@ -323,7 +343,12 @@ def _charts(
         textposition="outside",
         cliponaxis=False,
     )
-    out["depth"] = _chart(fig, "chart-depth")
+    return _chart(fig, "chart-depth")
+
+
+def _sizes_chart(direct: pd.Series, transitive: pd.Series) -> str:
+    """Models by derivative count in log bins, transitive and direct side by side."""
+    import plotly.graph_objects as go
 
     fig = go.Figure(
         layout=_layout(
@@ -338,8 +363,20 @@ def _charts(
     ):
         labels, counts = _log_bins(values.to_numpy())
         fig.add_bar(x=labels, y=counts.tolist(), name=name, marker={"color": color})
-    out["sizes"] = _chart(fig, "chart-sizes")
-    return out
+    return _chart(fig, "chart-sizes")
+
+
+def _charts(
+    graph: LineageGraph, depths: pd.Series, direct: pd.Series, transitive: pd.Series
+) -> dict[str, str]:
+    """The index's four charts as HTML fragments (they need ``assets/plotly.min.js``)."""
+    months = _months(graph)
+    return {
+        "edges": _edges_chart(graph, months),
+        "growth": _models_chart(months),
+        "depth": _depth_chart(depths, direct),
+        "sizes": _sizes_chart(direct, transitive),
+    }
 
 
 # -- files ------------------------------------------------------------------------------------
