@@ -62,6 +62,79 @@ def _floats(values: Sequence[float] | None) -> list[float | None]:
     return out
 
 
+def _forecast_traces(forecast: dict[str, Sequence[float]], interval: float) -> list[dict]:
+    """The forecast's band (a filled area between upper and lower) and its median line."""
+    forecast_age = _floats(forecast["age_months"])
+    band = {
+        "type": "scatter",
+        "mode": "lines",
+        "name": f"{interval:.0%} band",
+        "x": forecast_age + forecast_age[::-1],
+        "y": _floats(forecast["upper"]) + _floats(forecast["lower"])[::-1],
+        "fill": "toself",
+        "fillcolor": BAND_COLOR,
+        "line": {"width": 0},
+        "hoverinfo": "skip",
+    }
+    median = {
+        "type": "scatter",
+        "mode": "lines",
+        "name": "forecast",
+        "x": forecast_age,
+        "y": _floats(forecast["mean"]),
+        "line": {"color": FORECAST_COLOR, "dash": "dash", "width": 2},
+        "hovertemplate": "month %{x}: %{y:,.0f} (forecast)<extra></extra>",
+    }
+    return [band, median]
+
+
+def _fit_trace(age: Sequence[float], fitted: Sequence[float]) -> dict[str, Any]:
+    """The fitted curve's mean as a thin line."""
+    return {
+        "type": "scatter",
+        "mode": "lines",
+        "name": "fit",
+        "x": _floats(age),
+        "y": _floats(fitted),
+        "line": {"color": FIT_COLOR, "width": 1.5},
+        "hovertemplate": "month %{x}: %{y:,.1f} (fit)<extra></extra>",
+    }
+
+
+def _observed_trace(age: Sequence[float], cumulative: Sequence[float]) -> dict[str, Any]:
+    """The observed cumulative counts as a line with markers."""
+    return {
+        "type": "scatter",
+        "mode": "lines+markers",
+        "name": "observed",
+        "x": _floats(age),
+        "y": _floats(cumulative),
+        "line": {"color": OBSERVED_COLOR, "width": 2},
+        "marker": {"size": 4},
+        "hovertemplate": "month %{x}: %{y:,.0f} derivatives<extra></extra>",
+    }
+
+
+def _growth_layout(title: str, *, height: int, log_y: bool) -> dict[str, Any]:
+    """Axes, a left-aligned title with room for all its lines, and the legend below."""
+    lines = title.count("<br>") + 1 if title else 0
+    top = 12 + 16 * lines if title else 10  # room for every line of the title
+    return {
+        "title": {"text": title, "font": {"size": 12}, "x": 0, "xanchor": "left"},
+        "height": height + top,
+        "margin": {"l": 48, "r": 8, "t": top, "b": 40},
+        "xaxis": {"title": {"text": "months since release"}, "zeroline": False},
+        "yaxis": {
+            "title": {"text": "cumulative derivatives"},
+            "type": "log" if log_y else "linear",
+            "rangemode": "tozero",
+        },
+        "legend": {"orientation": "h", "x": 0, "y": -0.25, "font": {"size": 10}},
+        "font": {"size": 10},
+        "hovermode": "closest",
+    }
+
+
 def growth_figure(
     age: Sequence[float],
     cumulative: Sequence[float],
@@ -100,72 +173,11 @@ def growth_figure(
     """
     data: list[dict[str, Any]] = []
     if forecast is not None and len(forecast.get("age_months", [])):
-        fx = _floats(forecast["age_months"])
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "name": f"{interval:.0%} band",
-                "x": fx + fx[::-1],
-                "y": _floats(forecast["upper"]) + _floats(forecast["lower"])[::-1],
-                "fill": "toself",
-                "fillcolor": BAND_COLOR,
-                "line": {"width": 0},
-                "hoverinfo": "skip",
-            }
-        )
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "name": "forecast",
-                "x": fx,
-                "y": _floats(forecast["mean"]),
-                "line": {"color": FORECAST_COLOR, "dash": "dash", "width": 2},
-                "hovertemplate": "month %{x}: %{y:,.0f} (forecast)<extra></extra>",
-            }
-        )
+        data += _forecast_traces(forecast, interval)
     if fitted is not None:
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "name": "fit",
-                "x": _floats(fitted_age if fitted_age is not None else age),
-                "y": _floats(fitted),
-                "line": {"color": FIT_COLOR, "width": 1.5},
-                "hovertemplate": "month %{x}: %{y:,.1f} (fit)<extra></extra>",
-            }
-        )
-    data.append(
-        {
-            "type": "scatter",
-            "mode": "lines+markers",
-            "name": "observed",
-            "x": _floats(age),
-            "y": _floats(cumulative),
-            "line": {"color": OBSERVED_COLOR, "width": 2},
-            "marker": {"size": 4},
-            "hovertemplate": "month %{x}: %{y:,.0f} derivatives<extra></extra>",
-        }
-    )
-    lines = title.count("<br>") + 1 if title else 0
-    top = 12 + 16 * lines if title else 10  # room for every line of the title
-    layout = {
-        "title": {"text": title, "font": {"size": 12}, "x": 0, "xanchor": "left"},
-        "height": height + top,
-        "margin": {"l": 48, "r": 8, "t": top, "b": 40},
-        "xaxis": {"title": {"text": "months since release"}, "zeroline": False},
-        "yaxis": {
-            "title": {"text": "cumulative derivatives"},
-            "type": "log" if log_y else "linear",
-            "rangemode": "tozero",
-        },
-        "legend": {"orientation": "h", "x": 0, "y": -0.25, "font": {"size": 10}},
-        "font": {"size": 10},
-        "hovermode": "closest",
-    }
-    return {"data": data, "layout": layout}
+        data.append(_fit_trace(fitted_age if fitted_age is not None else age, fitted))
+    data.append(_observed_trace(age, cumulative))
+    return {"data": data, "layout": _growth_layout(title, height=height, log_y=log_y)}
 
 
 def sunburst_figure(
