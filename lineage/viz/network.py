@@ -221,6 +221,16 @@ def _growth_chart(
 
 
 # -- the first view ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _FirstView:
+    """The members drawn first, their folds, and every box's position (members, then folds)."""
+
+    shown: int
+    folds: list[Fold]
+    x: np.ndarray
+    y: np.ndarray
+
+
 def _view_nodes(
     fam: Family, k: int, labels: np.ndarray, font: np.ndarray
 ) -> tuple[list[Fold], np.ndarray, np.ndarray, list[str], np.ndarray]:
@@ -243,7 +253,7 @@ def _view_nodes(
 
 def _first_view(
     fam: Family, kind: str, max_nodes: int, labels: np.ndarray, font: np.ndarray
-) -> tuple[int, list[Fold], np.ndarray, np.ndarray]:
+) -> _FirstView:
     """The most members (at most ``max_nodes`` boxes with folds) whose ``kind`` layout fits
     the view with readable labels; their folds and positions (members, then folds)."""
 
@@ -271,7 +281,7 @@ def _first_view(
     else:
         got = attempt(hi)
         if got[0]:
-            return got[1:]
+            return _FirstView(*got[1:])
     while hi - lo > 1:
         mid = (lo + hi) // 2
         got = attempt(mid)
@@ -279,7 +289,7 @@ def _first_view(
             lo, best = mid, got
         else:
             hi = mid
-    return best[1:]
+    return _FirstView(*best[1:])
 
 
 def _bands(
@@ -471,16 +481,6 @@ class _Members:
             self.transitive[:count],
             self.font[:count],
         )
-
-
-@dataclass(frozen=True)
-class _FirstView:
-    """The members drawn first, their folds, and every box's position (members, then folds)."""
-
-    shown: int
-    folds: list[Fold]
-    x: np.ndarray
-    y: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -807,7 +807,7 @@ def lineage_html(
     # everything the page carries: the first view and the next ``carry`` members
     candidates = _candidates(graph, fam, min(n_selected, max(max_nodes, 2) + carry), transitive)
     say(f"laying out the first view ({LAYOUT_NAMES[layout]})")
-    view = _FirstView(*_first_view(fam, layout, max_nodes, candidates.labels, candidates.font))
+    view = _first_view(fam, layout, max_nodes, candidates.labels, candidates.font)
     shown = view.shown
     carried = candidates.head(min(n_selected, shown + carry))
     local = _page_positions(fam, carried)
