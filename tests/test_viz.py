@@ -629,3 +629,12 @@ def test_browser_escapes_user_data(driver, tmp_path):
     assert driver.execute_script(
         "return [window.pwned, document.querySelectorAll('img, b[onmouseover]').length];"
     ) == [None, 0]
+
+
+def test_a_graph_without_edges_draws_its_model_alone(tmp_path):
+    graph = LineageGraph.from_frames(
+        pd.DataFrame({"id": ["a/x", "b/y"], "created_at": ["2024-01-01", "2024-02-01"]}),
+        pd.DataFrame(columns=["child", "parent", "relation"]),
+    )
+    data = page_data(lineage_html(graph, "a/x", path=tmp_path / "p.html"))
+    assert data["models"] == ["a/x"]

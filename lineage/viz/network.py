@@ -365,6 +365,13 @@ def _column(frame: pd.DataFrame, name: str, index: np.ndarray, default: Any) -> 
     return col.astype(object).where(col.notna(), default).tolist()
 
 
+def _member_relations(graph: LineageGraph, fam: Family, root: int) -> np.ndarray:
+    """Each member's relation code to the model one step closer (``root`` for the root)."""
+    if len(graph._rel) == 0:  # a graph without edges: the family is its model alone
+        return np.full(len(fam.edge), root)
+    return np.where(fam.edge >= 0, graph._rel[np.maximum(fam.edge, 0)], root)
+
+
 def _sunburst(
     fam: Family,
     graph: LineageGraph,
@@ -407,7 +414,7 @@ def _sunburst(
     own[sectors] = True
     # lighter branches of each sector, by relation: one grouped sector each
     names = np.asarray(graph._rel_names, dtype=object)
-    code = np.where(fam.edge >= 0, graph._rel[np.maximum(fam.edge, 0)], 0)
+    code = _member_relations(graph, fam, 0)
     light = kids[own[fam.via[kids]] & ~own[kids]]
     key = fam.via[light] * len(names) + code[light]
     keys, first = np.unique(key, return_inverse=True)
@@ -442,7 +449,7 @@ def _sunburst(
 def _generations(fam: Family, graph: LineageGraph) -> dict:
     """Members by generation (signed hops) and relation of their tree edge, counted."""
     names = list(graph._rel_names)
-    code = np.where(fam.edge >= 0, graph._rel[np.maximum(fam.edge, 0)], -1)[1:]
+    code = _member_relations(graph, fam, -1)[1:]
     level = fam.level[1:]
     if len(level) == 0:
         return {"levels": [], "relations": [], "counts": []}
