@@ -350,7 +350,13 @@ class Forest:
 
     @property
     def depth(self) -> np.ndarray:
-        """Depth of every node (0 for roots)."""
+        """Depth of every node (0 for roots).
+
+        Examples
+        --------
+        >>> primary_forest(3, np.array([1, 2]), np.array([0, 1])).depth.tolist()
+        [0, 1, 2]
+        """
         depth = np.zeros(len(self.ppar), dtype=np.int64)
         for k, nodes in enumerate(self.levels):
             depth[nodes] = k

@@ -97,12 +97,24 @@ class CrawlProgress(Progress):
 
     @property
     def models(self) -> int:
-        """Models listed so far (``done``)."""
+        """Models listed so far (``done``).
+
+        Examples
+        --------
+        >>> CrawlProgress("crawl", 2_000, None, "").models
+        2000
+        """
         return self.done
 
     @property
     def finished(self) -> bool:
-        """Whether the crawl is over."""
+        """Whether the crawl is over.
+
+        Examples
+        --------
+        >>> CrawlProgress("crawl", 2_000, None, "", complete=True).finished
+        True
+        """
         return self.complete
 
 
