@@ -462,7 +462,14 @@ class CurveFitter:
     @property
     def pinned_(self) -> bool:
         """Whether a parameter sits at its box bound: the data do not determine it (e.g. the
-        ultimate count at its cap of 200 times the last count). Such fits are never ``ok``."""
+        ultimate count at its cap of 200 times the last count). Such fits are never ``ok``.
+
+        Examples
+        --------
+        >>> f = WSBFitter().fit(range(12), [0, 2, 5, 9, 14, 18, 21, 24, 26, 28, 29, 30])
+        >>> f.pinned_
+        False
+        """
         return bool(getattr(self, "at_bound_", False))
 
     # ----------------------------------------------------------------- results
@@ -509,7 +516,14 @@ class CurveFitter:
 
     @property
     def params_(self) -> pd.DataFrame:
-        """Natural parameters with 95% Wald intervals (from the internal scale)."""
+        """Natural parameters with 95% Wald intervals (from the internal scale).
+
+        Examples
+        --------
+        >>> f = WSBFitter().fit(range(12), [0, 2, 5, 9, 14, 18, 21, 24, 26, 28, 29, 30])
+        >>> f.params_.round(2).loc["mu"].tolist()
+        [1.6, 1.27, 1.94]
+        """
         return self.params_table(0.95)
 
     def params_table(self, interval: float = 0.95) -> pd.DataFrame:

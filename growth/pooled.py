@@ -611,6 +611,12 @@ class PooledForecaster:
         sigma) and its forecast growth multipliers (exp of the shrunk organisation effect)
         for small and active series.
 
+        Returns
+        -------
+        pandas.DataFrame
+            ``organisation, series, lambda, mu, sigma`` and a ``growth_multiplier_<class>``
+            column per series class.
+
         Examples
         --------
         >>> import numpy as np, pandas as pd

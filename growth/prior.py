@@ -46,6 +46,13 @@ class GaussianPrior:
 
     @property
     def precision(self) -> np.ndarray:
+        """The inverse covariance (a pseudo-inverse: flat directions get 0).
+
+        Examples
+        --------
+        >>> GaussianPrior.diagonal([0.0, 1.0], [0.5, np.inf]).precision.round(6).tolist()
+        [[4.0, 0.0], [0.0, 0.0]]
+        """
         return np.linalg.pinv(self.cov, hermitian=True)
 
     @classmethod

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -165,6 +166,67 @@ def _plot_families(
     save_png(fig, path, dpi=100)
 
 
+class _Stopwatch:
+    """Seconds per step: each :meth:`lap` closes the step that ran since the last one."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._clock = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        """Record the seconds since the last lap as ``stage``'s."""
+        now = time.perf_counter()
+        self.timings[stage] = now - self._clock
+        self._clock = now
+
+
+def _fresh_snapshot_path(out: Path) -> Path:
+    """Create ``out`` and remove any old snapshot there (its WAL and graph cache too)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob("hub.db*"):
+        shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+    return out / "hub.db"
+
+
+def _end_of_last_complete_month() -> pd.Timestamp:
+    """The last second of the month before the running one (UTC)."""
+    return pd.Timestamp.now(tz="UTC").floor("D").replace(day=1) - pd.Timedelta(seconds=1)
+
+
+def _crawled_graph(db: Path, snapshot_time: pd.Timestamp) -> LineageGraph:
+    """The crawled snapshot as a graph dated by the simulated Hub's clock.
+
+    The simulated Hub's clock stopped at its snapshot time; the crawl ran later. Dated by
+    the crawl, every curve would end in months nobody could fill.
+    """
+    with Store(db, readonly=True) as store:
+        return LineageGraph.from_frames(store.models_frame(), store.edges_frame(), snapshot_time)
+
+
+def _both_scopes(count: Callable[[str], pd.DataFrame]) -> pd.DataFrame:
+    """``count(scope)`` for the direct and the transitive scope, stacked."""
+    return pd.concat([count(scope) for scope in ("direct", "transitive")], ignore_index=True)
+
+
+def _write_outputs(
+    out: Path, graph: LineageGraph, families: list[str], tables: dict[str, pd.DataFrame]
+) -> list[Path]:
+    """Write the ``tables`` as CSV files, the families' plot and the largest family's page."""
+    files = []
+    for name, frame in tables.items():
+        files.append(out / f"{name}.csv")
+        frame.to_csv(files[-1], index=False)
+    if families:
+        files.append(out / "families.png")
+        _plot_families(graph, families, files[-1])
+        files.append(
+            lineage_html(
+                graph, families[0], path=out / "lineage.html", fits=tables["fits"], fit_top=20
+            )
+        )
+    return files
+
+
 def run_demo(
     out: str | os.PathLike,
     *,
@@ -213,35 +275,18 @@ def run_demo(
         report(progress, stage, 0, None, detail)
 
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    db = out / "hub.db"
-    for stale in out.glob("hub.db*"):  # the snapshot, its WAL and its graph cache
-        shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(stage: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[stage] = now - clock
-        clock = now
+    db = _fresh_snapshot_path(out)
+    stopwatch = _Stopwatch()
 
     say("simulate", f"{n_models:,} models, seed {seed}")
-    if end is None:
-        end = pd.Timestamp.now(tz="UTC").floor("D").replace(day=1) - pd.Timedelta(seconds=1)
-    hub = simulate_hub(n_models, seed, end=end)
-    lap("simulate")
+    hub = simulate_hub(n_models, seed, end=_end_of_last_complete_month() if end is None else end)
+    stopwatch.lap("simulate")
     with LocalHub(hub.models) as server:
         say("crawl", f"{server.endpoint} -> {db}")
         crawl(db, endpoint=server.endpoint, progress=progress)
-    lap("crawl")
+    stopwatch.lap("crawl")
 
-    # The simulated Hub's clock stopped at its snapshot time; the crawl ran later. Date the
-    # graph by the simulated clock, or every curve would end in months nobody could fill.
-    with Store(db, readonly=True) as store:
-        graph = LineageGraph.from_frames(
-            store.models_frame(), store.edges_frame(), hub.snapshot_time
-        )
+    graph = _crawled_graph(db, hub.snapshot_time)
     families = _largest_bases(graph, n_families)
     say(
         "count",
@@ -250,33 +295,30 @@ def run_demo(
         else "no families",
     )
     wanted = list(dict.fromkeys(families + hub.truth["model"].tolist()))
-    curves = pd.concat(
-        [graph.growth_curves(wanted, scope=s) for s in ("direct", "transitive")], ignore_index=True
-    )
-    lap("count")
+    curves = _both_scopes(lambda scope: graph.growth_curves(wanted, scope=scope))
+    stopwatch.lap("count")
 
     say("fit", f"{curves.groupby(['model', 'scope']).ngroups} series")
-    fits = pd.concat(
-        [fit_models(graph, wanted, scope=s) for s in ("direct", "transitive")], ignore_index=True
-    )
-    rank = rank_models(graph, scope="transitive", min_derivatives=10, top=100)
-    truth = compare_with_truth(graph, hub.truth)
-    lap("fit")
+    tables = {
+        "curves": curves,
+        "fits": _both_scopes(lambda scope: fit_models(graph, wanted, scope=scope)),
+        "rank": rank_models(graph, scope="transitive", min_derivatives=10, top=100),
+        "truth": compare_with_truth(graph, hub.truth),
+    }
+    stopwatch.lap("fit")
 
     say("write", str(out))
-    files = [out / name for name in ("curves.csv", "fits.csv", "rank.csv", "truth.csv")]
-    for frame, path in zip((curves, fits, rank, truth), files, strict=True):
-        frame.to_csv(path, index=False)
-    if families:
-        files.append(out / "families.png")
-        _plot_families(graph, families, files[-1])
-        files.append(
-            lineage_html(graph, families[0], path=out / "lineage.html", fits=fits, fit_top=20)
-        )
-    files.append(db)
-    lap("write")
+    files = [*_write_outputs(out, graph, families, tables), db]
+    stopwatch.lap("write")
     return DemoResult(
-        out, files, graph.n_models, len(graph.edges), families, truth, hub.snapshot_time, timings
+        out,
+        files,
+        graph.n_models,
+        len(graph.edges),
+        families,
+        tables["truth"],
+        hub.snapshot_time,
+        stopwatch.timings,
     )
 
 

@@ -50,7 +50,13 @@ class Progress:
 
     @property
     def finished(self) -> bool:
-        """Whether this is the stage's last report (``done`` reached ``total``)."""
+        """Whether this is the stage's last report (``done`` reached ``total``).
+
+        Examples
+        --------
+        >>> Progress("fit", 3, 3).finished, Progress("fit", 2, 3).finished
+        (True, False)
+        """
         return self.total is not None and self.done >= self.total
 
 

@@ -122,7 +122,16 @@ class ModelFit:
 
     @property
     def label(self) -> str:
-        """Scope, relation filter, prior and calibration in words, for titles and captions."""
+        """Scope, relation filter, prior and calibration in words, for titles and captions.
+
+        Examples
+        --------
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f"], "created_at": ["2024-01-09", "2024-02-02"]}),
+        ...     pd.DataFrame({"child": ["f"], "parent": ["b"]}), snapshot_time="2024-03-20")
+        >>> fit_model(g, "b", scope="direct").label
+        'direct derivatives, relations: all, weak prior, hub calibration'
+        """
         return describe_fit(
             scope=self.scope,
             relations=self.relations,

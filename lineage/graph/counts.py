@@ -350,7 +350,13 @@ class Forest:
 
     @property
     def depth(self) -> np.ndarray:
-        """Depth of every node (0 for roots)."""
+        """Depth of every node (0 for roots).
+
+        Examples
+        --------
+        >>> primary_forest(3, np.array([1, 2]), np.array([0, 1])).depth.tolist()
+        [0, 1, 2]
+        """
         depth = np.zeros(len(self.ppar), dtype=np.int64)
         for k, nodes in enumerate(self.levels):
             depth[nodes] = k
@@ -426,6 +432,7 @@ class _Buffer:
         self.used = 0
 
     def append(self, values: np.ndarray) -> int:
+        """Add ``values`` at the end; return the position of the first."""
         start = self.used
         need = start + len(values)
         if need > len(self.data):
@@ -435,6 +442,119 @@ class _Buffer:
         self.data[start:need] = values
         self.used = need
         return start
+
+
+def _ancestors_of(sources: np.ndarray, child: np.ndarray, parent: np.ndarray, n: int) -> np.ndarray:
+    """Mask of the ``sources`` and all their ancestors (edges sorted by child)."""
+    marked = np.zeros(n, dtype=bool)
+    frontier = _unique(sources)
+    while len(frontier):
+        marked[frontier] = True
+        first = np.searchsorted(child, frontier)
+        last = np.searchsorted(child, frontier, "right")
+        parents = parent[concat_ranges(first, last - first)]
+        frontier = _unique(parents[~marked[parents]])
+    return marked
+
+
+@dataclass
+class _MergeGraph:
+    """The relevant nodes under local numbers, and the edges that can carry an interval.
+
+    Nodes outside ``nodes`` all share the local number ``len(nodes)`` (they have no
+    intervals). ``parents_*`` is a CSR from a relevant node to its relevant parents (local);
+    ``children_*`` one from a relevant node to its carrying children (node numbers).
+    """
+
+    nodes: np.ndarray
+    local: np.ndarray
+    parents_ptr: np.ndarray
+    parents_idx: np.ndarray
+    children_ptr: np.ndarray
+    children_idx: np.ndarray
+
+
+def _merge_graph(
+    n: int, child: np.ndarray, parent: np.ndarray, nonprimary: np.ndarray, relevant: np.ndarray
+) -> _MergeGraph:
+    """Number the ``relevant`` nodes locally and index the edges that can carry an interval."""
+    nodes = np.flatnonzero(relevant)
+    n_relevant = len(nodes)
+    local = np.full(n, n_relevant, dtype=np.int64)
+    local[nodes] = np.arange(n_relevant)
+    # the only edges that can carry an interval: from a relevant node to a relevant one,
+    # or non-primary (edges come sorted by child, so the parents CSR keeps each node's order)
+    into_relevant = relevant[child]
+    carries = relevant[parent] & (into_relevant | nonprimary)
+    carry_child, carry_parent = child[carries], local[parent[carries]]
+    both_relevant = into_relevant[carries]
+    parents_ptr, parents_idx = csr(
+        n_relevant + 1, local[carry_child[both_relevant]], carry_parent[both_relevant]
+    )
+    by_parent = argsort_stable(carry_parent)
+    children_ptr, children_idx = csr(
+        n_relevant + 1, carry_parent[by_parent], carry_child[by_parent]
+    )
+    return _MergeGraph(nodes, local, parents_ptr, parents_idx, children_ptr, children_idx)
+
+
+class _IntervalStore:
+    """The external intervals found so far: each local node's run of targets in one buffer."""
+
+    def __init__(self, n_local: int) -> None:
+        self.start = np.zeros(n_local, dtype=np.int64)
+        self.length = np.zeros(n_local, dtype=np.int32)
+        self.targets = _Buffer()
+
+    def of(self, local_nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """How many targets each of ``local_nodes`` has, and all of them concatenated."""
+        counts = self.length[local_nodes]
+        return counts, self.targets.data[concat_ranges(self.start[local_nodes], counts)]
+
+    def store(self, owner_local: np.ndarray, targets: np.ndarray) -> None:
+        """Record ``targets``, grouped by their (sorted) local ``owner_local`` nodes."""
+        at = self.targets.append(targets)
+        heads = run_starts(owner_local)
+        owners = owner_local[heads]
+        self.start[owners] = at + heads
+        self.length[owners] = np.diff(np.append(heads, len(owner_local)))
+
+
+def _maximal_intervals(
+    owner: np.ndarray, target: np.ndarray, forest: Forest, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct ``(owner, target)`` pairs sorted by owner, without subtrees nested in another."""
+    key = _unique(owner * n + forest.tin[target])
+    owner, position = key // n, key % n
+    target = forest.order[position]
+    stride = np.int64(n + 1)
+    reach = np.maximum.accumulate(owner * stride + position + forest.size[target])
+    reach_before = np.concatenate([[-1], reach[:-1] - owner[1:] * stride])
+    keep = position >= reach_before
+    return owner[keep], target[keep]
+
+
+def _merge_round(
+    frontier: np.ndarray, graph: _MergeGraph, forest: Forest, found: _IntervalStore, n: int
+) -> None:
+    """Store the external intervals of the ``frontier`` (local numbers; children all done)."""
+    owner_local, kid = gather(graph.children_ptr, graph.children_idx, frontier)
+    owner = graph.nodes[owner_local]
+    kid_local = graph.local[kid]
+    # a non-primary child is an interval itself; any child passes on its own intervals
+    via_nonprimary = forest.ppar[kid] != owner
+    inherits = found.length[kid_local] > 0
+    counts, inherited = found.of(kid_local[inherits])
+    cand_owner = np.concatenate([owner[via_nonprimary], np.repeat(owner[inherits], counts)])
+    cand_target = np.concatenate([kid[via_nonprimary], inherited])
+    tin, size = forest.tin, forest.size
+    outside = (tin[cand_target] < tin[cand_owner]) | (
+        tin[cand_target] >= tin[cand_owner] + size[cand_owner]
+    )
+    cand_owner, cand_target = cand_owner[outside], cand_target[outside]
+    if len(cand_owner):
+        owner, target = _maximal_intervals(cand_owner, cand_target, forest, n)
+        found.store(graph.local[owner], target)
 
 
 def external_intervals(
@@ -473,73 +593,30 @@ def external_intervals(
     >>> [a.tolist() for a in external_intervals(4, c, p, primary_forest(4, c, p))]
     [[2], [3]]
     """
-    ppar, tin, size, order = forest.ppar, forest.tin, forest.size, forest.order
-    nonprimary = ppar[child] != parent
+    nonprimary = forest.ppar[child] != parent
     empty = np.empty(0, dtype=np.int64)
     if not nonprimary.any():
         return empty, empty
-    # the nodes that reach a non-primary edge: the ancestors of its sources
-    relevant = np.zeros(n, dtype=bool)
-    frontier = _unique(parent[nonprimary])
-    while len(frontier):
-        relevant[frontier] = True
-        lo, hi = np.searchsorted(child, frontier), np.searchsorted(child, frontier, "right")
-        up = parent[concat_ranges(lo, hi - lo)]
-        frontier = _unique(up[~relevant[up]])
-    # relevant nodes get local numbers; the others share the number R (no intervals)
-    nodes = np.flatnonzero(relevant)
-    R = len(nodes)
-    local = np.full(n, R, dtype=np.int64)
-    local[nodes] = np.arange(R)
-    # the only edges that can carry an interval: from a relevant node to a relevant one,
-    # or non-primary (edges come sorted by child, so ``up`` lists each node's parents)
-    into = relevant[child]
-    carry = relevant[parent] & (into | nonprimary)
-    kc, kp = child[carry], local[parent[carry]]
-    up_ptr, up_idx = csr(R + 1, local[kc[into[carry]]], kp[into[carry]])
-    down = argsort_stable(kp)
-    down_ptr, down_idx = csr(R + 1, kp[down], kc[down])
-    pending = np.bincount(up_idx, minlength=R + 1)  # relevant children not yet done
-    e_start = np.zeros(R + 1, dtype=np.int64)
-    e_len = np.zeros(R + 1, dtype=np.int32)
-    buf = _Buffer()
-    frontier = np.flatnonzero(pending[:R] == 0)
+    # only the nodes that reach a non-primary edge (the ancestors of its sources) get any
+    relevant = _ancestors_of(parent[nonprimary], child, parent, n)
+    graph = _merge_graph(n, child, parent, nonprimary, relevant)
+    n_relevant = len(graph.nodes)
+    found = _IntervalStore(n_relevant + 1)
+    # bottom-up: a node merges once all its relevant children have
+    children_left = np.bincount(graph.parents_idx, minlength=n_relevant + 1)
+    frontier = np.flatnonzero(children_left[:n_relevant] == 0)
     done = 0
-    big = np.int64(n + 1)
     while len(frontier):
-        vl, c = gather(down_ptr, down_idx, frontier)
-        v = nodes[vl]
-        cl = local[c]
-        extra = ppar[c] != v
-        has = e_len[cl] > 0
-        lens = e_len[cl[has]]
-        cv = np.concatenate([v[extra], np.repeat(v[has], lens)])
-        ct = np.concatenate([c[extra], buf.data[concat_ranges(e_start[cl[has]], lens)]])
-        outside = (tin[ct] < tin[cv]) | (tin[ct] >= tin[cv] + size[cv])
-        cv, ct = cv[outside], ct[outside]
-        if len(cv):
-            key = _unique(cv * n + tin[ct])
-            kv, lo = key // n, key % n
-            kt = order[lo]
-            # drop intervals nested in an earlier one of the same owner
-            run = np.maximum.accumulate(kv * big + lo + size[kt])
-            prev = np.concatenate([[-1], run[:-1] - kv[1:] * big])
-            keep = lo >= prev
-            kv, kt = kv[keep], kt[keep]
-            at = buf.append(kt)
-            heads = run_starts(kv)
-            owner = local[kv[heads]]
-            e_start[owner] = at + heads
-            e_len[owner] = np.diff(np.append(heads, len(kv)))
+        _merge_round(frontier, graph, forest, found, n)
         done += len(frontier)
-        report(progress, "merges", done, R)
-        _, ups = gather(up_ptr, up_idx, frontier)
-        cand, k = _runs(ups)
-        pending[cand] -= k
-        frontier = cand[pending[cand] == 0]
-    owners = np.flatnonzero(e_len)
-    lens = e_len[owners]
-    return np.repeat(nodes[owners], lens), buf.data[concat_ranges(e_start[owners], lens)]
+        report(progress, "merges", done, n_relevant)
+        _, parents = gather(graph.parents_ptr, graph.parents_idx, frontier)
+        candidates, finished_children = _runs(parents)
+        children_left[candidates] -= finished_children
+        frontier = candidates[children_left[candidates] == 0]
+    owners = np.flatnonzero(found.length)
+    counts, targets = found.of(owners)
+    return np.repeat(graph.nodes[owners], counts), targets
 
 
 @dataclass

@@ -351,13 +351,35 @@ class LineageGraph:
 
     @property
     def release_months(self) -> pd.Series:
-        """Release month ``YYYY-MM`` of every model (dated as the module docstring says)."""
+        """Release month ``YYYY-MM`` of every model (dated as the module docstring says).
+
+        Examples
+        --------
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f", "q"],
+        ...                   "created_at": ["2024-01-09", "2024-03-02", "2023-12-30"]}),
+        ...     pd.DataFrame({"child": ["f", "q"], "parent": ["b", "b"],
+        ...                   "relation": ["finetune", "quantized"]}))
+        >>> g.release_months.tolist()
+        ['2024-01', '2024-03', '2023-12']
+        """
         labels = [month_label(m) for m in range(self._month0, self._snap_month + 1)]
         return pd.Series(np.asarray(labels, dtype=object)[self._col], index=self.ids)
 
     @property
     def snapshot_month(self) -> str:
-        """The last month of every growth curve, ``YYYY-MM``."""
+        """The last month of every growth curve, ``YYYY-MM``.
+
+        Examples
+        --------
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f", "q"],
+        ...                   "created_at": ["2024-01-09", "2024-03-02", "2023-12-30"]}),
+        ...     pd.DataFrame({"child": ["f", "q"], "parent": ["b", "b"],
+        ...                   "relation": ["finetune", "quantized"]}))
+        >>> g.snapshot_month
+        '2024-03'
+        """
         return month_label(self._snap_month)
 
     @property
@@ -413,12 +435,34 @@ class LineageGraph:
     # -- edges and filters ----------------------------------------------------------------
     @property
     def relations(self) -> list[str]:
-        """Relations present on the graph's edges."""
+        """Relations present on the graph's edges.
+
+        Examples
+        --------
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f", "q"],
+        ...                   "created_at": ["2024-01-09", "2024-03-02", "2023-12-30"]}),
+        ...     pd.DataFrame({"child": ["f", "q"], "parent": ["b", "b"],
+        ...                   "relation": ["finetune", "quantized"]}))
+        >>> g.relations
+        ['finetune', 'quantized']
+        """
         return [self._rel_names[c] for c in np.unique(self._rel)]
 
     @property
     def edges(self) -> pd.DataFrame:
-        """The kept edges: ``child, parent, relation``."""
+        """The kept edges: ``child, parent, relation``.
+
+        Examples
+        --------
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f", "q"],
+        ...                   "created_at": ["2024-01-09", "2024-03-02", "2023-12-30"]}),
+        ...     pd.DataFrame({"child": ["f", "q"], "parent": ["b", "b"],
+        ...                   "relation": ["finetune", "quantized"]}))
+        >>> g.edges.values.tolist()
+        [['f', 'b', 'finetune'], ['q', 'b', 'quantized']]
+        """
         return pd.DataFrame(
             {
                 "child": self.ids[self._child],
@@ -484,7 +528,21 @@ class LineageGraph:
         return self._cache[codes]
 
     def clear_cache(self) -> None:
-        """Forget the count indexes computed so far (the next count starts from scratch)."""
+        """Forget the count indexes computed so far (the next count starts from scratch).
+
+        Examples
+        --------
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f", "q"],
+        ...                   "created_at": ["2024-01-09", "2024-03-02", "2023-12-30"]}),
+        ...     pd.DataFrame({"child": ["f", "q"], "parent": ["b", "b"],
+        ...                   "relation": ["finetune", "quantized"]}))
+        >>> g.descendant_counts().tolist()
+        [2, 0, 0]
+        >>> g.clear_cache()  # the next count is computed afresh
+        >>> g.descendant_counts().tolist()
+        [2, 0, 0]
+        """
         self._cache.clear()
         self._adjacent.clear()
 
@@ -1108,6 +1166,11 @@ class LineageGraph:
         """Where each edge of :attr:`edges` was declared: the ``source`` column of the edges
         frame the graph was built from (a crawled snapshot's ``relation_tag``,
         ``base_model_tag`` or ``card``), else ``unknown``.
+
+        Returns
+        -------
+        numpy.ndarray of str
+            One source per edge.
 
         Examples
         --------

@@ -34,7 +34,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from lineage.errors import (
@@ -96,12 +97,24 @@ class CrawlProgress(Progress):
 
     @property
     def models(self) -> int:
-        """Models listed so far (``done``)."""
+        """Models listed so far (``done``).
+
+        Examples
+        --------
+        >>> CrawlProgress("crawl", 2_000, None, "").models
+        2000
+        """
         return self.done
 
     @property
     def finished(self) -> bool:
-        """Whether the crawl is over."""
+        """Whether the crawl is over.
+
+        Examples
+        --------
+        >>> CrawlProgress("crawl", 2_000, None, "", complete=True).finished
+        True
+        """
         return self.complete
 
 
@@ -238,81 +251,128 @@ def crawl(
         run, resumed = _start_or_resume(
             store, client, full=full, card_refs=card_refs, max_models=max_models
         )
-        pages = models = 0
+        call = _CrawlCall(store, client, run, progress, started)
+        client.on_wait = lambda seconds: call.tell(waiting=seconds, phase=run.phase)
         lookups = renames = 0
-
-        def tell(
-            done: bool = False,
-            remaining: int | None = None,
-            waiting: float | None = None,
-            phase: str | None = None,
-        ) -> None:
-            if progress:
-                progress(
-                    _crawl_progress(
-                        run,
-                        phase,
-                        models,
-                        time.monotonic() - started,
-                        complete=done,
-                        ratelimit=remaining,
-                        waiting=waiting,
-                    )
-                )
-
-        client.on_wait = lambda seconds: tell(waiting=seconds, phase=run.phase)
-        followed: set[str] = set()
         try:
-            while run.next_url and (max_models is None or models < max_models):
-                url = run.next_url
-                followed.add(url)
-                raw = client.fetch(url)
-                if raw.next_url is not None and raw.next_url in followed:
-                    raise PaginationLoopError(
-                        f"{client.endpoint}'s next-page link repeats a page already read "
-                        f"({raw.next_url[:120]}); stopped so no model is counted twice, nothing "
-                        "of that page was stored; rerun later or report the endpoint"
-                    )
-                fetched_phase = run.phase
-                items = raw.items
-                parsed = parse_page(items)
-                phase, next_url = _next_cursor(store, client, run, parsed, raw.next_url)
-                store.commit_page(run, parsed, phase=phase, next_url=next_url)
-                pages += 1
-                models += len(items)
-                tell(remaining=raw.ratelimit_remaining, phase=fetched_phase)
-            if run.next_url:  # capped by max_models
-                store.stop_run(run, f"stopped after {models:,} models (--max-models)")
-                if run.mode == "full" and store.live_gen() is None:
-                    store.publish_partial(run)
-                complete = False
-            else:
-                if run.mode == "incremental":
-                    lookups, renames = _look_up(
-                        store, client, run, max_lookups, lambda: tell(phase="lookups")
-                    )
-                report(
-                    progress,
-                    "commit",
-                    0,
-                    None,
-                    f"committing {run.models_seen:,} models and caching their graph for fast reads",
-                )
-                store.finish_run(run)
-                complete = store.completeness().complete
-        except KeyboardInterrupt:
-            _stopped(store, run, "interrupted (Ctrl-C)")
-            raise
-        except HfLineageError as exc:
-            _stopped(store, run, str(exc))
-            raise
+            with _resumable_on_error(store, run):
+                call.list_pages(max_models)
+                if run.next_url:  # capped by max_models
+                    call.stop_capped()
+                    complete = False
+                else:
+                    lookups, renames = call.finish(max_lookups)
+                    complete = store.completeness().complete
         finally:
             client.on_wait = None
-        tell(done=True)
+        call.tell(done=True)
         elapsed = time.monotonic() - started
         return CrawlResult(
-            run.id, run.mode, resumed, pages, models, elapsed, complete, renames, lookups
+            run.id, run.mode, resumed, call.pages, call.models, elapsed, complete, renames, lookups
         )
+
+
+class _CrawlCall:
+    """One call of :func:`crawl` on its run: the page loop, its end, and its progress."""
+
+    def __init__(
+        self,
+        store: Store,
+        client: HubClient,
+        run: CrawlRun,
+        progress: ProgressCallback | None,
+        started: float,
+    ) -> None:
+        self.store, self.client, self.run = store, client, run
+        self.progress, self.started = progress, started
+        self.pages = self.models = 0  # committed by this call
+
+    def tell(
+        self,
+        done: bool = False,
+        remaining: int | None = None,
+        waiting: float | None = None,
+        phase: str | None = None,
+    ) -> None:
+        """Report a :class:`CrawlProgress` (if anyone listens)."""
+        if self.progress:
+            self.progress(
+                _crawl_progress(
+                    self.run,
+                    phase,
+                    self.models,
+                    time.monotonic() - self.started,
+                    complete=done,
+                    ratelimit=remaining,
+                    waiting=waiting,
+                )
+            )
+
+    def list_pages(self, max_models: int | None) -> None:
+        """Fetch and commit pages until the listing ends or ``max_models`` are reached."""
+        followed: set[str] = set()
+        run = self.run
+        while run.next_url and (max_models is None or self.models < max_models):
+            self._commit_page(run.next_url, followed)
+
+    def _commit_page(self, url: str, followed: set[str]) -> None:
+        """Fetch the page at ``url``, commit it with the next cursor, and report progress."""
+        client, run = self.client, self.run
+        followed.add(url)
+        raw = client.fetch(url)
+        if raw.next_url is not None and raw.next_url in followed:
+            raise PaginationLoopError(
+                f"{client.endpoint}'s next-page link repeats a page already read "
+                f"({raw.next_url[:120]}); stopped so no model is counted twice, nothing "
+                "of that page was stored; rerun later or report the endpoint"
+            )
+        fetched_phase = run.phase
+        parsed = parse_page(raw.items)
+        phase, next_url = _next_cursor(self.store, client, run, parsed, raw.next_url)
+        self.store.commit_page(run, parsed, phase=phase, next_url=next_url)
+        self.pages += 1
+        self.models += len(raw.items)
+        self.tell(remaining=raw.ratelimit_remaining, phase=fetched_phase)
+
+    def stop_capped(self) -> None:
+        """End a call capped by ``max_models``: the run stays resumable (a first look is
+        published as a partial snapshot)."""
+        store, run = self.store, self.run
+        store.stop_run(run, f"stopped after {self.models:,} models (--max-models)")
+        if run.mode == "full" and store.live_gen() is None:
+            store.publish_partial(run)
+
+    def finish(self, max_lookups: int) -> tuple[int, int]:
+        """End a listing that reached its end: lookups (incremental runs), then commit the
+        run; return ``(lookups, renames)``."""
+        store, run = self.store, self.run
+        lookups = renames = 0
+        if run.mode == "incremental":
+            lookups, renames = _look_up(
+                store, self.client, run, max_lookups, lambda: self.tell(phase="lookups")
+            )
+        report(
+            self.progress,
+            "commit",
+            0,
+            None,
+            f"committing {run.models_seen:,} models and caching their graph for fast reads",
+        )
+        store.finish_run(run)
+        return lookups, renames
+
+
+@contextmanager
+def _resumable_on_error(store: Store, run: CrawlRun) -> Iterator[None]:
+    """Mark ``run`` interrupted (resumable) when Ctrl-C or a crawl error stops it."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        _stopped(store, run, "interrupted (Ctrl-C)")
+        raise
+    except HfLineageError as exc:
+        _stopped(store, run, str(exc))
+        raise
 
 
 def _stopped(store: Store, run: CrawlRun, note: str) -> None:
@@ -331,36 +391,60 @@ def _start_or_resume(
     card_refs: bool | None,
     max_models: int | None,
 ) -> tuple[CrawlRun, bool]:
+    """The run this call continues, and whether it resumes one (else a new one started)."""
+    resumable = _resumable_run(store, client, full=full)
+    if resumable is not None:
+        _resume(store, client, resumable, card_refs=card_refs)
+        return resumable, True
+    return _start_run(store, client, full=full, card_refs=card_refs, max_models=max_models), False
+
+
+def _resumable_run(store: Store, client: HubClient, *, full: bool) -> CrawlRun | None:
+    """The unfinished run of this endpoint to resume, if any (``full`` resumes only a full
+    one whose next page is still on the endpoint)."""
     pending = store.pending_run()
-    if pending and pending.endpoint != client.endpoint and not full:
-        raise CrawlStateError(
-            f"an unfinished crawl of {pending.endpoint} is pending in {store.path}; rerun with "
-            f"--endpoint {pending.endpoint} to resume it, or --full to start over"
-        )
-    live_cards = store.card_refs_crawled() if store.live_gen() is not None else None
-    resume = (
-        pending
-        if pending is not None
-        and pending.endpoint == client.endpoint
-        and (pending.mode == "full" or not full)
-        else None
-    )
-    if resume is not None and full and resume.next_url:  # --full starts over from a foreign URL
-        try:
-            client.check_url(resume.next_url)
-        except ForeignOriginError:
-            resume = None
-    if resume is not None:
-        if card_refs is not None and bool(card_refs) != bool(resume.card_refs):
+    if pending is None:
+        return None
+    if pending.endpoint != client.endpoint:
+        if not full:
             raise CrawlStateError(
-                f"the unfinished crawl in {store.path} was started "
-                f"{'with' if resume.card_refs else 'without'} --card-refs; resume it as it "
-                "was, or pass --full to start over"
+                f"an unfinished crawl of {pending.endpoint} is pending in {store.path}; rerun "
+                f"with --endpoint {pending.endpoint} to resume it, or --full to start over"
             )
-        if resume.next_url:
-            client.check_url(resume.next_url, "stored resume URL")
-        store.mark_running(resume)
-        return resume, True
+        return None
+    if full and pending.mode != "full":
+        return None
+    if full and pending.next_url:  # --full starts over from a foreign URL
+        try:
+            client.check_url(pending.next_url)
+        except ForeignOriginError:
+            return None
+    return pending
+
+
+def _resume(store: Store, client: HubClient, run: CrawlRun, *, card_refs: bool | None) -> None:
+    """Check that ``run`` can go on as it was started, and mark it running."""
+    if card_refs is not None and bool(card_refs) != bool(run.card_refs):
+        raise CrawlStateError(
+            f"the unfinished crawl in {store.path} was started "
+            f"{'with' if run.card_refs else 'without'} --card-refs; resume it as it "
+            "was, or pass --full to start over"
+        )
+    if run.next_url:
+        client.check_url(run.next_url, "stored resume URL")
+    store.mark_running(run)
+
+
+def _start_run(
+    store: Store,
+    client: HubClient,
+    *,
+    full: bool,
+    card_refs: bool | None,
+    max_models: int | None,
+) -> CrawlRun:
+    """Start a full run, or an incremental one after a complete crawl of this endpoint."""
+    live_cards = store.card_refs_crawled() if store.live_gen() is not None else None
     last = store.last_complete_run()
     if not full and last is not None and last.endpoint != client.endpoint:
         raise CrawlStateError(
@@ -377,7 +461,7 @@ def _start_or_resume(
     expand = CARD_EXPAND if cards else EXPAND
     mark = client.hub_mark()
     if not incremental or last is None:
-        run = store.start_run(
+        return store.start_run(
             mode="full",
             endpoint=client.endpoint,
             phase="full",
@@ -386,18 +470,16 @@ def _start_or_resume(
             card_refs=cards,
             max_models=max_models,
         )
-    else:
-        run = store.start_run(
-            mode="incremental",
-            endpoint=client.endpoint,
-            phase="new",
-            next_url=client.listing_url("createdAt", expand=expand),
-            hub_mark=mark,
-            cutoff=last.hub_mark,
-            card_refs=cards,
-            max_models=max_models,
-        )
-    return run, False
+    return store.start_run(
+        mode="incremental",
+        endpoint=client.endpoint,
+        phase="new",
+        next_url=client.listing_url("createdAt", expand=expand),
+        hub_mark=mark,
+        cutoff=last.hub_mark,
+        card_refs=cards,
+        max_models=max_models,
+    )
 
 
 def _next_cursor(

@@ -477,11 +477,33 @@ class Store:
                     con.execute(statement)
 
     def crawl_lock(self) -> contextlib.AbstractContextManager[None]:
-        """Hold the file's crawl lock (see the module function :func:`crawl_lock`)."""
+        """Hold the file's crawl lock (see the module function :func:`crawl_lock`).
+
+        Returns
+        -------
+        contextlib.AbstractContextManager
+            Holds the lock while entered.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> st = Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db")
+        >>> with st.crawl_lock():
+        ...     st.crawl_active()
+        True
+        >>> st.close()
+        """
         return crawl_lock(self.path)
 
     def close(self) -> None:
-        """Close the file (a finished writer folds the WAL back into it)."""
+        """Close the file (a finished writer folds the WAL back into it).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> st = Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db")
+        >>> st.close()
+        """
         self._con.close()
 
     def __enter__(self) -> Store:
@@ -496,7 +518,25 @@ class Store:
         return row[0] if row else None
 
     def live_gen(self) -> int | None:
-        """The generation readers see (``None`` before the first complete crawl)."""
+        """The generation readers see (``None`` before the first complete crawl).
+
+        Returns
+        -------
+        int or None
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> st = Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db")
+        >>> run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u", hub_mark=None)
+        >>> from lineage.hub.client import parse_page
+        >>> page = parse_page([{"_id": "1", "id": "a/b", "createdAt": "2024-01-01T00:00:00.000Z"}])
+        >>> st.commit_page(run, page, phase="full", next_url=None)
+        >>> st.finish_run(run)
+        >>> st.live_gen()
+        1
+        >>> st.close()
+        """
         value = self._meta("live_gen")
         return int(value) if value is not None else None
 
@@ -507,29 +547,115 @@ class Store:
         return [CrawlRun(*row) for row in rows]
 
     def runs(self) -> list[CrawlRun]:
-        """Every crawl run, oldest first."""
+        """Every crawl run, oldest first.
+
+        Returns
+        -------
+        list of CrawlRun
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> st = Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db")
+        >>> run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u", hub_mark=None)
+        >>> from lineage.hub.client import parse_page
+        >>> page = parse_page([{"_id": "1", "id": "a/b", "createdAt": "2024-01-01T00:00:00.000Z"}])
+        >>> st.commit_page(run, page, phase="full", next_url=None)
+        >>> st.finish_run(run)
+        >>> [(r.mode, r.status, r.models_seen) for r in st.runs()]
+        [('full', 'done', 1)]
+        >>> st.close()
+        """
         return self._runs("ORDER BY id")
 
     def pending_run(self) -> CrawlRun | None:
-        """The unfinished crawl to resume (running, or interrupted), if any."""
+        """The unfinished crawl to resume (running, or interrupted), if any.
+
+        Returns
+        -------
+        CrawlRun or None
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> st = Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db")
+        >>> run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u", hub_mark=None)
+        >>> st.stop_run(run, "Ctrl-C")
+        >>> st.pending_run().status
+        'interrupted'
+        >>> st.close()
+        """
         runs = self._runs("WHERE status IN ('running', 'interrupted') ORDER BY id DESC LIMIT 1")
         return runs[0] if runs else None
 
     def last_complete_run(self) -> CrawlRun | None:
-        """The last crawl that finished."""
+        """The last crawl that finished.
+
+        Returns
+        -------
+        CrawlRun or None
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> st = Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db")
+        >>> run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u", hub_mark=None)
+        >>> from lineage.hub.client import parse_page
+        >>> page = parse_page([{"_id": "1", "id": "a/b", "createdAt": "2024-01-01T00:00:00.000Z"}])
+        >>> st.commit_page(run, page, phase="full", next_url=None)
+        >>> st.finish_run(run)
+        >>> st.last_complete_run().id == run.id
+        True
+        >>> st.close()
+        """
         runs = self._runs("WHERE status = 'done' ORDER BY id DESC LIMIT 1")
         return runs[0] if runs else None
 
     def crawl_active(self) -> bool:
-        """Whether a crawl process is writing this file right now."""
+        """Whether a crawl process is writing this file right now.
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> st = Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db")
+        >>> st.crawl_active()
+        False
+        >>> st.close()
+        """
         return _crawl_active(self.path)
 
     def card_refs_crawled(self) -> bool:
-        """Whether the live snapshot was crawled with card references (``--card-refs``)."""
+        """Whether the live snapshot was crawled with card references (``--card-refs``).
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> st = Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db")
+        >>> run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u", hub_mark=None)
+        >>> from lineage.hub.client import parse_page
+        >>> page = parse_page([{"_id": "1", "id": "a/b", "createdAt": "2024-01-01T00:00:00.000Z"}])
+        >>> st.commit_page(run, page, phase="full", next_url=None)
+        >>> st.finish_run(run)
+        >>> st.card_refs_crawled()
+        False
+        >>> st.close()
+        """
         return self._meta("card_refs") == "1"
 
     def completeness(self) -> Completeness:
         """Whether the snapshot readers see is whole, and if not, why and what to do.
+
+        Returns
+        -------
+        Completeness
 
         Examples
         --------
@@ -580,6 +706,37 @@ class Store:
 
         Any other unfinished run is marked abandoned, and rows of an abandoned generation
         are dropped, in the same transaction.
+
+        Parameters
+        ----------
+        mode : {"full", "incremental"}
+            A full run writes a new generation; an incremental one the live generation.
+        endpoint : str
+            The Hub crawled.
+        phase, next_url : str
+            The first cursor: listing phase and URL.
+        hub_mark : str, optional
+            The Hub's newest ``lastModified`` as the run starts.
+        cutoff : str, optional
+            The previous run's mark (incremental runs).
+        max_models : int, optional
+            The cap of the call that starts it.
+        card_refs : bool
+            Whether card references are requested.
+
+        Returns
+        -------
+        CrawlRun
+            The run as recorded (status ``running``).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> st = Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db")
+        >>> run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u", hub_mark=None)
+        >>> run.mode, run.status, run.gen, run.next_url
+        ('full', 'running', 1, 'u')
+        >>> st.close()
         """
         with self._write() as con:
             live = self.live_gen()
@@ -613,13 +770,48 @@ class Store:
         return self._runs("WHERE id = ?", (run_id,))[0]
 
     def mark_running(self, run: CrawlRun) -> None:
-        """Record that ``run`` (resumed) is being crawled again."""
+        """Record that ``run`` (resumed) is being crawled again.
+
+        Parameters
+        ----------
+        run : CrawlRun
+            The resumed run (updated in place).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> st = Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db")
+        >>> run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u", hub_mark=None)
+        >>> st.stop_run(run, "Ctrl-C")
+        >>> st.mark_running(run)
+        >>> run.status, st.pending_run().status
+        ('running', 'running')
+        >>> st.close()
+        """
         with self._write() as con:
             con.execute("UPDATE runs SET status = 'running', note = NULL WHERE id = ?", (run.id,))
         run.status, run.note = "running", None
 
     def stop_run(self, run: CrawlRun, note: str) -> None:
-        """Record that ``run`` stopped before its end (resumable): Ctrl-C, an error, a cap."""
+        """Record that ``run`` stopped before its end (resumable): Ctrl-C, an error, a cap.
+
+        Parameters
+        ----------
+        run : CrawlRun
+            The run (updated in place).
+        note : str
+            Why it stopped.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> st = Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db")
+        >>> run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u", hub_mark=None)
+        >>> st.stop_run(run, "interrupted (Ctrl-C)")
+        >>> st.pending_run().note
+        'interrupted (Ctrl-C)'
+        >>> st.close()
+        """
         with self._write() as con:
             con.execute(
                 "UPDATE runs SET status = 'interrupted', note = ? WHERE id = ?", (note, run.id)
@@ -627,7 +819,26 @@ class Store:
         run.status, run.note = "interrupted", note
 
     def publish_partial(self, run: CrawlRun) -> None:
-        """Make a first look's generation the one readers see, flagged partial."""
+        """Make a first look's generation the one readers see, flagged partial.
+
+        Parameters
+        ----------
+        run : CrawlRun
+            The (full, unfinished) run whose generation is published.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> st = Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db")
+        >>> run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u", hub_mark=None)
+        >>> from lineage.hub.client import parse_page
+        >>> page = parse_page([{"_id": "1", "id": "a/b", "createdAt": "2024-01-01T00:00:00.000Z"}])
+        >>> st.commit_page(run, page, phase="full", next_url="u2")
+        >>> st.publish_partial(run)
+        >>> st.completeness().state, len(st.models_frame())
+        ('partial', 1)
+        >>> st.close()
+        """
         with self._write() as con:
             con.execute("INSERT OR REPLACE INTO meta VALUES ('live_gen', ?)", (str(run.gen),))
             con.execute("INSERT OR REPLACE INTO meta VALUES ('live_complete', '0')")
@@ -637,7 +848,30 @@ class Store:
             )
 
     def known_ids(self, oids: Iterable[str]) -> set[str]:
-        """Which of these Hub ``_id`` values the live generation already holds."""
+        """Which of these Hub ``_id`` values the live generation already holds.
+
+        Parameters
+        ----------
+        oids : iterable of str
+            Hub ``_id`` values.
+
+        Returns
+        -------
+        set of str
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> st = Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db")
+        >>> run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u", hub_mark=None)
+        >>> from lineage.hub.client import parse_page
+        >>> page = parse_page([{"_id": "1", "id": "a/b", "createdAt": "2024-01-01T00:00:00.000Z"}])
+        >>> st.commit_page(run, page, phase="full", next_url=None)
+        >>> st.finish_run(run)
+        >>> st.known_ids(["1", "2"])
+        {'1'}
+        >>> st.close()
+        """
         live = self.live_gen()
         return set() if live is None else set(self._by_oid(live, list(oids)))
 
@@ -669,6 +903,27 @@ class Store:
         always one model. In an incremental run, parent references new to the snapshot that
         name no model are queued for a lookup.
         ``run`` is updated in place (pages, models seen, cursor).
+
+        Parameters
+        ----------
+        run : CrawlRun
+            The run the page belongs to (updated in place).
+        page : lineage.hub.client.ParsedPage
+            The parsed listing page.
+        phase, next_url : str or None
+            The cursor after this page (``next_url`` None: the phase is over).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> st = Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db")
+        >>> run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u", hub_mark=None)
+        >>> from lineage.hub.client import parse_page
+        >>> page = parse_page([{"_id": "1", "id": "a/b", "createdAt": "2024-01-01T00:00:00.000Z"}])
+        >>> st.commit_page(run, page, phase="full", next_url=None)
+        >>> run.pages, run.models_seen
+        (1, 1)
+        >>> st.close()
         """
         with self._write() as con:
             self._store_rows(con, run.gen, page, incremental=run.mode == "incremental")
@@ -772,7 +1027,30 @@ class Store:
         )
 
     def lookups_due(self, gen: int) -> list[tuple[str, str]]:
-        """(ref_lower, ref) of queued references that still name no model of ``gen``."""
+        """(ref_lower, ref) of queued references that still name no model of ``gen``.
+
+        Parameters
+        ----------
+        gen : int
+            The generation the references must name no model of.
+
+        Returns
+        -------
+        list of (str, str)
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> st = Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db")
+        >>> run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u", hub_mark=None)
+        >>> from lineage.hub.client import parse_page
+        >>> page = parse_page([{"_id": "1", "id": "a/b", "createdAt": "2024-01-01T00:00:00.000Z"}])
+        >>> st.commit_page(run, page, phase="full", next_url=None)
+        >>> st.finish_run(run)
+        >>> st.lookups_due(st.live_gen())
+        []
+        >>> st.close()
+        """
         todo = self._con.execute(
             "SELECT ref_lower, ref FROM lookups WHERE status = 'todo' ORDER BY ref_lower"
         ).fetchall()
@@ -790,6 +1068,32 @@ class Store:
         the Hub has none): a known ``_id`` under a new id is a rename, the reference becomes
         an alias of the id it redirects to, an unknown model is added. Returns the status
         recorded: "absent", "found" or "renamed".
+
+        Parameters
+        ----------
+        gen : int
+            The generation written.
+        ref_lower : str
+            The reference looked up, lower-case.
+        page : lineage.hub.client.ParsedPage or None
+            The Hub's answer, parsed.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> st = Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db")
+        >>> run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u", hub_mark=None)
+        >>> from lineage.hub.client import parse_page
+        >>> page = parse_page([{"_id": "1", "id": "a/b", "createdAt": "2024-01-01T00:00:00.000Z"}])
+        >>> st.commit_page(run, page, phase="full", next_url=None)
+        >>> st.finish_run(run)
+        >>> st.apply_lookup(st.live_gen(), "x/absent", None)
+        'absent'
+        >>> st.close()
         """
         with self._write() as con:
             if page is None or not page.models:
@@ -817,6 +1121,10 @@ class Store:
     def aliases(self) -> dict[str, str]:
         """Old id -> current id of every model seen renamed.
 
+        Returns
+        -------
+        dict of str to str
+
         Examples
         --------
         >>> import tempfile, pathlib
@@ -827,7 +1135,25 @@ class Store:
         return dict(self._con.execute("SELECT old_id, new_id FROM aliases ORDER BY old_lower"))
 
     def set_cursor(self, run: CrawlRun, *, phase: str | None, next_url: str | None) -> None:
-        """Move an unfinished run to another phase/URL without storing a page."""
+        """Move an unfinished run to another phase/URL without storing a page.
+
+        Parameters
+        ----------
+        run : CrawlRun
+            The run (updated in place).
+        phase, next_url : str or None
+            The new cursor.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> st = Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db")
+        >>> run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u", hub_mark=None)
+        >>> st.set_cursor(run, phase="lookups", next_url=None)
+        >>> st.pending_run().phase
+        'lookups'
+        >>> st.close()
+        """
         with self._write() as con:
             con.execute(
                 "UPDATE runs SET phase = ?, next_url = ? WHERE id = ?", (phase, next_url, run.id)
@@ -835,7 +1161,26 @@ class Store:
         run.phase, run.next_url = phase, next_url
 
     def finish_run(self, run: CrawlRun) -> None:
-        """Mark ``run`` complete; a full run's generation replaces the live one atomically."""
+        """Mark ``run`` complete; a full run's generation replaces the live one atomically.
+
+        Parameters
+        ----------
+        run : CrawlRun
+            The run (updated in place).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> st = Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db")
+        >>> run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u", hub_mark=None)
+        >>> from lineage.hub.client import parse_page
+        >>> page = parse_page([{"_id": "1", "id": "a/b", "createdAt": "2024-01-01T00:00:00.000Z"}])
+        >>> st.commit_page(run, page, phase="full", next_url=None)
+        >>> st.finish_run(run)
+        >>> run.status, st.completeness().state
+        ('done', 'complete')
+        >>> st.close()
+        """
         with self._write() as con:
             if run.mode == "full":
                 for table in _GEN_TABLES:
@@ -879,6 +1224,10 @@ class Store:
         cache of :mod:`lineage.graph.cache`) is keyed by it, so it is never used for a
         snapshot that has changed since.
 
+        Returns
+        -------
+        str
+
         Examples
         --------
         >>> import tempfile, pathlib
@@ -903,7 +1252,27 @@ class Store:
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[None]:
-        """One read transaction: everything read inside sees the same committed snapshot."""
+        """One read transaction: everything read inside sees the same committed snapshot.
+
+        Returns
+        -------
+        contextlib.AbstractContextManager
+            The transaction, while entered.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> st = Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db")
+        >>> run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u", hub_mark=None)
+        >>> from lineage.hub.client import parse_page
+        >>> page = parse_page([{"_id": "1", "id": "a/b", "createdAt": "2024-01-01T00:00:00.000Z"}])
+        >>> st.commit_page(run, page, phase="full", next_url=None)
+        >>> st.finish_run(run)
+        >>> with st.reading():
+        ...     len(st.models_frame()), len(st.edges_frame())
+        (1, 0)
+        >>> st.close()
+        """
         if self._con.in_transaction:
             yield
             return
@@ -980,7 +1349,25 @@ class Store:
 
     def frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """``(models_frame(), edges_frame())`` read once and not kept (half the memory of the
-        two calls, for one-shot readers such as the graph cache's builder)."""
+        two calls, for one-shot readers such as the graph cache's builder).
+
+        Returns
+        -------
+        models, edges : pandas.DataFrame
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> st = Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db")
+        >>> run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u", hub_mark=None)
+        >>> from lineage.hub.client import parse_page
+        >>> page = parse_page([{"_id": "1", "id": "a/b", "createdAt": "2024-01-01T00:00:00.000Z"}])
+        >>> st.commit_page(run, page, phase="full", next_url=None)
+        >>> st.finish_run(run)
+        >>> [len(frame) for frame in st.frames()]
+        [1, 0]
+        >>> st.close()
+        """
         with self.reading():
             return self._resolve()
 
@@ -991,6 +1378,23 @@ class Store:
 
         Columns: id, created_at, last_modified (datetime64[ns, UTC]), author, downloads,
         likes, pipeline_tag, library_name, missing.
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> st = Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db")
+        >>> run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u", hub_mark=None)
+        >>> from lineage.hub.client import parse_page
+        >>> page = parse_page([{"_id": "1", "id": "a/b", "createdAt": "2024-01-01T00:00:00.000Z"}])
+        >>> st.commit_page(run, page, phase="full", next_url=None)
+        >>> st.finish_run(run)
+        >>> st.models_frame()[["id", "missing"]].to_dict("records")
+        [{'id': 'a/b', 'missing': False}]
+        >>> st.close()
         """
         return self._resolved()[0]
 
@@ -998,11 +1402,48 @@ class Store:
         """Lineage edges ``child, parent, relation, source``, parents resolved to listed ids.
 
         Self-loops are not here (see :meth:`info`); cycles are.
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> st = Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db")
+        >>> run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u", hub_mark=None)
+        >>> from lineage.hub.client import parse_page
+        >>> page = parse_page([{"_id": "2", "id": "you/tuned",
+        ...                     "createdAt": "2024-02-01T00:00:00.000Z",
+        ...                     "tags": ["base_model:finetune:org/base"]}])
+        >>> st.commit_page(run, page, phase="full", next_url=None)
+        >>> st.finish_run(run)
+        >>> st.edges_frame().iloc[0].tolist()
+        ['you/tuned', 'org/base', 'finetune', 'relation_tag']
+        >>> st.close()
         """
         return self._resolved()[1]
 
     def snapshot_time(self) -> pd.Timestamp | None:
-        """When the last complete crawl finished (UTC), ``None`` before the first one."""
+        """When the last complete crawl finished (UTC), ``None`` before the first one.
+
+        Returns
+        -------
+        pandas.Timestamp or None
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> st = Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db")
+        >>> run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u", hub_mark=None)
+        >>> from lineage.hub.client import parse_page
+        >>> page = parse_page([{"_id": "1", "id": "a/b", "createdAt": "2024-01-01T00:00:00.000Z"}])
+        >>> st.commit_page(run, page, phase="full", next_url=None)
+        >>> st.finish_run(run)
+        >>> st.snapshot_time() is not None
+        True
+        >>> st.close()
+        """
         import pandas as pd
 
         run = self.last_complete_run()
@@ -1016,6 +1457,24 @@ class Store:
         snapshot_time, endpoint, pending (dict or None), runs (list of dicts). The graph's
         counts come from the snapshot's graph cache (:func:`lineage.graph.cache.graph_summary`),
         built once per snapshot, so this reads no table whole.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> st = Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db")
+        >>> run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u", hub_mark=None)
+        >>> from lineage.hub.client import parse_page
+        >>> page = parse_page([{"_id": "1", "id": "a/b", "createdAt": "2024-01-01T00:00:00.000Z"}])
+        >>> st.commit_page(run, page, phase="full", next_url=None)
+        >>> st.finish_run(run)
+        >>> info = st.info()
+        >>> info["models"], info["edges"], info["endpoint"]
+        (1, 0, 'e')
+        >>> st.close()
         """
         from lineage.graph.cache import graph_summary
 
@@ -1052,6 +1511,23 @@ class Store:
         """Card references (``crawl --card-refs``) as edges ``child, parent, relation, source``
         (source ``card``): only those naming a listed model, matched case-insensitively;
         a card never adds a missing node.
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> st = Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db")
+        >>> run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u", hub_mark=None)
+        >>> from lineage.hub.client import parse_page
+        >>> page = parse_page([{"_id": "1", "id": "a/b", "createdAt": "2024-01-01T00:00:00.000Z"}])
+        >>> st.commit_page(run, page, phase="full", next_url=None)
+        >>> st.finish_run(run)
+        >>> list(st.card_edges_frame().columns)
+        ['child', 'parent', 'relation', 'source']
+        >>> st.close()
         """
         import pandas as pd
 
@@ -1072,6 +1548,24 @@ class Store:
         with ``--card-refs``), card_refs_stored, card_refs_listed (those naming a listed
         model), skipped ({reason: items}), repaired ({field: items}), renames ({old: new}),
         lookups ({status: references}), floor_dated (models carrying the Hub's floor date).
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> st = Store(pathlib.Path(tempfile.mkdtemp()) / "hub.db")
+        >>> run = st.start_run(mode="full", endpoint="e", phase="full", next_url="u", hub_mark=None)
+        >>> from lineage.hub.client import parse_page
+        >>> page = parse_page([{"_id": "1", "id": "a/b", "createdAt": "2024-01-01T00:00:00.000Z"}])
+        >>> st.commit_page(run, page, phase="full", next_url=None)
+        >>> st.finish_run(run)
+        >>> report = st.crawl_report()
+        >>> report["completeness"].state, report["skipped"], report["renames"]
+        ('complete', {}, {})
+        >>> st.close()
         """
         from lineage.hub.client import HUB_DATE_FLOOR  # the HTTP client: lazily (0.25 s)
 

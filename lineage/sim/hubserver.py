@@ -219,11 +219,34 @@ class LocalHub:
     # -- lifecycle -------------------------------------------------------------------------
     @property
     def endpoint(self) -> str:
-        """``http://127.0.0.1:PORT``."""
+        """``http://127.0.0.1:PORT``.
+
+        Examples
+        --------
+        >>> models = [{"_id": "1", "id": "org/base", "createdAt": "2024-01-01T00:00:00.000Z"}]
+        >>> with LocalHub(models) as hub:
+        ...     hub.endpoint.startswith("http://127.0.0.1:")
+        True
+        """
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def start(self) -> LocalHub:
-        """Start serving in a daemon thread."""
+        """Start serving in a daemon thread.
+
+        Returns
+        -------
+        LocalHub
+            ``self``, serving.
+
+        Examples
+        --------
+        >>> import httpx2
+        >>> models = [{"_id": "1", "id": "org/base", "createdAt": "2024-01-01T00:00:00.000Z"}]
+        >>> hub = LocalHub(models).start()
+        >>> httpx2.get(f"{hub.endpoint}/api/models").status_code
+        200
+        >>> hub.stop()
+        """
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -231,7 +254,14 @@ class LocalHub:
         return self
 
     def stop(self) -> None:
-        """Stop serving and close the listening socket and every open connection."""
+        """Stop serving and close the listening socket and every open connection.
+
+        Examples
+        --------
+        >>> models = [{"_id": "1", "id": "org/base", "createdAt": "2024-01-01T00:00:00.000Z"}]
+        >>> hub = LocalHub(models).start()
+        >>> hub.stop()
+        """
         self._server.shutdown()
         self._server.server_close()
         for sock in list(self._connections):
@@ -249,7 +279,16 @@ class LocalHub:
     # -- test controls -----------------------------------------------------------------------
     @property
     def models(self) -> list[dict]:
-        """The served model dicts; assigning a new list takes effect at once."""
+        """The served model dicts; assigning a new list takes effect at once.
+
+        Examples
+        --------
+        >>> models = [{"_id": "1", "id": "org/base", "createdAt": "2024-01-01T00:00:00.000Z"}]
+        >>> with LocalHub(models) as hub:
+        ...     hub.models = models + [{"_id": "2", "id": "org/other"}]
+        ...     len(hub.models)
+        2
+        """
         return self._models
 
     @models.setter
@@ -274,6 +313,30 @@ class LocalHub:
         (the page's ``Link`` names the page itself), "foreign-link" (the ``Link`` names the
         same path and query on ``location``, another origin) or "redirect" (307 to
         ``location`` + the request's path and query).
+
+        Parameters
+        ----------
+        kind : int or str
+            429, 503, "malformed", "delay", "loop", "foreign-link" or "redirect".
+        times : int
+            How many requests get the fault.
+        after : int
+            Normal answers before the first fault.
+        reset : int
+            Seconds until the rate-limit window resets (429).
+        seconds : float
+            The delay ("delay").
+        location : str
+            The other origin ("foreign-link", "redirect").
+
+        Examples
+        --------
+        >>> import httpx2
+        >>> models = [{"_id": "1", "id": "org/base", "createdAt": "2024-01-01T00:00:00.000Z"}]
+        >>> with LocalHub(models) as hub:
+        ...     hub.fail(503, after=1)
+        ...     [httpx2.get(f"{hub.endpoint}/api/models").status_code for _ in range(3)]
+        [200, 503, 200]
         """
         with self._lock:
             self._faults.extend([None] * after)
@@ -283,6 +346,27 @@ class LocalHub:
         """Rename a model as the Hub does: same ``_id``, new id; every child's ``base_model:``
         tags rewritten to the new id without changing its ``lastModified``; the old id
         answers 307 to the new one. Returns the renamed model.
+
+        Parameters
+        ----------
+        old_id, new_id : str
+            The model's id and its new one.
+        touch_modified : bool
+            Also set the renamed model's ``lastModified`` to now.
+
+        Returns
+        -------
+        dict
+            The renamed model dict.
+
+        Examples
+        --------
+        >>> models = [{"_id": "1", "id": "org/base", "createdAt": "2024-01-01T00:00:00.000Z"},
+        ...           {"_id": "2", "id": "you/tuned", "tags": ["base_model:org/base"]}]
+        >>> with LocalHub(models) as hub:
+        ...     renamed = hub.rename("org/base", "org/base-v2")
+        >>> renamed["id"], models[1]["tags"], hub.renames
+        ('org/base-v2', ['base_model:org/base-v2'], {'org/base': 'org/base-v2'})
         """
         low = old_id.lower()
         model = next(m for m in self._models if m["id"].lower() == low)
@@ -313,6 +397,26 @@ class LocalHub:
         """Delete a model and create it again under the same id: a new ``_id``, ``createdAt``
         and ``lastModified`` (``created_at``, default now). Children keep their tags.
         Returns the new model.
+
+        Parameters
+        ----------
+        model_id : str
+            The model re-created.
+        created_at : str, optional
+            Its new ``createdAt`` (ISO 8601; default now).
+
+        Returns
+        -------
+        dict
+            The new model dict.
+
+        Examples
+        --------
+        >>> models = [{"_id": "1", "id": "org/base", "createdAt": "2024-01-01T00:00:00.000Z"}]
+        >>> with LocalHub(models) as hub:
+        ...     model = hub.reupload("org/base", created_at="2025-01-01T00:00:00.000Z")
+        >>> model["_id"] != "1", model["createdAt"]
+        (True, '2025-01-01T00:00:00.000Z')
         """
         low = model_id.lower()
         model = next(m for m in self._models if m["id"].lower() == low)
@@ -323,7 +427,15 @@ class LocalHub:
         return model
 
     def touch(self) -> None:
-        """Tell the server ``models`` changed in place (drops its sorted indexes)."""
+        """Tell the server ``models`` changed in place (drops its sorted indexes).
+
+        Examples
+        --------
+        >>> models = [{"_id": "1", "id": "org/base", "createdAt": "2024-01-01T00:00:00.000Z"}]
+        >>> with LocalHub(models) as hub:
+        ...     models[0]["likes"] = 3
+        ...     hub.touch()  # the next listing sees the edit
+        """
         with self._lock:
             self._version += 1
             self._cache.clear()
@@ -331,7 +443,17 @@ class LocalHub:
 
     @property
     def listing_requests(self) -> list[dict]:
-        """The logged ``/api/models`` listing requests (path, query, headers)."""
+        """The logged ``/api/models`` listing requests (path, query, headers).
+
+        Examples
+        --------
+        >>> import httpx2
+        >>> models = [{"_id": "1", "id": "org/base", "createdAt": "2024-01-01T00:00:00.000Z"}]
+        >>> with LocalHub(models) as hub:
+        ...     _ = httpx2.get(f"{hub.endpoint}/api/models?limit=5")
+        ...     [r['query'] for r in hub.listing_requests]
+        [{'limit': ['5']}]
+        """
         return [r for r in self.requests if r["path"] == "/api/models"]
 
     # -- serving -------------------------------------------------------------------------------
@@ -378,7 +500,29 @@ class LocalHub:
         return keys, items
 
     def listing(self, query: dict[str, list[str]], base_url: str) -> tuple[int, bytes, dict]:
-        """Answer ``/api/models`` for a parsed query: (status, body, extra headers)."""
+        """Answer ``/api/models`` for a parsed query: (status, body, extra headers).
+
+        Parameters
+        ----------
+        query : dict of str to list of str
+            The parsed query string (``urllib.parse.parse_qs``).
+        base_url : str
+            The listing URL, for the next page's ``Link``.
+
+        Returns
+        -------
+        status, body, headers : int, bytes, dict
+            The answer.
+
+        Examples
+        --------
+        >>> models = [{"_id": "1", "id": "org/base", "createdAt": "2024-01-01T00:00:00.000Z"}]
+        >>> with LocalHub(models) as hub:
+        ...     status, body, headers = hub.listing({"sort": ["createdAt"]}, hub.endpoint)
+        >>> import json
+        >>> status, [m["id"] for m in json.loads(body)], headers
+        (200, ['org/base'], {})
+        """
         one = {k: v[-1] for k, v in query.items()}
         expand = query.get("expand", []) + query.get("expand[]", [])
         full = one.get("full", "").lower() in ("true", "1")
@@ -428,6 +572,27 @@ class LocalHub:
         """Answer ``/api/models/{id}``: the model (fields: ``expand`` / ``expand[]`` if
         given, else all but ``cardData``; ``baseModels`` only when expanded), a 307 for a
         renamed id (to the new id, same query), or 404.
+
+        Parameters
+        ----------
+        model_id : str
+            The id asked about (matched case-insensitively).
+        query : dict of str to list of str, optional
+            The parsed query string.
+        raw_query : str
+            The query string as sent (kept on a redirect).
+
+        Returns
+        -------
+        status, body, headers : int, bytes, dict
+            The answer.
+
+        Examples
+        --------
+        >>> models = [{"_id": "1", "id": "org/base", "createdAt": "2024-01-01T00:00:00.000Z"}]
+        >>> with LocalHub(models, renames={'old/name': 'org/base'}) as hub:
+        ...     [hub.model(name)[0] for name in ("ORG/BASE", "old/name", "no/such")]
+        [200, 307, 404]
         """
         query = query or {}
         low = model_id.lower()
