@@ -234,15 +234,16 @@ def to_igraph(graph: LineageGraph, *, relations: Iterable[str] | None = None):
     """
     import igraph as ig
 
-    edges = graph.edges_with(relations)
-    index = pd.Index(graph.ids)
-    parent, child = index.get_indexer(edges["parent"]), index.get_indexer(edges["child"])
+    # the graph's own edge arrays (node positions), not its ids looked up again
+    mask = graph._mask(relations)
+    parent, child = graph._parent[mask], graph._child[mask]
+    relation = np.asarray(graph._rel_names, dtype=object)[graph._rel[mask]]
     out = ig.Graph(n=graph.n_models, edges=np.column_stack([parent, child]).tolist(), directed=True)
     out.vs["name"] = graph.ids.tolist()
     columns, values = node_records(graph)
     for col in columns:
         out.vs[col] = values[col]
-    out.es["relation"] = edges["relation"].tolist()
+    out.es["relation"] = relation.tolist()
     out["snapshot_time"] = snapshot_text(graph)
     return out
 
