@@ -430,6 +430,14 @@ def _write_record(record: dict, fmt: str, output: str | None, *, table: str) -> 
     _write_text(text, output, what=fmt)
 
 
+_relation_option = click.option(
+    "--relation",
+    "relations",
+    multiple=True,
+    help="Only this relation (repeatable): finetune, adapter, quantized, merge, unknown.",
+)
+
+
 # -- crawl, info (crawler) ---------------------------------------------------------------------
 #: Stages of the whole-graph counts (lineage.graph.counts), printed as "counting <stage>".
 _COUNT_STAGES = ("forest", "merges", "months")
@@ -742,12 +750,7 @@ def _info_as_of(graph) -> None:
     show_default=True,
     help="Folded models the page carries, to open and find in place.",
 )
-@click.option(
-    "--relation",
-    "relations",
-    multiple=True,
-    help="Follow only this relation (repeatable): finetune, adapter, quantized, ...",
-)
+@_relation_option
 @click.option(
     "--layout",
     type=click.Choice(["tree", "radial", "force"]),
@@ -795,14 +798,6 @@ def html_page(
 
 
 # -- curves, family (graph) -------------------------------------------------------------------
-
-
-_relation_option = click.option(
-    "--relation",
-    "relations",
-    multiple=True,
-    help="Only this relation (repeatable): finetune, adapter, quantized, merge, unknown.",
-)
 
 
 @main.command()

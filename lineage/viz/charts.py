@@ -8,7 +8,7 @@ so a page works offline.
 
 Example:
     >>> fig = growth_figure([0, 1, 2], [0, 3, 5], fitted=[0.5, 2.8, 5.1],
-    ...                     forecast={"age_months": [3, 4], "mean": [6, 7],
+    ...                     forecast={"age_months": [3, 4], "median": [6, 7],
     ...                               "lower": [5, 5], "upper": [8, 9]},
     ...                     title="transitive, all relations")
     >>> [t["name"] for t in fig["data"]]
@@ -81,7 +81,7 @@ def _forecast_traces(forecast: dict[str, Sequence[float]], interval: float) -> l
         "mode": "lines",
         "name": "forecast",
         "x": forecast_age,
-        "y": _floats(forecast["mean"]),
+        "y": _floats(forecast["median"]),
         "line": {"color": FORECAST_COLOR, "dash": "dash", "width": 2},
         "hovertemplate": "month %{x}: %{y:,.0f} (forecast)<extra></extra>",
     }
@@ -89,7 +89,7 @@ def _forecast_traces(forecast: dict[str, Sequence[float]], interval: float) -> l
 
 
 def _fit_trace(age: Sequence[float], fitted: Sequence[float]) -> dict[str, Any]:
-    """The fitted curve's mean as a thin line."""
+    """The fitted curve (the median at each observed month) as a thin line."""
     return {
         "type": "scatter",
         "mode": "lines",
@@ -154,9 +154,9 @@ def growth_figure(
     age, cumulative
         The observed series (months since release, cumulative derivatives).
     fitted, fitted_age
-        The fitted curve's mean (at ``fitted_age``, default ``age``); omitted when None.
+        The fitted curve (at ``fitted_age``, default ``age``); omitted when None.
     forecast
-        ``age_months``, ``mean``, ``lower``, ``upper`` (a fitter's ``predict`` columns),
+        ``age_months``, ``median``, ``lower``, ``upper`` (a fitter's ``predict`` columns),
         starting at the last observed month so the forecast joins the data.
     interval
         The band's coverage, for its legend entry.

@@ -198,13 +198,14 @@ def _growth_chart(
             fitted = fitter.predict(age, INTERVAL)["median"].to_numpy()
             ahead = np.arange(age[-1] + 1, age[-1] + FORECAST_MONTHS + 1)
             pred = fitter.predict(ahead, INTERVAL)
+            # the forecast starts at the last observed month, so it joins the data
             forecast = {
-                k: [float(start)] + pred[column].astype(float).tolist()
-                for k, column, start in (
-                    ("age_months", "age_months", age[-1]),
-                    ("mean", "median", cum[-1]),
-                    ("lower", "lower", cum[-1]),
-                    ("upper", "upper", cum[-1]),
+                column: [float(start)] + pred[column].astype(float).tolist()
+                for column, start in (
+                    ("age_months", age[-1]),
+                    ("median", cum[-1]),
+                    ("lower", cum[-1]),
+                    ("upper", cum[-1]),
                 )
             }
             caption += (
