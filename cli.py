@@ -19,6 +19,10 @@ import click
 from lineage import __version__
 from lineage.errors import HfLineageError, UsageError
 
+# The commands' arrays are small or walked in numpy's own loops: BLAS threads would only spin
+# at start-up (0.2 CPU s a command). Set before numpy loads; the user's own setting wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 
 class _Command(click.Command):
     """A command whose output files (options of type :class:`_OutputPath`) are checked

@@ -11,51 +11,50 @@ This package fits any series given as the long curve frame
 - :mod:`growth.backtest`: backtests, the paper's fitter reproduced, naive baselines.
 - :mod:`growth.pooled`: :class:`PooledForecaster`, forecasts that pool organisations and
   their release histories (WSB fits with organisation priors as the summary).
+
+The names below load on first use: fitting one series never loads the backtests' optimiser
+(``scipy.optimize``) or the pooled forecaster.
 """
 
-from growth.backtest import backtest, score
-from growth.fit import (
-    DEFAULT_HORIZON,
-    CurveFitter,
-    NotFittedError,
-    WSBFitter,
-    compare_curves,
-    fit_many,
-    fit_row,
-)
-from growth.models import WSB, Bass, Curve, Gompertz, PowerCutoff, make_curve
-from growth.pooled import PooledForecaster, organisation_priors
-from growth.prior import (
-    HUB_CALIBRATION,
-    WEAK_WSB_PRIOR,
-    ForecastCalibration,
-    GaussianPrior,
-    learn_prior,
-    load_calibration,
-)
+from __future__ import annotations
 
-__all__ = [
-    "DEFAULT_HORIZON",
-    "HUB_CALIBRATION",
-    "WEAK_WSB_PRIOR",
-    "WSB",
-    "Bass",
-    "Curve",
-    "CurveFitter",
-    "ForecastCalibration",
-    "GaussianPrior",
-    "Gompertz",
-    "NotFittedError",
-    "PooledForecaster",
-    "PowerCutoff",
-    "WSBFitter",
-    "backtest",
-    "compare_curves",
-    "fit_many",
-    "fit_row",
-    "learn_prior",
-    "load_calibration",
-    "make_curve",
-    "organisation_priors",
-    "score",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "backtest": "growth.backtest",
+    "score": "growth.backtest",
+    "DEFAULT_HORIZON": "growth.fit",
+    "CurveFitter": "growth.fit",
+    "NotFittedError": "growth.fit",
+    "WSBFitter": "growth.fit",
+    "compare_curves": "growth.fit",
+    "fit_many": "growth.fit",
+    "fit_row": "growth.fit",
+    "WSB": "growth.models",
+    "Bass": "growth.models",
+    "Curve": "growth.models",
+    "Gompertz": "growth.models",
+    "PowerCutoff": "growth.models",
+    "make_curve": "growth.models",
+    "PooledForecaster": "growth.pooled",
+    "organisation_priors": "growth.pooled",
+    "HUB_CALIBRATION": "growth.prior",
+    "WEAK_WSB_PRIOR": "growth.prior",
+    "ForecastCalibration": "growth.prior",
+    "GaussianPrior": "growth.prior",
+    "learn_prior": "growth.prior",
+    "load_calibration": "growth.prior",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'growth' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -35,12 +35,14 @@ All results are sparse (CSR) by model and month.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 from lineage.progress import ProgressCallback, report
+
+if TYPE_CHECKING:  # scipy loads where it is used: a one-model command never needs it
+    import scipy.sparse as sp
 
 
 def _unique(a: np.ndarray) -> np.ndarray:
@@ -270,6 +272,9 @@ def find_cycles(n: int, child: np.ndarray, parent: np.ndarray) -> Cycles:
     child, parent = np.asarray(child), np.asarray(parent)
     if len(child) == 0:
         return Cycles(np.arange(n), np.zeros(0, dtype=bool), 0, 0)
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
     g = sp.csr_matrix((np.ones(len(child), dtype=np.int8), (parent, child)), shape=(n, n))
     _, label = connected_components(g, directed=True, connection="strong")
     sizes = np.bincount(label)
@@ -730,6 +735,8 @@ def _cells(
     moved = int(np.count_nonzero(key < floor))
     cells, data = _runs(np.maximum(key, floor))
     indptr, cols = csr(n_rows, cells // n_cols, cells % n_cols)
+    import scipy.sparse as sp
+
     return sp.csr_matrix((data, cols, indptr), shape=(n_rows, n_cols)), moved
 
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import csr_matrix
 
 from lineage.errors import UsageError
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
 
 CURVE_COLUMNS = ["model", "scope", "month", "age_months", "count", "cumulative", "complete"]
 SCOPES = ("transitive", "direct")
@@ -85,6 +88,8 @@ class MonthlyCounts:
         >>> m.matrix.toarray()[1].tolist(), m.by_age().toarray()[1].tolist()
         ([0, 0, 0, 0, 1, 0], [0, 0, 0, 1, 0, 0])
         """
+        from scipy.sparse import csr_matrix
+
         cells = self.matrix.tocoo()
         return csr_matrix(
             (cells.data, (cells.row, cells.col - self.release[cells.row])),

@@ -34,8 +34,6 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
 
 from lineage.errors import UnknownModelError, UsageError
 from lineage.graph import convert
@@ -146,7 +144,7 @@ class LineageGraph:
         >>> g.ids.tolist(), g.models["missing"].tolist()
         (['a', 'x/y'], [False, True])
         """
-        from lineage.hub.client import RELATIONS, UNKNOWN_RELATION  # the HTTP client: lazily
+        from lineage.hub.relations import RELATIONS, UNKNOWN_RELATION
 
         for frame, name, cols in (
             (models, "models", ("id", "created_at")),
@@ -279,7 +277,7 @@ class LineageGraph:
         0
         """
         from lineage.graph.cache import read_graph
-        from lineage.hub.client import TAG_SOURCES, edge_sources
+        from lineage.hub.relations import TAG_SOURCES, edge_sources
         from lineage.hub.store import Store
 
         wanted = edge_sources(sources)
@@ -808,6 +806,9 @@ class LineageGraph:
         """
         i = self.index_of(model)
         if self._component is None:
+            from scipy.sparse import csr_matrix
+            from scipy.sparse.csgraph import connected_components
+
             n = self.n_models
             g = csr_matrix(
                 (np.ones(len(self._child), dtype=np.int8), (self._parent, self._child)),

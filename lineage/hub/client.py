@@ -60,6 +60,13 @@ from lineage.errors import (
     RateLimitWaitError,
     UsageError,
 )
+from lineage.hub.relations import (  # noqa: F401 (re-exported: the wire's words)
+    CARD_SOURCE,
+    RELATIONS,
+    TAG_SOURCES,
+    UNKNOWN_RELATION,
+    edge_sources,
+)
 
 #: Listing fields a crawl asks for (``expand``): the Hub's lineage is in ``tags``.
 EXPAND = (
@@ -77,13 +84,6 @@ EXPAND = (
 CARD_EXPAND = (*EXPAND, "cardData")
 #: The largest page the Hub serves.
 PAGE_LIMIT = 1000
-#: Relations the Hub derives; any other word it emits is kept verbatim.
-RELATIONS = ("finetune", "adapter", "quantized", "merge")
-#: The relation of an edge whose declaration states none.
-UNKNOWN_RELATION = "unknown"
-#: Edge sources from the Hub's tags (the default lineage) and from cards (opt-in).
-TAG_SOURCES = ("relation_tag", "base_model_tag")
-CARD_SOURCE = "card"
 #: ``createdAt`` of every model older than the Hub's records: both instants occur.
 HUB_DATE_FLOOR = ("2022-03-02T23:29:04.000Z", "2022-03-02T23:29:05.000Z")
 #: Longest id accepted (real legacy ids reach about 250 characters).
@@ -254,38 +254,6 @@ def declared_parents(item: dict) -> tuple[list[tuple[str, str]], str]:
     word = word.strip().lower() if isinstance(word, str) else ""
     relation = word if _RELATION_WORD.fullmatch(word) else UNKNOWN_RELATION
     return [(relation, ref) for ref in refs], CARD_SOURCE
-
-
-def edge_sources(sources) -> tuple[str, ...]:
-    """The stored edge sources a ``sources=`` choice names ("tags" is both tag kinds).
-
-    Parameters
-    ----------
-    sources : str or iterable of str
-        ``tags``, ``card``, ``relation_tag`` or ``base_model_tag``.
-
-    Returns
-    -------
-    tuple of str
-        The stored source names, in order, without repeats.
-
-    Examples
-    --------
-    >>> edge_sources(["tags", "card"])
-    ('relation_tag', 'base_model_tag', 'card')
-    """
-    names = [sources] if isinstance(sources, str) else list(sources)
-    out: list[str] = []
-    for name in names:
-        expanded = TAG_SOURCES if name == "tags" else (name,)
-        for source in expanded:
-            if source not in (*TAG_SOURCES, CARD_SOURCE):
-                raise UsageError(
-                    f"sources must be among tags, card, relation_tag, base_model_tag, got {name!r}"
-                )
-            if source not in out:
-                out.append(source)
-    return tuple(out)
 
 
 def is_floor_date(created_at: Any) -> bool:
