@@ -338,13 +338,50 @@ def _load(folder: pathlib.Path) -> LineageGraph | None:
 
 
 def _graph_of(folder: pathlib.Path, meta: dict) -> LineageGraph:
+    """The graph from the arrays in ``folder``. Every array is read now (a newer crawl may
+    remove the folder later); the model table is made (with pandas) when
+    :attr:`LineageGraph.models` is first read."""
     import numpy as np
-    import pandas as pd
 
     from lineage.graph.lineage_graph import LineageGraph
 
     def array(name: str) -> np.ndarray:
         return np.load(folder / f"{name}.npy", allow_pickle=False)
+
+    kinds = {column["name"]: column for column in meta["columns"]}
+    if kinds["id"]["kind"] != "text" or kinds["created_at"]["kind"] != "time":
+        raise ValueError("a cache without id texts and creation times")
+    model_arrays = {p.stem: np.load(p, allow_pickle=False) for p in folder.glob("model.*.npy")}
+    graph = LineageGraph(
+        lambda: _models_frame(model_arrays, meta),
+        array("child"),
+        array("parent"),
+        array("relation"),
+        meta["relation_names"],
+        meta["snapshot_time"],
+        meta["dropped_cycle_edges"],
+        ids=_texts(model_arrays["model.id.text"], kinds["id"]["texts"]),
+        created_ns=model_arrays["model.created_at.ns"],
+    )
+    if "declared_sources" in meta:
+        sources = _texts(array("declared.text"), meta["declared_sources"])
+        graph._declared = (
+            array("declared.child"),
+            array("declared.parent"),
+            array("declared.relation"),
+            sources[array("declared.source")],
+        )
+    return graph
+
+
+def _models_frame(arrays: dict[str, np.ndarray], meta: dict):
+    """The model table of a cache's ``model.*`` arrays, every column with the dtype it was
+    written from."""
+    import numpy as np
+    import pandas as pd
+
+    def array(name: str) -> np.ndarray:
+        return arrays[name]
 
     columns = {}
     for column in meta["columns"]:
@@ -367,29 +404,7 @@ def _graph_of(folder: pathlib.Path, meta: dict) -> LineageGraph:
             columns[name] = distinct[array(prefix + "codes")]
         if kind in ("text", "codes"):  # pandas would infer its string dtype for object
             columns[name] = pd.Series(columns[name], dtype=column["dtype"], copy=False)
-    models = pd.DataFrame(columns, copy=False)
-    snapshot = meta["snapshot_time"]
-    dropped = pd.DataFrame(  # built as the graph builds it, so pandas infers the same dtypes
-        {c: np.asarray(v, dtype=object) for c, v in meta["dropped_cycle_edges"].items()}
-    )
-    graph = LineageGraph(
-        models,
-        array("child"),
-        array("parent"),
-        array("relation"),
-        meta["relation_names"],
-        None if snapshot is None else pd.Timestamp(snapshot).tz_convert("UTC"),
-        dropped,
-    )
-    if "declared_sources" in meta:
-        sources = _texts(array("declared.text"), meta["declared_sources"])
-        graph._declared = (
-            array("declared.child"),
-            array("declared.parent"),
-            array("declared.relation"),
-            sources[array("declared.source")],
-        )
-    return graph
+    return pd.DataFrame(columns, copy=False)
 
 
 def _is_arrow_string(dtype: str) -> bool:

@@ -4,11 +4,17 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from lineage.errors import UsageError
+
+if TYPE_CHECKING:  # pandas loads where a timestamp is parsed: counting months needs numpy only
+    import pandas as pd
+
+#: numpy's NaT as int64 nanoseconds.
+NAT_NS = np.iinfo(np.int64).min
 
 
 def month_label(month: int) -> str:
@@ -58,13 +64,15 @@ def month_number(label: str) -> int:
     return year * 12 + month - 1
 
 
-def months_of(times: pd.Series) -> np.ndarray:
-    """Absolute month numbers of UTC timestamps, ``-1`` for NaT.
+def months_of(ns: np.ndarray) -> np.ndarray:
+    """Absolute month numbers of UTC instants given as int64 nanoseconds since the epoch,
+    ``-1`` for NaT.
 
     Parameters
     ----------
-    times : pandas.Series
-        Timestamps (datetime64, UTC).
+    ns : numpy.ndarray
+        int64 nanoseconds (UTC; :data:`NAT_NS` for none), e.g.
+        ``pandas.DatetimeIndex(times).as_unit("ns").asi8``.
 
     Returns
     -------
@@ -73,11 +81,68 @@ def months_of(times: pd.Series) -> np.ndarray:
 
     Examples
     --------
-    >>> months_of(pd.Series(pd.to_datetime(["2024-02-10", None], utc=True))).tolist()
+    >>> ns = np.array(["2024-02-10", "NaT"], dtype="datetime64[ns]").astype(np.int64)
+    >>> months_of(ns).tolist()
     [24289, -1]
     """
-    out = (times.dt.year * 12 + times.dt.month - 1).to_numpy(dtype=float, na_value=np.nan)
-    return np.where(np.isnan(out), -1, out).astype(np.int64)
+    ns = np.asarray(ns, dtype=np.int64)
+    months = ns.view("datetime64[ns]").astype("datetime64[M]").astype(np.int64) + 1970 * 12
+    return np.where(ns == NAT_NS, -1, months)
+
+
+def month_start_ns(month: int) -> int:
+    """The first instant (UTC) of an absolute month number, as int64 nanoseconds.
+
+    Parameters
+    ----------
+    month : int
+        ``year * 12 + month - 1``.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> month_start_ns(1970 * 12 + 1) == 31 * 86_400 * 10**9
+    True
+    """
+    return int(np.datetime64(month - 1970 * 12, "M").astype("datetime64[ns]").astype(np.int64))
+
+
+def instant_ns(value) -> int | None:
+    """A timestamp (``datetime``, ``pandas.Timestamp`` or ISO 8601 text; naive taken as UTC)
+    as int64 nanoseconds since the epoch, or None for None/NaT.
+
+    Parameters
+    ----------
+    value : datetime, str or None
+        The instant.
+
+    Returns
+    -------
+    int or None
+
+    Examples
+    --------
+    >>> instant_ns("1970-01-01T00:00:01+00:00"), instant_ns(None)
+    (1000000000, None)
+    """
+    import calendar
+    import datetime as dt
+
+    if value is None or value != value:  # None, NaT
+        return None
+    extra_ns = 0
+    if isinstance(value, str):  # datetime keeps microseconds: the nanoseconds are added
+        digits = re.search(r"[T ][\d:]+\.(\d{7,9})", value)
+        extra_ns = int(digits.group(1)[6:].ljust(3, "0")) if digits else 0
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    whole = calendar.timegm(value.utctimetuple())  # whole seconds, rounded down
+    # a pandas Timestamp carries nanoseconds beyond the microseconds
+    return whole * 10**9 + value.microsecond * 1000 + getattr(value, "nanosecond", extra_ns)
 
 
 def end_of(date) -> pd.Timestamp:
@@ -99,6 +164,8 @@ def end_of(date) -> pd.Timestamp:
     >>> str(end_of("2024-02")), str(end_of("2024-02-10"))
     ('2024-02-29 23:59:59.999999999+00:00', '2024-02-10 23:59:59.999999999+00:00')
     """
+    import pandas as pd
+
     text = str(date).strip()
     try:
         if re.fullmatch(r"\d{4}-\d{1,2}", text):

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from lineage.errors import UsageError
+from lineage.graph.table import Table
 
 if TYPE_CHECKING:
+    import pandas as pd
     from scipy.sparse import csr_matrix
 
 CURVE_COLUMNS = ["model", "scope", "month", "age_months", "count", "cumulative", "complete"]
@@ -102,7 +103,8 @@ class MonthlyCounts:
         *,
         last_complete: str | None = None,
         running_month: bool = False,
-    ) -> pd.DataFrame:
+        as_frame: bool = True,
+    ) -> pd.DataFrame | Table:
         """Long growth-curve frame (``model, scope, month, age_months, count, cumulative,
         complete``).
 
@@ -118,10 +120,13 @@ class MonthlyCounts:
             ``YYYY-MM``.
         running_month : bool
             Add the months after ``last_complete``.
+        as_frame : bool
+            A ``pandas.DataFrame`` (default) or the :class:`~lineage.graph.table.Table` of
+            its columns.
 
         Returns
         -------
-        pandas.DataFrame
+        pandas.DataFrame or Table
 
         Examples
         --------
@@ -138,6 +143,8 @@ class MonthlyCounts:
         """
         rows = np.arange(len(self.models))
         if models is not None:
+            import pandas as pd
+
             pos = pd.Index(self.models).get_indexer(list(models))
             rows = pos[pos >= 0]
         n_cols = len(self.months)
@@ -156,19 +163,20 @@ class MonthlyCounts:
         complete = (
             np.ones(len(month), dtype=bool) if last_complete is None else month <= last_complete
         )
-        frame = pd.DataFrame(
+        table = Table(
             {
                 "model": self.models[row],
-                "scope": self.scope,
+                "scope": np.full(len(row), self.scope, dtype=object),
                 "month": month,
-                "age_months": age,
+                "age_months": age.astype(np.int64),
                 "count": count,
-                "cumulative": cumulative,
+                "cumulative": cumulative.astype(np.int64),
                 "complete": complete,
-            },
-            columns=CURVE_COLUMNS,
+            }
         )
-        return frame if running_month else frame[complete].reset_index(drop=True)
+        if not running_month:
+            table = table.select(complete)
+        return table.to_frame() if as_frame else table
 
 
 def check_scope(scope: str) -> None:
@@ -192,20 +200,3 @@ def check_scope(scope: str) -> None:
     """
     if scope not in SCOPES:
         raise UsageError(f"scope must be 'transitive' or 'direct', got {scope!r}")
-
-
-def empty_curves() -> pd.DataFrame:
-    """A curve frame without rows.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The :data:`CURVE_COLUMNS`, ``complete`` of dtype bool.
-
-    Examples
-    --------
-    >>> list(empty_curves().columns), len(empty_curves())
-    (['model', 'scope', 'month', 'age_months', 'count', 'cumulative', 'complete'], 0)
-    """
-    frame = pd.DataFrame({c: [] for c in CURVE_COLUMNS})
-    return frame.astype({"complete": bool})

@@ -157,10 +157,7 @@ def family_nodes(
         raise UsageError(f"direction must be 'down', 'up' or 'both', got {direction!r}")
     parts = []
     for down in {"down": (True,), "up": (False,), "both": (True, False)}[direction]:
-        walk = graph._bfs(model, down, relations)
-        if depth is not None:
-            walk = walk[walk["depth"] <= depth]
-        parts.append(walk["node"].to_numpy())
+        parts.append(graph._bfs(model, down, relations).upto(depth).node)
     return np.unique(np.concatenate(parts))
 
 

@@ -28,23 +28,59 @@ counts in the ancestor's release month. The snapshot month is the month of
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-import pandas as pd
 
 from lineage.errors import UnknownModelError, UsageError
-from lineage.graph import convert
 from lineage.graph import counts as _counts
-from lineage.graph.calendar import month_label, month_number, months_of
-from lineage.graph.curves import CURVE_COLUMNS, MonthlyCounts, check_scope, empty_curves
-from lineage.hub.resolve import resolve_references
+from lineage.graph.calendar import (
+    instant_ns,
+    month_label,
+    month_number,
+    month_start_ns,
+    months_of,
+)
+from lineage.graph.curves import CURVE_COLUMNS, MonthlyCounts, check_scope
+from lineage.graph.table import Table
 from lineage.progress import ProgressCallback
+
+if TYPE_CHECKING:  # pandas loads where a frame is made: one-model work runs on numpy alone
+    import pandas as pd
 
 #: How many :meth:`LineageGraph.index_of` lookups scan the ids before a hash index is built.
 _SCANNED_LOOKUPS = 8
+
+
+def _instants_ns(times: pd.Series) -> np.ndarray:
+    """UTC timestamps as int64 nanoseconds (NaT: :data:`~lineage.graph.calendar.NAT_NS`)."""
+    import pandas as pd
+
+    values = pd.DatetimeIndex(times)
+    values = values.tz_localize("UTC") if values.tz is None else values.tz_convert("UTC")
+    return values.as_unit("ns").asi8
+
+
+class Walk(NamedTuple):
+    """A breadth-first walk from one model: per node reached (the model first, at depth 0),
+    its graph index, depth, the node it was first reached from and the edge that reached it
+    (``-1`` for the model itself)."""
+
+    node: np.ndarray
+    depth: np.ndarray
+    via: np.ndarray
+    edge: np.ndarray
+
+    def upto(self, depth: int | None) -> Walk:
+        """The nodes at most ``depth`` steps away (all when None)."""
+        if depth is None:
+            return self
+        keep = self.depth <= depth
+        return Walk(self.node[keep], self.depth[keep], self.via[keep], self.edge[keep])
 
 
 class LineageGraph:
@@ -55,18 +91,26 @@ class LineageGraph:
 
     Parameters
     ----------
-    models : pandas.DataFrame
-        One row per node (``id``, ``created_at``, ``missing`` and any other columns).
+    models : pandas.DataFrame or callable
+        One row per node (``id``, ``created_at``, ``missing`` and any other columns); or a
+        function that builds that frame when :attr:`models` is first read, ``ids`` and
+        ``created_ns`` then given (a graph read from its cache decodes the other columns
+        only if asked).
     child, parent, relation : numpy.ndarray
         The edges as node rows and relation codes (indices into ``relation_names``).
     relation_names : list of str
         The relation of each code.
-    snapshot_time : pandas.Timestamp or None
+    snapshot_time : datetime, pandas.Timestamp or None
         When the snapshot was taken (UTC).
-    dropped : pandas.DataFrame
-        Edges left out to break cycles (:attr:`dropped_cycle_edges`).
+    dropped : pandas.DataFrame or dict
+        Edges left out to break cycles (:attr:`dropped_cycle_edges`), or its columns
+        ``child, parent, relation`` as lists.
     id_index : pandas.Index, optional
         The index of ``models["id"]``, when the caller has it.
+    ids : numpy.ndarray, optional
+        The node ids (object array), with a ``models`` function.
+    created_ns : numpy.ndarray, optional
+        ``created_at`` as int64 UTC nanoseconds (NaT: the int64 minimum), with ``ids``.
 
     Examples
     --------
@@ -83,32 +127,107 @@ class LineageGraph:
 
     def __init__(
         self,
-        models: pd.DataFrame,
+        models: pd.DataFrame | Callable[[], pd.DataFrame],
         child: np.ndarray,
         parent: np.ndarray,
         relation: np.ndarray,
         relation_names: list[str],
-        snapshot_time: pd.Timestamp | None,
-        dropped: pd.DataFrame,
+        snapshot_time,
+        dropped: pd.DataFrame | dict[str, list],
         id_index: pd.Index | None = None,
+        *,
+        ids: np.ndarray | None = None,
+        created_ns: np.ndarray | None = None,
     ) -> None:
-        self.models = models
-        self.ids = models["id"].to_numpy(dtype=object)
+        if callable(models):
+            if ids is None or created_ns is None:
+                raise TypeError("a models function needs ids and created_ns")
+            self._models: pd.DataFrame | None = None
+            self._build_models: Callable[[], pd.DataFrame] | None = models
+        else:
+            self._models, self._build_models = models, None
+            ids = models["id"].to_numpy(dtype=object)
+            created_ns = _instants_ns(models["created_at"])
+        self.ids = ids
         self.n_models = len(self.ids)
-        self.snapshot_time = snapshot_time
-        self.dropped_cycle_edges = dropped
+        self._snapshot_ns = instant_ns(snapshot_time)
+        self._dropped = dropped
         self._child = child
         self._parent = parent
         self._rel = relation
         self._rel_names = relation_names
         self._lower: dict[str, int] | None = None
         self.aliases: dict[str, str] = {}  # renamed models: old id (lower case) -> new id
-        self._exact = pd.Index(self.ids, name="model") if id_index is None else id_index
+        self._id_index = id_index
         self._cache: dict[tuple[int, ...], _counts.CountIndex] = {}
         self._component: np.ndarray | None = None
         self._adjacent: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._lookups = 0  # index_of calls so far
-        self._month_setup()
+        self._month_setup(months_of(created_ns))
+
+    @property
+    def models(self) -> pd.DataFrame:
+        """One row per node: ``id``, ``created_at`` (UTC), ``missing`` (a parent named but
+        not listed) and the listing's other columns (author, downloads, likes, ...).
+
+        Examples
+        --------
+        >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["a"], "created_at": ["2024-01-02"]}),
+        ...                              pd.DataFrame({"child": ["a"], "parent": ["x/y"]}))
+        >>> g.models[["id", "missing"]].values.tolist()
+        [['a', False], ['x/y', True]]
+        """
+        if self._models is None:
+            assert self._build_models is not None
+            self._models, self._build_models = self._build_models(), None
+        return self._models
+
+    @property
+    def snapshot_time(self) -> pd.Timestamp | None:
+        """When the snapshot was taken (UTC), or None when unknown.
+
+        Examples
+        --------
+        >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["a"], "created_at": [None]}),
+        ...                              pd.DataFrame(columns=["child", "parent"]),
+        ...                              snapshot_time="2024-03-05 10:00")
+        >>> str(g.snapshot_time)
+        '2024-03-05 10:00:00+00:00'
+        """
+        if self._snapshot_ns is None:
+            return None
+        import pandas as pd
+
+        return pd.Timestamp(self._snapshot_ns, tz="UTC")
+
+    @property
+    def dropped_cycle_edges(self) -> pd.DataFrame:
+        """Edges left out to break cycles: ``child, parent, relation``.
+
+        Examples
+        --------
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["a", "b"], "created_at": ["2024-01-01", "2024-02-01"]}),
+        ...     pd.DataFrame({"child": ["a", "b"], "parent": ["b", "a"]}))
+        >>> g.dropped_cycle_edges.values.tolist()
+        [['a', 'b', 'unknown']]
+        """
+        if isinstance(self._dropped, dict):
+            import pandas as pd
+
+            self._dropped = pd.DataFrame(  # as the graph builds it, so pandas infers the same
+                {c: np.asarray(v, dtype=object) for c, v in self._dropped.items()}
+            )
+        return self._dropped
+
+    @property
+    def _exact(self) -> pd.Index:
+        """The ids as a ``pandas.Index`` (hash lookups), built on first use."""
+        if self._id_index is None:
+            import pandas as pd
+
+            self._id_index = pd.Index(self.ids, name="model")
+        return self._id_index
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
@@ -144,7 +263,10 @@ class LineageGraph:
         >>> g.ids.tolist(), g.models["missing"].tolist()
         (['a', 'x/y'], [False, True])
         """
+        import pandas as pd
+
         from lineage.hub.relations import RELATIONS, UNKNOWN_RELATION
+        from lineage.hub.resolve import resolve_references
 
         for frame, name, cols in (
             (models, "models", ("id", "created_at")),
@@ -204,6 +326,8 @@ class LineageGraph:
     def _assemble(
         cls, models, child, parent, rel, names, snapshot_time, index=None
     ) -> LineageGraph:
+        import pandas as pd
+
         n = len(models)
         key = (child * n + parent) * len(names) + rel
         order = np.argsort(key, kind="stable")
@@ -286,6 +410,8 @@ class LineageGraph:
             with Store(path, readonly=True) as store:
                 graph.aliases = {old.lower(): new for old, new in store.aliases().items()}
             return graph
+        import pandas as pd
+
         with Store(path, readonly=True) as store:
             edges = store.edges_frame()
             if "card" in wanted:
@@ -316,18 +442,19 @@ class LineageGraph:
         >>> LineageGraph.from_networkx(G).children("base")
         ['ft']
         """
+        from lineage.graph import convert
+
         models, edges, snapshot_time = convert.frames_from_networkx(graph)
         return cls.from_frames(models, edges, snapshot_time)
 
     # -- time -----------------------------------------------------------------------------
-    def _month_setup(self) -> None:
-        month = months_of(self.models["created_at"])
+    def _month_setup(self, month: np.ndarray) -> None:
         latest = int(month.max()) if (month >= 0).any() else None
-        snap = self.snapshot_time
-        snap_month = None if snap is None else snap.year * 12 + snap.month - 1
+        snap = self._snapshot_ns
+        snap_month = None if snap is None else int(months_of(np.array([snap]))[0])
         if latest is None and snap_month is None:
-            now = pd.Timestamp.now(tz="UTC")
-            snap_month = now.year * 12 + now.month - 1
+            now = instant_ns(datetime.datetime.now(datetime.UTC))
+            snap_month = int(months_of(np.array([now]))[0])
         self._snap_month = max(m for m in (latest, snap_month) if m is not None)
         undated = month < 0
         if undated.any():
@@ -361,6 +488,8 @@ class LineageGraph:
         >>> g.release_months.tolist()
         ['2024-01', '2024-03', '2023-12']
         """
+        import pandas as pd
+
         labels = [month_label(m) for m in range(self._month0, self._snap_month + 1)]
         return pd.Series(np.asarray(labels, dtype=object)[self._col], index=self.ids)
 
@@ -393,13 +522,11 @@ class LineageGraph:
         >>> g.last_complete_month, g.snapshot_month
         ('2024-03', '2024-03')
         """
-        snap = self.snapshot_time
-        month_end = None if snap is None else (snap + pd.offsets.MonthBegin(1)).floor("D")
-        ends_month = (
-            month_end is not None
-            and snap >= month_end - pd.Timedelta(seconds=1)
-            and month_end.year * 12 + month_end.month - 2 == self._snap_month
-        )
+        snap = self._snapshot_ns
+        ends_month = False
+        if snap is not None:
+            month = int(months_of(np.array([snap]))[0])
+            ends_month = month == self._snap_month and snap >= month_start_ns(month + 1) - 10**9
         return month_label(self._snap_month if ends_month else self._snap_month - 1)
 
     def complete_months(self, curves: pd.DataFrame) -> pd.DataFrame:
@@ -461,6 +588,8 @@ class LineageGraph:
         >>> g.edges.values.tolist()
         [['f', 'b', 'finetune'], ['q', 'b', 'quantized']]
         """
+        import pandas as pd
+
         return pd.DataFrame(
             {
                 "child": self.ids[self._child],
@@ -576,7 +705,7 @@ class LineageGraph:
         if pos >= 0:
             return int(pos)
         if self._lower is None:
-            lower = pd.Series(self.ids).str.lower().to_numpy()
+            lower = [i.lower() for i in self.ids.tolist()]
             self._lower = {k: i for i, k in reversed(list(enumerate(lower)))}
         pos = self._lower.get(str(model).lower())
         if pos is None and str(model).lower() in self.aliases:
@@ -586,6 +715,8 @@ class LineageGraph:
         return pos
 
     def _suggest(self, model: str) -> list[str]:
+        import pandas as pd
+
         assert self._lower is not None
         want = model.lower()
         pool = list(self._lower)
@@ -617,8 +748,8 @@ class LineageGraph:
         np.cumsum(np.bincount(src, minlength=self.n_models), out=ptr[1:])
         return ptr, dst[order], edge[order]
 
-    def _bfs(self, model: str, down: bool, relations) -> pd.DataFrame:
-        """Breadth-first walk: node, depth, the node it was first reached from, edge index."""
+    def _bfs(self, model: str, down: bool, relations) -> Walk:
+        """Breadth-first walk from ``model`` (down: to derivatives; up: to ancestors)."""
         start = self.index_of(model)
         ptr, nbr, edge = self._adjacency(down, relations)
         seen = np.zeros(self.n_models, dtype=bool)
@@ -636,14 +767,11 @@ class LineageGraph:
             seen[dst] = True
             parts.append((dst, depth, src[first], via[first]))
             frontier = dst
-        nodes = np.concatenate([p[0] for p in parts])
-        return pd.DataFrame(
-            {
-                "node": nodes,
-                "depth": np.concatenate([np.full(len(p[0]), p[1]) for p in parts]),
-                "via": np.concatenate([p[2] for p in parts]),
-                "edge": np.concatenate([p[3] for p in parts]),
-            }
+        return Walk(
+            np.concatenate([p[0] for p in parts]),
+            np.concatenate([np.full(len(p[0]), p[1]) for p in parts]),
+            np.concatenate([p[2] for p in parts]),
+            np.concatenate([p[3] for p in parts]),
         )
 
     def parents(self, model: str, *, relations: Iterable[str] | None = None) -> list[str]:
@@ -725,7 +853,7 @@ class LineageGraph:
         >>> g.ancestors("q"), g.roots("q"), g.family("f")
         (['f', 'b'], ['b'], ['b', 'f', 'q'])
         """
-        return self.ids[self._bfs(model, False, relations)["node"].to_numpy()[1:]].tolist()
+        return self.ids[self._bfs(model, False, relations).node[1:]].tolist()
 
     def descendants(
         self,
@@ -759,7 +887,7 @@ class LineageGraph:
         >>> g.descendants("b"), g.descendants("b", until="2024-04")
         (['f', 'q'], ['f'])
         """
-        nodes = self._bfs(model, True, relations)["node"].to_numpy()[1:]
+        nodes = self._bfs(model, True, relations).node[1:]
         if until is not None:
             limit = month_number(until)
             release = self._month[self.index_of(model)]
@@ -783,7 +911,7 @@ class LineageGraph:
         --------
         See :meth:`ancestors`.
         """
-        walk = self._bfs(model, False, None)["node"].to_numpy()
+        walk = self._bfs(model, False, None).node
         has_parent = np.zeros(self.n_models, dtype=bool)
         has_parent[self._child] = True
         return sorted(self.ids[walk[~has_parent[walk]]].tolist())
@@ -823,9 +951,10 @@ class LineageGraph:
         direction: str = "down",
         *,
         relations: Iterable[str] | None = None,
-    ) -> pd.DataFrame:
+        as_frame: bool = True,
+    ) -> pd.DataFrame | Table:
         """One row per model reached from ``model``: ``model, depth, parent, relation``
-        (``model, depth, child, relation`` going up).
+        (``model, depth, child, relation`` going up), by depth, then id.
 
         ``direction="down"`` lists derivatives, ``parent`` being the one a shortest path
         reaches it from; ``"up"`` lists ancestors, ``child`` being the model one step closer
@@ -840,10 +969,13 @@ class LineageGraph:
             Derivatives or ancestors.
         relations : iterable of str, optional
             Follow only edges of these relations (default: all).
+        as_frame : bool
+            A ``pandas.DataFrame`` (default), or the :class:`~lineage.graph.table.Table` of
+            its columns (no pandas needed).
 
         Returns
         -------
-        pandas.DataFrame
+        pandas.DataFrame or Table
 
         Examples
         --------
@@ -855,25 +987,28 @@ class LineageGraph:
         ...     snapshot_time="2024-06-15")
         >>> g.lineage_table("q", "up").values.tolist()
         [['q', 0, None, None], ['f', 1, 'q', 'quantized'], ['b', 2, 'f', 'finetune']]
+        >>> g.lineage_table("b", as_frame=False)["parent"].tolist()
+        [None, 'b', 'f']
         """
         if direction not in ("down", "up"):
             raise UsageError(f"direction must be 'down' or 'up', got {direction!r}")
         walk = self._bfs(model, direction == "down", relations)
         names = np.asarray(self._rel_names, dtype=object)
-        via, edge = walk["via"].to_numpy(), walk["edge"].to_numpy()
-        table = pd.DataFrame(
+        models = self.ids[walk.node]
+        by_id = np.argsort(models, kind="stable")
+        order = by_id[np.argsort(walk.depth[by_id], kind="stable")]  # by depth, then id
+        via, edge = walk.via[order], walk.edge[order]
+        table = Table(
             {
-                "model": self.ids[walk["node"].to_numpy()],
-                "depth": walk["depth"].to_numpy(),
-                "parent" if direction == "down" else "child": pd.Series(
-                    np.where(via >= 0, self.ids[np.maximum(via, 0)], None), dtype=object
+                "model": models[order],
+                "depth": walk.depth[order],
+                "parent" if direction == "down" else "child": np.where(
+                    via >= 0, self.ids[np.maximum(via, 0)], None
                 ),
-                "relation": pd.Series(
-                    np.where(edge >= 0, names[self._rel[np.maximum(edge, 0)]], None), dtype=object
-                ),
+                "relation": np.where(edge >= 0, names[self._rel[np.maximum(edge, 0)]], None),
             }
         )
-        return table.sort_values(["depth", "model"], kind="stable").reset_index(drop=True)
+        return table.to_frame() if as_frame else table
 
     # -- counts ---------------------------------------------------------------------------
     def descendant_counts(
@@ -912,6 +1047,8 @@ class LineageGraph:
         >>> g.descendant_counts("direct", relations=["finetune"]).tolist()
         [1, 0, 0]
         """
+        import pandas as pd
+
         check_scope(scope)
         index = self._index(relations, progress)
         values = index.transitive if scope == "transitive" else index.direct
@@ -962,7 +1099,8 @@ class LineageGraph:
         *,
         relations: Iterable[str] | None = None,
         running_month: bool = False,
-    ) -> pd.DataFrame:
+        as_frame: bool = True,
+    ) -> pd.DataFrame | Table:
         """Monthly derivatives of ``model`` from its release month to
         :attr:`last_complete_month`: ``month, age_months, count, cumulative, complete`` (zero
         months included). With ``running_month`` the snapshot's running month follows, with
@@ -979,10 +1117,13 @@ class LineageGraph:
             As in :meth:`descendant_counts`.
         running_month : bool
             Add the snapshot's running month (``complete`` False).
+        as_frame : bool
+            A ``pandas.DataFrame`` (default), or the :class:`~lineage.graph.table.Table` of
+            its columns (no pandas needed).
 
         Returns
         -------
-        pandas.DataFrame
+        pandas.DataFrame or Table
 
         Examples
         --------
@@ -993,7 +1134,7 @@ class LineageGraph:
         ...     snapshot_time="2024-03-20")
         >>> g.growth_curve("b")["cumulative"].tolist()
         [0, 1]
-        >>> g.growth_curve("b", running_month=True)["complete"].tolist()
+        >>> g.growth_curve("b", running_month=True, as_frame=False)["complete"].tolist()
         [True, True, False]
         """
         check_scope(scope)
@@ -1003,26 +1144,28 @@ class LineageGraph:
             nodes = self._child[mask][self._parent[mask] == i]
             nodes = np.unique(nodes)
         else:
-            nodes = self._bfs(model, True, relations)["node"].to_numpy()[1:]
+            nodes = self._bfs(model, True, relations).node[1:]
         release = self._col[i]
         cols = self._col[nodes]
         moved = int((cols < release).sum())
         count = np.bincount(np.maximum(cols, release) - release, minlength=self._n_cols - release)
-        months = [month_label(self._month0 + release + k) for k in range(len(count))]
-        complete = np.asarray(months, dtype=object) <= self.last_complete_month
-        frame = pd.DataFrame(
+        months = np.array(
+            [month_label(self._month0 + release + k) for k in range(len(count))], dtype=object
+        )
+        complete = months <= self.last_complete_month
+        table = Table(
             {
                 "month": months,
-                "age_months": np.arange(len(count)),
+                "age_months": np.arange(len(count), dtype=np.int64),
                 "count": count.astype(np.int64),
                 "cumulative": np.cumsum(count).astype(np.int64),
                 "complete": complete,
-            }
+            },
+            attrs={"moved": moved},
         )
         if not running_month:
-            frame = frame[complete].reset_index(drop=True)
-        frame.attrs["moved"] = moved
-        return frame
+            table = table.select(complete)
+        return table.to_frame() if as_frame else table
 
     def growth_curves(
         self,
@@ -1032,7 +1175,8 @@ class LineageGraph:
         relations: Iterable[str] | None = None,
         progress: ProgressCallback | None = None,
         running_month: bool = False,
-    ) -> pd.DataFrame:
+        as_frame: bool = True,
+    ) -> pd.DataFrame | Table:
         """Long growth-curve frame ``model, scope, month, age_months, count, cumulative,
         complete`` of ``models`` (default: every model with at least one derivative in
         ``scope``), to :attr:`last_complete_month` (with ``running_month``: to the snapshot
@@ -1048,10 +1192,13 @@ class LineageGraph:
             As in :meth:`descendant_counts`.
         running_month : bool
             Add the snapshot's running month (``complete`` False).
+        as_frame : bool
+            A ``pandas.DataFrame`` (default), or the :class:`~lineage.graph.table.Table` of
+            its columns (no pandas needed for up to 200 named models).
 
         Returns
         -------
-        pandas.DataFrame
+        pandas.DataFrame or Table
 
         Examples
         --------
@@ -1064,51 +1211,66 @@ class LineageGraph:
         >>> curves = g.growth_curves(scope="direct")
         >>> curves.groupby("model")["cumulative"].last().to_dict()
         {'b': 1, 'f': 1}
+        >>> g.growth_curves(["f"], as_frame=False)["cumulative"].tolist()
+        [0, 0, 0, 1]
         """
         check_scope(scope)
         if models is not None:
-            wanted = [self.ids[self.index_of(m)] for m in models]
-            if len(wanted) <= 200:
-                parts = []
-                moved = 0
-                for m in wanted:
-                    curve = self.growth_curve(
-                        m, scope, relations=relations, running_month=running_month
-                    )
-                    moved += curve.attrs["moved"]
-                    parts.append(curve.assign(model=m, scope=scope)[CURVE_COLUMNS])
-                frame = pd.concat(parts, ignore_index=True) if parts else empty_curves()
-                frame.attrs["moved"] = moved
-                return frame
-        monthly = self.monthly_counts(scope, relations=relations, progress=progress)
-        if models is None:
-            frame = monthly.curves(
-                last_complete=self.last_complete_month, running_month=running_month
-            )
+            wanted = [str(self.ids[self.index_of(m)]) for m in models]
+        if models is not None and len(wanted) <= 200:  # walked one by one: no whole-graph count
+            parts = [self._named_curve(m, scope, relations, running_month) for m in wanted]
+            table = Table.concat(parts, CURVE_COLUMNS)
+            table.attrs["moved"] = sum(part.attrs["moved"] for part in parts)
         else:
-            frame = self._with_empty(monthly, wanted, scope, running_month=running_month)
-        frame.attrs["moved"] = monthly.moved
-        return frame
+            monthly = self.monthly_counts(scope, relations=relations, progress=progress)
+            if models is None:
+                table = monthly.curves(
+                    last_complete=self.last_complete_month,
+                    running_month=running_month,
+                    as_frame=False,
+                )
+            else:
+                table = self._with_empty(monthly, wanted, scope, relations, running_month)
+            table.attrs["moved"] = monthly.moved
+        return table.to_frame() if as_frame else table
+
+    def _named_curve(self, model: str, scope: str, relations, running_month: bool) -> Table:
+        """:meth:`growth_curve` of ``model`` as rows of the long curve frame."""
+        curve = self.growth_curve(
+            model, scope, relations=relations, running_month=running_month, as_frame=False
+        )
+        n = len(curve)
+        columns = {
+            "model": np.full(n, model, dtype=object),
+            "scope": np.full(n, scope, dtype=object),
+        }
+        columns.update((c, curve[c]) for c in curve.columns)
+        return Table({c: columns[c] for c in CURVE_COLUMNS}, curve.attrs)
 
     def _with_empty(
-        self, monthly: MonthlyCounts, wanted: list[str], scope: str, *, running_month: bool
-    ) -> pd.DataFrame:
+        self, monthly: MonthlyCounts, wanted: list[str], scope: str, relations, running_month: bool
+    ) -> Table:
         """Curves of ``wanted`` in their order, zero curves for those without derivatives."""
         have = set(monthly.models.tolist())
         found = monthly.curves(
             [m for m in wanted if m in have],
             last_complete=self.last_complete_month,
             running_month=running_month,
+            as_frame=False,
         )
-        parts = {m: f for m, f in found.groupby("model", sort=False)}
-        out = []
-        for m in wanted:
-            if m in parts:
-                out.append(parts[m])
-            else:
-                curve = self.growth_curve(m, scope, running_month=running_month)
-                out.append(curve.assign(model=m, scope=scope)[CURVE_COLUMNS])
-        return pd.concat(out, ignore_index=True) if out else empty_curves()
+        names = found["model"]  # each model's rows are consecutive
+        starts = np.flatnonzero(np.r_[True, names[1:] != names[:-1]]) if len(names) else []
+        ends = np.r_[starts[1:], len(names)] if len(names) else []
+        rows = {names[a]: slice(a, b) for a, b in zip(starts, ends, strict=True)}
+        return Table.concat(
+            [
+                found.select(rows[m])
+                if m in rows
+                else self._named_curve(m, scope, relations, running_month)
+                for m in wanted
+            ],
+            CURVE_COLUMNS,
+        )
 
     # -- interop --------------------------------------------------------------------------
     def to_networkx(self, *, relations: Iterable[str] | None = None):
@@ -1136,6 +1298,8 @@ class LineageGraph:
         >>> list(g.to_networkx().edges(data=True))
         [('a', 'b', {'relation': 'unknown'})]
         """
+        from lineage.graph import convert
+
         return convert.to_networkx(self, relations=relations)
 
     def to_igraph(self, *, relations: Iterable[str] | None = None):
@@ -1160,6 +1324,8 @@ class LineageGraph:
         >>> h.vs["name"], [h.vs[e.source]["name"] for e in h.es], h.es["relation"]
         (['a', 'b'], ['a'], ['unknown'])
         """
+        from lineage.graph import convert
+
         return convert.to_igraph(self, relations=relations)
 
     # -- edge sources and time travel -------------------------------------------------------
@@ -1184,6 +1350,8 @@ class LineageGraph:
         return self._sources_of(self._child, self._parent, self._rel)
 
     def _sources_of(self, child: np.ndarray, parent: np.ndarray, rel: np.ndarray) -> np.ndarray:
+        import pandas as pd
+
         out = np.full(len(child), "unknown", dtype=object)
         if self._declared is None or not len(self._declared[0]) or not len(child):
             return out
@@ -1231,6 +1399,8 @@ class LineageGraph:
         >>> old.ids.tolist(), old.descendant_counts().tolist(), old.snapshot_month
         (['b', 'f'], [1, 0], '2024-04')
         """
+        import pandas as pd
+
         from lineage.graph.calendar import end_of
 
         cut = end_of(date)

@@ -88,15 +88,8 @@ class Family:
 
 
 def _walk(graph: LineageGraph, start: int, down: bool, relations, depth: int | None):
-    walk = graph._bfs(str(graph.ids[start]), down, relations)
-    if depth is not None:
-        walk = walk[walk["depth"] <= depth]
-    return (
-        walk["node"].to_numpy(),
-        walk["depth"].to_numpy(),
-        walk["via"].to_numpy(),
-        walk["edge"].to_numpy(),
-    )
+    walk = graph._bfs(str(graph.ids[start]), down, relations).upto(depth)
+    return walk.node, walk.depth, walk.via, walk.edge
 
 
 def subtree_sizes(via: np.ndarray, level: np.ndarray) -> np.ndarray:
