@@ -13,11 +13,15 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from lineage import __version__
 from lineage.errors import HfLineageError, UsageError
+
+if TYPE_CHECKING:
+    from lineage.graph.table import Table
 
 # The commands' arrays are small or walked in numpy's own loops: BLAS threads would only spin
 # at start-up (0.2 CPU s a command). Set before numpy loads; the user's own setting wins.
@@ -300,29 +304,51 @@ def _format_number(value, *, count: bool = False) -> str:
     return f"{value:#.2g}" if count else f"{value:#.3g}"
 
 
-def _table_text(frame, *, counts: tuple[str, ...] = ()) -> str:
-    """``frame`` as an aligned text table: numbers rounded (``counts`` columns as counts,
-    see :func:`_format_number`), control characters stripped."""
-    import pandas as pd
+def _as_table(frame) -> Table:
+    """A command's result as a :class:`~lineage.graph.table.Table` (a DataFrame converted)."""
+    from lineage.graph.table import Table
 
-    columns = {}
-    for col in frame.columns:
-        values = frame[col]
-        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    return frame if isinstance(frame, Table) else Table.from_frame(frame)
+
+
+def _missing(value) -> bool:
+    """Whether a cell is missing: None, NaN, or pandas's NA/NaT (only with pandas loaded)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return True
+    pd = sys.modules.get("pandas")
+    return pd is not None and (value is pd.NA or value is pd.NaT)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _table_text(frame, *, counts: tuple[str, ...] = ()) -> str:
+    """``frame`` (a Table or DataFrame) as an aligned text table: numbers rounded
+    (``counts`` columns as counts, see :func:`_format_number`) and right-aligned, missing
+    values as ``-``, control characters stripped."""
+    table = _as_table(frame)
+    columns = []
+    for col in table.columns:
+        values = table[col].tolist()
+        numeric = table[col].dtype.kind in "iuf" or (
+            table[col].dtype == object
+            and any(not _missing(v) for v in values)
+            and all(_missing(v) or _is_number(v) for v in values)
+        )
         cells = [
             "-"
-            if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v)
-            else _format_number(v.item() if hasattr(v, "item") else v, count=col in counts)
+            if _missing(v)
+            else _format_number(v, count=col in counts)
             if numeric
             else _safe_text(str(v))
-            for v in values.astype(object)
+            for v in values
         ]
         header = _safe_text(str(col))
         width = max([len(header), *map(len, cells)])
         align = str.rjust if numeric else str.ljust
-        columns[align(header, width)] = [align(cell, width) for cell in cells]
-    text = pd.DataFrame(columns).to_string(index=False)
-    return "".join(line.rstrip() + "\n" for line in text.splitlines())
+        columns.append([align(header, width)] + [align(cell, width) for cell in cells])
+    return "".join(" ".join(line).rstrip() + "\n" for line in zip(*columns, strict=True))
 
 
 def _neutralise(value):
@@ -335,33 +361,24 @@ def _neutralise(value):
 
 
 def _csv_text(frame) -> str:
-    """``frame`` as CSV; string cells that would start a formula are neutralised (numbers in
-    numeric columns, negative ones included, stay numbers)."""
-    import pandas as pd
+    """``frame`` (a Table or DataFrame) as CSV: missing values empty, string cells that
+    would start a formula neutralised (numbers, negative ones included, stay numbers)."""
+    import csv
+    import io
 
-    safe = frame.copy()
-    for col in safe.columns:
-        column = safe[col]
-        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_datetime64_any_dtype(column):
-            continue  # no string cells
-        try:  # one vectorised test; the rows that start like a formula, if any, rewritten
-            risky = column.str.startswith(_FORMULA_START, na=False).to_numpy(dtype=bool)
-        except (AttributeError, TypeError):  # not a column of strings (and missing values)
-            safe[col] = column.map(_neutralise)
-            continue
-        if risky.any():
-            safe[col] = column.astype(object)
-            safe.loc[risky, col] = [_neutralise(v) for v in column[risky]]
-    safe.columns = [_neutralise(str(c)) for c in safe.columns]
-    return safe.to_csv(index=False)
+    table = _as_table(frame)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([_neutralise(str(c)) for c in table.columns])
+    writer.writerows([None if _missing(v) else _neutralise(v) for v in row] for row in table.rows())
+    return out.getvalue()
 
 
 def _json_ready(value):
-    """``value`` made of JSON types only: NaN, infinities and NA become None (by value)."""
+    """``value`` made of JSON types only: NaN, infinities, NA and NaT become None."""
     import datetime as dt
 
     import numpy as np
-    import pandas as pd
 
     if isinstance(value, dict):
         return {str(k): _json_ready(v) for k, v in value.items()}
@@ -369,13 +386,13 @@ def _json_ready(value):
         return [_json_ready(v) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
+    if _missing(value):
+        return None
     if isinstance(value, float):
         return value if math.isfinite(value) else None
-    if value is None or isinstance(value, (bool, int, str)):
+    if isinstance(value, (bool, int, str)):
         return value
-    if value is pd.NaT or value is pd.NA:
-        return None
-    if isinstance(value, (pd.Timestamp, dt.datetime, dt.date)):
+    if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()
     return str(value)
 
@@ -389,22 +406,24 @@ def _json_text(value) -> str:
 def _write_table(
     frame, fmt: str, output: str | None, *, empty: str | None = None, counts: tuple[str, ...] = ()
 ) -> None:
-    """Write ``frame`` as ``fmt`` (table, csv or json records) to ``output`` or stdout.
+    """Write ``frame`` (a Table or DataFrame) as ``fmt`` (table, csv or json records) to
+    ``output`` or stdout.
 
     The table rounds numbers (``counts``: columns of expected counts, rounded as such); CSV
     and JSON keep every digit. An empty frame in table format prints ``empty`` (why it is
     empty) on stderr instead of a header; CSV keeps its header and JSON is ``[]``.
     """
-    if fmt == "table" and frame.empty:
+    table = _as_table(frame)
+    if fmt == "table" and not len(table):
         click.echo(empty or "no rows", err=True)
         return
     if fmt == "csv":
-        text = _csv_text(frame)
+        text = _csv_text(table)
     elif fmt == "json":
-        text = _json_text(frame.to_dict(orient="records"))
+        text = _json_text([dict(zip(table.columns, row, strict=True)) for row in table.rows()])
     else:
-        text = _table_text(frame, counts=counts)
-    _write_text(text, output, what=f"{len(frame):,} rows")
+        text = _table_text(table, counts=counts)
+    _write_text(text, output, what=f"{len(table):,} rows")
 
 
 def _write_record(record: dict, fmt: str, output: str | None, *, table: str) -> None:
@@ -413,7 +432,7 @@ def _write_record(record: dict, fmt: str, output: str | None, *, table: str) -> 
     if fmt == "json":
         text = _json_text(record)
     elif fmt == "csv":
-        import pandas as pd
+        from lineage.graph.table import Table
 
         rows: list[tuple[str, object]] = []
 
@@ -428,10 +447,21 @@ def _write_record(record: dict, fmt: str, output: str | None, *, table: str) -> 
                 rows.append((prefix, _json_ready(value)))
 
         flatten("", record)
-        text = _csv_text(pd.DataFrame(rows, columns=["field", "value"]))
+        fields = [field for field, _ in rows]
+        values = [value for _, value in rows]
+        text = _csv_text(Table({"field": fields, "value": _object_array(values)}))
     else:
         text = "".join(_safe_text(line) + "\n" for line in table.splitlines())
     _write_text(text, output, what=fmt)
+
+
+def _object_array(values: list):
+    """``values`` as a one-dimensional object array, whatever they hold."""
+    import numpy as np
+
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 _relation_option = click.option(
@@ -841,6 +871,7 @@ def curves(models, db, scope, relations, running_month, fmt, output, as_of) -> N
         relations=list(relations) or None,
         progress=_progress_printer(),
         running_month=running_month,
+        as_frame=False,
     )
     if frame.attrs.get("moved"):
         click.echo(
@@ -872,7 +903,7 @@ def family(model, db, up, relations, fmt, output, as_of) -> None:
     """
     graph = _load_graph(db, as_of)
     table = graph.lineage_table(
-        model, direction="up" if up else "down", relations=list(relations) or None
+        model, direction="up" if up else "down", relations=list(relations) or None, as_frame=False
     )
     _write_table(table, fmt, output)
 
@@ -986,15 +1017,16 @@ def _calibration(name: str):
     return HUB_CALIBRATION if name == "hub" else None
 
 
-def _release_month(g):
-    """The calendar month of age 0 of one series (a ``month`` column), else None."""
-    import pandas as pd
+def _release_month(first_month, first_age) -> int | None:
+    """The calendar month (absolute number) of age 0 of a series whose first row is month
+    ``first_month`` (``YYYY-MM``) at age ``first_age``; None when that is not known."""
+    from lineage.graph.calendar import month_number
 
-    if "month" not in g.columns or g.empty or g["month"].isna().iloc[0]:
+    if first_month is None or _missing(first_month):
         return None
     try:
-        return pd.Period(str(g["month"].iloc[0]), "M") - int(g["age_months"].iloc[0])
-    except (ValueError, TypeError):
+        return month_number(str(first_month)) - int(first_age)
+    except (UsageError, ValueError, TypeError):
         return None
 
 
@@ -1009,120 +1041,131 @@ def _fit_csv_series(frame, m: float, calibration):
         f = WSBFitter(m=m, calibration=calibration).fit(
             g["age_months"].to_numpy(float), g["cumulative"].to_numpy(float)
         )
-        fits.append((model, scope, f, _release_month(g)))
+        month = g["month"].iloc[0] if "month" in g.columns else None
+        fits.append((model, scope, f, _release_month(month, g["age_months"].iloc[0])))
     return fits
 
 
-def _fit_records(fits, horizon: int, interval: float, label: str):
-    """A tidy result table of fitted (model, scope, fitter) series: parameters, ultimate and
-    the forecast (its median and band); ``fitted_on`` says scope, relations, prior and
-    calibration."""
-    import pandas as pd
+#: Columns of ``fit --format csv``: one row per parameter or forecast month of a series.
+FIT_COLUMNS = [
+    "model",
+    "scope",
+    "status",
+    "quantity",
+    "age_months",
+    "month",
+    "estimate",
+    "lower",
+    "upper",
+    "pinned",
+    "fitted_on",
+]
+
+
+def _fit_series(fit, horizon: int, interval: float) -> tuple[list[dict], list[dict]]:
+    """One fitted (model, scope, fitter, release month) series: its parameter rows (the
+    ultimate count last) and its forecast rows (``age_months``, calendar ``month``)."""
+    import numpy as np
+
+    from lineage.graph.calendar import month_label
+
+    _, _, f, release = fit
+    params = [
+        {"quantity": name, "estimate": est, "lower": lo, "upper": hi}
+        for name, (est, lo, hi) in f.param_intervals(interval).items()
+    ]
+    lo, hi = f.ultimate_interval(interval)
+    params.append({"quantity": "ultimate", "estimate": f.ultimate_, "lower": lo, "upper": hi})
+    last = float(f.age_[-1]) if f.age_.size else 0.0
+    ahead = f.forecast(last + 1 + np.arange(horizon, dtype=float), interval)
+    forecast = [
+        {
+            "age_months": int(age),
+            "month": None if release is None else month_label(release + int(age)),
+            "estimate": float(median),
+            "lower": float(low),
+            "upper": float(high),
+        }
+        for age, median, low, high in zip(*ahead, strict=True)
+    ]
+    return params, forecast
+
+
+def _fit_records(fits, horizon: int, interval: float, label: str) -> Table:
+    """A tidy result table of fitted (model, scope, fitter, release month) series
+    (:data:`FIT_COLUMNS`): parameters, ultimate and the forecast (its median and band);
+    ``fitted_on`` says scope, relations, prior and calibration."""
+    from lineage.graph.table import Table
 
     rows = []
-    for model, scope, f, release in fits:
+    for fit in fits:
+        model, scope, f, _ = fit
         base = {"model": model, "scope": scope, "status": f.status_}
-        tab = f.params_table(interval)
-        lo, hi = f.ultimate_interval(interval)
-        tab.loc["ultimate"] = (f.ultimate_, lo, hi)
-        for name, r in tab.iterrows():
-            rows.append(
-                base
-                | {
-                    "quantity": name,
-                    "age_months": None,
-                    "month": None,
-                    "estimate": r["estimate"],
-                    "lower": r["lower"],
-                    "upper": r["upper"],
-                }
-            )
-        last = float(f.age_[-1]) if f.age_.size else 0.0
-        pred = f.predict(last + 1 + pd.RangeIndex(horizon).to_numpy(float), interval)
-        for _, r in pred.iterrows():
-            age = int(r["age_months"])
-            rows.append(
-                base
-                | {
-                    "quantity": "cumulative",
-                    "age_months": age,
-                    "month": None if release is None else str(release + age),
-                    "estimate": r["median"],
-                    "lower": r["lower"],
-                    "upper": r["upper"],
-                }
-            )
-    table = pd.DataFrame(rows)
-    table["age_months"] = table["age_months"].astype("Int64")
-    table["pinned"] = table["model"].map({m: f.pinned_ for m, _, f, _ in fits})
-    table["fitted_on"] = label
-    return table
+        end = {"pinned": f.pinned_, "fitted_on": label}
+        params, forecast = _fit_series(fit, horizon, interval)
+        rows += [base | {"age_months": None, "month": None} | r | end for r in params]
+        rows += [base | {"quantity": "cumulative"} | r | end for r in forecast]
+    return Table({c: _object_array([r[c] for r in rows]) for c in FIT_COLUMNS})
 
 
-def _fit_json(table) -> list[dict]:
-    """The fit table as one record per series: parameters apart from the forecast."""
+def _fit_json(fits, horizon: int, interval: float, label: str) -> list[dict]:
+    """The fits as one record per series: parameters apart from the forecast."""
     out = []
-    for (model, scope), g in table.groupby(["model", "scope"], sort=False):
-        params = g[g["quantity"] != "cumulative"]
-        fc = g[g["quantity"] == "cumulative"]
+    for fit in fits:
+        model, scope, f, _ = fit
+        params, forecast = _fit_series(fit, horizon, interval)
         out.append(
             {
                 "model": model,
                 "scope": scope,
-                "status": g["status"].iloc[0],
-                "pinned": bool(g["pinned"].iloc[0]),
-                "fitted_on": g["fitted_on"].iloc[0],
+                "status": f.status_,
+                "pinned": bool(f.pinned_),
+                "fitted_on": label,
                 "parameters": {
-                    r.quantity: {"estimate": r.estimate, "lower": r.lower, "upper": r.upper}
-                    for r in params.itertuples()
+                    r["quantity"]: {k: r[k] for k in ("estimate", "lower", "upper")} for r in params
                 },
                 "forecast": [
                     {
-                        "age_months": int(r.age_months),
-                        "month": r.month,
-                        "median": r.estimate,
-                        "lower": r.lower,
-                        "upper": r.upper,
+                        "age_months": r["age_months"],
+                        "month": r["month"],
+                        "median": r["estimate"],
+                        "lower": r["lower"],
+                        "upper": r["upper"],
                     }
-                    for r in fc.itertuples()
+                    for r in forecast
                 ],
             }
         )
     return out
 
 
-def _fit_text(table, fits, interval: float, describe: Callable[[str], str]) -> str:
-    """The fit table for people: per series a heading, the parameters, then the forecast."""
+def _fit_text(fits, horizon: int, interval: float, describe: Callable[[str], str]) -> str:
+    """The fits for people: per series a heading, the parameters, then the forecast."""
+    import numpy as np
+
     from growth.plot import describe_method
+    from lineage.graph.table import Table
 
     band = f"{interval:.0%}"
     blocks = []
-    for (model, scope, fitter, _), (_, g) in zip(
-        fits, table.groupby(["model", "scope"], sort=False), strict=True
-    ):
+    for fit in fits:
+        model, scope, fitter, _ = fit
         status = fitter.status_
-        params = g[g["quantity"] != "cumulative"]
-        params = params.rename(
-            columns={"quantity": "parameter", "lower": f"{band} lower", "upper": f"{band} upper"}
-        )
-        fc = g[g["quantity"] == "cumulative"].rename(
-            columns={
-                "age_months": "age",
-                "estimate": "forecast",
-                "lower": f"{band} lower",
-                "upper": f"{band} upper",
-            }
-        )
+        params, forecast = _fit_series(fit, horizon, interval)
         lines = [
             f"{_safe_text(model)}  ({describe(scope)})  status: {status}",
             f"{describe_method(fitter)}, m = {fitter.m:g}",
             "",
         ]
-        lines.append(
-            _table_text(params[["parameter", "estimate", f"{band} lower", f"{band} upper"]]).rstrip(
-                "\n"
-            )
+        param_table = Table(
+            {
+                "parameter": _object_array([r["quantity"] for r in params]),
+                "estimate": np.array([r["estimate"] for r in params], dtype=float),
+                f"{band} lower": np.array([r["lower"] for r in params], dtype=float),
+                f"{band} upper": np.array([r["upper"] for r in params], dtype=float),
+            }
         )
+        lines.append(_table_text(param_table).rstrip("\n"))
         if status != "ok":
             lines.append(
                 "(not saturating: the ultimate count is an extrapolation, not an observed plateau)"
@@ -1131,18 +1174,17 @@ def _fit_text(table, fits, interval: float, describe: Callable[[str], str]) -> s
                 if status == "no-growth"
                 else f"({status}: the parameters mostly reflect the prior)"
             )
-        cols = (["month"] if fc["month"].notna().any() else []) + [
-            "age",
-            "forecast",
-            f"{band} lower",
-            f"{band} upper",
-        ]
-        lines += [
-            "",
-            _table_text(fc[cols], counts=("forecast", f"{band} lower", f"{band} upper")).rstrip(
-                "\n"
-            ),
-        ]
+        columns = {"month": _object_array([r["month"] for r in forecast])}
+        if all(month is None for month in columns["month"]):
+            columns = {}
+        columns |= {
+            "age": np.array([r["age_months"] for r in forecast], dtype=np.int64),
+            "forecast": np.array([r["estimate"] for r in forecast], dtype=float),
+            f"{band} lower": np.array([r["lower"] for r in forecast], dtype=float),
+            f"{band} upper": np.array([r["upper"] for r in forecast], dtype=float),
+        }
+        counts = ("forecast", f"{band} lower", f"{band} upper")
+        lines += ["", _table_text(Table(columns), counts=counts).rstrip("\n")]
         blocks.append("\n".join(lines) + "\n")
     return "\n".join(blocks)
 
@@ -1372,13 +1414,22 @@ def fit_command(
                 )
                 for model in models
             ]
-            fits = [(d.model, d.scope, d.fitter, _release_month(d.curve)) for d in done]
+            fits = [
+                (
+                    d.model,
+                    d.scope,
+                    d.fitter,
+                    _release_month(d.table["month"][0], d.table["age_months"][0])
+                    if len(d.table)
+                    else None,
+                )
+                for d in done
+            ]
             label = done[0].label
 
         def describe(scope_name: str) -> str:
             return f"{scope_name} derivatives, {relation_text}"
 
-    table = _fit_records(fits, horizon, interval, label)
     if plot:
         _fit_plot(
             fits,
@@ -1391,11 +1442,13 @@ def fit_command(
         )
         click.echo(f"wrote plot to {plot}", err=True)
     if fmt == "json":
-        _write_text(_json_text(_fit_json(table)), output, what=f"{len(fits):,} fits")
+        records = _fit_json(fits, horizon, interval, label)
+        _write_text(_json_text(records), output, what=f"{len(fits):,} fits")
     elif fmt == "csv":
-        _write_table(table, "csv", output)
+        _write_table(_fit_records(fits, horizon, interval, label), "csv", output)
     else:
-        _write_text(_fit_text(table, fits, interval, describe), output, what=f"{len(fits):,} fits")
+        text = _fit_text(fits, horizon, interval, describe)
+        _write_text(text, output, what=f"{len(fits):,} fits")
 
 
 @main.command()

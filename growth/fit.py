@@ -30,10 +30,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Executor
-from typing import NamedTuple, Self
+from typing import TYPE_CHECKING, NamedTuple, Self
 
 import numpy as np
-import pandas as pd
 from scipy import special
 
 from growth.models import WSB, Curve, make_curve
@@ -44,6 +43,9 @@ from growth.prior import (
     GaussianPrior,
     learn_prior,
 )
+
+if TYPE_CHECKING:  # pandas loads where a frame is made: fitting a series needs numpy
+    import pandas as pd
 
 STATUSES = ("ok", "not-yet-saturating", "too-short", "no-growth")
 #: Months forecast after the last observed month by default, in the CLI's ``fit`` table and
@@ -175,6 +177,23 @@ def _spread(y: np.ndarray, q: np.ndarray, level: float) -> np.ndarray:
     out = np.empty_like(ys)
     np.put_along_axis(out, order, moved, axis=0)
     return out
+
+
+class ParamInterval(NamedTuple):
+    """A fitted parameter with its interval (a row of :meth:`CurveFitter.params_table`)."""
+
+    estimate: float
+    lower: float
+    upper: float
+
+
+class Forecast(NamedTuple):
+    """Point forecast and band at some ages (:meth:`CurveFitter.predict`'s columns)."""
+
+    age_months: np.ndarray
+    median: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
 
 
 class _NewtonRun(NamedTuple):
@@ -545,18 +564,44 @@ class CurveFitter:
         >>> f.params_table().round(2).loc["mu"].tolist()
         [1.6, 1.27, 1.94]
         """
-        _require_fit(self, "params_table")
+        import pandas as pd
+
+        rows = self.param_intervals(interval)
+        return pd.DataFrame.from_dict(rows, orient="index", columns=list(ParamInterval._fields))
+
+    def param_intervals(self, interval: float = 0.95) -> dict[str, ParamInterval]:
+        """The natural parameters with Wald intervals, as records (:meth:`params_table`'s
+        rows, without pandas).
+
+        Parameters
+        ----------
+        interval : float
+            Central probability.
+
+        Returns
+        -------
+        dict of str to ParamInterval
+            ``(estimate, lower, upper)`` by parameter name (NaN for a failed fit).
+
+        Examples
+        --------
+        >>> f = WSBFitter().fit(range(12), [0, 2, 5, 9, 14, 18, 21, 24, 26, 28, 29, 30])
+        >>> [round(v, 2) for v in f.param_intervals()["mu"]]
+        [1.6, 1.27, 1.94]
+        """
+        _require_fit(self, "param_intervals")
         names = list(self.curve.natural(np.zeros(self.curve.n_params)))
         if not np.all(np.isfinite(self.theta_)):
-            nan = np.full(len(names), np.nan)
-            return pd.DataFrame({"estimate": nan, "lower": nan, "upper": nan}, index=names)
+            return {n: ParamInterval(np.nan, np.nan, np.nan) for n in names}
         z = self._z(interval)
         se = np.sqrt(np.maximum(np.diag(self.cov_)[: self.curve.n_params], 0))
         est = self.curve.natural(self.theta_)
         lo = self.curve.natural(self.theta_ - z * se)
         hi = self.curve.natural(self.theta_ + z * se)
-        rows = {n: (est[n], min(lo[n], hi[n]), max(lo[n], hi[n])) for n in names}
-        return pd.DataFrame.from_dict(rows, orient="index", columns=["estimate", "lower", "upper"])
+        return {
+            n: ParamInterval(float(est[n]), float(min(lo[n], hi[n])), float(max(lo[n], hi[n])))
+            for n in names
+        }
 
     def predict(self, age_months, interval: float = 0.8) -> pd.DataFrame:
         """Point forecast and band of the cumulative count at the given ages.
@@ -589,11 +634,37 @@ class CurveFitter:
         >>> list(p.columns), bool(((p["lower"] <= p["median"]) & (p["median"] <= p["upper"])).all())
         (['age_months', 'median', 'lower', 'upper'], True)
         """
+        import pandas as pd
+
+        return pd.DataFrame(self.forecast(age_months, interval)._asdict())
+
+    def forecast(self, age_months, interval: float = 0.8) -> Forecast:
+        """:meth:`predict`'s columns as numpy arrays (no pandas).
+
+        Parameters
+        ----------
+        age_months : array-like
+            Ages (months since release).
+        interval : float
+            Central probability of the band.
+
+        Returns
+        -------
+        Forecast
+            ``age_months, median, lower, upper``.
+
+        Examples
+        --------
+        >>> f = WSBFitter().fit(range(12), [0, 2, 5, 9, 14, 18, 21, 24, 26, 28, 29, 30])
+        >>> p = f.forecast([15, 18])
+        >>> bool(((p.lower <= p.median) & (p.median <= p.upper)).all())
+        True
+        """
         ages = np.atleast_1d(np.asarray(age_months, dtype=float))
         draws = self.predictive_draws(ages)
         lo, hi = _band(interval)
         lower, median, upper = np.quantile(draws, [lo, 0.5, hi], axis=0)
-        return pd.DataFrame({"age_months": ages, "median": median, "lower": lower, "upper": upper})
+        return Forecast(ages, median, lower, upper)
 
     def predictive_draws(self, age_months) -> np.ndarray:
         """Draws of the cumulative count at the given ages, shape ``(n_draws, len(ages))``:
@@ -878,6 +949,8 @@ def compare_curves(
     >>> tab["curve"].tolist(), round(tab["ultimate"].iloc[0])
     (['power-cutoff', 'bass', 'gompertz', 'wsb'], 200)
     """
+    import pandas as pd
+
     rows = []
     for name in curves:
         f = CurveFitter(
@@ -923,12 +996,11 @@ def fit_row(fitter: CurveFitter, interval: float = 0.8) -> dict:
     >>> row["status"], row["n_months"], row["last_count"]
     ('no-growth', 3, 0.0)
     """
-    tab = fitter.params_table(interval)
     row: dict = {"n_months": int(fitter.age_.size), "last_count": fitter.c_last_}
-    for name in tab.index:
-        row[name] = tab.loc[name, "estimate"]
-        row[f"{name}_lower"] = tab.loc[name, "lower"]
-        row[f"{name}_upper"] = tab.loc[name, "upper"]
+    for name, (estimate, lower, upper) in fitter.param_intervals(interval).items():
+        row[name] = estimate
+        row[f"{name}_lower"] = lower
+        row[f"{name}_upper"] = upper
     lo, hi = fitter.ultimate_interval(interval)
     row.update(
         ultimate=fitter.ultimate_,
@@ -943,7 +1015,7 @@ def fit_row(fitter: CurveFitter, interval: float = 0.8) -> dict:
     if fitter.age_.size:
         last = float(fitter.age_[-1])
         row["growth_12m"] = float(
-            fitter.predict([last + 12.0], interval)["median"].iloc[0] - fitter.c_last_
+            fitter.forecast([last + 12.0], interval).median[0] - fitter.c_last_
         )
     else:
         row["growth_12m"] = 0.0
@@ -974,6 +1046,7 @@ def complete_rows(curves: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> frame = pd.DataFrame({"age_months": [0, 1, 2], "cumulative": [1, 4, 4],
     ...                       "complete": [True, True, False]})
     >>> len(complete_rows(frame))
@@ -1044,6 +1117,7 @@ def fit_many(
 
     Examples
     --------
+    >>> import pandas as pd
     >>> frame = pd.DataFrame({"model": ["a"] * 5 + ["b"] * 3, "scope": "direct",
     ...                       "age_months": [0, 1, 2, 3, 4, 0, 1, 2],
     ...                       "cumulative": [1, 4, 9, 12, 13, 0, 0, 0]})
@@ -1052,6 +1126,8 @@ def fit_many(
     """
     import os
     from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    import pandas as pd
 
     missing = {"model", "age_months", "cumulative"} - set(curves.columns)
     if missing:

@@ -18,9 +18,12 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas loads where a frame is made: fitting a series needs numpy
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -266,6 +269,7 @@ def learn_prior(
 
     Examples
     --------
+    >>> import pandas as pd
     >>> learn_prior(pd.DataFrame({"lambda": [2.0], "mu": [1.0], "sigma": [1.0],
     ...                           "status": ["ok"]})) is WEAK_WSB_PRIOR
     True

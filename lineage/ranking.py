@@ -32,9 +32,10 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from growth.fit import WSBFitter, fit_many
 from growth.prior import (
@@ -46,7 +47,11 @@ from growth.prior import (
 )
 from lineage.errors import UsageError
 from lineage.graph import LineageGraph
+from lineage.graph.table import Table
 from lineage.progress import Progress, ProgressCallback, report
+
+if TYPE_CHECKING:  # pandas loads where a frame is made: one model's fit needs numpy alone
+    import pandas as pd
 
 #: ``by`` choices and the column each ranks on: what the data support (the lower end of the
 #: ultimate count's interval, not its estimate, which a short series leaves near its cap).
@@ -94,9 +99,9 @@ class ModelFit:
     ----------
     model, scope, relations
         The model id, ``transitive`` or ``direct``, and the relation filter (None: all).
-    curve : pandas.DataFrame
-        The months fitted (complete months: ``model, scope, month, age_months, count,
-        cumulative, complete``).
+    table : Table
+        The months fitted (complete months), as numpy columns: ``model, scope, month,
+        age_months, count, cumulative, complete`` (:attr:`curve` is its DataFrame).
     fitter : growth.WSBFitter
         The fitted model.
     prior, calibration
@@ -104,6 +109,7 @@ class ModelFit:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> g = LineageGraph.from_frames(
     ...     pd.DataFrame({"id": ["b", "f"], "created_at": ["2024-01-09", "2024-02-02"]}),
     ...     pd.DataFrame({"child": ["f"], "parent": ["b"]}), snapshot_time="2024-03-20")
@@ -115,10 +121,25 @@ class ModelFit:
     model: str
     scope: str
     relations: tuple[str, ...] | None
-    curve: pd.DataFrame
+    table: Table
     fitter: WSBFitter
     prior: GaussianPrior | None
     calibration: ForecastCalibration | None
+
+    @cached_property
+    def curve(self) -> pd.DataFrame:
+        """The months fitted, as a DataFrame (see :attr:`table`).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["b", "f"], "created_at": ["2024-01-09", "2024-02-02"]}),
+        ...     pd.DataFrame({"child": ["f"], "parent": ["b"]}), snapshot_time="2024-03-20")
+        >>> list(fit_model(g, "b").curve.columns)
+        ['model', 'scope', 'month', 'age_months', 'count', 'cumulative', 'complete']
+        """
+        return self.table.to_frame()
 
     @property
     def label(self) -> str:
@@ -126,6 +147,7 @@ class ModelFit:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f"], "created_at": ["2024-01-09", "2024-02-02"]}),
         ...     pd.DataFrame({"child": ["f"], "parent": ["b"]}), snapshot_time="2024-03-20")
@@ -287,6 +309,7 @@ def fit_model(
 
     Examples
     --------
+    >>> import pandas as pd
     >>> g = LineageGraph.from_frames(
     ...     pd.DataFrame({"id": ["b", "f", "q"],
     ...                   "created_at": ["2024-01-09", "2024-02-02", "2024-03-05"]}),
@@ -300,13 +323,12 @@ def fit_model(
     """
     rel = _relations(relations)
     used = _prior(prior)
-    name = graph.ids[graph.index_of(model)]
-    curve = graph.growth_curve(name, scope=scope, relations=rel)
-    curve = curve.assign(model=name, scope=scope)
+    name = str(graph.ids[graph.index_of(model)])
+    table = graph.growth_curves([name], scope=scope, relations=rel, as_frame=False)
     fitter = WSBFitter(m=m, prior=used, calibration=calibration).fit(
-        curve["age_months"].to_numpy(float), curve["cumulative"].to_numpy(float)
+        table["age_months"].astype(float), table["cumulative"].astype(float)
     )
-    return ModelFit(name, scope, rel, curve, fitter, used, calibration)
+    return ModelFit(name, scope, rel, table, fitter, used, calibration)
 
 
 def fit_models(
@@ -347,6 +369,7 @@ def fit_models(
 
     Examples
     --------
+    >>> import pandas as pd
     >>> g = LineageGraph.from_frames(
     ...     pd.DataFrame({"id": ["b", "f", "q"],
     ...                   "created_at": ["2024-01-09", "2024-02-02", "2024-03-05"]}),
@@ -415,6 +438,7 @@ def population_prior(
 
     Examples
     --------
+    >>> import pandas as pd
     >>> g = LineageGraph.from_frames(
     ...     pd.DataFrame({"id": ["b", "f", "q"],
     ...                   "created_at": ["2024-01-09", "2024-02-02", "2024-03-05"]}),
@@ -560,6 +584,7 @@ def rank_models(
 
     Examples
     --------
+    >>> import pandas as pd
     >>> g = LineageGraph.from_frames(
     ...     pd.DataFrame({"id": ["b", "f", "q", "r"],
     ...                   "created_at": ["2024-01-09", "2024-02-02", "2024-03-05", "2024-04-01"]}),
@@ -568,6 +593,8 @@ def rank_models(
     >>> rank_models(g, min_derivatives=1)[["rank", "model", "derivatives"]].values.tolist()
     [[1, 'b', 3], [2, 'f', 1]]
     """
+    import pandas as pd
+
     if by not in RANK_COLUMNS:
         raise UsageError(f"by must be one of {', '.join(RANK_COLUMNS)}, got {by!r}")
     rel = _relations(relations)

@@ -356,3 +356,22 @@ def test_from_db_reads_a_real_crawl(tmp_path, local_hub):
 def test_from_db_without_a_snapshot_is_a_clear_error(tmp_path):
     with pytest.raises(StoreMissingError, match="crawl"):
         LineageGraph.from_db(tmp_path / "none.db")
+
+
+def test_many_named_curves_keep_the_relation_filter_for_models_without_derivatives():
+    # over 200 named models the curves come from the whole-graph counts; a model with no
+    # derivative of the filtered relation gets a zero curve, not one of every relation
+    ids = ["base", "ada"] + [f"m/{i}" for i in range(210)]
+    models = pd.DataFrame({"id": ids, "created_at": "2024-01-05"})
+    edges = pd.DataFrame(
+        {"child": ["ada", "m/0"], "parent": ["base", "m/1"], "relation": ["adapter", "finetune"]}
+    )
+    g = LineageGraph.from_frames(models, edges, snapshot_time="2024-04-10")
+    many = g.growth_curves(ids, relations=["finetune"])
+    few = g.growth_curves(["base", "m/1"], relations=["finetune"])
+    assert many.groupby("model")["cumulative"].last()["base"] == 0
+    assert many.groupby("model")["cumulative"].last()["m/1"] == 1
+    pd.testing.assert_frame_equal(
+        many[many["model"].isin(["base", "m/1"])].reset_index(drop=True), few
+    )
+    assert list(many["model"].drop_duplicates()) == ids  # in the order asked

@@ -183,3 +183,63 @@ def test_resolution_does_not_depend_on_page_order(tmp_path, order):
             "gone/Deleted",
         ]
     )
+
+
+# one-model commands read the cache with numpy alone: no pandas, no scipy.optimize
+LEAN_RUN = """
+import json, sys
+import cli
+try:
+    cli.main(sys.argv[1:], standalone_mode=False)
+finally:
+    heavy = ["pandas", "scipy.optimize", "scipy.sparse", "huggingface_hub", "matplotlib"]
+    print(json.dumps([m for m in heavy if m in sys.modules]), file=sys.stderr)
+"""
+
+
+def _lean(db, *args: str) -> tuple[str, list[str]]:
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", LEAN_RUN, *args, "--db", str(db)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout, json.loads(done.stderr.strip().splitlines()[-1])
+
+
+def test_one_model_commands_need_neither_pandas_nor_scipy_optimize(tmp_path, local_hub):
+    db = tmp_path / "hub.db"
+    crawl(db, endpoint=local_hub(generate_models(600, seed=5) + EXTRA).endpoint)
+    graph = LineageGraph.from_db(db)
+    model = str(graph.descendant_counts().idxmax())
+    curves, loaded = _lean(db, "curves", model, "case/twin", "--relation", "finetune")
+    assert loaded == []
+    expected = graph.growth_curves([model, "case/twin"], relations=["finetune"])
+    assert curves == expected.to_csv(index=False)
+    family, loaded = _lean(db, "family", model, "--format", "csv")
+    assert loaded == []
+    assert family == graph.lineage_table(model).to_csv(index=False)
+    up, loaded = _lean(db, "family", "u/of-twin", "--up", "--format", "json")
+    assert loaded == [] and '"child": "u/of-twin"' in up and '"relation": "finetune"' in up
+    fit, loaded = _lean(db, "fit", model, "--format", "csv", "--interval", "0.8")
+    assert "pandas" not in loaded and "scipy.optimize" not in loaded
+    table = pd.read_csv(pd.io.common.StringIO(fit))
+    from lineage.ranking import fit_model
+
+    params = fit_model(graph, model).fitter.params_table(0.8)
+    got = table.set_index("quantity").loc[["lambda", "mu", "sigma"], ["estimate", "lower", "upper"]]
+    np.testing.assert_allclose(got.to_numpy(), params.to_numpy(), rtol=1e-12)
+
+
+def test_a_graph_read_from_its_cache_outlives_the_cache(tmp_path, local_hub):
+    import shutil
+
+    db = tmp_path / "hub.db"
+    crawl(db, endpoint=local_hub(generate_models(300, seed=7) + EXTRA).endpoint)
+    cached = LineageGraph.from_db(db)
+    shutil.rmtree(cache_folder(db))  # a newer crawl removes an older snapshot's cache
+    assert_same_graph(cached, slow_graph(db))  # the model table is made after the removal

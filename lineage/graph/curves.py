@@ -52,6 +52,7 @@ class MonthlyCounts:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> from lineage.graph import LineageGraph
     >>> g = LineageGraph.from_frames(
     ...     pd.DataFrame({"id": ["b", "f"], "created_at": ["2024-01-09", "2024-02-02"]}),
@@ -78,6 +79,7 @@ class MonthlyCounts:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> from lineage.graph import LineageGraph
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f", "q"],
@@ -130,6 +132,7 @@ class MonthlyCounts:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> from lineage.graph import LineageGraph
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f", "q"],

@@ -114,6 +114,7 @@ class LineageGraph:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> g = LineageGraph.from_frames(
     ...     pd.DataFrame({"id": ["org/base", "you/tuned"],
     ...                   "created_at": ["2024-01-02", "2024-02-03"]}),
@@ -172,6 +173,7 @@ class LineageGraph:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["a"], "created_at": ["2024-01-02"]}),
         ...                              pd.DataFrame({"child": ["a"], "parent": ["x/y"]}))
         >>> g.models[["id", "missing"]].values.tolist()
@@ -188,6 +190,7 @@ class LineageGraph:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["a"], "created_at": [None]}),
         ...                              pd.DataFrame(columns=["child", "parent"]),
         ...                              snapshot_time="2024-03-05 10:00")
@@ -206,6 +209,7 @@ class LineageGraph:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["a", "b"], "created_at": ["2024-01-01", "2024-02-01"]}),
         ...     pd.DataFrame({"child": ["a", "b"], "parent": ["b", "a"]}))
@@ -258,6 +262,7 @@ class LineageGraph:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["a"], "created_at": ["2024-01-02"]}),
         ...                              pd.DataFrame({"child": ["a"], "parent": ["x/y"]}))
         >>> g.ids.tolist(), g.models["missing"].tolist()
@@ -480,6 +485,7 @@ class LineageGraph:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f", "q"],
         ...                   "created_at": ["2024-01-09", "2024-03-02", "2023-12-30"]}),
@@ -499,6 +505,7 @@ class LineageGraph:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f", "q"],
         ...                   "created_at": ["2024-01-09", "2024-03-02", "2023-12-30"]}),
@@ -516,6 +523,7 @@ class LineageGraph:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["a"], "created_at": ["2024-01-02"]}),
         ...                              pd.DataFrame(columns=["child", "parent", "relation"]),
         ...                              snapshot_time="2024-03-31 23:59:59")
@@ -545,6 +553,7 @@ class LineageGraph:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f", "q"],
         ...                   "created_at": ["2024-01", "2024-02", "2024-05"]}),
@@ -564,6 +573,7 @@ class LineageGraph:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f", "q"],
         ...                   "created_at": ["2024-01-09", "2024-03-02", "2023-12-30"]}),
@@ -580,6 +590,7 @@ class LineageGraph:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f", "q"],
         ...                   "created_at": ["2024-01-09", "2024-03-02", "2023-12-30"]}),
@@ -612,6 +623,7 @@ class LineageGraph:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f", "q"],
         ...                   "created_at": ["2024-01", "2024-02", "2024-05"]}),
@@ -659,6 +671,7 @@ class LineageGraph:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f", "q"],
         ...                   "created_at": ["2024-01-09", "2024-03-02", "2023-12-30"]}),
@@ -689,6 +702,7 @@ class LineageGraph:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["Org/Model"], "created_at": [None]}),
         ...                              pd.DataFrame({"child": [], "parent": []}))
         >>> g.index_of("org/model")
@@ -790,6 +804,7 @@ class LineageGraph:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f", "q"],
         ...                   "created_at": ["2024-01", "2024-02", "2024-05"]}),
@@ -844,6 +859,7 @@ class LineageGraph:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f", "q"],
         ...                   "created_at": ["2024-01", "2024-02", "2024-05"]}),
@@ -880,6 +896,7 @@ class LineageGraph:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f", "q"],
         ...                   "created_at": ["2024-01", "2024-02", "2024-05"]}),
@@ -979,6 +996,7 @@ class LineageGraph:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f", "q"],
         ...                   "created_at": ["2024-01", "2024-02", "2024-05"]}),
@@ -1036,6 +1054,7 @@ class LineageGraph:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f", "q"],
         ...                   "created_at": ["2024-01", "2024-02", "2024-05"]}),
@@ -1074,6 +1093,7 @@ class LineageGraph:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f", "q"],
         ...                   "created_at": ["2024-01-09", "2024-03-02", "2023-12-30"]}),
@@ -1127,6 +1147,7 @@ class LineageGraph:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f", "q"],
         ...                   "created_at": ["2024-01-09", "2024-02-02", "2024-03-05"]}),
@@ -1202,6 +1223,7 @@ class LineageGraph:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f", "q"],
         ...                   "created_at": ["2024-01", "2024-02", "2024-05"]}),
@@ -1259,8 +1281,8 @@ class LineageGraph:
             as_frame=False,
         )
         names = found["model"]  # each model's rows are consecutive
-        starts = np.flatnonzero(np.r_[True, names[1:] != names[:-1]]) if len(names) else []
-        ends = np.r_[starts[1:], len(names)] if len(names) else []
+        starts = np.flatnonzero(np.r_[True, names[1:] != names[:-1]]) if len(names) else ()
+        ends = np.r_[starts[1:], len(names)] if len(names) else ()
         rows = {names[a]: slice(a, b) for a, b in zip(starts, ends, strict=True)}
         return Table.concat(
             [
@@ -1293,6 +1315,7 @@ class LineageGraph:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["a", "b"], "created_at": [None] * 2}),
         ...                              pd.DataFrame({"child": ["b"], "parent": ["a"]}))
         >>> list(g.to_networkx().edges(data=True))
@@ -1318,6 +1341,7 @@ class LineageGraph:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["a", "b"], "created_at": [None] * 2}),
         ...                              pd.DataFrame({"child": ["b"], "parent": ["a"]}))
         >>> h = g.to_igraph()
@@ -1341,6 +1365,7 @@ class LineageGraph:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f"], "created_at": [None] * 2}),
         ...     pd.DataFrame({"child": ["f"], "parent": ["b"], "source": ["card"]}))
@@ -1391,6 +1416,7 @@ class LineageGraph:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> g = LineageGraph.from_frames(
         ...     pd.DataFrame({"id": ["b", "f", "q"],
         ...                   "created_at": ["2024-01-09", "2024-03-02", "2024-06-01"]}),

@@ -78,8 +78,8 @@ class Table:
         """
         return zip(*(v.tolist() for v in self._columns.values()), strict=True)
 
-    def select(self, rows: np.ndarray) -> Table:
-        """The table of these rows (a boolean mask or positions), ``attrs`` kept.
+    def select(self, rows: np.ndarray | slice) -> Table:
+        """The table of these rows (a boolean mask, positions or a slice), ``attrs`` kept.
 
         Examples
         --------
@@ -101,9 +101,7 @@ class Table:
         """
         if not tables:
             return cls({c: np.empty(0) for c in columns})
-        return cls(
-            {c: np.concatenate([t[c] for t in tables]) for c in columns}, tables[0].attrs
-        )
+        return cls({c: np.concatenate([t[c] for t in tables]) for c in columns}, tables[0].attrs)
 
     def to_frame(self) -> pd.DataFrame:
         """The table as a ``pandas.DataFrame`` (``attrs`` kept); text columns with missing
