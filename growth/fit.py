@@ -643,10 +643,8 @@ class CurveFitter:
 
         Parameters
         ----------
-        age_months : array-like
-            Ages (months since release).
-        interval : float
-            Central probability of the band.
+        age_months, interval
+            As in :meth:`predict`.
 
         Returns
         -------
