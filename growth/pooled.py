@@ -59,7 +59,9 @@ age_months, cumulative``, plus ``month`` as YYYY-MM for the release history, and
 >>> fc = pf.predict(frame[frame["age_months"] <= 12], history=frame)
 >>> list(fc.columns[:6])
 ['model', 'h', 'mean', 'lower', 'upper', 'origin_count']
->>> bool((fc["lower"] <= fc["mean"]).all() and (fc["mean"] <= fc["upper"]).all())
+>>> bool((fc["lower"] <= fc["median"]).all() and (fc["median"] <= fc["upper"]).all())
+True
+>>> bool((fc["mean"] == fc["median"]).all())  # the name the column was first published under
 True
 """
 
@@ -544,7 +546,10 @@ class PooledForecaster:
         ``history`` (default ``curves``): other series for the release-history features,
         used only up to each series' last month. Returns one row per model and horizon:
         ``model, h, mean, lower, upper, origin_count, organisation, lambda, mu, sigma,
-        status`` (the WSB fit with the organisation's prior: the interpretable summary).
+        status`` (the WSB fit with the organisation's prior: the interpretable summary),
+        ``median``. The point forecast is a median (of a median regression), as
+        :meth:`growth.WSBFitter.predict`'s is: ``median`` names it so; ``mean``, the
+        name it was first published under, holds the same values.
 
         Parameters
         ----------
@@ -604,6 +609,7 @@ class PooledForecaster:
         )
         for col in ("lambda", "mu", "sigma", "status"):
             out[col] = rows[col]
+        out["median"] = out["mean"]  # what the point forecast is: see the docstring
         return out
 
     def summary(self) -> pd.DataFrame:
