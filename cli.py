@@ -800,21 +800,43 @@ def _info_as_of(graph) -> None:
     help="Fit the growth of this many of the largest shown models for the tooltips.",
 )
 @output_option("Page to write (default: MODEL.lineage.html here).")
+@click.option(
+    "--assets",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Write the page's scripts (vis-network and Plotly, about 5 MB) once into this "
+    "folder and link them instead of inlining them: pages side by side share one copy. "
+    "The page then needs the folder where it was written.",
+)
 @as_of_option
 def html_page(
-    model, db, direction, depth, max_nodes, carry, relations, layout, fit_top, output, as_of
+    model, db, direction, depth, max_nodes, carry, relations, layout, fit_top, output, assets, as_of
 ) -> None:
     """Write MODEL's lineage as one interactive HTML page.
 
-    The page is self-contained and works offline.
+    The page is self-contained and works offline (with --assets, beside its scripts).
 
     \b
-    Example:
+    Examples:
       hf-lineage html meta-llama/Llama-2-7b-hf --depth 3 -o llama.html
+      hf-lineage html org/a -o pages/a.html --assets pages/assets
     """
     from lineage.viz import lineage_html
 
     graph = _load_graph(db, as_of)
+    assets_url = None
+    if assets is not None:
+        from lineage.viz.page import write_assets
+
+        try:
+            write_assets(assets)
+        except OSError as exc:
+            raise UsageError(
+                f"cannot write the page's scripts into {assets}: {exc.strerror or exc}; "
+                "choose another folder"
+            ) from exc
+        page_folder = Path(output).resolve().parent if output else Path.cwd()
+        assets_url = Path(os.path.relpath(Path(assets).resolve(), page_folder)).as_posix()
     path = lineage_html(
         graph,
         model,
@@ -826,6 +848,7 @@ def html_page(
         layout=layout,
         fit_top=fit_top,
         carry=carry,
+        assets=assets_url,
         progress=_progress_printer(),
     )
     click.echo(str(path))

@@ -3,6 +3,7 @@ base <- ft (finetune) <- q (quantized); base <- ad (adapter); ft + other <- mg (
 
 from __future__ import annotations
 
+import pytest
 import test_graph_cli
 from click.testing import CliRunner
 from test_viz import page_data, shown, tree_edges
@@ -74,3 +75,41 @@ def test_html_bad_input_exits_2(db, tmp_path):
     res = CliRunner().invoke(main, ["html", "org/base", "--db", db, "--max-nodes", "1"])
     assert res.exit_code == 2
     assert not (tmp_path / "x").exists()
+
+
+def test_html_assets_links_shared_scripts_that_load(db, tmp_path):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    inline = tmp_path / "inline.html"
+    assert run("html", "org/base", "--db", db, "-o", str(inline)).exit_code == 0
+    out = pages / "base.html"
+    res = run("html", "org/base", "--db", db, "-o", str(out), "--assets", str(tmp_path / "js"))
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in (tmp_path / "js").iterdir()) == [
+        "plotly.min.js",
+        "vis-network.css",
+        "vis-network.min.js",
+    ]
+    text = out.read_text(encoding="utf-8")
+    assert 'src="../js/vis-network.min.js"' in text and "../js/plotly.min.js" in text
+    assert out.stat().st_size * 10 < inline.stat().st_size  # the scripts are not inlined
+    assert page_data(out) == page_data(inline)  # the same page otherwise
+    bad = tmp_path / "file"
+    bad.write_text("x")
+    res = run("html", "org/base", "--db", db, "-o", str(out), "--assets", str(bad))
+    assert res.exit_code != 0 and "Error:" in res.output and len(res.output.splitlines()) == 1
+
+
+@pytest.mark.browser
+def test_an_html_page_with_assets_draws_in_the_browser(db, tmp_path):
+    from lineage.testing import chromium, chromium_available, open_page
+
+    if not chromium_available():
+        pytest.skip("headless Chromium is not installed (make browser)")
+    out = tmp_path / "pages" / "base.html"
+    out.parent.mkdir()
+    res = run("html", "org/base", "--db", db, "-o", str(out), "--assets", str(tmp_path / "js"))
+    assert res.exit_code == 0, res.output
+    with chromium() as driver:
+        report = open_page(driver, out)
+    assert report.errors == [] and report.nodes == 5 and report.edges >= 4
