@@ -29,12 +29,13 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
+import secrets
 from collections.abc import Sequence
 from pathlib import Path
 
 import jinja2
 
-from lineage.viz.charts import PLOTLY_CONFIG, plotly_js
+from lineage.viz.charts import PLOTLY_CONFIG, plotly_js_bytes
 
 #: File names of the shared scripts (:func:`write_assets`).
 VIS_JS = "vis-network.min.js"
@@ -597,7 +598,12 @@ window.hflStable = null;
 </html>
 """
 
-_ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+
+@functools.cache
+def _template() -> jinja2.Template:
+    """The page template, compiled once a process."""
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    return env.from_string(_TEMPLATE)
 
 
 def render_page(
@@ -623,13 +629,8 @@ def render_page(
     relative to the page, e.g. ``"../assets"``, of a folder :func:`write_assets` filled)
     the page loads vis-network and plotly.js from there instead of inlining them.
     """
-    if assets is not None:
-        assets = assets.rstrip("/") or "."
-    vis_js, vis_css = ("", "") if assets else vis_assets()
-    note_items = [n if isinstance(n, dict) else {"text": n, "id": None} for n in notes]
-    return _ENV.from_string(_TEMPLATE).render(
+    return render_page_bytes(
         title=title,
-        heading=heading if heading is not None else title,
         subtitle=subtitle,
         data=data,
         legend=legend,
@@ -638,16 +639,88 @@ def render_page(
         chart_caption=chart_caption,
         sunburst=sunburst,
         generations=generations,
-        notes=note_items,
-        vis_js=vis_js,
-        vis_css=vis_css,
-        plotly_js="" if assets else plotly_js(),
-        plotly_config=PLOTLY_CONFIG,
+        notes=notes,
+        heading=heading,
         assets=assets,
-        vis_js_file=VIS_JS,
-        vis_css_file=VIS_CSS,
-        plotly_src=f"{assets}/{PLOTLY_JS}" if assets else None,
+    ).decode("utf-8")
+
+
+@functools.cache
+def _inlined_bytes() -> tuple[bytes, bytes, bytes]:
+    """vis-network's stylesheet and script and plotly.js, as a page inlines them, in UTF-8."""
+    vis_js, vis_css = vis_assets()
+    return vis_css.encode("utf-8"), vis_js.encode("utf-8"), plotly_js_bytes()
+
+
+def render_page_bytes(
+    *,
+    title: str,
+    subtitle: str,
+    data: dict,
+    legend: Sequence[dict],
+    legend_title: str,
+    chart: dict | None,
+    chart_caption: str,
+    sunburst: dict | None,
+    generations: dict | None,
+    notes: Sequence[dict | str],
+    heading: str | None = None,
+    assets: str | None = None,
+) -> bytes:
+    """:func:`render_page` in UTF-8, as a page file holds it.
+
+    The template is rendered with a marker where each inlined script goes, and the
+    scripts' bytes are put in its encoded text: the 5 MB of vis-network and plotly.js are
+    never decoded, copied into a string and encoded again (a third of a page's writing).
+
+    Example:
+        >>> page = render_page_bytes(title="t", subtitle="s", data={"models": []}, legend=[],
+        ...                          legend_title="l", chart=None, chart_caption="",
+        ...                          sunburst=None, generations=None, notes=[])
+        >>> page.decode("utf-8") == render_page(title="t", subtitle="s", data={"models": []},
+        ...     legend=[], legend_title="l", chart=None, chart_caption="", sunburst=None,
+        ...     generations=None, notes=[])
+        True
+    """
+    if assets is not None:
+        assets = assets.rstrip("/") or "."
+    # markers no page text can hold (a fresh random token), in the template's order
+    token = secrets.token_hex(16)
+    slots = ("", "", "") if assets else tuple(f"\x00{token}:{k}\x00" for k in range(3))
+    note_items = [n if isinstance(n, dict) else {"text": n, "id": None} for n in notes]
+    html = (
+        _template()
+        .render(
+            title=title,
+            heading=heading if heading is not None else title,
+            subtitle=subtitle,
+            data=data,
+            legend=legend,
+            legend_title=legend_title,
+            chart=chart,
+            chart_caption=chart_caption,
+            sunburst=sunburst,
+            generations=generations,
+            notes=note_items,
+            vis_css=slots[0],
+            vis_js=slots[1],
+            plotly_js=slots[2],
+            plotly_config=PLOTLY_CONFIG,
+            assets=assets,
+            vis_js_file=VIS_JS,
+            vis_css_file=VIS_CSS,
+            plotly_src=f"{assets}/{PLOTLY_JS}" if assets else None,
+        )
+        .encode("utf-8")
     )
+    if assets:
+        return html
+    parts = []
+    for slot, script in zip(slots, _inlined_bytes(), strict=True):
+        head, found, html = html.partition(slot.encode("utf-8"))
+        assert found, "the page template lost an inlined script"
+        parts += [head, script]
+    return b"".join([*parts, html])
 
 
 def write_assets(folder: str | os.PathLike) -> list[Path]:

@@ -29,6 +29,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -74,17 +75,36 @@ class Family:
     def __len__(self) -> int:
         return len(self.node)
 
-    @property
+    @functools.cached_property
     def rank(self) -> np.ndarray:
-        """Position of each member in :attr:`priority`."""
+        """Position of each member in :attr:`priority` (computed once: a page's first view
+        cuts the family a dozen times)."""
         rank = np.empty(len(self), dtype=np.int64)
         rank[self.priority] = np.arange(len(self))
         return rank
 
-    @property
+    @functools.cached_property
     def group(self) -> np.ndarray:
         """Fold group of each member: ``2 * via`` below its tree parent, ``+ 1`` above it."""
         return 2 * np.maximum(self.via, 0) + (self.level < 0)
+
+    @functools.cached_property
+    def boxes(self) -> np.ndarray:
+        """Boxes a view of the first ``k`` members of :attr:`priority` draws, each shown
+        member's "+N more" nodes included, at entry ``k`` (``k`` = 0 .. n)."""
+        n = len(self)
+        rank, kids = self.rank, np.arange(1, n)
+        # per fold group with members: its anchor's rank and its members' largest rank
+        last = np.full(2 * n, -1, dtype=np.int64)
+        np.maximum.at(last, self.group[kids], rank[kids])
+        groups = np.flatnonzero(last >= 0)
+        anchor, last = rank[groups // 2], last[groups]
+        # a group's fold is drawn for k in [anchor + 1, last]: +1 at anchor + 1, -1 at last + 1
+        delta = (
+            np.bincount(anchor + 1, minlength=n + 2)[: n + 2]
+            - np.bincount(last + 1, minlength=n + 2)[: n + 2]
+        )
+        return np.arange(n + 1) + np.cumsum(delta)[: n + 1]
 
 
 def _walk(graph: LineageGraph, start: int, down: bool, relations, depth: int | None):
@@ -169,20 +189,6 @@ def lineage_family(
     return Family(node, via, level, np.concatenate(edges).astype(np.int64), subtree, priority)
 
 
-def _fold_spans(family: Family) -> tuple[np.ndarray, np.ndarray]:
-    """Per fold group with members: the anchor's rank and the largest rank of its members.
-
-    A group's fold is drawn for a prefix of ``k`` members when ``anchor_rank < k <= last``.
-    """
-    rank = family.rank
-    kids = np.arange(1, len(family))
-    group = family.group[kids]
-    last = np.full(2 * len(family), -1, dtype=np.int64)
-    np.maximum.at(last, group, rank[kids])
-    groups = np.flatnonzero(last >= 0)
-    return rank[groups // 2], last[groups]
-
-
 def cut(family: Family, budget: int) -> int:
     """The longest prefix of ``family.priority`` that fits ``budget`` nodes with its folds.
 
@@ -195,17 +201,9 @@ def cut(family: Family, budget: int) -> int:
         >>> [cut(fam, b) for b in (1, 2, 3, 4, 5)]
         [1, 1, 2, 4, 4]
     """
-    n = len(family)
-    if budget >= n:
-        return n
-    anchor, last = _fold_spans(family)
-    # fold of a group drawn for k in [anchor + 1, last]: +1 at anchor + 1, -1 at last + 1
-    delta = (
-        np.bincount(anchor + 1, minlength=n + 2)[: n + 2]
-        - np.bincount(last + 1, minlength=n + 2)[: n + 2]
-    )
-    drawn = np.arange(n + 1) + np.cumsum(delta)[: n + 1]
-    fits = np.flatnonzero(drawn[1:] <= budget)
+    if budget >= len(family):
+        return len(family)
+    fits = np.flatnonzero(family.boxes[1:] <= budget)
     return int(fits[-1]) + 1 if len(fits) else 1
 
 
