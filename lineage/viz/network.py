@@ -42,6 +42,7 @@ import pandas as pd
 from growth.fit import DEFAULT_HORIZON
 from lineage.errors import UsageError
 from lineage.graph import LineageGraph
+from lineage.graph.counts import concat_ranges
 from lineage.progress import ProgressCallback, report
 from lineage.ranking import ModelFit, fit_model
 from lineage.viz import layout as _layout
@@ -346,19 +347,24 @@ def _relation_ranks(names: list[str]) -> np.ndarray:
 
 
 def _pairs(
-    graph: LineageGraph, nodes: np.ndarray, relations: list[str] | None
+    graph: LineageGraph, nodes: np.ndarray, relations: list[str] | None, down: bool = True
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Lineage edges among ``nodes`` (graph indices) as ``(parent, child, relation)`` arrays,
     one entry per pair, by parent then child; a pair declared with two relations has them
-    joined in legend order (``finetune+adapter``). The edges are sorted by pair and relation
-    order, and only the rare pairs with two or more relations are joined in Python."""
-    inside = np.zeros(graph.n_models, dtype=bool)
-    inside[nodes] = True
-    keep = inside[graph._child] & inside[graph._parent]
-    mask = graph._mask(relations)
-    if not isinstance(mask, slice):
-        keep &= mask
-    parent, child, rel = graph._parent[keep], graph._child[keep], graph._rel[keep]
+    joined in legend order (``finetune+adapter``).
+
+    The edges are gathered from the ``nodes``' own adjacency lists (``down``: each node's
+    children, else its parents; the family's walk built that one already), sorted by pair
+    and relation order, and only the rare pairs with two or more relations are joined in
+    Python."""
+    ptr, neighbour, edge = graph._adjacency(down, relations)
+    starts = ptr[nodes]
+    lens = ptr[nodes + 1] - starts
+    at = concat_ranges(starts, lens)
+    near, far, edge = np.repeat(nodes, lens), neighbour[at], edge[at]
+    inside = np.isin(far, nodes)
+    near, far, rel = near[inside], far[inside], graph._rel[edge[inside]]
+    parent, child = (near, far) if down else (far, near)
     order = np.lexsort((_relation_ranks(graph._rel_names)[rel], child, parent))
     parent, child, rel = parent[order], child[order], rel[order]
     first = np.ones(len(rel), dtype=bool)  # each pair's first edge
@@ -571,16 +577,21 @@ def _tree_edges(
     carried: _Members,
     local: np.ndarray,
     relations: list[str] | None,
+    direction: str,
 ) -> _TreeEdges:
-    """The carried members' tree edges with their (joined) relations, and the other edges."""
+    """The carried members' tree edges with their (joined) relations, and the other edges
+    (gathered along the adjacency the ``direction``'s walk built)."""
     members, nodes = carried.members, carried.nodes
     via = np.where(fam.via[members] >= 0, local[np.maximum(fam.via[members], 0)], -1)
     level = fam.level[members]
     n = len(nodes)
-    pos = np.full(graph.n_models, -1, dtype=np.int64)
-    pos[nodes] = np.arange(n)
-    parent, child, joined = _pairs(graph, nodes, relations)
-    pair_key = pos[parent] * n + pos[child]
+    parent, child, joined = _pairs(graph, nodes, relations, down=direction != "up")
+    # page positions of the pairs' ends (a search among the carried nodes: a dense map
+    # over every model would cost more, in page faults, than the rest of this function)
+    by_node = np.argsort(nodes)
+    parent = by_node[np.searchsorted(nodes, parent, sorter=by_node)]
+    child = by_node[np.searchsorted(nodes, child, sorter=by_node)]
+    pair_key = parent * n + child
     # each member's tree edge as a pair key (up: the member is the parent); -2: no pair
     me = np.arange(n)
     tree_key = np.where(level < 0, me * n + via, via * n + me)[1:]
@@ -596,7 +607,7 @@ def _tree_edges(
     extra = [
         [a, b, r]
         for a, b, r in zip(
-            pos[parent[out]].tolist(), pos[child[out]].tolist(), joined[out].tolist(), strict=True
+            parent[out].tolist(), child[out].tolist(), joined[out].tolist(), strict=True
         )
     ]
     return _TreeEdges(via, level, relation, extra)
@@ -835,7 +846,7 @@ def lineage_html(
     shown = view.shown
     carried = candidates.head(min(n_selected, shown + carry))
     local = _page_positions(fam, carried)
-    edges = _tree_edges(graph, fam, carried, local, rel)
+    edges = _tree_edges(graph, fam, carried, local, rel, direction)
 
     say(f"drawing {shown:,} of {n_selected:,} models; carrying {len(carried.models):,}")
     notes: list[Any] = []

@@ -89,6 +89,16 @@ class Family:
         return 2 * np.maximum(self.via, 0) + (self.level < 0)
 
     @functools.cached_property
+    def hanging(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every member but the root, in priority order of the member it hangs from (its
+        ``via``), and that member's rank: the members hanging from the first ``k`` members
+        of :attr:`priority` are a prefix."""
+        kids = np.arange(1, len(self))
+        via_rank = self.rank[self.via[kids]]
+        order = np.argsort(via_rank, kind="stable")
+        return kids[order], via_rank[order]
+
+    @functools.cached_property
     def boxes(self) -> np.ndarray:
         """Boxes a view of the first ``k`` members of :attr:`priority` draws, each shown
         member's "+N more" nodes included, at entry ``k`` (``k`` = 0 .. n)."""
@@ -213,17 +223,16 @@ def folds(family: Family, k: int) -> list[Fold]:
     One per shown member and side with hidden members, in priority order of the anchor.
     """
     rank = family.rank
-    hidden = np.flatnonzero(rank >= k)
-    hidden = hidden[hidden > 0]
-    group = family.group[hidden]
-    anchors = group // 2
-    top = hidden[rank[anchors] < k]  # the roots of hidden branches (their via is shown)
-    g = family.group[top]
-    models = np.bincount(g, weights=family.subtree[top], minlength=2 * len(family))
-    branches = np.bincount(g, minlength=2 * len(family))
-    groups = np.flatnonzero(branches)
-    groups = groups[np.argsort(rank[groups // 2], kind="stable")]
+    kids, via_rank = family.hanging
+    end = np.searchsorted(via_rank, k)  # members hanging from a shown one
+    hidden = rank[kids[:end]] >= k  # the roots of hidden branches
+    top, anchor_rank = kids[:end][hidden], via_rank[:end][hidden]
+    # fold slots in the order of the list: by anchor rank, then down before up
+    slot = 2 * anchor_rank + (family.level[top] < 0)
+    models = np.bincount(slot, weights=family.subtree[top], minlength=2 * k)
+    branches = np.bincount(slot, minlength=2 * k)
+    anchors = family.priority[:k]
     return [
-        Fold(int(gr // 2), int(models[gr]), int(branches[gr]), "up" if gr % 2 else "down")
-        for gr in groups
+        Fold(int(anchors[s // 2]), int(models[s]), int(branches[s]), "up" if s % 2 else "down")
+        for s in np.flatnonzero(branches).tolist()
     ]
