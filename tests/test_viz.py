@@ -11,6 +11,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -186,6 +187,70 @@ def test_a_pair_declared_with_two_relations_is_one_edge(tmp_path):
     data = page_data(lineage_html(graph, "org/base", path=tmp_path / "p.html"))
     assert tree_edges(data) == {("org/base", "org/ft", "finetune+adapter")}
     assert data["extra"] == []
+
+
+def test_pairs_declared_with_several_relations_join_in_legend_order(tmp_path):
+    """base -> a (finetune, adapter), base -> b (quantized), a -> c (merge, distill,
+    adapter), a -> m (merge), b -> m (merge, finetune: not the tree's edge), c -> d
+    (unknown, finetune). Named relations join in legend order, others after them."""
+    ids = ["org/base", "org/a", "org/b", "org/c", "org/d", "org/m"]
+    models = pd.DataFrame({"id": ids, "created_at": pd.to_datetime("2024-01-10", utc=True)})
+    declared = [
+        ("org/a", "org/base", "adapter"),
+        ("org/a", "org/base", "finetune"),
+        ("org/b", "org/base", "quantized"),
+        ("org/c", "org/a", "merge"),
+        ("org/c", "org/a", "distill"),
+        ("org/c", "org/a", "adapter"),
+        ("org/m", "org/a", "merge"),
+        ("org/m", "org/b", "merge"),
+        ("org/m", "org/b", "finetune"),
+        ("org/d", "org/c", "unknown"),
+        ("org/d", "org/c", "finetune"),
+    ]
+    edges = pd.DataFrame(declared, columns=["child", "parent", "relation"])
+    graph = LineageGraph.from_frames(models, edges, snapshot_time=SNAPSHOT)
+    # the pairs among all six models, by parent then child (graph order)
+    parent, child, relation = viz._pairs(graph, np.arange(graph.n_models), None)
+    assert list(zip(graph.ids[parent], graph.ids[child], relation.tolist(), strict=True)) == [
+        ("org/base", "org/a", "finetune+adapter"),
+        ("org/base", "org/b", "quantized"),
+        ("org/a", "org/c", "adapter+merge+distill"),
+        ("org/a", "org/m", "merge"),
+        ("org/b", "org/m", "finetune+merge"),
+        ("org/c", "org/d", "finetune+unknown"),
+    ]
+    # among some models only, of some relations only
+    some = np.array([graph.index_of(m) for m in ("org/a", "org/c", "org/m", "org/b")])
+    parent, child, relation = viz._pairs(graph, some, ["merge", "adapter"])
+    assert list(zip(graph.ids[parent], graph.ids[child], relation.tolist(), strict=True)) == [
+        ("org/a", "org/c", "adapter+merge"),
+        ("org/a", "org/m", "merge"),
+        ("org/b", "org/m", "merge"),
+    ]
+    # the page: the tree's edges carry their joined relations, the other pair is an extra
+    data = page_data(lineage_html(graph, "org/base", path=tmp_path / "p.html"))
+    assert tree_edges(data) == {
+        ("org/base", "org/a", "finetune+adapter"),
+        ("org/base", "org/b", "quantized"),
+        ("org/a", "org/c", "adapter+merge+distill"),
+        ("org/a", "org/m", "merge"),
+        ("org/b", "org/m", "finetune+merge"),
+        ("org/c", "org/d", "finetune+unknown"),
+    }
+    at = {m: i for i, m in enumerate(data["models"])}
+    assert data["extra"] == [[at["org/b"], at["org/m"], "finetune+merge"]]
+    legend = (tmp_path / "p.html").read_text()
+    assert 'data-relation="distill"' not in legend  # a joined edge shows its first relation
+    filtered = page_data(
+        lineage_html(graph, "org/base", relations=["merge", "adapter"], path=tmp_path / "f.html")
+    )
+    assert tree_edges(filtered) == {
+        ("org/base", "org/a", "adapter"),
+        ("org/a", "org/c", "adapter+merge"),
+        ("org/a", "org/m", "merge"),
+    }
+    assert filtered["extra"] == []
 
 
 def test_relation_filter(family, tmp_path):

@@ -167,34 +167,27 @@ def _wrap(
             block[m] = b
             stack.extend(kids[m])
     rest = np.arange(1, n)
-    top = np.array(
-        [
-            (y[rest][block[rest] == b] - h[rest][block[rest] == b] / 2).min()
-            for b in range(len(kids[0]))
-        ]
-    )
-    bottom = np.array(
-        [
-            (y[rest][block[rest] == b] + h[rest][block[rest] == b] / 2).max()
-            for b in range(len(kids[0]))
-        ]
-    )
+    top = np.full(len(kids[0]), np.inf)
+    np.minimum.at(top, block[rest], y[rest] - h[rest] / 2)
+    bottom = np.full(len(kids[0]), -np.inf)
+    np.maximum.at(bottom, block[rest], y[rest] + h[rest] / 2)
     band_w = float((x[rest] + w[rest] / 2).max() - (x[rest] - w[rest] / 2).min()) + 2 * GAP
     best = (_scale(x, y, w, h), x, y)
     for bands in range(2, 7):
         height = bottom - top + GAP
         cut_at = np.cumsum(height) / height.sum() * bands
         band = np.minimum(np.floor(cut_at - 1e-9).astype(np.int64), bands - 1)
+        # each band's branches (consecutive) move right by b band widths and centre on 0
+        first = np.searchsorted(band, np.arange(bands))
+        last = np.searchsorted(band, np.arange(bands), side="right") - 1
+        used = first <= last
+        span = bottom[last[used]] - top[first[used]]
+        shift = np.zeros(bands)
+        shift[used] = -top[first[used]] - span / 2
+        moved = band[block[rest]]
         bx, by = x.copy(), y.copy()
-        for b in range(bands):
-            members = np.flatnonzero(band == b)
-            if not len(members):
-                continue
-            span = bottom[members[-1]] - top[members[0]]
-            shift = -top[members[0]] - span / 2
-            move = np.isin(block, members) & (np.arange(n) > 0)
-            bx[move] += b * band_w
-            by[move] += shift
+        bx[rest] += moved * band_w
+        by[rest] += shift[moved]
         scale = _scale(bx, by, w, h)
         if scale > best[0] * 1.05 and overlaps(bx, by, w, h) == 0:
             best = (scale, bx, by)

@@ -42,11 +42,12 @@ import pandas as pd
 from growth.fit import DEFAULT_HORIZON
 from lineage.errors import UsageError
 from lineage.graph import LineageGraph
+from lineage.graph.counts import concat_ranges
 from lineage.progress import ProgressCallback, report
 from lineage.ranking import ModelFit, fit_model
 from lineage.viz import layout as _layout
 from lineage.viz.charts import growth_figure, sunburst_figure
-from lineage.viz.page import render_page
+from lineage.viz.page import render_page_bytes
 from lineage.viz.select import Family, Fold, cut, folds, lineage_family
 
 DIRECTIONS = ("down", "up", "both")
@@ -337,26 +338,44 @@ def _bands(
 
 
 # -- the page's data ----------------------------------------------------------------------
-def _pairs(graph: LineageGraph, nodes: np.ndarray, relations: list[str] | None) -> pd.DataFrame:
-    """Lineage edges among ``nodes`` (graph indices): ``parent, child, relation`` with one
-    row per pair, relations declared twice joined (``finetune+adapter``)."""
-    inside = np.zeros(graph.n_models, dtype=bool)
-    inside[nodes] = True
-    keep = inside[graph._child] & inside[graph._parent]
-    mask = graph._mask(relations)
-    if not isinstance(mask, slice):
-        keep &= mask
+def _relation_ranks(names: list[str]) -> np.ndarray:
+    """Each relation code's place in legend order (:func:`_relation_order`)."""
+    order = sorted(range(len(names)), key=lambda code: _relation_order(names[code]))
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[order] = np.arange(len(names))
+    return rank
+
+
+def _pairs(
+    graph: LineageGraph, nodes: np.ndarray, relations: list[str] | None, down: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lineage edges among ``nodes`` (graph indices) as ``(parent, child, relation)`` arrays,
+    one entry per pair, by parent then child; a pair declared with two relations has them
+    joined in legend order (``finetune+adapter``).
+
+    The edges are gathered from the ``nodes``' own adjacency lists (``down``: each node's
+    children, else its parents; the family's walk built that one already), sorted by pair
+    and relation order, and only the rare pairs with two or more relations are joined in
+    Python."""
+    ptr, neighbour, edge = graph._adjacency(down, relations)
+    starts = ptr[nodes]
+    lens = ptr[nodes + 1] - starts
+    at = concat_ranges(starts, lens)
+    near, far, edge = np.repeat(nodes, lens), neighbour[at], edge[at]
+    inside = np.isin(far, nodes)
+    near, far, rel = near[inside], far[inside], graph._rel[edge[inside]]
+    parent, child = (near, far) if down else (far, near)
+    order = np.lexsort((_relation_ranks(graph._rel_names)[rel], child, parent))
+    parent, child, rel = parent[order], child[order], rel[order]
+    first = np.ones(len(rel), dtype=bool)  # each pair's first edge
+    first[1:] = (parent[1:] != parent[:-1]) | (child[1:] != child[:-1])
+    starts = np.flatnonzero(first)
+    ends = np.r_[starts[1:], len(rel)]
     names = np.asarray(graph._rel_names, dtype=object)
-    frame = pd.DataFrame(
-        {
-            "parent": graph._parent[keep],
-            "child": graph._child[keep],
-            "relation": names[graph._rel[keep]],
-        }
-    )
-    frame["order"] = [_relation_order(r) for r in frame["relation"]]
-    frame = frame.sort_values(["parent", "child", "order"], kind="stable")
-    return frame.groupby(["parent", "child"], sort=False)["relation"].agg("+".join).reset_index()
+    relation = names[rel[starts]]
+    for k in np.flatnonzero(ends - starts > 1).tolist():
+        relation[k] = "+".join(names[rel[starts[k] : ends[k]]])
+    return parent[starts], child[starts], relation
 
 
 def _column(frame: pd.DataFrame, name: str, index: np.ndarray, default: Any) -> list:
@@ -364,6 +383,14 @@ def _column(frame: pd.DataFrame, name: str, index: np.ndarray, default: Any) -> 
         return [default] * len(index)
     col = frame[name].iloc[index]
     return col.astype(object).where(col.notna(), default).tolist()
+
+
+def _release_dates(frame: pd.DataFrame, index: np.ndarray) -> list[str | None]:
+    """``created_at`` of the models at ``index`` as ``YYYY-MM-DD`` (UTC; None: unknown)."""
+    when = frame["created_at"].iloc[index].to_numpy("datetime64[ns]", na_value=np.datetime64("NaT"))
+    dates = np.datetime_as_string(when, unit="D").astype(object)
+    dates[np.isnat(when)] = None
+    return dates.tolist()
 
 
 def _member_relations(graph: LineageGraph, fam: Family, root: int) -> np.ndarray:
@@ -550,36 +577,39 @@ def _tree_edges(
     carried: _Members,
     local: np.ndarray,
     relations: list[str] | None,
+    direction: str,
 ) -> _TreeEdges:
-    """The carried members' tree edges with their (joined) relations, and the other edges."""
+    """The carried members' tree edges with their (joined) relations, and the other edges
+    (gathered along the adjacency the ``direction``'s walk built)."""
     members, nodes = carried.members, carried.nodes
     via = np.where(fam.via[members] >= 0, local[np.maximum(fam.via[members], 0)], -1)
     level = fam.level[members]
-    side = np.sign(level)
-    # the lineage pair of each member's tree edge (up: the member is the parent)
-    via_node = np.where(via >= 0, nodes[np.maximum(via, 0)], -1)
-    pair_parent = np.where(side < 0, nodes, via_node)
-    pair_child = np.where(side < 0, via_node, nodes)
-    pairs = _pairs(graph, nodes, relations)
-    pos = np.full(graph.n_models, -1, dtype=np.int64)
-    pos[nodes] = np.arange(len(nodes))
-    parent_pos, child_pos = pos[pairs["parent"].to_numpy()], pos[pairs["child"].to_numpy()]
-    joined = dict(
-        zip(
-            zip(parent_pos.tolist(), child_pos.tolist(), strict=True),
-            pairs["relation"],
-            strict=True,
-        )
-    )
+    n = len(nodes)
+    parent, child, joined = _pairs(graph, nodes, relations, down=direction != "up")
+    # page positions of the pairs' ends (a search among the carried nodes: a dense map
+    # over every model would cost more, in page faults, than the rest of this function)
+    by_node = np.argsort(nodes)
+    parent = by_node[np.searchsorted(nodes, parent, sorter=by_node)]
+    child = by_node[np.searchsorted(nodes, child, sorter=by_node)]
+    pair_key = parent * n + child
+    # each member's tree edge as a pair key (up: the member is the parent); -2: no pair
+    me = np.arange(n)
+    tree_key = np.where(level < 0, me * n + via, via * n + me)[1:]
+    tree_key[via[1:] < 0] = -2
+    # the tree edges' joined relations, looked up among the sorted pair keys (-1: past them)
+    by_key = np.argsort(pair_key)
+    at = np.searchsorted(pair_key[by_key], tree_key)
+    found = np.append(pair_key[by_key], -1)[at] == tree_key
     names = np.asarray(graph._rel_names, dtype=object)
-    relation = [""] + [
-        joined.get((int(pos[p]), int(pos[c])), names[graph._rel[e]])
-        for p, c, e in zip(pair_parent[1:], pair_child[1:], fam.edge[members][1:], strict=True)
+    own = names[graph._rel[fam.edge[members[1:]]]]  # the tree edge's own relation
+    relation = [""] + np.where(found, np.append(joined[by_key], "")[at], own).tolist()
+    out = ~np.isin(pair_key, tree_key)
+    extra = [
+        [a, b, r]
+        for a, b, r in zip(
+            parent[out].tolist(), child[out].tolist(), joined[out].tolist(), strict=True
+        )
     ]
-    tree = {
-        (int(pos[p]), int(pos[c])) for p, c in zip(pair_parent[1:], pair_child[1:], strict=True)
-    }
-    extra = [[a, b, r] for (a, b), r in joined.items() if (a, b) not in tree]
     return _TreeEdges(via, level, relation, extra)
 
 
@@ -636,9 +666,6 @@ def _page_data(
     """The page's JSON record of every carried member, the first view and the colours."""
     attrs, nodes, models, shown = graph.models, carried.nodes, carried.models, view.shown
     missing = _column(attrs, "missing", nodes, False)
-    created = [
-        None if c is None else str(c)[:10] for c in _column(attrs, "created_at", nodes, None)
-    ]
     return {
         "root": root,
         "direction": direction,
@@ -655,7 +682,7 @@ def _page_data(
         "direct": direct[nodes].tolist(),
         "transitive": carried.transitive.tolist(),
         "author": _column(attrs, "author", nodes, None),
-        "created": created,
+        "created": _release_dates(attrs, nodes),
         "missing": [bool(v) for v in missing],
         "fit": {str(i): fit_rows[m] for i, m in enumerate(models) if m in fit_rows},
         "extra": edges.extra,
@@ -734,10 +761,10 @@ def _legend(relation: list[str]) -> list[dict[str, str]]:
     ]
 
 
-def _write_page(out: Path, html_text: str) -> None:
+def _write_page(out: Path, html: bytes) -> None:
     """Write the page, turning an unwritable path into a :class:`UsageError`."""
     try:
-        out.write_text(html_text, encoding="utf-8")
+        out.write_bytes(html)
     except OSError as exc:
         raise UsageError(f"cannot write {out}: {exc.strerror}; choose another -o path") from exc
 
@@ -819,7 +846,7 @@ def lineage_html(
     shown = view.shown
     carried = candidates.head(min(n_selected, shown + carry))
     local = _page_positions(fam, carried)
-    edges = _tree_edges(graph, fam, carried, local, rel)
+    edges = _tree_edges(graph, fam, carried, local, rel, direction)
 
     say(f"drawing {shown:,} of {n_selected:,} models; carrying {len(carried.models):,}")
     notes: list[Any] = []
@@ -862,7 +889,7 @@ def lineage_html(
     if bands:
         subtitle += f"; generation 1 wraps into {len(bands)} shaded side-by-side bands"
     data["bands"] = bands
-    html_text = render_page(
+    html = render_page_bytes(
         title=f"Lineage of {root}",
         subtitle=subtitle,
         data=data,
@@ -878,6 +905,6 @@ def lineage_html(
         assets=assets,
     )
     out = Path(path) if path is not None else _default_path(root)
-    _write_page(out, html_text)
+    _write_page(out, html)
     say(f"wrote {out}")
     return out

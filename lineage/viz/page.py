@@ -28,13 +28,15 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import json
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
-import jinja2
+from markupsafe import escape
 
-from lineage.viz.charts import PLOTLY_CONFIG, plotly_js
+from lineage.viz.charts import PLOTLY_CONFIG, plotly_js_bytes
 
 #: File names of the shared scripts (:func:`write_assets`).
 VIS_JS = "vis-network.min.js"
@@ -66,16 +68,9 @@ _TEMPLATE = r"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-{% if assets %}<meta http-equiv="Content-Security-Policy"
- content="default-src 'none'; script-src 'self' file: 'unsafe-inline';
- style-src 'self' file: 'unsafe-inline'; img-src data:; font-src data:">
-{% else %}<meta http-equiv="Content-Security-Policy"
- content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline';
- img-src data:; font-src data:">
-{% endif %}<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ title }}</title>
-{% if assets %}<link rel="stylesheet" href="{{ assets }}/{{ vis_css_file }}">
-{% else %}<style>{{ vis_css|safe }}</style>{% endif %}
+@@policy@@<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>@@title@@</title>
+@@vis_style@@
 <style>
 html, body { margin: 0; height: 100%; font: 14px/1.4 system-ui, sans-serif; color: #222; }
 body { display: flex; flex-direction: column; }
@@ -106,17 +101,13 @@ table.gen td, table.gen th { padding: 1px 4px; text-align: right; border-bottom:
 .gen-wrap { overflow-x: auto; max-width: 340px; }
 .caption { font-size: 12px; color: #555; margin: 2px 0; }
 </style>
-{% if assets %}<script src="{{ assets }}/{{ vis_js_file }}"></script>
-{% else %}<script>{{ vis_js|safe }}</script>
-<script type="text/plain" id="plotly-src">{{ plotly_js|safe }}</script>{% endif %}
+@@scripts@@
 </head>
 <body>
 <header>
-<h1>{{ heading }}</h1>
-<p id="subtitle">{{ subtitle }}</p>
-{% for note in notes %}<p class="note"{% if note.id %} id="{{ note.id }}"{% endif %}>
-{{- note.text }}</p>
-{% endfor %}
+<h1>@@heading@@</h1>
+<p id="subtitle">@@subtitle@@</p>
+@@notes@@
 </header>
 <main>
 <div id="network"></div>
@@ -129,44 +120,26 @@ table.gen td, table.gen th { padding: 1px 4px; text-align: right; border-bottom:
 <h2>Selected model</h2>
 <div id="details"><p>Hover a box for details, click it to keep them here. Click a
 "+N more" box to open it, "− fold back" to close it again.</p></div>
-<h2 id="legend-title">{{ legend_title }}</h2>
+<h2 id="legend-title">@@legend_title@@</h2>
 <div class="legend">
 <div><span class="sw" style="background:#264653;border-color:#000"></span> the model</div>
-{% for item in legend %}<label><input type="checkbox" checked data-relation="{{ item.relation }}">
-<span class="sw" style="background:{{ item.color }}55;border-color:{{ item.color }}"></span>
-{{ item.label }}</label>
-{% endfor %}<div><span class="sw missing"></span> missing (never listed on the Hub)</div>
+@@legend@@<div><span class="sw missing"></span> missing (never listed on the Hub)</div>
 <div><span class="sw fold"></span> +N more: folded branches (click to open)</div>
 <div class="caption">Untick a relation to hide its edges and what hangs below them.
 Font size grows with all derivatives (log).</div>
 </div>
-{% if chart %}<h2>Growth of derivatives</h2>
-<div id="growth-chart"></div><p class="caption" id="chart-caption">{{ chart_caption }}</p>
-{% elif chart_caption %}<h2>Growth of derivatives</h2>
-<p class="caption" id="chart-caption">{{ chart_caption }}</p>
-{% endif %}
-{% if sunburst %}<h2>The family at a glance</h2>
-<p class="caption">Branches sized by their models, coloured by relation; click a sector to
-open that branch in the network.</p>
-<div id="sunburst"></div>{% endif %}
-{% if generations and generations.levels %}<h2>Generations × relations</h2>
-<p class="caption">Models by hops from the model (negative: its bases) and relation to the
-model they were reached from, over the whole family.</p>
-<div class="gen-wrap"><table class="gen" id="generations"><tr><th>hops</th>
-{% for r in generations.relations %}<th>{{ r }}</th>{% endfor %}<th>all</th></tr>
-{% for row in generations.counts %}<tr><td>{{ generations.levels[loop.index0] }}</td>
-{% for c in row %}<td>{{ "{:,}".format(c) }}</td>{% endfor %}
-<td>{{ "{:,}".format(row|sum) }}</td></tr>
-{% endfor %}</table></div>{% endif %}
+@@chart@@
+@@sunburst@@
+@@generations@@
 </aside>
 </main>
 <script>
 "use strict";
-var HFL = {{ data|tojson }};
-var CHART = {{ chart|tojson }};
-var SUNBURST = {{ sunburst|tojson }};
-var PLOTLY_CONFIG = {{ plotly_config|tojson }};
-var PLOTLY_SRC = {{ plotly_src|tojson }};
+var HFL = @@data_json@@;
+var CHART = @@chart_json@@;
+var SUNBURST = @@sunburst_json@@;
+var PLOTLY_CONFIG = @@plotly_config_json@@;
+var PLOTLY_SRC = @@plotly_src_json@@;
 window.hflStable = null;
 (function () {
   var D = HFL, n = D.models.length, STEP = 20, PITCH = 30, REACH = 190, READABLE = 8 / 12;
@@ -594,10 +567,134 @@ window.hflStable = null;
 })();
 </script>
 </body>
-</html>
+</html>"""
+
+
+#: The template's slots: ``@@name@@``, filled by :func:`_fill` (static text never holds one).
+_SLOT = re.compile(r"@@(\w+)@@")
+
+_POLICY = {
+    "inline": """<meta http-equiv="Content-Security-Policy"
+ content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline';
+ img-src data:; font-src data:">
+""",
+    "assets": """<meta http-equiv="Content-Security-Policy"
+ content="default-src 'none'; script-src 'self' file: 'unsafe-inline';
+ style-src 'self' file: 'unsafe-inline'; img-src data:; font-src data:">
+""",
+}
+_SUNBURST = """<h2>The family at a glance</h2>
+<p class="caption">Branches sized by their models, coloured by relation; click a sector to
+open that branch in the network.</p>
+<div id="sunburst"></div>"""
+_GENERATIONS = """<h2>Generations × relations</h2>
+<p class="caption">Models by hops from the model (negative: its bases) and relation to the
+model they were reached from, over the whole family.</p>
+<div class="gen-wrap"><table class="gen" id="generations"><tr><th>hops</th>
 """
 
-_ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+
+@functools.cache
+def _template_parts() -> tuple[list[bytes], list[str]]:
+    """The template's static text (UTF-8) around its slots, and the slots' names."""
+    pieces = _SLOT.split(_TEMPLATE)
+    return [p.encode("utf-8") for p in pieces[0::2]], pieces[1::2]
+
+
+def _json(value: object) -> str:
+    """``value`` as JSON that is safe inside ``<script>`` (keys sorted; ``<``, ``>``,
+    ``&`` and ``'`` as unicode escapes)."""
+    return (
+        json.dumps(value, sort_keys=True)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("'", "\\u0027")
+    )
+
+
+def _generations_table(generations: dict) -> str:
+    """The generations × relations table (counts with thousands separators)."""
+    rows = [
+        f"<tr><td>{escape(level)}</td>\n"
+        + "".join(f"<td>{c:,}</td>" for c in row)
+        + f"\n<td>{sum(row):,}</td></tr>\n"
+        for level, row in zip(generations["levels"], generations["counts"], strict=True)
+    ]
+    heads = "".join(f"<th>{escape(r)}</th>" for r in generations["relations"])
+    return f"{_GENERATIONS}{heads}<th>all</th></tr>\n{''.join(rows)}</table></div>"
+
+
+def _fill(
+    *,
+    title: str,
+    subtitle: str,
+    data: dict,
+    legend: Sequence[dict],
+    legend_title: str,
+    chart: dict | None,
+    chart_caption: str,
+    sunburst: dict | None,
+    generations: dict | None,
+    notes: Sequence[dict | str],
+    heading: str | None,
+    assets: str | None,
+) -> dict[str, list[str | bytes]]:
+    """What each slot of the template holds: escaped text, JSON, or an inlined script."""
+    if assets:
+        vis_style: list[str | bytes] = [
+            f'<link rel="stylesheet" href="{escape(assets)}/{VIS_CSS}">\n'
+        ]
+        scripts: list[str | bytes] = [f'<script src="{escape(assets)}/{VIS_JS}"></script>\n']
+    else:
+        vis_css, vis_js, plotly = _inlined_bytes()
+        vis_style = ["<style>", vis_css, "</style>"]
+        scripts = [
+            "<script>",
+            vis_js,
+            '</script>\n<script type="text/plain" id="plotly-src">',
+            plotly,
+            "</script>",
+        ]
+    note_items = [n if isinstance(n, dict) else {"text": n, "id": None} for n in notes]
+    caption = f'<p class="caption" id="chart-caption">{escape(chart_caption)}</p>\n'
+    return {
+        "policy": [_POLICY["assets" if assets else "inline"]],
+        "title": [escape(title)],
+        "vis_style": vis_style,
+        "scripts": scripts,
+        "heading": [escape(heading if heading is not None else title)],
+        "subtitle": [escape(subtitle)],
+        "notes": [
+            '<p class="note"'
+            + (f' id="{escape(note["id"])}"' if note.get("id") else "")
+            + f">{escape(note['text'])}</p>\n"
+            for note in note_items
+        ],
+        "legend_title": [escape(legend_title)],
+        "legend": [
+            f'<label><input type="checkbox" checked data-relation="{escape(item["relation"])}">\n'
+            f'<span class="sw" style="background:{escape(item["color"])}55;'
+            f'border-color:{escape(item["color"])}"></span>\n{escape(item["label"])}</label>\n'
+            for item in legend
+        ],
+        "chart": [
+            '<h2>Growth of derivatives</h2>\n<div id="growth-chart"></div>' + caption
+            if chart
+            else "<h2>Growth of derivatives</h2>\n" + caption
+            if chart_caption
+            else ""
+        ],
+        "sunburst": [_SUNBURST if sunburst else ""],
+        "generations": [
+            _generations_table(generations) if generations and generations["levels"] else ""
+        ],
+        "data_json": [_json(data)],
+        "chart_json": [_json(chart)],
+        "sunburst_json": [_json(sunburst)],
+        "plotly_config_json": [_json(PLOTLY_CONFIG)],
+        "plotly_src_json": [_json(f"{assets}/{PLOTLY_JS}" if assets else None)],
+    }
 
 
 def render_page(
@@ -623,13 +720,8 @@ def render_page(
     relative to the page, e.g. ``"../assets"``, of a folder :func:`write_assets` filled)
     the page loads vis-network and plotly.js from there instead of inlining them.
     """
-    if assets is not None:
-        assets = assets.rstrip("/") or "."
-    vis_js, vis_css = ("", "") if assets else vis_assets()
-    note_items = [n if isinstance(n, dict) else {"text": n, "id": None} for n in notes]
-    return _ENV.from_string(_TEMPLATE).render(
+    return render_page_bytes(
         title=title,
-        heading=heading if heading is not None else title,
         subtitle=subtitle,
         data=data,
         legend=legend,
@@ -638,16 +730,72 @@ def render_page(
         chart_caption=chart_caption,
         sunburst=sunburst,
         generations=generations,
-        notes=note_items,
-        vis_js=vis_js,
-        vis_css=vis_css,
-        plotly_js="" if assets else plotly_js(),
-        plotly_config=PLOTLY_CONFIG,
+        notes=notes,
+        heading=heading,
         assets=assets,
-        vis_js_file=VIS_JS,
-        vis_css_file=VIS_CSS,
-        plotly_src=f"{assets}/{PLOTLY_JS}" if assets else None,
+    ).decode("utf-8")
+
+
+@functools.cache
+def _inlined_bytes() -> tuple[bytes, bytes, bytes]:
+    """vis-network's stylesheet and script and plotly.js, as a page inlines them, in UTF-8."""
+    vis_js, vis_css = vis_assets()
+    return vis_css.encode("utf-8"), vis_js.encode("utf-8"), plotly_js_bytes()
+
+
+def render_page_bytes(
+    *,
+    title: str,
+    subtitle: str,
+    data: dict,
+    legend: Sequence[dict],
+    legend_title: str,
+    chart: dict | None,
+    chart_caption: str,
+    sunburst: dict | None,
+    generations: dict | None,
+    notes: Sequence[dict | str],
+    heading: str | None = None,
+    assets: str | None = None,
+) -> bytes:
+    """:func:`render_page` in UTF-8, as a page file holds it.
+
+    The template's static text is encoded once a process and its slots are filled with
+    escaped text, JSON and the inlined scripts' bytes: the 5 MB of vis-network and
+    plotly.js are never decoded, copied into a string and encoded again, and no template
+    engine is imported or compiled (together half the cost of writing a page).
+
+    Example:
+        >>> page = render_page_bytes(title="t", subtitle="s", data={"models": []}, legend=[],
+        ...                          legend_title="l", chart=None, chart_caption="",
+        ...                          sunburst=None, generations=None, notes=[])
+        >>> page.decode("utf-8") == render_page(title="t", subtitle="s", data={"models": []},
+        ...     legend=[], legend_title="l", chart=None, chart_caption="", sunburst=None,
+        ...     generations=None, notes=[])
+        True
+    """
+    if assets is not None:
+        assets = assets.rstrip("/") or "."
+    fill = _fill(
+        title=title,
+        subtitle=subtitle,
+        data=data,
+        legend=legend,
+        legend_title=legend_title,
+        chart=chart,
+        chart_caption=chart_caption,
+        sunburst=sunburst,
+        generations=generations,
+        notes=notes,
+        heading=heading,
+        assets=assets,
     )
+    static, slots = _template_parts()
+    parts = [static[0]]
+    for slot, text in zip(slots, static[1:], strict=True):
+        parts += [p if isinstance(p, bytes) else p.encode("utf-8") for p in fill[slot]]
+        parts.append(text)
+    return b"".join(parts)
 
 
 def write_assets(folder: str | os.PathLike) -> list[Path]:

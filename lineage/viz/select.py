@@ -29,6 +29,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -74,17 +75,46 @@ class Family:
     def __len__(self) -> int:
         return len(self.node)
 
-    @property
+    @functools.cached_property
     def rank(self) -> np.ndarray:
-        """Position of each member in :attr:`priority`."""
+        """Position of each member in :attr:`priority` (computed once: a page's first view
+        cuts the family a dozen times)."""
         rank = np.empty(len(self), dtype=np.int64)
         rank[self.priority] = np.arange(len(self))
         return rank
 
-    @property
+    @functools.cached_property
     def group(self) -> np.ndarray:
         """Fold group of each member: ``2 * via`` below its tree parent, ``+ 1`` above it."""
         return 2 * np.maximum(self.via, 0) + (self.level < 0)
+
+    @functools.cached_property
+    def hanging(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every member but the root, in priority order of the member it hangs from (its
+        ``via``), and that member's rank: the members hanging from the first ``k`` members
+        of :attr:`priority` are a prefix."""
+        kids = np.arange(1, len(self))
+        via_rank = self.rank[self.via[kids]]
+        order = np.argsort(via_rank, kind="stable")
+        return kids[order], via_rank[order]
+
+    @functools.cached_property
+    def boxes(self) -> np.ndarray:
+        """Boxes a view of the first ``k`` members of :attr:`priority` draws, each shown
+        member's "+N more" nodes included, at entry ``k`` (``k`` = 0 .. n)."""
+        n = len(self)
+        rank, kids = self.rank, np.arange(1, n)
+        # per fold group with members: its anchor's rank and its members' largest rank
+        last = np.full(2 * n, -1, dtype=np.int64)
+        np.maximum.at(last, self.group[kids], rank[kids])
+        groups = np.flatnonzero(last >= 0)
+        anchor, last = rank[groups // 2], last[groups]
+        # a group's fold is drawn for k in [anchor + 1, last]: +1 at anchor + 1, -1 at last + 1
+        delta = (
+            np.bincount(anchor + 1, minlength=n + 2)[: n + 2]
+            - np.bincount(last + 1, minlength=n + 2)[: n + 2]
+        )
+        return np.arange(n + 1) + np.cumsum(delta)[: n + 1]
 
 
 def _walk(graph: LineageGraph, start: int, down: bool, relations, depth: int | None):
@@ -162,20 +192,6 @@ def lineage_family(
     return Family(node, via, level, np.concatenate(edges).astype(np.int64), subtree, priority)
 
 
-def _fold_spans(family: Family) -> tuple[np.ndarray, np.ndarray]:
-    """Per fold group with members: the anchor's rank and the largest rank of its members.
-
-    A group's fold is drawn for a prefix of ``k`` members when ``anchor_rank < k <= last``.
-    """
-    rank = family.rank
-    kids = np.arange(1, len(family))
-    group = family.group[kids]
-    last = np.full(2 * len(family), -1, dtype=np.int64)
-    np.maximum.at(last, group, rank[kids])
-    groups = np.flatnonzero(last >= 0)
-    return rank[groups // 2], last[groups]
-
-
 def cut(family: Family, budget: int) -> int:
     """The longest prefix of ``family.priority`` that fits ``budget`` nodes with its folds.
 
@@ -188,17 +204,9 @@ def cut(family: Family, budget: int) -> int:
         >>> [cut(fam, b) for b in (1, 2, 3, 4, 5)]
         [1, 1, 2, 4, 4]
     """
-    n = len(family)
-    if budget >= n:
-        return n
-    anchor, last = _fold_spans(family)
-    # fold of a group drawn for k in [anchor + 1, last]: +1 at anchor + 1, -1 at last + 1
-    delta = (
-        np.bincount(anchor + 1, minlength=n + 2)[: n + 2]
-        - np.bincount(last + 1, minlength=n + 2)[: n + 2]
-    )
-    drawn = np.arange(n + 1) + np.cumsum(delta)[: n + 1]
-    fits = np.flatnonzero(drawn[1:] <= budget)
+    if budget >= len(family):
+        return len(family)
+    fits = np.flatnonzero(family.boxes[1:] <= budget)
     return int(fits[-1]) + 1 if len(fits) else 1
 
 
@@ -208,17 +216,16 @@ def folds(family: Family, k: int) -> list[Fold]:
     One per shown member and side with hidden members, in priority order of the anchor.
     """
     rank = family.rank
-    hidden = np.flatnonzero(rank >= k)
-    hidden = hidden[hidden > 0]
-    group = family.group[hidden]
-    anchors = group // 2
-    top = hidden[rank[anchors] < k]  # the roots of hidden branches (their via is shown)
-    g = family.group[top]
-    models = np.bincount(g, weights=family.subtree[top], minlength=2 * len(family))
-    branches = np.bincount(g, minlength=2 * len(family))
-    groups = np.flatnonzero(branches)
-    groups = groups[np.argsort(rank[groups // 2], kind="stable")]
+    kids, via_rank = family.hanging
+    end = np.searchsorted(via_rank, k)  # members hanging from a shown one
+    hidden = rank[kids[:end]] >= k  # the roots of hidden branches
+    top, anchor_rank = kids[:end][hidden], via_rank[:end][hidden]
+    # fold slots in the order of the list: by anchor rank, then down before up
+    slot = 2 * anchor_rank + (family.level[top] < 0)
+    models = np.bincount(slot, weights=family.subtree[top], minlength=2 * k)
+    branches = np.bincount(slot, minlength=2 * k)
+    anchors = family.priority[:k]
     return [
-        Fold(int(gr // 2), int(models[gr]), int(branches[gr]), "up" if gr % 2 else "down")
-        for gr in groups
+        Fold(int(anchors[s // 2]), int(models[s]), int(branches[s]), "up" if s % 2 else "down")
+        for s in np.flatnonzero(branches).tolist()
     ]
