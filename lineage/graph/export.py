@@ -155,9 +155,10 @@ def family_nodes(
     """
     if direction not in ("down", "up", "both"):
         raise UsageError(f"direction must be 'down', 'up' or 'both', got {direction!r}")
+    start = graph.index_of(model)
     parts = []
     for down in {"down": (True,), "up": (False,), "both": (True, False)}[direction]:
-        parts.append(graph._bfs(model, down, relations).upto(depth).node)
+        parts.append(graph._bfs(start, down, relations).upto(depth).node)
     return np.unique(np.concatenate(parts))
 
 

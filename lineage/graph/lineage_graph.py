@@ -52,8 +52,10 @@ from lineage.progress import ProgressCallback
 if TYPE_CHECKING:  # pandas loads where a frame is made: one-model work runs on numpy alone
     import pandas as pd
 
-#: How many :meth:`LineageGraph.index_of` lookups scan the ids before a hash index is built.
-_SCANNED_LOOKUPS = 8
+#: How many distinct :meth:`LineageGraph.index_of` lookups scan the ids before a hash index
+#: is built: a scan costs about 1/64 of building the index (3M ids: 15 ms and 1 s), so
+#: scanning until the scans have cost one index is never worse than twice the best choice.
+_SCANNED_LOOKUPS = 64
 
 
 def _instants_ns(times: pd.Series) -> np.ndarray:
@@ -163,7 +165,8 @@ class LineageGraph:
         self._cache: dict[tuple[int, ...], _counts.CountIndex] = {}
         self._component: np.ndarray | None = None
         self._adjacent: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        self._lookups = 0  # index_of calls so far
+        self._lookups = 0  # index_of scans so far
+        self._found: dict[str, int] = {}  # ids index_of resolved, for the next asking
         self._month_setup(months_of(created_ns))
 
     @property
@@ -710,6 +713,8 @@ class LineageGraph:
         """
         # the first few lookups scan the ids (3M ids: 15 ms), later ones share a hash index
         # (3M ids: 1 s to build): a command about one model never pays for the index
+        if model in self._found:
+            return self._found[model]
         self._lookups += 1
         if self._lookups <= _SCANNED_LOOKUPS:
             hits = np.flatnonzero(self.ids == model)
@@ -717,6 +722,7 @@ class LineageGraph:
         else:
             pos = self._exact.get_indexer([model])[0]
         if pos >= 0:
+            self._found[model] = int(pos)
             return int(pos)
         if self._lower is None:
             lower = [i.lower() for i in self.ids.tolist()]
@@ -726,6 +732,7 @@ class LineageGraph:
             pos = self._lower.get(self.aliases[str(model).lower()].lower())
         if pos is None:
             raise UnknownModelError(str(model), self._suggest(str(model)))
+        self._found[model] = pos
         return pos
 
     def _suggest(self, model: str) -> list[str]:
@@ -762,9 +769,8 @@ class LineageGraph:
         np.cumsum(np.bincount(src, minlength=self.n_models), out=ptr[1:])
         return ptr, dst[order], edge[order]
 
-    def _bfs(self, model: str, down: bool, relations) -> Walk:
-        """Breadth-first walk from ``model`` (down: to derivatives; up: to ancestors)."""
-        start = self.index_of(model)
+    def _bfs(self, start: int, down: bool, relations) -> Walk:
+        """Breadth-first walk from node ``start`` (down: to derivatives; up: to ancestors)."""
         ptr, nbr, edge = self._adjacency(down, relations)
         seen = np.zeros(self.n_models, dtype=bool)
         seen[start] = True
@@ -869,7 +875,7 @@ class LineageGraph:
         >>> g.ancestors("q"), g.roots("q"), g.family("f")
         (['f', 'b'], ['b'], ['b', 'f', 'q'])
         """
-        return self.ids[self._bfs(model, False, relations).node[1:]].tolist()
+        return self.ids[self._bfs(self.index_of(model), False, relations).node[1:]].tolist()
 
     def descendants(
         self,
@@ -904,10 +910,11 @@ class LineageGraph:
         >>> g.descendants("b"), g.descendants("b", until="2024-04")
         (['f', 'q'], ['f'])
         """
-        nodes = self._bfs(model, True, relations).node[1:]
+        i = self.index_of(model)
+        nodes = self._bfs(i, True, relations).node[1:]
         if until is not None:
             limit = month_number(until)
-            release = self._month[self.index_of(model)]
+            release = self._month[i]
             counted = np.maximum(self._month[nodes], release)
             nodes = nodes[counted <= limit]
         return self.ids[nodes].tolist()
@@ -928,7 +935,7 @@ class LineageGraph:
         --------
         See :meth:`ancestors`.
         """
-        walk = self._bfs(model, False, None).node
+        walk = self._bfs(self.index_of(model), False, None).node
         has_parent = np.zeros(self.n_models, dtype=bool)
         has_parent[self._child] = True
         return sorted(self.ids[walk[~has_parent[walk]]].tolist())
@@ -1010,7 +1017,7 @@ class LineageGraph:
         """
         if direction not in ("down", "up"):
             raise UsageError(f"direction must be 'down' or 'up', got {direction!r}")
-        walk = self._bfs(model, direction == "down", relations)
+        walk = self._bfs(self.index_of(model), direction == "down", relations)
         names = np.asarray(self._rel_names, dtype=object)
         models = self.ids[walk.node]
         by_id = np.argsort(models, kind="stable")
@@ -1165,7 +1172,7 @@ class LineageGraph:
             nodes = self._child[mask][self._parent[mask] == i]
             nodes = np.unique(nodes)
         else:
-            nodes = self._bfs(model, True, relations).node[1:]
+            nodes = self._bfs(i, True, relations).node[1:]
         release = self._col[i]
         cols = self._col[nodes]
         moved = int((cols < release).sum())

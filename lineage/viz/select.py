@@ -118,7 +118,7 @@ class Family:
 
 
 def _walk(graph: LineageGraph, start: int, down: bool, relations, depth: int | None):
-    walk = graph._bfs(str(graph.ids[start]), down, relations).upto(depth)
+    walk = graph._bfs(start, down, relations).upto(depth)
     return walk.node, walk.depth, walk.via, walk.edge
 
 
