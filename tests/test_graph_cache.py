@@ -211,7 +211,7 @@ def _lean(db, *args: str) -> tuple[str, list[str]]:
     return done.stdout, json.loads(done.stderr.strip().splitlines()[-1])
 
 
-def test_one_model_commands_need_neither_pandas_nor_scipy_optimize(tmp_path, local_hub):
+def test_one_model_commands_and_pages_need_neither_pandas_nor_scipy_optimize(tmp_path, local_hub):
     db = tmp_path / "hub.db"
     crawl(db, endpoint=local_hub(generate_models(600, seed=5) + EXTRA).endpoint)
     graph = LineageGraph.from_db(db)
@@ -230,6 +230,9 @@ def test_one_model_commands_need_neither_pandas_nor_scipy_optimize(tmp_path, loc
     table = pd.read_csv(pd.io.common.StringIO(fit))
     from lineage.ranking import fit_model
 
+    page = tmp_path / "page.html"
+    out, loaded = _lean(db, "html", model, "-o", str(page))
+    assert loaded == [] and out.strip() == str(page) and page.stat().st_size > 100_000
     params = fit_model(graph, model).fitter.params_table(0.8)
     got = table.set_index("quantity").loc[["lambda", "mu", "sigma"], ["estimate", "lower", "upper"]]
     np.testing.assert_allclose(got.to_numpy(), params.to_numpy(), rtol=1e-12)

@@ -353,7 +353,7 @@ def _graph_of(folder: pathlib.Path, meta: dict) -> LineageGraph:
         raise ValueError("a cache without id texts and creation times")
     model_arrays = {p.stem: np.load(p, allow_pickle=False) for p in folder.glob("model.*.npy")}
     graph = LineageGraph(
-        lambda: _models_frame(model_arrays, meta),
+        CachedModels(model_arrays, meta),
         array("child"),
         array("parent"),
         array("relation"),
@@ -372,6 +372,40 @@ def _graph_of(folder: pathlib.Path, meta: dict) -> LineageGraph:
             sources[array("declared.source")],
         )
     return graph
+
+
+class CachedModels:
+    """The model table of a cache's ``model.*`` arrays: whole as a DataFrame
+    (:meth:`frame`), or one column at some rows without pandas (:meth:`column`)."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], meta: dict) -> None:
+        self._arrays = arrays
+        self._meta = meta
+        self._kinds = {column["name"]: column for column in meta["columns"]}
+
+    def __call__(self):
+        """The whole table, every column with the dtype it was written from."""
+        return _models_frame(self._arrays, self._meta)
+
+    def column(self, name: str, rows: np.ndarray) -> np.ndarray | None:
+        """Column ``name`` at ``rows`` as :meth:`LineageGraph.model_column` gives it, or
+        None when the table has no such column."""
+        import numpy as np
+
+        column = self._kinds.get(name)
+        if column is None:
+            return None
+        prefix = f"model.{name}."
+        if column["kind"] == "time":
+            return self._arrays[prefix + "ns"][rows].view("datetime64[ns]")
+        if column["kind"] == "plain":
+            return self._arrays[prefix + "values"][rows]
+        if column["kind"] == "text":
+            return _texts(self._arrays[prefix + "text"], column["texts"])[rows]
+        texts = _texts(self._arrays[prefix + "text"], column["texts"])
+        distinct = np.empty(len(texts) + 1, dtype=object)  # the last one, None: code -1
+        distinct[:-1] = texts
+        return distinct[self._arrays[prefix + "codes"][rows]]
 
 
 def _models_frame(arrays: dict[str, np.ndarray], meta: dict):

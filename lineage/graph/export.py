@@ -293,8 +293,8 @@ def node_chunks(
     """
     kinds = node_kinds(graph)
     nodes = np.arange(graph.n_models) if nodes is None else np.asarray(nodes)
-    direct = graph.descendant_counts("direct", relations=relations).to_numpy()
-    transitive = graph.descendant_counts("transitive", relations=relations).to_numpy()
+    direct = graph.descendant_counts("direct", relations=relations, as_frame=False)
+    transitive = graph.descendant_counts("transitive", relations=relations, as_frame=False)
     models = graph.models
     for start in range(0, max(len(nodes), 1), chunk_size):
         rows = nodes[start : start + chunk_size]
@@ -472,8 +472,8 @@ def top_models(
     """
     if by not in ("direct", "transitive"):
         raise UsageError(f"by must be 'direct' or 'transitive', got {by!r}")
-    direct = graph.descendant_counts("direct", relations=relations).to_numpy()
-    transitive = graph.descendant_counts("transitive", relations=relations).to_numpy()
+    direct = graph.descendant_counts("direct", relations=relations, as_frame=False)
+    transitive = graph.descendant_counts("transitive", relations=relations, as_frame=False)
     authors = model_authors(graph)
     rows = np.arange(graph.n_models)
     if author is not None:

@@ -187,6 +187,48 @@ class LineageGraph:
             self._models, self._build_models = self._build_models(), None
         return self._models
 
+    def model_column(self, name: str, rows: np.ndarray | None = None) -> np.ndarray | None:
+        """One column of :attr:`models` at ``rows`` (graph indices; default: all), as numpy:
+        times as UTC ``datetime64[ns]`` (NaT: unknown), text as objects (None: missing),
+        numbers and flags as they are; None when there is no such column. A graph read from
+        its cache answers without making the table (or loading pandas).
+
+        Parameters
+        ----------
+        name : str
+            A column of :attr:`models` (``created_at``, ``author``, ``downloads``, ...).
+        rows : numpy.ndarray, optional
+            Graph indices.
+
+        Returns
+        -------
+        numpy.ndarray or None
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> g = LineageGraph.from_frames(
+        ...     pd.DataFrame({"id": ["a"], "created_at": ["2024-01-02"], "author": ["me"]}),
+        ...     pd.DataFrame({"child": ["a"], "parent": ["x/y"]}))
+        >>> g.model_column("author").tolist(), g.model_column("missing", np.array([1])).tolist()
+        (['me', None], [True])
+        """
+        rows = np.arange(self.n_models) if rows is None else np.asarray(rows)
+        column = getattr(self._build_models, "column", None)
+        if self._models is None and column is not None:
+            return column(name, rows)
+        frame = self.models
+        if name not in frame.columns:
+            return None
+        values = frame[name].iloc[rows]
+        if values.dtype.kind == "M":
+            return _instants_ns(values).view("datetime64[ns]")
+        if values.dtype.kind in "biuf" and not values.isna().any():
+            return values.to_numpy()
+        out = values.to_numpy(dtype=object, copy=True)
+        out[values.isna().to_numpy(dtype=bool)] = None
+        return out
+
     @property
     def snapshot_time(self) -> pd.Timestamp | None:
         """When the snapshot was taken (UTC), or None when unknown.
@@ -205,6 +247,23 @@ class LineageGraph:
         import pandas as pd
 
         return pd.Timestamp(self._snapshot_ns, tz="UTC")
+
+    @property
+    def snapshot_date(self) -> str | None:
+        """The UTC day the snapshot was taken, ``YYYY-MM-DD``, or None when unknown.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> g = LineageGraph.from_frames(pd.DataFrame({"id": ["a"], "created_at": [None]}),
+        ...                              pd.DataFrame(columns=["child", "parent"]),
+        ...                              snapshot_time="2024-03-05 23:00")
+        >>> g.snapshot_date
+        '2024-03-05'
+        """
+        if self._snapshot_ns is None:
+            return None
+        return str(np.datetime64(self._snapshot_ns, "ns").astype("datetime64[D]"))
 
     @property
     def dropped_cycle_edges(self) -> pd.DataFrame:
@@ -1042,7 +1101,8 @@ class LineageGraph:
         *,
         relations: Iterable[str] | None = None,
         progress: ProgressCallback | None = None,
-    ) -> pd.Series:
+        as_frame: bool = True,
+    ) -> pd.Series | np.ndarray:
         """Derivatives of every model, all at once.
 
         Parameters
@@ -1053,10 +1113,13 @@ class LineageGraph:
             Count only edges of these relations (default: all).
         progress : callable, optional
             Receives :class:`lineage.progress.Progress` records.
+        as_frame : bool
+            A ``pandas.Series`` (default), or its values as a numpy array in graph order
+            (no pandas needed).
 
         Returns
         -------
-        pandas.Series
+        pandas.Series or numpy.ndarray
             Indexed by id, named ``scope``.
 
         Examples
@@ -1073,11 +1136,13 @@ class LineageGraph:
         >>> g.descendant_counts("direct", relations=["finetune"]).tolist()
         [1, 0, 0]
         """
-        import pandas as pd
-
         check_scope(scope)
         index = self._index(relations, progress)
         values = index.transitive if scope == "transitive" else index.direct
+        if not as_frame:
+            return values
+        import pandas as pd
+
         return pd.Series(values, index=self._exact, name=scope)
 
     def monthly_counts(

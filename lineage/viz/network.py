@@ -34,10 +34,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from growth.fit import DEFAULT_HORIZON
 from lineage.errors import UsageError
@@ -49,6 +48,9 @@ from lineage.viz import layout as _layout
 from lineage.viz.charts import growth_figure, sunburst_figure
 from lineage.viz.page import render_page_bytes
 from lineage.viz.select import Family, Fold, cut, folds, lineage_family
+
+if TYPE_CHECKING:  # pandas loads only with fits passed in (the site's): a page needs numpy
+    import pandas as pd
 
 DIRECTIONS = ("down", "up", "both")
 LAYOUTS = ("tree", "radial", "force")
@@ -155,8 +157,8 @@ def _fit_rows(fits: pd.DataFrame | None) -> dict[str, dict[str, Any]]:
 
 def _fit_summary(fitter: Any) -> dict[str, Any]:
     """λ, μ, σ, ultimate and status of a fitted growth fitter, for a tooltip."""
-    est = fitter.params_["estimate"]
-    out = {k: _fmt(float(est[k])) if k in est.index else None for k in ("lambda", "mu", "sigma")}
+    est = {name: p.estimate for name, p in fitter.param_intervals(0.95).items()}
+    out = {k: _fmt(float(est[k])) if k in est else None for k in ("lambda", "mu", "sigma")}
     ultimate = _fmt(float(fitter.ultimate_)) if fitter.status_ == "ok" else None
     return out | {"ultimate": ultimate, "status": str(fitter.status_)}
 
@@ -170,7 +172,7 @@ def _fit_shown(
     out = {}
     for model in models:
         fit = fit_model(graph, model, scope="transitive", relations=relations)
-        if len(fit.curve) >= 3 and fit.curve["cumulative"].iloc[-1] > 0:
+        if len(fit.table) >= 3 and fit.table["cumulative"][-1] > 0:
             out[model] = fit
     return out
 
@@ -180,13 +182,11 @@ def _growth_chart(
 ) -> tuple[dict | None, str]:
     """Plotly figure of the root's transitive growth (complete months), its fit and
     forecast (the median and its band), and a one-line caption."""
-    curve = graph.growth_curve(root, scope="transitive", relations=relations)
-    complete = graph.complete_months(curve)
-    curve = complete if len(complete) else curve  # a model released this month: its one month
-    if len(curve) == 0:
+    curve = graph.growth_curve(root, scope="transitive", relations=relations, as_frame=False)
+    if len(curve) == 0:  # released in the running month: no complete month yet
         return None, ""
-    age = curve["age_months"].astype(float).to_numpy()
-    cum = curve["cumulative"].astype(float).to_numpy()
+    age = curve["age_months"].astype(float)
+    cum = curve["cumulative"].astype(float)
     rel = ", ".join(relations) if relations else "all"
     if cum[-1] == 0:  # nothing to chart
         return None, f"No derivatives yet after {int(age[-1])} months (relations: {rel})."
@@ -196,9 +196,9 @@ def _growth_chart(
     if fit is not None:
         fitter = fit.fitter
         try:
-            fitted = fitter.predict(age, INTERVAL)["median"].to_numpy()
+            fitted = fitter.forecast(age, INTERVAL).median.tolist()
             ahead = np.arange(age[-1] + 1, age[-1] + FORECAST_MONTHS + 1)
-            pred = fitter.predict(ahead, INTERVAL)
+            pred = fitter.forecast(ahead, INTERVAL)._asdict()
             # the forecast starts at the last observed month, so it joins the data
             forecast = {
                 column: [float(start)] + pred[column].astype(float).tolist()
@@ -378,16 +378,17 @@ def _pairs(
     return parent[starts], child[starts], relation
 
 
-def _column(frame: pd.DataFrame, name: str, index: np.ndarray, default: Any) -> list:
-    if name not in frame.columns:
+def _column(graph: LineageGraph, name: str, index: np.ndarray, default: Any) -> list:
+    values = graph.model_column(name, index)
+    if values is None:
         return [default] * len(index)
-    col = frame[name].iloc[index]
-    return col.astype(object).where(col.notna(), default).tolist()
+    return [default if v is None else v for v in values.tolist()]
 
 
-def _release_dates(frame: pd.DataFrame, index: np.ndarray) -> list[str | None]:
+def _release_dates(graph: LineageGraph, index: np.ndarray) -> list[str | None]:
     """``created_at`` of the models at ``index`` as ``YYYY-MM-DD`` (UTC; None: unknown)."""
-    when = frame["created_at"].iloc[index].to_numpy("datetime64[ns]", na_value=np.datetime64("NaT"))
+    when = graph.model_column("created_at", index)
+    assert when is not None  # every graph has creation times
     dates = np.datetime_as_string(when, unit="D").astype(object)
     dates[np.isnat(when)] = None
     return dates.tolist()
@@ -664,8 +665,8 @@ def _page_data(
     fit_rows: dict[str, dict[str, Any]],
 ) -> dict[str, Any]:
     """The page's JSON record of every carried member, the first view and the colours."""
-    attrs, nodes, models, shown = graph.models, carried.nodes, carried.models, view.shown
-    missing = _column(attrs, "missing", nodes, False)
+    nodes, models, shown = carried.nodes, carried.models, view.shown
+    missing = _column(graph, "missing", nodes, False)
     return {
         "root": root,
         "direction": direction,
@@ -681,8 +682,8 @@ def _page_data(
         "below": _below(fam, carried, local).tolist(),
         "direct": direct[nodes].tolist(),
         "transitive": carried.transitive.tolist(),
-        "author": _column(attrs, "author", nodes, None),
-        "created": _release_dates(attrs, nodes),
+        "author": _column(graph, "author", nodes, None),
+        "created": _release_dates(graph, nodes),
         "missing": [bool(v) for v in missing],
         "fit": {str(i): fit_rows[m] for i, m in enumerate(models) if m in fit_rows},
         "extra": edges.extra,
@@ -734,9 +735,9 @@ def _subtitle(
     layout: str,
 ) -> str:
     """The line under the title: snapshot, direction, depth, relations, models shown."""
-    snap = graph.snapshot_time
+    snap = graph.snapshot_date
     snap_txt = (
-        f"snapshot {snap:%Y-%m-%d}"
+        f"snapshot {snap}"
         if snap is not None
         else f"no crawl time, data up to {graph.snapshot_month}"
     )
@@ -836,8 +837,8 @@ def lineage_html(
     say(f"selecting the lineage of {root}")
     fam = lineage_family(graph, root, direction=direction, depth=depth, relations=rel)
     n_selected = len(fam)
-    transitive = graph.descendant_counts(scope="transitive", relations=rel).to_numpy()
-    direct = graph.descendant_counts(scope="direct", relations=rel).to_numpy()
+    transitive = graph.descendant_counts(scope="transitive", relations=rel, as_frame=False)
+    direct = graph.descendant_counts(scope="direct", relations=rel, as_frame=False)
 
     # everything the page carries: the first view and the next ``carry`` members
     candidates = _candidates(graph, fam, min(n_selected, max(max_nodes, 2) + carry), transitive)

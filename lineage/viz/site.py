@@ -167,8 +167,8 @@ def largest_families(
     counts = pd.DataFrame(
         {
             "model": graph.ids,
-            "direct": graph.descendant_counts("direct", progress=progress).to_numpy(),
-            "transitive": graph.descendant_counts("transitive", progress=progress).to_numpy(),
+            "direct": graph.descendant_counts("direct", progress=progress, as_frame=False),
+            "transitive": graph.descendant_counts("transitive", progress=progress, as_frame=False),
             "released": graph.release_months.to_numpy(),
             "missing": graph.models["missing"].to_numpy(dtype=bool),
         }
