@@ -33,6 +33,7 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from markupsafe import escape
 
@@ -697,43 +698,9 @@ def _fill(
     }
 
 
-def render_page(
-    *,
-    title: str,
-    subtitle: str,
-    data: dict,
-    legend: Sequence[dict],
-    legend_title: str,
-    chart: dict | None,
-    chart_caption: str,
-    sunburst: dict | None,
-    generations: dict | None,
-    notes: Sequence[dict | str],
-    heading: str | None = None,
-    assets: str | None = None,
-) -> str:
-    """The page's HTML around the columnar network ``data`` of ``lineage_html``.
-
-    Text arguments are escaped; ``chart`` and ``sunburst`` are Plotly figure dicts
-    (:mod:`lineage.viz.charts`), embedded as JSON; ``legend`` items have ``label``,
-    ``color`` and ``relation`` (a switch for that relation). With ``assets`` (a URL
-    relative to the page, e.g. ``"../assets"``, of a folder :func:`write_assets` filled)
-    the page loads vis-network and plotly.js from there instead of inlining them.
-    """
-    return render_page_bytes(
-        title=title,
-        subtitle=subtitle,
-        data=data,
-        legend=legend,
-        legend_title=legend_title,
-        chart=chart,
-        chart_caption=chart_caption,
-        sunburst=sunburst,
-        generations=generations,
-        notes=notes,
-        heading=heading,
-        assets=assets,
-    ).decode("utf-8")
+def render_page(**page: Any) -> str:
+    """:func:`render_page_bytes` as text (the same keyword arguments)."""
+    return render_page_bytes(**page).decode("utf-8")
 
 
 @functools.cache
@@ -758,7 +725,14 @@ def render_page_bytes(
     heading: str | None = None,
     assets: str | None = None,
 ) -> bytes:
-    """:func:`render_page` in UTF-8, as a page file holds it.
+    """The page's HTML around the columnar network ``data`` of ``lineage_html``, in UTF-8 as
+    a page file holds it.
+
+    Text arguments are escaped; ``chart`` and ``sunburst`` are Plotly figure dicts
+    (:mod:`lineage.viz.charts`), embedded as JSON; ``legend`` items have ``label``,
+    ``color`` and ``relation`` (a switch for that relation). With ``assets`` (a URL
+    relative to the page, e.g. ``"../assets"``, of a folder :func:`write_assets` filled)
+    the page loads vis-network and plotly.js from there instead of inlining them.
 
     The template's static text is encoded once a process and its slots are filled with
     escaped text, JSON and the inlined scripts' bytes: the 5 MB of vis-network and
