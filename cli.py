@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -449,19 +449,10 @@ def _write_record(record: dict, fmt: str, output: str | None, *, table: str) -> 
         flatten("", record)
         fields = [field for field, _ in rows]
         values = [value for _, value in rows]
-        text = _csv_text(Table({"field": fields, "value": _object_array(values)}))
+        text = _csv_text(Table({"field": fields, "value": values}))
     else:
         text = "".join(_safe_text(line) + "\n" for line in table.splitlines())
     _write_text(text, output, what=fmt)
-
-
-def _object_array(values: list):
-    """``values`` as a one-dimensional object array, whatever they hold."""
-    import numpy as np
-
-    out = np.empty(len(values), dtype=object)
-    out[:] = values
-    return out
 
 
 _relation_option = click.option(
@@ -1128,7 +1119,7 @@ def _fit_records(fits, horizon: int, interval: float, label: str) -> Table:
         params, forecast = _fit_series(fit, horizon, interval)
         rows += [base | {"age_months": None, "month": None} | r | end for r in params]
         rows += [base | {"quantity": "cumulative"} | r | end for r in forecast]
-    return Table({c: _object_array([r[c] for r in rows]) for c in FIT_COLUMNS})
+    return Table({c: [r[c] for r in rows] for c in FIT_COLUMNS})
 
 
 def _fit_json(fits, horizon: int, interval: float, label: str) -> list[dict]:
@@ -1182,7 +1173,7 @@ def _fit_text(fits, horizon: int, interval: float, describe: Callable[[str], str
         ]
         param_table = Table(
             {
-                "parameter": _object_array([r["quantity"] for r in params]),
+                "parameter": [r["quantity"] for r in params],
                 "estimate": np.array([r["estimate"] for r in params], dtype=float),
                 f"{band} lower": np.array([r["lower"] for r in params], dtype=float),
                 f"{band} upper": np.array([r["upper"] for r in params], dtype=float),
@@ -1197,9 +1188,8 @@ def _fit_text(fits, horizon: int, interval: float, describe: Callable[[str], str
                 if status == "no-growth"
                 else f"({status}: the parameters mostly reflect the prior)"
             )
-        columns = {"month": _object_array([r["month"] for r in forecast])}
-        if all(month is None for month in columns["month"]):
-            columns = {}
+        months = [r["month"] for r in forecast]
+        columns: dict[str, Any] = {} if all(m is None for m in months) else {"month": months}
         columns |= {
             "age": np.array([r["age_months"] for r in forecast], dtype=np.int64),
             "forecast": np.array([r["estimate"] for r in forecast], dtype=float),

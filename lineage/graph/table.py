@@ -44,7 +44,7 @@ class Table:
     """
 
     def __init__(self, columns: Mapping[str, Any], attrs: dict | None = None) -> None:
-        self._columns = {str(name): np.asarray(values) for name, values in columns.items()}
+        self._columns = {str(name): _column(values) for name, values in columns.items()}
         lengths = {len(v) for v in self._columns.values()}
         if len(lengths) > 1:
             raise ValueError(f"columns of different lengths: {sorted(lengths)}")
@@ -147,3 +147,24 @@ class Table:
                 values[missing] = None
                 columns[str(name)] = values
         return cls(columns, frame.attrs)
+
+
+def _column(values: Any) -> np.ndarray:
+    """``values`` as a one-dimensional numpy array. A list of one type of number or flag
+    becomes a numeric array; text and mixed lists stay Python objects (numpy would make
+    fixed-width strings of text, strings of the numbers beside it, and 1.0 of a True).
+
+    >>> _column(["a", 1]).tolist(), _column([1.5, True]).tolist(), _column([1, 2]).dtype.kind
+    (['a', 1], [1.5, True], 'i')
+    """
+    if isinstance(values, np.ndarray):
+        array = values
+    elif len({type(v) for v in values}) > 1:
+        array = np.empty(len(values), dtype=object)
+        array[:] = list(values)
+        return array
+    else:
+        array = np.asarray(values)
+    if array.dtype.kind in "US":
+        array = array.astype(object)
+    return array
