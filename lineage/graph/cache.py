@@ -375,8 +375,8 @@ def _graph_of(folder: pathlib.Path, meta: dict) -> LineageGraph:
 
 
 class CachedModels:
-    """The model table of a cache's ``model.*`` arrays: whole as a DataFrame
-    (:meth:`frame`), or one column at some rows without pandas (:meth:`column`)."""
+    """The model table of a cache's ``model.*`` arrays: whole as a DataFrame (calling it),
+    or one column at some rows without pandas (:meth:`column`)."""
 
     def __init__(self, arrays: dict[str, np.ndarray], meta: dict) -> None:
         self._arrays = arrays
@@ -385,9 +385,27 @@ class CachedModels:
 
     def __call__(self):
         """The whole table, every column with the dtype it was written from."""
-        return _models_frame(self._arrays, self._meta)
+        import pandas as pd
 
-    def column(self, name: str, rows: np.ndarray) -> np.ndarray | None:
+        everything = slice(None)
+        columns = {}
+        for column in self._meta["columns"]:
+            name, kind, dtype = column["name"], column["kind"], column["dtype"]
+            if kind == "time":
+                values = pd.DatetimeIndex(self.column(name, everything))
+                tz = dtype.removesuffix("]").partition(", ")[2]
+                values = values.tz_localize("UTC").tz_convert(tz) if tz else values
+                columns[name] = pd.Series(values)
+            elif kind == "text" and _is_arrow_string(dtype):
+                text = self._arrays[f"model.{name}.text"]
+                columns[name] = _arrow_texts(text, column["texts"])
+            else:
+                columns[name] = self.column(name, everything)
+            if kind in ("text", "codes"):  # pandas would infer its string dtype for object
+                columns[name] = pd.Series(columns[name], dtype=dtype, copy=False)
+        return pd.DataFrame(columns, copy=False)
+
+    def column(self, name: str, rows: np.ndarray | slice) -> np.ndarray | None:
         """Column ``name`` at ``rows`` as :meth:`LineageGraph.model_column` gives it, or
         None when the table has no such column."""
         import numpy as np
@@ -406,39 +424,6 @@ class CachedModels:
         distinct = np.empty(len(texts) + 1, dtype=object)  # the last one, None: code -1
         distinct[:-1] = texts
         return distinct[self._arrays[prefix + "codes"][rows]]
-
-
-def _models_frame(arrays: dict[str, np.ndarray], meta: dict):
-    """The model table of a cache's ``model.*`` arrays, every column with the dtype it was
-    written from."""
-    import numpy as np
-    import pandas as pd
-
-    def array(name: str) -> np.ndarray:
-        return arrays[name]
-
-    columns = {}
-    for column in meta["columns"]:
-        name, kind = column["name"], column["kind"]
-        prefix = f"model.{name}."
-        if kind == "time":
-            values = pd.DatetimeIndex(array(prefix + "ns").view("datetime64[ns]"))
-            tz = column["dtype"].removesuffix("]").partition(", ")[2]
-            columns[name] = pd.Series(values.tz_localize("UTC").tz_convert(tz) if tz else values)
-        elif kind == "plain":
-            columns[name] = array(prefix + "values")
-        elif kind == "text" and _is_arrow_string(column["dtype"]):
-            columns[name] = _arrow_texts(array(prefix + "text"), column["texts"])
-        elif kind == "text":
-            columns[name] = _texts(array(prefix + "text"), column["texts"])
-        else:
-            texts = _texts(array(prefix + "text"), column["texts"])
-            distinct = np.empty(len(texts) + 1, dtype=object)  # the last one, None: code -1
-            distinct[:-1] = texts
-            columns[name] = distinct[array(prefix + "codes")]
-        if kind in ("text", "codes"):  # pandas would infer its string dtype for object
-            columns[name] = pd.Series(columns[name], dtype=column["dtype"], copy=False)
-    return pd.DataFrame(columns, copy=False)
 
 
 def _is_arrow_string(dtype: str) -> bool:

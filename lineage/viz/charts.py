@@ -24,7 +24,13 @@ import functools
 import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    #: A series of numbers: a sequence or a numpy array.
+    Series = Sequence[float] | np.ndarray
 
 #: The colours of a page: observed data, fitted curve, forecast and its band.
 OBSERVED_COLOR = "#264653"
@@ -71,7 +77,7 @@ def plotly_js() -> str:
     return plotly_js_bytes().decode("utf-8")
 
 
-def _floats(values: Sequence[float] | None) -> list[float | None]:
+def _floats(values: Series | None) -> list[float | None]:
     """JSON-safe floats (NaN and infinities become null: Plotly leaves a gap)."""
     out: list[float | None] = []
     for v in values if values is not None else []:
@@ -106,7 +112,7 @@ def _forecast_traces(forecast: dict[str, Sequence[float]], interval: float) -> l
     return [band, median]
 
 
-def _fit_trace(age: Sequence[float], fitted: Sequence[float]) -> dict[str, Any]:
+def _fit_trace(age: Series, fitted: Series) -> dict[str, Any]:
     """The fitted curve (the median at each observed month) as a thin line."""
     return {
         "type": "scatter",
@@ -119,7 +125,7 @@ def _fit_trace(age: Sequence[float], fitted: Sequence[float]) -> dict[str, Any]:
     }
 
 
-def _observed_trace(age: Sequence[float], cumulative: Sequence[float]) -> dict[str, Any]:
+def _observed_trace(age: Series, cumulative: Series) -> dict[str, Any]:
     """The observed cumulative counts as a line with markers."""
     return {
         "type": "scatter",
@@ -154,11 +160,11 @@ def _growth_layout(title: str, *, height: int, log_y: bool) -> dict[str, Any]:
 
 
 def growth_figure(
-    age: Sequence[float],
-    cumulative: Sequence[float],
+    age: Series,
+    cumulative: Series,
     *,
-    fitted: Sequence[float] | None = None,
-    fitted_age: Sequence[float] | None = None,
+    fitted: Series | None = None,
+    fitted_age: Series | None = None,
     forecast: dict[str, Sequence[float]] | None = None,
     interval: float = 0.8,
     title: str = "",

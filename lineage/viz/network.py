@@ -182,7 +182,11 @@ def _growth_chart(
 ) -> tuple[dict | None, str]:
     """Plotly figure of the root's transitive growth (complete months), its fit and
     forecast (the median and its band), and a one-line caption."""
-    curve = graph.growth_curve(root, scope="transitive", relations=relations, as_frame=False)
+    curve = (  # the root's fit holds these months already
+        fit.table
+        if fit is not None
+        else graph.growth_curve(root, scope="transitive", relations=relations, as_frame=False)
+    )
     if len(curve) == 0:  # released in the running month: no complete month yet
         return None, ""
     age = curve["age_months"].astype(float)
